@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: ISC
+#
+# The only build file.  Run ./build.sh once on a fresh machine (packages and
+# vendor sources); after that:
+#
+#   make               static, stripped musl binary ./ghrctl
+#   make test          unit + integration tests, last line "N passed, N failed"
+#   make test SAN=1    the same against an ASan+UBSan glibc build (build/san)
+#   make test VALGRIND=1  integration runs under valgrind (glibc build/dev)
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer on every target (clang)
+#   make lint          banned calls, headers alone, mandoc -Tlint, shellcheck
+#   make bench         bench/report
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+#
+# Three builds live in their own object directories: build/rel (musl, -Os),
+# build/dev (gcc, glibc, -O0 -g: unit tests, valgrind) and build/san (clang,
+# glibc, ASan+UBSan).  Sources in src/ are all compiled; main.c only goes
+# into the program, everything else also into the unit tests and tools.
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+FUZZ_SECONDS	?= 30
+
+BEARSSL_DIR	= vendor/bearssl
+CJSON_DIR	= vendor/cjson
+BEARSSL_VERSION	= $(shell awk '$$1 == "bearssl" { print $$2 }' vendor/deps.lock)
+BUILD_DATE	:= $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)} +%Y-%m-%d 2>/dev/null)
+
+SRCS		= $(sort $(wildcard src/*.c))
+LIB_SRCS	= $(filter-out src/main.c,$(SRCS))
+HDRS		= $(wildcard src/*.h)
+UNIT_SRCS	= $(sort $(wildcard tests/unit/*.c))
+TOOL_SRCS	= $(sort $(wildcard tests/tools/*.c))
+FUZZ_SRCS	= $(sort $(wildcard tests/fuzz/fuzz_*.c))
+BEARSSL_SRCS	= $(sort $(shell find $(BEARSSL_DIR)/src -name '*.c' 2>/dev/null))
+
+WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		  -Wpointer-arith -Wsign-compare -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN		+= -Werror
+endif
+DEFS		= -D_GNU_SOURCE -DGHRCTL_VERSION='"$(VERSION)"' \
+		  -DGHRCTL_BUILD_DATE='"$(BUILD_DATE)"' \
+		  -DGHRCTL_BEARSSL_VERSION='"$(BEARSSL_VERSION)"'
+INCS		= -Isrc -I$(BEARSSL_DIR)/inc -I$(CJSON_DIR)
+
+# Per-build compiler and flags.
+rel_CC		= musl-gcc
+rel_CFLAGS	= -Os -ffunction-sections -fdata-sections
+rel_LDFLAGS	= -static -Wl,--gc-sections -s
+dev_CC		= gcc
+dev_CFLAGS	= -O0 -g
+dev_LDFLAGS	=
+san_CC		= clang
+san_CFLAGS	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		  -fno-sanitize-recover=all -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0
+san_LDFLAGS	= -fsanitize=address,undefined
+
+.PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check
+
+all: ghrctl
+
+vendor-check:
+	@test -f $(BEARSSL_DIR)/inc/bearssl.h && test -f $(CJSON_DIR)/cJSON.c || \
+	    { echo "make: vendor sources missing: run ./build.sh (or sh vendor/fetch.sh)" >&2; exit 1; }
+
+# $(call BUILD,variant): objects, libraries, program, unit runner, tools.
+define BUILD
+build/$(1)/obj/src/%.o: src/%.c $(HDRS) | vendor-check
+	@mkdir -p $$(dir $$@)
+	$$($(1)_CC) -std=c11 $$(WARN) $$(DEFS) $$(INCS) $$($(1)_CFLAGS) -c $$< -o $$@
+
+build/$(1)/obj/tests/%.o: tests/%.c $(HDRS) $(wildcard tests/unit/*.h) | vendor-check
+	@mkdir -p $$(dir $$@)
+	$$($(1)_CC) -std=c11 $$(WARN) $$(DEFS) $$(INCS) -Itests/unit $$($(1)_CFLAGS) -c $$< -o $$@
+
+build/$(1)/obj/bearssl/%.o: $(BEARSSL_DIR)/src/%.c | vendor-check
+	@mkdir -p $$(dir $$@)
+	@$$($(1)_CC) -I$(BEARSSL_DIR)/inc -I$(BEARSSL_DIR)/src $$($(1)_CFLAGS) -c $$< -o $$@
+
+build/$(1)/libbearssl.a: $(patsubst $(BEARSSL_DIR)/src/%.c,build/$(1)/obj/bearssl/%.o,$(BEARSSL_SRCS))
+	@rm -f $$@
+	@ar rcs $$@ $$^
+	@echo "  AR $$@ ($$(words $$^) objects)"
+
+build/$(1)/obj/cJSON.o: $(CJSON_DIR)/cJSON.c | vendor-check
+	@mkdir -p $$(dir $$@)
+	$$($(1)_CC) -std=c89 $$($(1)_CFLAGS) -c $$< -o $$@
+
+build/$(1)/libghrctl.a: $(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS)) build/$(1)/obj/cJSON.o
+	@rm -f $$@
+	ar rcs $$@ $$^
+
+build/$(1)/ghrctl: build/$(1)/obj/src/main.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
+	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+
+build/$(1)/unit: $(patsubst %.c,build/$(1)/obj/%.o,$(UNIT_SRCS)) build/$(1)/libghrctl.a build/$(1)/libbearssl.a
+	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+
+build/$(1)/tools/%: build/$(1)/obj/tests/tools/%.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
+	@mkdir -p $$(dir $$@)
+	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+
+build/$(1)/fuzz-replay/%: build/$(1)/obj/tests/fuzz/%.o build/$(1)/obj/tests/fuzz/replay.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
+	@mkdir -p $$(dir $$@)
+	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+
+$(1)-all: build/$(1)/ghrctl build/$(1)/unit \
+    $(patsubst tests/tools/%.c,build/$(1)/tools/%,$(TOOL_SRCS)) \
+    $(patsubst tests/fuzz/%.c,build/$(1)/fuzz-replay/%,$(FUZZ_SRCS))
+.PHONY: $(1)-all
+endef
+
+$(eval $(call BUILD,rel))
+$(eval $(call BUILD,dev))
+$(eval $(call BUILD,san))
+
+ghrctl: build/rel/ghrctl
+	cp build/rel/ghrctl $@
+
+# Tests.  The program under test: the release binary, or the sanitizer or
+# glibc debug build.  Unit tests, tools and fuzz replays always use a glibc
+# build (dev, or san with SAN=1).
+ifeq ($(SAN),1)
+TEST_VARIANT	= san
+TEST_BIN	= build/san/ghrctl
+else ifeq ($(VALGRIND),1)
+TEST_VARIANT	= dev
+TEST_BIN	= build/dev/ghrctl
+else
+TEST_VARIANT	= dev
+TEST_BIN	= ghrctl
+endif
+
+test: $(TEST_BIN) $(TEST_VARIANT)-all
+	@GHRCTL_BIN=$(CURDIR)/$(TEST_BIN) GHRCTL_BUILD=$(CURDIR)/build/$(TEST_VARIANT) \
+	    VALGRIND=$(VALGRIND) SAN=$(SAN) sh tests/run.sh $(T)
+
+unit: $(TEST_VARIANT)-all
+	@build/$(TEST_VARIANT)/unit $(T)
+
+# libFuzzer builds: clang, ASan+UBSan, every target for FUZZ_SECONDS.
+FUZZ_CFLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
+		  -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0
+build/fuzz/%: tests/fuzz/%.c build/san/libghrctl.a build/san/libbearssl.a
+	@mkdir -p $(dir $@)
+	clang -std=c11 $(DEFS) $(INCS) $(FUZZ_CFLAGS) $^ -o $@
+
+fuzz: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+	@for f in $^; do \
+	    n=$$(basename $$f); mkdir -p tests/fuzz/out/$$n; \
+	    echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	    $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	        tests/fuzz/out/$$n tests/fuzz/corpus/$$n 2>&1 | tail -n 12 || exit 1; \
+	done
+
+lint: dev-all
+	@sh tests/lint.sh
+
+bench: ghrctl dev-all
+	@sh bench/report
+
+install: ghrctl
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 0755 ghrctl $(DESTDIR)$(PREFIX)/bin/ghrctl
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	-install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/ 2>/dev/null
+	install -m 0644 completions/ghrctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ghrctl
+	install -m 0644 completions/_ghrctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ghrctl
+	install -m 0644 completions/ghrctl.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ghrctl.fish
+
+clean:
+	rm -rf build ghrctl tests/fuzz/out
+
+distclean: clean
+	rm -rf vendor/bearssl vendor/cjson vendor/.apt vendor/.dl

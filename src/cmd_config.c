@@ -1,0 +1,92 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * ghrctl config: print the resolved configuration, one key per line with
+ * the place its value came from (flag, environment, file:line, default).
+ * Secrets are shown as <set>.  --keys lists every key with its description.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+
+#define KEY_KEYS	256
+
+static const struct opt config_opts[] = {
+	{ "output", 'o', OPT_REQ, "FORMAT", "table or json" },
+	{ "keys", KEY_KEYS, OPT_NONE, NULL,
+	    "list every key, its option and default" },
+	OPT_END
+};
+
+struct config_args {
+	enum out_fmt	 fmt;
+	int		 keys;
+};
+
+static const struct error *
+config_opt(void *arg, int key, const char *val)
+{
+	struct config_args	*a = arg;
+	const struct error	*e;
+
+	switch (key) {
+	case 'o':
+		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
+			return e;
+		if (a->fmt == OUT_CSV)
+			return error_fmt(ERR_USAGE, "config prints table or "
+			    "json, not csv");
+		return NULL;
+	case KEY_KEYS:
+		a->keys = 1;
+		return NULL;
+	}
+	return error_fmt(ERR_SOFTWARE, "config: option %d unhandled", key);
+}
+
+static void
+print_keys(void)
+{
+	const struct cfg_desc	*k = config_keys();
+	int			 i;
+	char			 flag[40];
+
+	for (i = 0; i < K_NKEYS; i++) {
+		snprintf(flag, sizeof(flag), "%s%s", k[i].flag ? "--" : "",
+		    k[i].flag ? k[i].flag : "-");
+		printf("%-28s %-20s %-10s %s\n", k[i].name, flag,
+		    k[i].def != NULL ? k[i].def : "-", k[i].help);
+	}
+}
+
+static const struct error *
+cmd_config(struct ctx *ctx, int argc, char *argv[])
+{
+	const struct error	*e;
+	struct config_args	 a;
+
+	memset(&a, 0, sizeof(a));
+	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, config_opt, &a)) !=
+	    NULL || ctx->done)
+		return e;
+	if (argc > 0)
+		return cmd_usage_error(ctx, "unexpected argument '%s'",
+		    argv[0]);
+	if (a.keys) {
+		print_keys();
+		return NULL;
+	}
+	if (a.fmt == OUT_TABLE && ctx->cfg.file != NULL)
+		printf("# config file: %s\n", ctx->cfg.file);
+	config_print(&ctx->cfg, stdout, a.fmt == OUT_JSON);
+	return NULL;
+}
+
+const struct cmd cmd_config_def = {
+	"config", cmd_config, "config [-o table|json] [--keys]",
+	"show the resolved configuration and where each value came from",
+	config_opts, NULL
+};

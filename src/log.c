@@ -1,0 +1,259 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * stderr logging with levels, two formats and secret masking; see log.h.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+#define LOG_LINE_MAX	4096
+#define LOG_SECRETS_MAX	32
+#define LOG_REDACTED	"<redacted>"
+
+static enum log_level	 level = LOG_WARN;
+static int		 json;
+static int		 stamp;
+static FILE		*out;
+static const char	*cmdname;
+static char		*secrets[LOG_SECRETS_MAX];
+static size_t		 nsecrets;
+
+static const char *const names[] = { "error", "warn", "info", "debug", "trace" };
+
+/* see log.h */
+void
+log_init(enum log_level l, enum log_format f, FILE *fp)
+{
+	int	 tty;
+
+	out = fp;
+	level = l;
+	tty = isatty(fileno(fp));
+	json = f == LOG_FMT_JSON || (f == LOG_FMT_AUTO && !tty);
+	stamp = !tty;
+}
+
+/* see log.h */
+void
+log_set_level(enum log_level l)
+{
+	level = l;
+}
+
+/* see log.h */
+enum log_level
+log_get_level(void)
+{
+	return level;
+}
+
+/* see log.h */
+void
+log_set_cmd(const char *c)
+{
+	cmdname = c;
+}
+
+/* see log.h */
+int
+log_level_parse(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (str_ieq(s, names[i]))
+			return (int)i;
+	if (str_ieq(s, "warning"))
+		return LOG_WARN;
+	if (s[0] >= '0' && s[0] <= '4' && s[1] == '\0')
+		return s[0] - '0';
+	return -1;
+}
+
+/* see log.h */
+const char *
+log_level_name(enum log_level l)
+{
+	return names[l];
+}
+
+/* see log.h */
+int
+log_format_parse(const char *s)
+{
+	if (strcmp(s, "text") == 0)
+		return LOG_FMT_TEXT;
+	if (strcmp(s, "json") == 0)
+		return LOG_FMT_JSON;
+	if (strcmp(s, "auto") == 0)
+		return LOG_FMT_AUTO;
+	return -1;
+}
+
+/* see log.h */
+void
+log_secret(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL || strlen(s) < 4)
+		return;
+	for (i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], s) == 0)
+			return;
+	if (nsecrets == LOG_SECRETS_MAX) {
+		secret_free(secrets[0]);
+		memmove(secrets, secrets + 1, (LOG_SECRETS_MAX - 1) *
+		    sizeof(secrets[0]));
+		nsecrets--;
+	}
+	secrets[nsecrets++] = xstrdup(s);
+}
+
+/* see log.h */
+void
+log_secrets_clear(void)
+{
+	while (nsecrets > 0)
+		secret_free(secrets[--nsecrets]);
+}
+
+/* see log.h */
+void
+log_redact(const char *src, char *dst, size_t size)
+{
+	size_t	 o = 0, i, n;
+	int	 hit;
+
+	if (size == 0)
+		return;
+	while (*src != '\0' && o + 1 < size) {
+		hit = 0;
+		for (i = 0; i < nsecrets; i++) {
+			n = strlen(secrets[i]);
+			if (strncmp(src, secrets[i], n) == 0) {
+				n = strlen(LOG_REDACTED);
+				if (o + n >= size)
+					n = size - 1 - o;
+				memcpy(dst + o, LOG_REDACTED, n);
+				o += n;
+				src += strlen(secrets[i]);
+				hit = 1;
+				break;
+			}
+		}
+		if (!hit)
+			dst[o++] = *src++;
+	}
+	dst[o] = '\0';
+}
+
+/* see log.h */
+void
+log_json_escape(const char *s, char *dst, size_t size)
+{
+	size_t	 o = strlen(dst);
+	char	 esc[8];
+	unsigned char c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			esc[2] = '\0';
+		} else if (c == '\n') {
+			memcpy(esc, "\\n", 3);
+		} else if (c == '\t') {
+			memcpy(esc, "\\t", 3);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+		} else {
+			esc[0] = (char)c;
+			esc[1] = '\0';
+		}
+		if (o + strlen(esc) + 1 > size)
+			break;
+		memcpy(dst + o, esc, strlen(esc) + 1);
+		o += strlen(esc);
+	}
+}
+
+/* see log.h */
+int
+log_enabled(enum log_level l)
+{
+	return l <= level;
+}
+
+static void
+append(char *dst, size_t size, const char *s)
+{
+	size_t	 o = strlen(dst), n = strlen(s);
+
+	if (o + n + 1 > size)
+		n = size - o - 1;
+	memcpy(dst + o, s, n);
+	dst[o + n] = '\0';
+}
+
+static void
+timestamp(char *ts, size_t size)
+{
+	struct timeval	 tv;
+	struct tm	 tm;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	snprintf(ts, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+}
+
+/* see log.h */
+void
+log_msg(enum log_level l, const char *fmt, ...)
+{
+	char	 raw[LOG_LINE_MAX], msg[LOG_LINE_MAX], line[LOG_LINE_MAX * 2];
+	char	 ts[96];
+	va_list	 ap;
+	char	*nl;
+
+	if (l > level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	/* One event, one line. */
+	while ((nl = strpbrk(raw, "\r\n")) != NULL)
+		*nl = ' ';
+	log_redact(raw, msg, sizeof(msg));
+	timestamp(ts, sizeof(ts));
+	if (out == NULL)
+		out = stderr;
+	if (json) {
+		snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"%s\","
+		    "\"cmd\":\"", ts, names[l]);
+		log_json_escape(cmdname ? cmdname : "", line, sizeof(line));
+		append(line, sizeof(line), "\",\"msg\":\"");
+		log_json_escape(msg, line, sizeof(line));
+		append(line, sizeof(line), "\"}");
+		fprintf(out, "%s\n", line);
+	} else if (stamp) {
+		fprintf(out, "%s ghrctl: %s%s%s%s\n", ts, cmdname ? cmdname : "",
+		    cmdname ? ": " : "", l == LOG_WARN ? "warning: " : "", msg);
+	} else {
+		fprintf(out, "ghrctl: %s%s%s%s\n", cmdname ? cmdname : "",
+		    cmdname ? ": " : "", l == LOG_WARN ? "warning: " : "", msg);
+	}
+	fflush(out);
+}

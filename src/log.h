@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_LOG_H
+#define GHRCTL_LOG_H
+
+#include <stdio.h>
+
+/*
+ * Logging to stderr.  stdout carries only results.  Two formats: text
+ * ("ghrctl: <cmd>: <message>", prefixed by an RFC 3339 UTC time when stderr
+ * is not a terminal) and JSON lines ({"ts":...,"level":...,"cmd":...,
+ * "msg":...}).  Every registered secret is replaced by <redacted> in every
+ * line at every level, so a token that reaches a message by accident still
+ * never reaches the log.  The level and format are the only mutable
+ * globals, set once by main.
+ */
+
+enum log_level {
+	LOG_ERROR = 0,
+	LOG_WARN,
+	LOG_INFO,
+	LOG_DEBUG,
+	LOG_TRACE
+};
+
+enum log_format {
+	LOG_FMT_AUTO = 0,	/* text on a terminal, JSON otherwise */
+	LOG_FMT_TEXT,
+	LOG_FMT_JSON
+};
+
+void	log_init(enum log_level, enum log_format, FILE *);
+void	log_set_level(enum log_level);
+enum log_level log_get_level(void);
+void	log_set_cmd(const char *cmd);
+
+/* Parse "error|warn|info|debug|trace" (or 0-4); -1 if unknown. */
+int	log_level_parse(const char *);
+const char *log_level_name(enum log_level);
+/* Parse "text|json|auto"; -1 if unknown. */
+int	log_format_parse(const char *);
+
+/*
+ * Register a secret value (token, key, JIT config) so it is masked in all
+ * later lines.  The string is copied; values shorter than 4 bytes are ignored.
+ */
+void	log_secret(const char *);
+void	log_secrets_clear(void);
+
+/* Copy src into dst (size) with every registered secret masked. */
+void	log_redact(const char *src, char *dst, size_t size);
+
+void	log_msg(enum log_level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#define log_error(...)	log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_trace(...)	log_msg(LOG_TRACE, __VA_ARGS__)
+
+/* 1 when messages of this level would be printed. */
+int	log_enabled(enum log_level);
+
+/* Append s to dst (size) as a JSON string body (no quotes); used by printers. */
+void	log_json_escape(const char *s, char *dst, size_t size);
+
+#endif

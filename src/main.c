@@ -1,0 +1,259 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * ghrctl: autoscale GitHub Actions self-hosted runners on AWS EC2.
+ *
+ * main() parses the global options, finds the command in the table, runs
+ * it, prints its error (once) and maps the error class to the exit status
+ * (sysexits.h values, listed in ghrctl(1)).  Nothing below main exits.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+#include "cJSON.h"
+
+#include "cmd.h"
+#include "log.h"
+#include "util.h"
+
+extern char **environ;
+
+
+/* Top-level "help [command]". */
+static const struct error *cmd_help_run(struct ctx *, int, char *[]);
+
+static const struct cmd help_def = {
+	"help", cmd_help_run, "help [command]",
+	"show help for ghrctl or a command", NULL, NULL
+};
+
+/* The commands, in the order `ghrctl --help` lists them. */
+static const struct cmd *const commands[] = {
+	&cmd_config_def,
+	&help_def,
+	NULL
+};
+
+static void
+usage_main(FILE *fp)
+{
+	const struct cmd *const	*c;
+	const struct opt	*o;
+
+	fprintf(fp, "usage: ghrctl [options] command [command options] "
+	    "[arguments]\n"
+	    "       ghrctl --version\n\n"
+	    "Autoscale GitHub Actions self-hosted runners on AWS EC2.\n\n"
+	    "Commands:\n");
+	for (c = commands; *c != NULL; c++)
+		fprintf(fp, "  %-10s %s\n", (*c)->name, (*c)->summary);
+	fprintf(fp, "\nOptions (before or after the command):\n");
+	for (o = cmd_common_opts(); o->name != NULL; o++) {
+		char	 left[64];
+
+		if (o->key > 0 && o->key < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key,
+			    o->name, o->arg ? " " : "", o->arg ? o->metavar : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->metavar : "");
+		fprintf(fp, "  %-28s %s\n", left, o->help);
+	}
+	fprintf(fp, "  %-28s %s\n", "    --version", "print version and exit");
+	fprintf(fp, "\nSee 'ghrctl help COMMAND' or man ghrctl-COMMAND.\n");
+}
+
+static void
+version(void)
+{
+	printf("ghrctl %s (built %s)\n", GHRCTL_VERSION, GHRCTL_BUILD_DATE);
+	printf("BearSSL %s, cJSON %s\n", GHRCTL_BEARSSL_VERSION,
+	    cJSON_Version());
+}
+
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
+	size_t	 row[64];
+
+	if (lb >= sizeof(row) / sizeof(row[0]))
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			cur = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < cur)
+				cur = row[j] + 1;
+			if (row[j - 1] + 1 < cur)
+				cur = row[j - 1] + 1;
+			row[j] = cur;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+static const struct cmd *
+find_cmd(const char *name)
+{
+	const struct cmd *const	*c;
+
+	for (c = commands; *c != NULL; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	return NULL;
+}
+
+static const struct error *
+unknown_cmd(const char *name)
+{
+	const struct cmd *const	*c;
+	const struct cmd	*best = NULL;
+	size_t			 d, bestd = 3;
+
+	for (c = commands; *c != NULL; c++) {
+		d = distance(name, (*c)->name);
+		if (d < bestd ||
+		    (str_prefix((*c)->name, name) && strlen(name) > 1)) {
+			bestd = d;
+			best = *c;
+		}
+	}
+	if (best != NULL)
+		return error_fmt(ERR_USAGE, "'%s' is not a command; did you "
+		    "mean '%s'? (see 'ghrctl --help')", name, best->name);
+	return error_fmt(ERR_USAGE, "'%s' is not a command (see 'ghrctl "
+	    "--help')", name);
+}
+
+static const struct error *
+cmd_help_run(struct ctx *ctx, int argc, char *argv[])
+{
+	const struct error	*e;
+	const struct cmd	*c;
+
+	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, NULL, NULL)) != NULL ||
+	    ctx->done)
+		return e;
+	if (argc == 0) {
+		usage_main(stdout);
+		return NULL;
+	}
+	if ((c = find_cmd(argv[0])) == NULL)
+		return unknown_cmd(argv[0]);
+	cmd_help(c, c->name, stdout);
+	return NULL;
+}
+
+/* Global options: the common options, --version and hidden helpers. */
+static const struct error *
+global_opt(void *arg, int key, const char *optarg)
+{
+	(void)arg;
+	(void)optarg;
+	if (key == 'V') {
+		version();
+		return NULL;
+	}
+	return error_fmt(ERR_SOFTWARE, "global option %d unhandled", key);
+}
+
+static const struct opt global_opts[] = {
+	{ "version", 'V', OPT_NONE, NULL, "print version and exit" },
+	{ "list-commands", 3000, OPT_NONE, NULL, "list commands (completion)" },
+	OPT_END
+};
+
+static int
+finish(const struct ctx *ctx, const struct error *e)
+{
+	int	 status;
+
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (errno == EPIPE)
+			return e != NULL ? error_exit_status(e) : 0;
+		if (e == NULL)
+			e = error_errno("cannot write", "standard output");
+	}
+	if (e == NULL)
+		return 0;
+	status = error_exit_status(e);
+	log_set_cmd(ctx->path[0] != '\0' ? ctx->path : NULL);
+	log_error("%s", e->msg);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct ctx	 ctx;
+	const struct error	*e = NULL;
+	const struct cmd	*c;
+	const struct cmd *const	*cp;
+	struct cmd		 top;
+	int			 i, status;
+
+	signal(SIGPIPE, SIG_IGN);
+	ctx.envp = environ;
+	log_init(LOG_WARN, LOG_FMT_AUTO, stderr);
+
+	/* Global options run until the first operand (the command). */
+	memset(&top, 0, sizeof(top));
+	top.name = "ghrctl";
+	top.usage = "[options] command [command options] [arguments]";
+	top.summary = "Autoscale GitHub Actions self-hosted runners on AWS EC2.";
+	top.opts = global_opts;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--version") == 0 ||
+		    strcmp(argv[i], "-V") == 0) {
+			version();
+			return finish(&ctx, NULL);
+		}
+		if (strcmp(argv[i], "--list-commands") == 0) {
+			for (cp = commands; *cp != NULL; cp++)
+				printf("%s\n", (*cp)->name);
+			return finish(&ctx, NULL);
+		}
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			usage_main(stdout);
+			return finish(&ctx, NULL);
+		}
+		if (argv[i][0] != '-')
+			break;
+	}
+	if ((e = cmd_parse(&ctx, &top, &argc, &argv, global_opt, NULL)) != NULL)
+		goto out;
+	if (argc == 0) {
+		usage_main(stderr);
+		e = error_fmt(ERR_USAGE, "no command given");
+		goto out;
+	}
+	if ((c = find_cmd(argv[0])) == NULL) {
+		e = unknown_cmd(argv[0]);
+		goto out;
+	}
+	ctx.cmd = c;
+	snprintf(ctx.path, sizeof(ctx.path), "%s", c->name);
+	log_set_cmd(ctx.path);
+	if (c->sub != NULL)
+		e = cmd_dispatch(&ctx, c, argc, argv);
+	else
+		e = c->run(&ctx, argc, argv);
+out:
+	status = finish(&ctx, e);
+	ctx_release(&ctx);
+	log_secrets_clear();
+	return status;
+}

@@ -1,0 +1,317 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * Allocation, bounded string and strict number helpers; see util.h.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void
+oom(size_t n)
+{
+	/* Plain write(2): stdio may itself need memory. */
+	static const char msg[] = "ghrctl: out of memory\n";
+
+	(void)n;
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(ERR_SOFTWARE);
+}
+
+/* see util.h */
+void *
+xmalloc(size_t n)
+{
+	void	*p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+/* see util.h */
+void *
+xcalloc(size_t n, size_t sz)
+{
+	void	*p = calloc(n ? n : 1, sz ? sz : 1);
+
+	if (p == NULL)
+		oom(n * sz);
+	return p;
+}
+
+/* see util.h */
+void *
+xrealloc(void *o, size_t n)
+{
+	void	*p = realloc(o, n ? n : 1);
+
+	if (p == NULL)
+		oom(n);
+	return p;
+}
+
+/* see util.h */
+char *
+xstrdup(const char *s)
+{
+	return xmemdup(s, strlen(s) + 1);
+}
+
+/* see util.h */
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p = xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+/* see util.h */
+void *
+xmemdup(const void *s, size_t n)
+{
+	void	*p = xmalloc(n);
+
+	if (n > 0)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* see util.h */
+void
+wipe(void *p, size_t n)
+{
+	volatile unsigned char	*v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+}
+
+/* see util.h */
+void
+secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	wipe(s, strlen(s));
+	free(s);
+}
+
+/* see util.h */
+const struct error *
+str_fmt(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size)
+		return error_fmt(ERR_SOFTWARE, "string too long (%d bytes, "
+		    "room for %zu)", n, size);
+	return NULL;
+}
+
+/* see util.h */
+const struct error *
+str_copy(char *dst, size_t size, const char *src)
+{
+	size_t	 n = strlen(src);
+
+	if (n >= size)
+		return error_fmt(ERR_SOFTWARE, "string too long (%zu bytes, "
+		    "room for %zu)", n, size);
+	memcpy(dst, src, n + 1);
+	return NULL;
+}
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* see util.h */
+int
+str_ieq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++)
+		if (lower((unsigned char)*a) != lower((unsigned char)*b))
+			return 0;
+	return *a == *b;
+}
+
+/* see util.h */
+int
+str_nieq(const char *a, const char *b, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+			return 0;
+		if (a[i] == '\0')
+			return 1;
+	}
+	return 1;
+}
+
+/* see util.h */
+int
+str_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* see util.h */
+int
+parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t	 v = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* see util.h */
+int
+parse_i64(const char *s, int64_t *out)
+{
+	uint64_t	 v;
+	int		 neg = 0;
+
+	if (s != NULL && *s == '-') {
+		neg = 1;
+		s++;
+	}
+	if (parse_u64(s, &v) == -1)
+		return -1;
+	if (neg) {
+		if (v > (uint64_t)INT64_MAX + 1)
+			return -1;
+		*out = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+	} else {
+		if (v > (uint64_t)INT64_MAX)
+			return -1;
+		*out = (int64_t)v;
+	}
+	return 0;
+}
+
+/* see util.h */
+int
+parse_uint(const char *s, unsigned int max, unsigned int *out)
+{
+	uint64_t	 v;
+
+	if (parse_u64(s, &v) == -1 || v > max)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* see util.h */
+int
+parse_duration_ms(const char *s, long long default_unit_ms, long long *out)
+{
+	char		 num[32];
+	const char	*u;
+	size_t		 n;
+	uint64_t	 v;
+	long long	 mul;
+
+	if (s == NULL)
+		return -1;
+	for (u = s; *u >= '0' && *u <= '9'; u++)
+		;
+	n = (size_t)(u - s);
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (parse_u64(num, &v) == -1)
+		return -1;
+	if (*u == '\0')
+		mul = default_unit_ms;
+	else if (strcmp(u, "ms") == 0)
+		mul = 1;
+	else if (strcmp(u, "s") == 0)
+		mul = 1000;
+	else if (strcmp(u, "m") == 0)
+		mul = 60 * 1000;
+	else if (strcmp(u, "h") == 0)
+		mul = 3600 * 1000;
+	else
+		return -1;
+	if (v > (uint64_t)(INT64_MAX / 4) / (uint64_t)mul)
+		return -1;
+	*out = (long long)v * mul;
+	return 0;
+}
+
+/* see util.h */
+int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* see util.h */
+const struct error *
+random_bytes(void *p, size_t n)
+{
+	unsigned char	*c = p;
+	ssize_t		 r;
+
+	while (n > 0) {
+		r = getrandom(c, n, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return error_errno("getrandom", NULL);
+		}
+		c += r;
+		n -= (size_t)r;
+	}
+	return NULL;
+}
+
+/* see util.h */
+uint64_t
+rand_below(uint64_t n)
+{
+	uint64_t	 v, lim;
+
+	if (n <= 1)
+		return 0;
+	lim = UINT64_MAX - UINT64_MAX % n;
+	do {
+		if (random_bytes(&v, sizeof(v)) != NULL)
+			return (uint64_t)now_ms() % n;
+	} while (v >= lim);
+	return v % n;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_UTIL_H
+#define GHRCTL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/*
+ * Small helpers used everywhere.  The x*() allocators treat out-of-memory as
+ * fatal: they print one line and exit(70).  That is the only exit() below
+ * main, and it is safe because state files are only ever replaced atomically.
+ */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+void	*xmemdup(const void *, size_t);
+
+/* Overwrite n bytes with zeros in a way the compiler cannot drop. */
+void	 wipe(void *, size_t n);
+
+/* Wipe and free a NUL-terminated secret; NULL is fine. */
+void	 secret_free(char *);
+
+/*
+ * snprintf into dst; ERR_SOFTWARE if the result did not fit (so a truncated
+ * path or header is never used).
+ */
+const struct error *str_fmt(char *dst, size_t size, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Copy src into dst of size; ERR_SOFTWARE on truncation. */
+const struct error *str_copy(char *dst, size_t size, const char *src);
+
+/* Case-insensitive ASCII comparison (header names); 1 when equal. */
+int	 str_ieq(const char *, const char *);
+int	 str_nieq(const char *, const char *, size_t);
+
+/* 1 when s starts with prefix. */
+int	 str_prefix(const char *s, const char *prefix);
+
+/*
+ * Strict number parsers: decimal only, no sign unless signed, no leading or
+ * trailing junk or blanks, no overflow.  Return 0 on success, -1 otherwise.
+ */
+int	 parse_u64(const char *, uint64_t *);
+int	 parse_i64(const char *, int64_t *);
+int	 parse_uint(const char *, unsigned int max, unsigned int *);
+
+/*
+ * A duration: a number with an optional unit ms, s, m or h (no unit means
+ * default_unit_ms).  Result in milliseconds.  Returns 0 or -1.
+ */
+int	 parse_duration_ms(const char *, long long default_unit_ms,
+	    long long *out_ms);
+
+/* Milliseconds on the monotonic clock. */
+int64_t	 now_ms(void);
+
+/* Uniform random number in [0, n) from getrandom(); n > 0. */
+uint64_t rand_below(uint64_t n);
+
+/* Fill a buffer from getrandom(); ERR_IO if the kernel cannot. */
+const struct error *random_bytes(void *, size_t);
+
+#endif

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: ISC
+"""Shared plumbing for the fake servers under tests/fake/.
+
+Every fake listens on 127.0.0.1 port 0, writes the port it got to
+--port-file (atomically, so a test can wait for the file), optionally
+speaks TLS with the per-run test CA's certificate, records every request it
+receives as one JSON line in --log (method, path, headers, body), and counts
+TCP connections (= TLS handshakes) in <log>.conns.  Fakes never reach any
+address other than loopback.
+"""
+
+import argparse
+import http.server
+import json
+import os
+import socketserver
+import ssl
+import sys
+import threading
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr, handler, args):
+        self.args = args
+        self.conns = 0
+        self.lock = threading.Lock()
+        self.state = {}
+        super().__init__(addr, handler)
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        with self.lock:
+            self.conns += 1
+            if self.args.log:
+                with open(self.args.log + ".conns", "w") as f:
+                    f.write("%d\n" % self.conns)
+        return sock, addr
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """Base handler: HTTP/1.1 keep-alive, request recording, helpers."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "fake/1"
+
+    def log_message(self, fmt, *a):  # quiet: tests read the JSON log
+        pass
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            return self.rfile.read(n)
+        if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
+            out = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return out
+                out += self.rfile.read(size)
+                self.rfile.readline()
+        return b""
+
+    def record(self, body=b"", **extra):
+        if not self.server.args.log:
+            return
+        entry = {
+            "method": self.command,
+            "path": self.path,
+            "headers": {k: v for k, v in self.headers.items()},
+            "body": body.decode("utf-8", "replace"),
+        }
+        entry.update(extra)
+        with self.server.lock:
+            with open(self.server.args.log, "a") as f:
+                f.write(json.dumps(entry, sort_keys=True) + "\n")
+
+    def reply(self, status, body=b"", ctype="application/json", headers=None):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        if body or status not in (204, 304):
+            self.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def parser(description):
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", default="")
+    ap.add_argument("--cert", default="", help="PEM chain; enables TLS")
+    ap.add_argument("--key", default="")
+    return ap
+
+
+def serve(handler, args):
+    srv = Server(("127.0.0.1", 0), handler, args)
+    if args.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(args.cert, args.key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(tmp, args.port_file)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)
