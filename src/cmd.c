@@ -75,22 +75,28 @@ opt_line(const struct opt *o, FILE *fp)
 
 /* see cmd.h */
 void
-cmd_help(const struct cmd *c, const char *prefix, FILE *fp)
+cmd_print_usage(const struct cmd *c, FILE *fp)
 {
-	const struct opt	*o;
-	const char		*u, *nl;
-	int			 first = 1;
+	const char	*u, *nl;
+	int		 first = 1;
 
 	for (u = c->usage; *u != '\0'; u = nl + (*nl != '\0')) {
-		nl = strchr(u, '\n');
-		if (nl == NULL)
+		if ((nl = strchr(u, '\n')) == NULL)
 			nl = u + strlen(u);
 		fprintf(fp, "%s ghrctl %.*s\n", first ? "usage:" : "      ",
 		    (int)(nl - u), u);
 		first = 0;
 	}
+}
+
+/* see cmd.h */
+void
+cmd_help(const struct cmd *c, FILE *fp)
+{
+	const struct opt	*o;
+
+	cmd_print_usage(c, fp);
 	fprintf(fp, "\n%s\n", c->summary);
-	(void)prefix;
 	if (c->sub != NULL) {
 		const struct cmd *s;
 
@@ -184,6 +190,25 @@ apply_common(struct ctx *ctx, int key, const char *optarg, int *handled)
 	return NULL;
 }
 
+/* "option '--name' needs a value" for the option whose key is key. */
+static const struct error *
+missing_value(const struct ctx *ctx, const struct cmd *c, int key)
+{
+	const struct opt	*o = NULL;
+
+	if (key > 0 && key < 256)
+		return cmd_usage_error(ctx, "option '-%c' needs a value", key);
+	if (c->opts != NULL)
+		for (o = c->opts; o->name != NULL && o->key != key; o++)
+			;
+	if (o == NULL || o->name == NULL)
+		for (o = cmd_common_opts(); o->name != NULL && o->key != key;
+		    o++)
+			;
+	return cmd_usage_error(ctx, "option '--%s' needs a value",
+	    o->name != NULL ? o->name : "?");
+}
+
 static const struct error *
 resolve(struct ctx *ctx)
 {
@@ -239,10 +264,9 @@ cmd_parse(struct ctx *ctx, const struct cmd *c, int *argcp, char ***argvp,
 			    argv[optind - 1]);
 		}
 		if (ch == ':')
-			return cmd_usage_error(ctx, "option '%s' needs a "
-			    "value", argv[optind - 1]);
+			return missing_value(ctx, c, optopt);
 		if (ch == KEY_HELP) {
-			cmd_help(c, ctx->path, stdout);
+			cmd_help(c, stdout);
 			ctx->done = 1;
 			return NULL;
 		}
@@ -275,7 +299,7 @@ cmd_dispatch(struct ctx *ctx, const struct cmd *c, int argc, char *argv[])
 
 	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
-		cmd_help(c, ctx->path, stdout);
+		cmd_help(c, stdout);
 		return NULL;
 	}
 	if (argc >= 2 && strcmp(argv[1], "--list-options") == 0) {

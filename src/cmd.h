@@ -2,6 +2,8 @@
 #ifndef GHRCTL_CMD_H
 #define GHRCTL_CMD_H
 
+#include <stdio.h>
+
 #include "config.h"
 #include "error.h"
 #include "http.h"
@@ -98,8 +100,10 @@ const struct error	*ctx_http(struct ctx *, struct http_client **);
 void			 ctx_release(struct ctx *);
 
 /* Print help for c (usage lines, summary, options) to fp. */
-void			 cmd_help(const struct cmd *c, const char *prefix,
-			    FILE *fp);
+void			 cmd_help(const struct cmd *c, FILE *fp);
+
+/* Print only the "usage: ghrctl ..." lines of c. */
+void			 cmd_print_usage(const struct cmd *c, FILE *fp);
 
 /* The common options table (for ghrctl --help and completion). */
 const struct opt	*cmd_common_opts(void);

@@ -241,10 +241,14 @@ log_msg(enum log_level l, const char *fmt, ...)
 	if (out == NULL)
 		out = stderr;
 	if (json) {
-		snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"%s\","
-		    "\"cmd\":\"", ts, names[l]);
-		log_json_escape(cmdname ? cmdname : "", line, sizeof(line));
-		append(line, sizeof(line), "\",\"msg\":\"");
+		snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"%s\",",
+		    ts, names[l]);
+		if (cmdname != NULL && *cmdname != '\0') {
+			append(line, sizeof(line), "\"cmd\":\"");
+			log_json_escape(cmdname, line, sizeof(line));
+			append(line, sizeof(line), "\",");
+		}
+		append(line, sizeof(line), "\"msg\":\"");
 		log_json_escape(msg, line, sizeof(line));
 		append(line, sizeof(line), "\"}");
 		fprintf(out, "%s\n", line);

@@ -152,7 +152,7 @@ cmd_help_run(struct ctx *ctx, int argc, char *argv[])
 	}
 	if ((c = find_cmd(argv[0])) == NULL)
 		return unknown_cmd(argv[0]);
-	cmd_help(c, c->name, stdout);
+	cmd_help(c, stdout);
 	return NULL;
 }
 
@@ -191,6 +191,13 @@ finish(const struct ctx *ctx, const struct error *e)
 	status = error_exit_status(e);
 	log_set_cmd(ctx->path[0] != '\0' ? ctx->path : NULL);
 	log_error("%s", e->msg);
+	if (e->class == ERR_USAGE) {
+		if (ctx->cmd != NULL)
+			cmd_print_usage(ctx->cmd, stderr);
+		else
+			fprintf(stderr, "usage: ghrctl [options] command "
+			    "[command options] [arguments]\n");
+	}
 	return status;
 }
 
@@ -236,8 +243,8 @@ main(int argc, char *argv[])
 	if ((e = cmd_parse(&ctx, &top, &argc, &argv, global_opt, NULL)) != NULL)
 		goto out;
 	if (argc == 0) {
-		usage_main(stderr);
-		e = error_fmt(ERR_USAGE, "no command given");
+		e = error_fmt(ERR_USAGE, "no command given (see 'ghrctl "
+		    "--help')");
 		goto out;
 	}
 	if ((c = find_cmd(argv[0])) == NULL) {

@@ -22,7 +22,7 @@ export GHRCTL_BIN GHRCTL_BUILD
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/ghrctl-run.XXXXXX")
 export TEST_TMP="$OUT"
 export GHRCTL_TEST_CA="$OUT/ca"
-trap 'rm -rf "$OUT"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$OUT"' EXIT
 
 if [ ! -x "$GHRCTL_BIN" ]; then
 	echo "tests/run.sh: $GHRCTL_BIN is missing: run make first" >&2

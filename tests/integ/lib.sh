@@ -6,6 +6,7 @@
 #   test_done          removes $T when the test passed, else names it
 #   run_test FUNC      runs FUNC unless $TEST_ONLY names other tests
 #   ok MSG / not_ok MSG / test_eq GOT WANT MSG / test_match FILE REGEX MSG
+#   $BIN, $BUILD       the binary under test, the glibc build dir (tools/)
 #   ghrctl ARGS...     the binary under test, wrapped in timeout (and
 #                      valgrind when VALGRIND=1)
 #   test_ca            per-run test CA and certificates in $CA (see below)
@@ -20,8 +21,10 @@ set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 PY=/usr/bin/python3
-GHRCTL_BIN=${GHRCTL_BIN:-$TOP/ghrctl}
-GHRCTL_BUILD=${GHRCTL_BUILD:-$TOP/build/dev}
+# Kept under names clean_env does not clear.
+BIN=${GHRCTL_BIN:-$TOP/ghrctl}
+BUILD=${GHRCTL_BUILD:-$TOP/build/dev}
+TEST_CA_DIR=${GHRCTL_TEST_CA:-}
 TEST_TMP=${TEST_TMP:-${TMPDIR:-/tmp}}
 SCRIPT=$(basename "$0" .sh)
 FAKE_PIDS=
@@ -102,6 +105,8 @@ test_init() {
 	cleanup
 	T=$(mktemp -d "$TEST_TMP/ghrctl-$SCRIPT.XXXXXX")
 	clean_env
+	GHRCTL_BIN=$BIN	# the test's own variables survive, unexported
+	GHRCTL_BUILD=$BUILD
 	export HOME="$T/home"
 	mkdir -p "$HOME"
 	# Never reach a real instance metadata service.
@@ -131,9 +136,9 @@ ghrctl() {
 	if [ "${VALGRIND:-}" = 1 ]; then
 		timeout 120 valgrind -q --error-exitcode=99 --leak-check=full \
 		    --errors-for-leak-kinds=definite,indirect \
-		    --show-leak-kinds=definite,indirect "$GHRCTL_BIN" "$@"
+		    --show-leak-kinds=definite,indirect "$BIN" "$@"
 	else
-		timeout 60 "$GHRCTL_BIN" "$@"
+		timeout 60 "$BIN" "$@"
 	fi
 }
 
@@ -146,7 +151,7 @@ ghrctl() {
 #   $CA/expired.pem/.key  localhost, signed by ca.pem, expired
 #   $CA/rsa-ca.pem, $CA/rsa-server.pem/.key  an RSA-2048 chain
 test_ca() {
-	CA=${GHRCTL_TEST_CA:-$TEST_TMP/ghrctl-test-ca-$$}
+	CA=${TEST_CA_DIR:-$TEST_TMP/ghrctl-test-ca-$$}
 	if [ ! -f "$CA/done" ]; then
 		mkdir -p "$CA"
 		"$PY" "$TOP/tests/fake/mkca.py" "$CA" >"$CA/mkca.log" 2>&1 || {

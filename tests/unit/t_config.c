@@ -1,0 +1,126 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * Unit tests of configuration resolution and the KEY=VALUE parser, and of
+ * log redaction.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "t.h"
+
+T_REGISTER("config", t_config)
+T_REGISTER("config_parse", t_config_parse)
+T_REGISTER("log", t_log)
+
+static void
+t_config(void)
+{
+	struct config	 cfg;
+	struct cfg_flags fl;
+	char		*env[] = {
+		"MAX_RUNNERS=7", "LOG_LEVEL=debug", "RUNNER_TIMEOUT=2h",
+		"GITHUB_TOKEN=ghp_secretsecret", "GHRCTL_CONFIG=/nonexistent-dir/x",
+		NULL
+	};
+	char		*env_nofile[] = { "MAX_RUNNERS=7", "HOME=/nonexistent", NULL };
+	char		*bad[] = { "MAX_RUNNERS=ten", "HOME=/nonexistent", NULL };
+	char		*badd[] = { "RUNNER_TIMEOUT=1 day", "HOME=/nonexistent", NULL };
+	const struct error *e;
+
+	memset(&fl, 0, sizeof(fl));
+	/* An explicit config file that is missing is an error. */
+	T_ERR(config_resolve(&cfg, &fl, env), ERR_CONFIG);
+	config_release(&cfg);
+
+	T_OK(config_resolve(&cfg, &fl, env_nofile));
+	T_EQ_INT(config_num(&cfg, K_MAX_RUNNERS), 7);
+	T_EQ_INT(cfg.v[K_MAX_RUNNERS].src, SRC_ENV);
+	T_EQ_STR(cfg.v[K_MAX_RUNNERS].origin, "env MAX_RUNNERS");
+	T_EQ_INT(config_num(&cfg, K_MIN_RUNNERS), 0);
+	T_EQ_INT(cfg.v[K_MIN_RUNNERS].src, SRC_DEFAULT);
+	T_EQ_INT(config_ms(&cfg, K_SESSION_REFRESH_INTERVAL), 55 * 60 * 1000);
+	T_EQ_STR(config_str(&cfg, K_RUNNER_GROUP), "Default");
+	T_TRUE(!config_is_set(&cfg, K_GITHUB_TOKEN));
+	config_release(&cfg);
+
+	/* Flags beat the environment. */
+	T_OK(config_flag(&fl, K_MAX_RUNNERS, "max-runners", "3"));
+	T_OK(config_resolve(&cfg, &fl, env_nofile));
+	T_EQ_INT(config_num(&cfg, K_MAX_RUNNERS), 3);
+	T_EQ_STR(cfg.v[K_MAX_RUNNERS].origin, "flag max-runners");
+	config_release(&cfg);
+
+	memset(&fl, 0, sizeof(fl));
+	e = config_resolve(&cfg, &fl, bad);
+	T_ERR(e, ERR_CONFIG);
+	T_TRUE(e != NULL && strstr(e->msg, "MAX_RUNNERS='ten'") != NULL);
+	T_TRUE(e != NULL && strstr(e->msg, "env MAX_RUNNERS") != NULL);
+	config_release(&cfg);
+	e = config_resolve(&cfg, &fl, badd);
+	T_ERR(e, ERR_CONFIG);
+	T_TRUE(e != NULL && strstr(e->msg, "duration") != NULL);
+	config_release(&cfg);
+	T_EQ_INT(config_key_find("EC2_SUBNET_ID"), K_EC2_SUBNET_ID);
+	T_EQ_INT(config_key_find("NOPE"), -1);
+}
+
+struct seen {
+	char	 text[1024];
+};
+
+static const struct error *
+collect(void *arg, const char *key, const char *value, int line)
+{
+	struct seen	*s = arg;
+	size_t		 n = strlen(s->text);
+
+	snprintf(s->text + n, sizeof(s->text) - n, "%d:%s=%s|", line, key,
+	    value);
+	return NULL;
+}
+
+static void
+t_config_parse(void)
+{
+	struct seen		 s;
+	const struct error	*e;
+
+	memset(&s, 0, sizeof(s));
+	T_OK(config_parse_text("# comment\n\nA=1\nexport B=\"two words\"\n"
+	    "  C = '3' \nD=x # trailing comment\nE=\n", "f", collect, &s));
+	T_EQ_STR(s.text, "3:A=1|4:B=two words|5:C=3|6:D=x|7:E=|");
+	e = config_parse_text("A=1\nnot a setting\n", "cfg", collect, &s);
+	T_ERR(e, ERR_CONFIG);
+	T_EQ_STR(e ? e->msg : NULL, "cfg:2: expected KEY=VALUE");
+	e = config_parse_text("A=\"open\n", "cfg", collect, &s);
+	T_ERR(e, ERR_CONFIG);
+	e = config_parse_text("=1\n", "cfg", collect, &s);
+	T_ERR(e, ERR_CONFIG);
+}
+
+static void
+t_log(void)
+{
+	char	 out[256];
+
+	log_secret("ghp_abcdefghijklmnop");
+	log_secret("ab");	/* too short to mask */
+	log_redact("token ghp_abcdefghijklmnop used; ab", out, sizeof(out));
+	T_EQ_STR(out, "token <redacted> used; ab");
+	log_redact("ghp_abcdefghijklmnopghp_abcdefghijklmnop", out, sizeof(out));
+	T_EQ_STR(out, "<redacted><redacted>");
+	log_redact("xxghp_abcdefghijklmno", out, sizeof(out));
+	T_EQ_STR(out, "xxghp_abcdefghijklmno");
+	out[0] = '\0';
+	log_json_escape("a\"b\\c\nd\x01", out, sizeof(out));
+	T_EQ_STR(out, "a\\\"b\\\\c\\nd\\u0001");
+	T_EQ_INT(log_level_parse("DEBUG"), LOG_DEBUG);
+	T_EQ_INT(log_level_parse("warning"), LOG_WARN);
+	T_EQ_INT(log_level_parse("loud"), -1);
+	log_secrets_clear();
+}

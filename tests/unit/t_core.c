@@ -1,0 +1,160 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * Unit tests of the core pure helpers: util (numbers, durations, strings),
+ * buf (ceiling), b64, error ring.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "error.h"
+#include "t.h"
+#include "util.h"
+
+T_REGISTER("util", t_util)
+T_REGISTER("buf", t_buf)
+T_REGISTER("b64", t_b64)
+T_REGISTER("error", t_error)
+
+static void
+t_util(void)
+{
+	uint64_t	 u;
+	int64_t		 i;
+	unsigned int	 ui;
+	long long	 ms;
+	char		 small[4];
+
+	T_EQ_INT(parse_u64("0", &u), 0);
+	T_EQ_INT(parse_u64("18446744073709551615", &u), 0);
+	T_TRUE(u == UINT64_MAX);
+	T_EQ_INT(parse_u64("18446744073709551616", &u), -1);
+	T_EQ_INT(parse_u64("", &u), -1);
+	T_EQ_INT(parse_u64(" 1", &u), -1);
+	T_EQ_INT(parse_u64("1 ", &u), -1);
+	T_EQ_INT(parse_u64("+1", &u), -1);
+	T_EQ_INT(parse_u64("12x", &u), -1);
+	T_EQ_INT(parse_i64("-9223372036854775808", &i), 0);
+	T_TRUE(i == INT64_MIN);
+	T_EQ_INT(parse_i64("9223372036854775808", &i), -1);
+	T_EQ_INT(parse_i64("-", &i), -1);
+	T_EQ_INT(parse_uint("10", 10, &ui), 0);
+	T_EQ_INT(parse_uint("11", 10, &ui), -1);
+
+	T_EQ_INT(parse_duration_ms("90", 1000, &ms), 0);
+	T_EQ_INT(ms, 90000);
+	T_EQ_INT(parse_duration_ms("250ms", 1000, &ms), 0);
+	T_EQ_INT(ms, 250);
+	T_EQ_INT(parse_duration_ms("5m", 1000, &ms), 0);
+	T_EQ_INT(ms, 300000);
+	T_EQ_INT(parse_duration_ms("1h", 1000, &ms), 0);
+	T_EQ_INT(ms, 3600000);
+	T_EQ_INT(parse_duration_ms("55m", 1000, &ms), 0);
+	T_EQ_INT(ms, 3300000);
+	T_EQ_INT(parse_duration_ms("1d", 1000, &ms), -1);
+	T_EQ_INT(parse_duration_ms("m", 1000, &ms), -1);
+	T_EQ_INT(parse_duration_ms("-1s", 1000, &ms), -1);
+	T_EQ_INT(parse_duration_ms("99999999999999999999h", 1000, &ms), -1);
+
+	T_OK(str_copy(small, sizeof(small), "abc"));
+	T_ERR(str_copy(small, sizeof(small), "abcd"), ERR_SOFTWARE);
+	T_ERR(str_fmt(small, sizeof(small), "%d", 12345), ERR_SOFTWARE);
+	T_TRUE(str_ieq("Content-Length", "content-length"));
+	T_TRUE(!str_ieq("Content-Length", "content-lengt"));
+	T_TRUE(str_prefix("ghrctl:runner", "ghrctl:"));
+	T_TRUE(rand_below(10) < 10);
+}
+
+static void
+t_buf(void)
+{
+	struct buf	 b = BUF_INIT(8);
+	char		*p;
+	size_t		 n;
+
+	T_OK(buf_adds(&b, "abcd"));
+	T_OK(buf_addf(&b, "%d", 123));
+	T_EQ_STR(b.p, "abcd123");
+	T_ERR(buf_adds(&b, "xy"), ERR_PROTO);
+	T_EQ_STR(b.p, "abcd123");	/* unchanged on refusal */
+	T_OK(buf_addc(&b, 'z'));
+	T_EQ_INT(b.len, 8);
+	buf_consume(&b, 2);
+	T_EQ_STR(b.p, "cd123z");
+	p = buf_detach(&b, &n);
+	T_EQ_STR(p, "cd123z");
+	T_EQ_INT(n, 6);
+	T_TRUE(b.p == NULL && b.len == 0);
+	free(p);
+	buf_release(&b);
+}
+
+static void
+b64_case(const char *plain, const char *enc, const char *url)
+{
+	struct buf	 b = BUF_INIT(1024);
+
+	T_OK(b64_encode(plain, strlen(plain), &b));
+	T_EQ_STR(b.p, enc);
+	buf_reset(&b);
+	T_OK(b64url_encode(plain, strlen(plain), &b));
+	T_EQ_STR(b.p, url);
+	buf_reset(&b);
+	T_OK(b64_decode(enc, strlen(enc), &b));
+	T_EQ_STR(b.p, plain);
+	buf_reset(&b);
+	T_OK(b64_decode(url, strlen(url), &b));
+	T_EQ_STR(b.p, plain);
+	buf_release(&b);
+}
+
+static void
+t_b64(void)
+{
+	struct buf	 b = BUF_INIT(64);
+
+	/* RFC 4648 section 10 test vectors. */
+	b64_case("", "", "");
+	b64_case("f", "Zg==", "Zg");
+	b64_case("fo", "Zm8=", "Zm8");
+	b64_case("foo", "Zm9v", "Zm9v");
+	b64_case("foob", "Zm9vYg==", "Zm9vYg");
+	b64_case("fooba", "Zm9vYmE=", "Zm9vYmE");
+	b64_case("foobar", "Zm9vYmFy", "Zm9vYmFy");
+	b64_case("\xfb\xff", "+/8=", "-_8");
+	T_OK(b64_decode("Zm9v\nYmFy\r\n", 11, &b));
+	T_EQ_STR(b.p, "foobar");
+	buf_reset(&b);
+	T_ERR(b64_decode("Zm9v*", 5, &b), ERR_DATA);
+	T_ERR(b64_decode("Z", 1, &b), ERR_DATA);
+	T_ERR(b64_decode("Zg==Zg", 6, &b), ERR_DATA);
+	buf_release(&b);
+}
+
+static void
+t_error(void)
+{
+	const struct error	*first, *e;
+	int			 i;
+
+	first = error_fmt(ERR_CONFIG, "first %d", 1);
+	T_EQ_STR(first->msg, "first 1");
+	T_EQ_INT(error_exit_status(first), 78);
+	T_EQ_INT(error_exit_status(NULL), 0);
+	e = error_wrap(first, "outer");
+	T_EQ_STR(e->msg, "outer: first 1");
+	T_EQ_INT(e->class, ERR_CONFIG);
+	T_EQ_STR(first->msg, "first 1");	/* the original survives */
+	/* Wrapping the slot that is about to be reused keeps its text. */
+	for (i = 0; i < 15; i++)
+		e = error_fmt(ERR_IO, "filler %d", i);
+	e = error_wrap(error_fmt(ERR_TEMP, "inner"), "wrapped");
+	T_EQ_STR(e->msg, "wrapped: inner");
+	e = error_http(ERR_PERM, 403, "forbidden");
+	T_EQ_INT(e->http_status, 403);
+	T_EQ_INT(error_exit_status(e), 77);
+}
