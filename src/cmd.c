@@ -122,11 +122,16 @@ list_options(const struct cmd *c, FILE *fp)
 {
 	const struct opt	*o;
 
+	/*
+	 * A command lists only its own options ("=" marks those that take a
+	 * value); `ghrctl --list-options` lists the common ones.
+	 */
 	if (c->opts != NULL)
 		for (o = c->opts; o->name != NULL; o++)
 			fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");
-	for (o = cmd_common_opts(); o->name != NULL; o++)
-		fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");
+	if (strcmp(c->name, "ghrctl") == 0)
+		for (o = cmd_common_opts(); o->name != NULL; o++)
+			fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");
 }
 
 /* see cmd.h */

@@ -91,6 +91,8 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	    "longest silence while reading a reply", 0, 0 },
 	[K_TIMEOUT] = { "GHRCTL_TIMEOUT", CFG_DURATION, "120s", "timeout",
 	    "longest time for one HTTP exchange", 0, 0 },
+	[K_MAX_WAIT] = { "GHRCTL_MAX_WAIT", CFG_DURATION, "60s", "max-wait",
+	    "longest wait for a GitHub rate limit to reset before failing", 0, 0 },
 };
 
 /* see config.h */

@@ -79,6 +79,7 @@ enum cfg_key {
 	K_CONNECT_TIMEOUT,
 	K_READ_TIMEOUT,
 	K_TIMEOUT,
+	K_MAX_WAIT,
 	K_NKEYS
 };
 

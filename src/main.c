@@ -69,6 +69,17 @@ usage_main(FILE *fp)
 	fprintf(fp, "\nSee 'ghrctl help COMMAND' or man ghrctl-COMMAND.\n");
 }
 
+#define KEY_LIST_COMMANDS	3000
+
+static void
+list_commands(void)
+{
+	const struct cmd *const	*c;
+
+	for (c = commands; *c != NULL; c++)
+		printf("%s\n", (*c)->name);
+}
+
 static void
 version(void)
 {
@@ -160,10 +171,17 @@ cmd_help_run(struct ctx *ctx, int argc, char *argv[])
 static const struct error *
 global_opt(void *arg, int key, const char *optarg)
 {
-	(void)arg;
+	struct ctx	*ctx = arg;
+
 	(void)optarg;
 	if (key == 'V') {
 		version();
+		ctx->done = 1;
+		return NULL;
+	}
+	if (key == KEY_LIST_COMMANDS) {
+		list_commands();
+		ctx->done = 1;
 		return NULL;
 	}
 	return error_fmt(ERR_SOFTWARE, "global option %d unhandled", key);
@@ -171,7 +189,7 @@ global_opt(void *arg, int key, const char *optarg)
 
 static const struct opt global_opts[] = {
 	{ "version", 'V', OPT_NONE, NULL, "print version and exit" },
-	{ "list-commands", 3000, OPT_NONE, NULL, "list commands (completion)" },
+	{ "list-commands", KEY_LIST_COMMANDS, OPT_NONE, NULL, "list commands (completion)" },
 	OPT_END
 };
 
@@ -207,7 +225,6 @@ main(int argc, char *argv[])
 	static struct ctx	 ctx;
 	const struct error	*e = NULL;
 	const struct cmd	*c;
-	const struct cmd *const	*cp;
 	struct cmd		 top;
 	int			 i, status;
 
@@ -228,8 +245,7 @@ main(int argc, char *argv[])
 			return finish(&ctx, NULL);
 		}
 		if (strcmp(argv[i], "--list-commands") == 0) {
-			for (cp = commands; *cp != NULL; cp++)
-				printf("%s\n", (*cp)->name);
+			list_commands();
 			return finish(&ctx, NULL);
 		}
 		if (strcmp(argv[i], "--help") == 0 ||
@@ -240,7 +256,8 @@ main(int argc, char *argv[])
 		if (argv[i][0] != '-')
 			break;
 	}
-	if ((e = cmd_parse(&ctx, &top, &argc, &argv, global_opt, NULL)) != NULL)
+	if ((e = cmd_parse(&ctx, &top, &argc, &argv, global_opt, &ctx)) != NULL ||
+	    ctx.done)
 		goto out;
 	if (argc == 0) {
 		e = error_fmt(ERR_USAGE, "no command given (see 'ghrctl "

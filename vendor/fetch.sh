@@ -150,7 +150,7 @@ fetch_one() {
 	if [ "$up" != "$want_up" ]; then
 		die "$pkg: pinned upstream version $want_up is no longer offered (the archive has $ver); re-pin vendor/deps.lock to '$pkg $up <sha256 of ${pkg}_$up.orig.tar.*>' after reviewing the new release"
 	fi
-	rm -rf "$dl/$pkg" && mkdir -p "$dl/$pkg"
+	rm -rf "${dl:?}/${pkg:?}" && mkdir -p "$dl/$pkg"
 	# shellcheck disable=SC2086
 	(cd "$dl/$pkg" && apt-get $APT_OPTS source --download-only "$pkg=$ver" \
 	    >"$dl/$pkg/apt.log" 2>&1) ||

@@ -1,0 +1,43 @@
+# fish completion for ghrctl
+# SPDX-License-Identifier: ISC
+#
+# Commands, verbs and options come from the binary (ghrctl --list-commands,
+# ghrctl CMD [VERB] --list-options), so this stays in step with the option
+# tables.  Install as ~/.config/fish/completions/ghrctl.fish.
+
+function __ghrctl_args
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l out
+    for t in $tokens
+        if not string match -q -- '-*' $t
+            set out $out $t
+        end
+    end
+    printf '%s\n' $out
+end
+
+function __ghrctl_complete
+    set -l args (__ghrctl_args)
+    set -l cur (commandline -ct)
+    if test (count $args) -eq 0
+        if string match -q -- '-*' $cur
+            ghrctl --list-options 2>/dev/null | string replace -r '=$' ''
+        else
+            ghrctl --list-commands 2>/dev/null
+        end
+        return
+    end
+    set -l list (ghrctl $args[1] --list-options 2>/dev/null)
+    if test (count $args) -ge 2; and contains -- $args[2] $list
+        set list (ghrctl $args[1] $args[2] --list-options 2>/dev/null)
+    end
+    if string match -q -- '-*' $cur
+        string match -- '-*' $list | string replace -r '=$' ''
+        ghrctl --list-options 2>/dev/null | string replace -r '=$' ''
+    else
+        string match -v -- '-*' $list
+    end
+end
+
+complete -c ghrctl -f -a '(__ghrctl_complete)'

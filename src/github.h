@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_GITHUB_H
+#define GHRCTL_GITHUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+#include "ghjson.h"
+#include "ghurl.h"
+#include "http.h"
+
+/*
+ * GitHub REST: self-hosted runners (list, get, delete, count), registration
+ * and remove tokens, JIT configs, for an org, a repository or an
+ * enterprise.  The scope and API base come from GITHUB_CONFIG_URL (or
+ * GITHUB_ENTERPRISE_URL + ORGANIZATION_NAME); see ghurl.h.
+ *
+ * Auth is a token (GITHUB_TOKEN or GITHUB_TOKEN_FILE) or a GitHub App
+ * (GITHUB_APP_ID + GITHUB_APP_PRIVATE_KEY_FILE, optional
+ * GITHUB_APP_INSTALLATION_ID): an RS256 JWT buys an installation token,
+ * which is kept until 5 minutes before it expires.  Every token is
+ * registered with log_secret() and sent only in an Authorization header
+ * marked secret.
+ *
+ * Every call sends Accept: application/vnd.github+json,
+ * X-GitHub-Api-Version: 2022-11-28 and User-Agent: ghrctl/<version>.
+ * Rate limits (x-ratelimit-*, retry-after; 403 or 429) are waited out when
+ * the wait fits in GHRCTL_MAX_WAIT, else the call fails with ERR_TEMP
+ * saying when the budget resets.  Error messages: 401 "token rejected by
+ * HOST", 403 with the permission GitHub says is missing, 404 "... not found
+ * or the token cannot see it", 422 with GitHub's message.
+ *
+ * Common errors of every call below: ERR_PERM (401/403, TLS), ERR_CONFIG
+ * (404 on the scope), ERR_TEMP (rate limited), ERR_UNAVAIL (network, 5xx
+ * after retries), ERR_PROTO (unparseable reply).
+ */
+
+struct github;
+
+/*
+ * Make a client from the configuration; http is borrowed (it must outlive
+ * the client).  Reads the App private key file when an App is configured.
+ * No network traffic.  ERR_CONFIG when the URL or credentials are missing
+ * or invalid.  Free with github_free().
+ */
+const struct error	*github_new(const struct config *,
+			    struct http_client *, struct github **out);
+void			 github_free(struct github *);
+
+/* The parsed config URL (scope, API base) of gh. */
+const struct gh_target	*github_target(const struct github *);
+
+/* Runner counts as `metric` publishes them. */
+struct runner_counts {
+	unsigned int	 busy;		/* online and busy */
+	unsigned int	 idle;		/* online and not busy */
+	unsigned int	 offline;
+};
+
+/*
+ * Count the runners that carry ALL of labels (case-insensitive; nlabels 0
+ * counts every runner), walking every page.
+ */
+const struct error	*github_runner_counts(struct github *,
+			    const char *const *labels, size_t nlabels,
+			    struct runner_counts *out);
+
+/*
+ * Called once per runner while listing; the runner is valid only during
+ * the call.  A non-NULL return stops the walk and is returned.
+ */
+typedef const struct error *(*gh_runner_fn)(void *arg,
+    const struct gh_runner *);
+
+/*
+ * Walk every runner of the scope, page by page (per_page=100, following
+ * Link rel="next"), so memory does not grow with the number of runners.
+ * name, when not NULL, asks GitHub for runners with exactly that name.
+ */
+const struct error	*github_runners_each(struct github *, const char *name,
+			    gh_runner_fn, void *arg);
+
+/*
+ * One runner by id.  ERR_FAIL "runner ID not found" on 404.  Release with
+ * gh_runner_release().
+ */
+const struct error	*github_runner_get(struct github *, int64_t id,
+			    struct gh_runner *out);
+
+/*
+ * One runner by id (all digits) or by exact name.  ERR_FAIL when no
+ * runner matches.
+ */
+const struct error	*github_runner_find(struct github *, const char *idname,
+			    struct gh_runner *out);
+
+/*
+ * Delete a runner.  ERR_FAIL with GitHub's reason on 422 (the runner is
+ * running a job: not retried) and on 404.
+ */
+const struct error	*github_runner_delete(struct github *, int64_t id);
+
+enum gh_token_kind {
+	GH_TOKEN_REGISTER = 0,
+	GH_TOKEN_REMOVE
+};
+
+/*
+ * A registration or remove token for the scope (POST .../registration-token
+ * or .../remove-token; 201).  *token_out is a secret, already registered
+ * with log_secret(); free it with secret_free().  expires_at (may be NULL)
+ * receives GitHub's RFC 3339 expiry text.
+ */
+const struct error	*github_registration_token(struct github *,
+			    char **token_out, char *expires_at,
+			    size_t expires_size);
+const struct error	*github_token(struct github *, enum gh_token_kind,
+			    char **token_out, char *expires_at,
+			    size_t expires_size);
+
+/*
+ * A just-in-time runner config (POST .../generate-jitconfig; 201).
+ * labels: 1 to 100.  *jit_out is a secret registered with log_secret();
+ * free it with secret_free().  runner_out (may be NULL) receives the
+ * runner GitHub created; release it with gh_runner_release().
+ * ERR_FAIL with GitHub's reason on 409 (name in use) and 422.
+ */
+const struct error	*github_jit_config(struct github *, const char *name,
+			    const char *const *labels, size_t nlabels,
+			    int64_t runner_group_id, char **jit_out,
+			    struct gh_runner *runner_out);
+
+/* Requests made by this client so far (tests and bench). */
+uint64_t		 github_requests(const struct github *);
+
+#endif

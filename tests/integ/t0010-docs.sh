@@ -1,0 +1,120 @@
+#!/bin/sh
+# t0010-docs.sh: --help, man pages, completions and README agree on the
+# commands and options (git's t0450 idea).  Fails when any one drifts.
+. ./lib.sh
+
+norm() { tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'; }
+
+# The SYNOPSIS section of a man page, rendered, on one line.
+synopsis() {
+	mandoc -Tascii "$1" 2>/dev/null | col -b |
+	    awk '/^SYNOPSIS/ { on = 1; next } /^[A-Z][A-Z ]+$/ { on = 0 } on' | norm
+}
+
+test_man_pages() {
+	test_init man_pages
+	for page in "$TOP"/man/*.[15]; do
+		mandoc -Tlint -Wwarning "$page" >"$T/lint" 2>&1
+		if [ -s "$T/lint" ]; then
+			not_ok "mandoc -Tlint $(basename "$page"): $(head -n 3 "$T/lint" | tr '\n' ' ')"
+		else
+			ok "mandoc -Tlint $(basename "$page") clean"
+		fi
+	done
+	for s in ENVIRONMENT FILES "EXIT STATUS" EXAMPLES; do
+		grep -q "^\.Sh $s" "$TOP/man/ghrctl.1" && ok "ghrctl.1 has $s" || not_ok "ghrctl.1 lacks $s"
+	done
+	test_done
+}
+
+test_commands_documented() {
+	test_init commands_documented
+	for c in $(ghrctl --list-commands); do
+		[ "$c" = help ] && continue
+		page="$TOP/man/ghrctl-$c.1"
+		if [ ! -f "$page" ]; then
+			not_ok "man/ghrctl-$c.1 missing"
+			continue
+		fi
+		ghrctl "$c" --help | sed -n 's/^\(usage:\|      \) \(ghrctl .*\)/\2/p' | norm >"$T/usage"
+		synopsis "$page" >"$T/syn"
+		test_eq "$(cat "$T/syn")" "$(cat "$T/usage")" "$c: man SYNOPSIS = --help usage"
+		grep -q "^\.Xr ghrctl-$c 1" "$TOP/man/ghrctl.1" && ok "$c: in ghrctl.1 SEE ALSO" ||
+		    not_ok "$c: no .Xr ghrctl-$c 1 in ghrctl.1"
+		grep -q "^\.It Cm $c" "$TOP/man/ghrctl.1" && ok "$c: in ghrctl.1 command list" ||
+		    not_ok "$c: no .It Cm $c in ghrctl.1"
+		grep -q "ghrctl $c" "$TOP/README.md" && ok "$c: in README.md" ||
+		    not_ok "$c: not in README.md"
+		# Options of the command, and of each of its verbs.
+		ghrctl "$c" --list-options >"$T/opts"
+		verbs=$(grep -v '^-' "$T/opts")
+		for v in $verbs; do
+			ghrctl "$c" "$v" --list-options >>"$T/opts"
+			ghrctl "$c" "$v" --help >"$T/vh" 2>&1
+			test_eq "$?" 0 "$c $v --help exits 0"
+			grep -q "^\.It Cm $v\|^\.Cm $v" "$page" && ok "$c $v: in its man page" ||
+			    not_ok "$c $v: verb not in man/ghrctl-$c.1"
+		done
+		for o in $(grep '^--' "$T/opts" | sed 's/=$//' | sort -u); do
+			name=${o#--}
+			if grep -q "Fl -$name\b" "$page"; then
+				ok "$c $o: in man/ghrctl-$c.1"
+			else
+				not_ok "$c $o: option not documented in man/ghrctl-$c.1"
+			fi
+			grep -q -- "$o" "$T/vh" "$T/usage" 2>/dev/null || ghrctl "$c" --help | grep -q -- "$o" ||
+			    for v in $verbs; do ghrctl "$c" "$v" --help; done | grep -q -- "$o" ||
+			    not_ok "$c $o: not in --help"
+		done
+	done
+	test_done
+}
+
+test_common_options_documented() {
+	test_init common_options_documented
+	for o in $(ghrctl --list-options | sed 's/=$//'); do
+		case $o in --list-commands) continue ;; esac
+		grep -q "Fl -${o#--}\b" "$TOP/man/ghrctl.1" && ok "$o in ghrctl.1" ||
+		    not_ok "$o not documented in ghrctl.1"
+		[ "$o" = --version ] && continue
+		ghrctl --help | grep -q -- "$o" && ok "$o in ghrctl --help" || not_ok "$o not in ghrctl --help"
+	done
+	for k in $(ghrctl config --keys | awk '{ print $1 }'); do
+		grep -q "Ev $k\b" "$TOP/man/ghrctl.1" && ok "key $k in ghrctl.1 ENVIRONMENT" ||
+		    not_ok "key $k not documented in ghrctl.1"
+	done
+	test_done
+}
+
+test_completions() {
+	test_init completions
+	mkdir -p "$T/bin"
+	ln -s "$BIN" "$T/bin/ghrctl"
+	cmds=$(ghrctl --list-commands | tr '\n' ' ' | sed 's/ $//')
+	got=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(ghrctl ""); COMP_CWORD=1; _ghrctl; echo "${COMPREPLY[*]}"' _ "$TOP/completions/ghrctl.bash")
+	test_eq "$got" "$cmds" "bash completes every command"
+	for c in $(ghrctl --list-commands); do
+		want=$(ghrctl "$c" --list-options | grep '^--' | sed 's/=$//' | sort | tr '\n' ' ')
+		[ -n "$want" ] || continue
+		got=$(PATH="$T/bin:$PATH" bash -c '. "$1"; COMP_WORDS=(ghrctl "$2" --); COMP_CWORD=2; _ghrctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/ghrctl.bash" "$c" |
+		    grep -xF -e "$(ghrctl "$c" --list-options | grep "^--" | sed "s/=$//")" | sort | tr '\n' ' ')
+		test_eq "$got" "$want" "bash completes the options of $c"
+	done
+	for f in _ghrctl ghrctl.fish; do
+		grep -q -- '--list-commands' "$TOP/completions/$f" && grep -q -- '--list-options' "$TOP/completions/$f" &&
+		    ok "$f asks the binary" || not_ok "$f does not use --list-commands/--list-options"
+	done
+	if command -v zsh >/dev/null 2>&1; then
+		zsh -n "$TOP/completions/_ghrctl" && ok "_ghrctl parses (zsh -n)" || not_ok "_ghrctl: zsh -n failed"
+	fi
+	if command -v fish >/dev/null 2>&1; then
+		fish -n "$TOP/completions/ghrctl.fish" && ok "ghrctl.fish parses (fish -n)" || not_ok "ghrctl.fish: fish -n failed"
+	fi
+	bash -n "$TOP/completions/ghrctl.bash" && ok "ghrctl.bash parses" || not_ok "ghrctl.bash: bash -n failed"
+	test_done
+}
+
+run_test test_man_pages
+run_test test_commands_documented
+run_test test_common_options_documented
+run_test test_completions
