@@ -58,6 +58,10 @@ san_LDFLAGS	= -fsanitize=address,undefined
 
 .PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check
 
+# Keep every intermediate object: make must not delete one that a parallel
+# job is about to link.
+.SECONDARY:
+
 all: ghrctl
 
 vendor-check:
@@ -68,11 +72,13 @@ vendor-check:
 define BUILD
 build/$(1)/obj/src/%.o: src/%.c $(HDRS) | vendor-check
 	@mkdir -p $$(dir $$@)
-	$$($(1)_CC) -std=c11 $$(WARN) $$(DEFS) $$(INCS) $$($(1)_CFLAGS) -c $$< -o $$@
+	@echo "  CC [$(1)] $$<"
+	@$$($(1)_CC) -std=c11 $$(WARN) $$(DEFS) $$(INCS) $$($(1)_CFLAGS) -c $$< -o $$@
 
 build/$(1)/obj/tests/%.o: tests/%.c $(HDRS) $(wildcard tests/unit/*.h) | vendor-check
 	@mkdir -p $$(dir $$@)
-	$$($(1)_CC) -std=c11 $$(WARN) $$(DEFS) $$(INCS) -Itests/unit $$($(1)_CFLAGS) -c $$< -o $$@
+	@echo "  CC [$(1)] $$<"
+	@$$($(1)_CC) -std=c11 $$(WARN) $$(DEFS) $$(INCS) -Itests/unit $$($(1)_CFLAGS) -c $$< -o $$@
 
 build/$(1)/obj/bearssl/%.o: $(BEARSSL_DIR)/src/%.c | vendor-check
 	@mkdir -p $$(dir $$@)
@@ -89,7 +95,7 @@ build/$(1)/obj/cJSON.o: $(CJSON_DIR)/cJSON.c | vendor-check
 
 build/$(1)/libghrctl.a: $(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS)) build/$(1)/obj/cJSON.o
 	@rm -f $$@
-	ar rcs $$@ $$^
+	@ar rcs $$@ $$^
 
 build/$(1)/ghrctl: build/$(1)/obj/src/main.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
 	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@

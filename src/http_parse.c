@@ -86,15 +86,29 @@ te_chunked(const char *v)
 	return n == 7 && str_nieq(last, "chunked", 7);
 }
 
+/* A printable, NUL-terminated excerpt of p[0..n) for messages. */
+static const char *
+snip(const char *p, size_t n, char *out, size_t size)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && i + 1 < size; i++)
+		out[i] = (p[i] >= ' ' && p[i] < 0x7f) ? p[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
 static const struct error *
 parse_status(const char *l, size_t n, struct http_head *h)
 {
+	char	 ex[64];
+
 	if (n < 12 || memcmp(l, "HTTP/1.", 7) != 0 || l[7] < '0' ||
 	    l[7] > '9' || l[8] != ' ' || l[9] < '1' || l[9] > '9' ||
 	    l[10] < '0' || l[10] > '9' || l[11] < '0' || l[11] > '9' ||
 	    (n > 12 && l[12] != ' '))
 		return error_fmt(ERR_PROTO, "malformed HTTP status line "
-		    "'%.60s'", l);
+		    "'%s'", snip(l, n, ex, sizeof(ex)));
 	h->minor = l[7] - '0';
 	h->status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
 	return NULL;
@@ -137,6 +151,7 @@ parse_fields(const char *p, const char *end, struct http_head *h)
 	char			*out = h->headers;
 	size_t			 ll, nl, vl, i;
 	int			 te = 0, keep = 0;
+	char			 ex[64];
 
 	for (; p < end; p = eol + 1) {
 		eol = memchr(p, '\n', (size_t)(end - p));
@@ -152,12 +167,12 @@ parse_fields(const char *p, const char *end, struct http_head *h)
 			    "response");
 		if ((colon = memchr(p, ':', ll)) == NULL || colon == p)
 			return error_fmt(ERR_PROTO, "malformed header line "
-			    "'%.60s'", p);
+			    "'%s'", snip(p, ll, ex, sizeof(ex)));
 		nl = (size_t)(colon - p);
 		for (i = 0; i < nl; i++)
 			if (!is_tchar((unsigned char)p[i]))
 				return error_fmt(ERR_PROTO, "bad header name "
-				    "'%.*s'", (int)(nl < 60 ? nl : 60), p);
+				    "'%s'", snip(p, nl, ex, sizeof(ex)));
 		v = colon + 1;
 		vl = ll - nl - 1;
 		while (vl > 0 && (*v == ' ' || *v == '\t')) {
@@ -170,8 +185,7 @@ parse_fields(const char *p, const char *end, struct http_head *h)
 			if (((unsigned char)v[i] < ' ' && v[i] != '\t') ||
 			    v[i] == 0x7f)
 				return error_fmt(ERR_PROTO, "control character "
-				    "in header '%.*s'", (int)(nl < 60 ? nl : 60),
-				    p);
+				    "in header '%s'", snip(p, nl, ex, sizeof(ex)));
 		memcpy(out, p, nl);
 		memcpy(out + nl, ": ", 2);
 		memcpy(out + nl + 2, v, vl);

@@ -57,7 +57,7 @@ struct http_chunked {
 
 /*
  * Feed n bytes.  Consumes *used bytes (possibly fewer than n) and points
- * *data/*data_len at decoded body bytes inside p (data_len may be 0).
+ * *data and *data_len at decoded body bytes inside p (data_len may be 0).
  * Call again with the rest until it has consumed everything or
  * http_chunked_done().  ERR_PROTO on malformed framing.
  */

@@ -142,6 +142,19 @@ ghrctl() {
 	fi
 }
 
+# tool NAME ARGS...: run the test driver $BUILD/tools/NAME like ghrctl().
+tool() {
+	t_name=$1
+	shift
+	if [ "${VALGRIND:-}" = 1 ]; then
+		timeout 120 valgrind -q --error-exitcode=99 --leak-check=full \
+		    --errors-for-leak-kinds=definite,indirect \
+		    --show-leak-kinds=definite,indirect "$BUILD/tools/$t_name" "$@"
+	else
+		timeout 60 "$BUILD/tools/$t_name" "$@"
+	fi
+}
+
 # Per-run test CA, made once per tests/run.sh run (shared by all scripts):
 #   $CA/ca.pem            trusted CA (EC P-256)
 #   $CA/server.pem/.key   CN=localhost, DNS:localhost, signed by ca.pem

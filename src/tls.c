@@ -1,0 +1,456 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * BearSSL glue.  Trust anchors: the PEM bundle is scanned for
+ * "-----BEGIN CERTIFICATE-----" blocks, their base64 decoded with b64.c
+ * (BearSSL's own PEM decoder is byte-at-a-time and costs milliseconds on a
+ * 200 KB system bundle) and each DER certificate turned into a trust anchor
+ * by br_x509_decoder; the anchor array grows as needed.  The client uses
+ * br_ssl_client_init_full (every suite BearSSL has, TLS 1.0-1.2), is seeded
+ * from getrandom() with br_ssl_engine_inject_entropy (BearSSL 0.6 would
+ * otherwise open /dev/urandom, which chroots and minimal containers lack),
+ * and is driven by our own engine loop over net.c so that deadlines and
+ * I/O errors keep their meaning.  BearSSL error codes are turned into
+ * one-line messages; see ../shared/reference/toolchain-notes.md section 2.
+ */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#include "b64.h"
+#include "buf.h"
+#include "log.h"
+#include "net.h"
+#include "tls.h"
+#include "util.h"
+
+#define TLS_MAX_BUNDLE	(16u << 20)	/* a CA bundle larger than this is not one */
+#define TLS_MAX_CERT	(64u << 10)
+
+struct tls_trust {
+	br_x509_trust_anchor	*ta;
+	size_t			 n, cap;
+	char			 file[512];
+};
+
+struct tls_conn {
+	br_ssl_client_context	 cc;
+	br_x509_minimal_context	 xc;
+	struct net_conn		*net;
+	const struct error	*io_err;	/* socket error or EOF: conn dead */
+	int			 eof;		/* the socket hit end of stream */
+	char			 host[256];
+	unsigned char		 iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+static const char *const system_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",	/* Debian, Ubuntu, Gentoo, Arch */
+	"/etc/pki/tls/certs/ca-bundle.crt",	/* RHEL, Fedora, CentOS */
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL 7+ */
+	"/etc/ssl/ca-bundle.pem",		/* SUSE */
+	"/etc/ssl/cert.pem",			/* Alpine, macOS, OpenBSD */
+	NULL
+};
+
+struct dnbuf {
+	unsigned char	*p;
+	size_t		 len, cap;
+};
+
+static void
+dn_append(void *ctx, const void *d, size_t n)
+{
+	struct dnbuf	*b = ctx;
+
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+}
+
+/* Add the DER certificate der/n as a trust anchor; 0 when unusable. */
+static int
+add_anchor(struct tls_trust *t, const unsigned char *der, size_t n)
+{
+	br_x509_decoder_context	 dc;
+	br_x509_trust_anchor	*ta;
+	const br_x509_pkey	*pk;
+	struct dnbuf		 dn = { NULL, 0, 0 };
+
+	br_x509_decoder_init(&dc, dn_append, &dn);
+	br_x509_decoder_push(&dc, der, n);
+	if ((pk = br_x509_decoder_get_pkey(&dc)) == NULL ||
+	    br_x509_decoder_last_error(&dc) != 0) {
+		free(dn.p);
+		return 0;
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->ta = xrealloc(t->ta, t->cap * sizeof(*t->ta));
+	}
+	ta = &t->ta[t->n++];
+	memset(ta, 0, sizeof(*ta));
+	ta->dn.data = dn.p != NULL ? dn.p : xmalloc(1);
+	ta->dn.len = dn.len;
+	ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
+	ta->pkey.key_type = pk->key_type;
+	if (pk->key_type == BR_KEYTYPE_RSA) {
+		ta->pkey.key.rsa.n = xmemdup(pk->key.rsa.n, pk->key.rsa.nlen);
+		ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
+		ta->pkey.key.rsa.e = xmemdup(pk->key.rsa.e, pk->key.rsa.elen);
+		ta->pkey.key.rsa.elen = pk->key.rsa.elen;
+	} else {
+		ta->pkey.key.ec.curve = pk->key.ec.curve;
+		ta->pkey.key.ec.q = xmemdup(pk->key.ec.q, pk->key.ec.qlen);
+		ta->pkey.key.ec.qlen = pk->key.ec.qlen;
+	}
+	return 1;
+}
+
+/* Scan PEM text for CERTIFICATE blocks; returns how many were skipped. */
+static size_t
+scan_pem(struct tls_trust *t, const char *s, size_t len)
+{
+	static const char	 begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char	 end[] = "-----END CERTIFICATE-----";
+	struct buf		 der = BUF_INIT(TLS_MAX_CERT);
+	const char		*p = s, *lim = s + len, *b, *e;
+	size_t			 skipped = 0;
+
+	while ((b = memmem(p, (size_t)(lim - p), begin, sizeof(begin) - 1))
+	    != NULL) {
+		b += sizeof(begin) - 1;
+		if ((e = memmem(b, (size_t)(lim - b), end, sizeof(end) - 1))
+		    == NULL)
+			break;
+		buf_reset(&der);
+		if (b64_decode(b, (size_t)(e - b), &der) != NULL ||
+		    !add_anchor(t, (unsigned char *)der.p, der.len))
+			skipped++;
+		p = e + sizeof(end) - 1;
+	}
+	buf_release(&der);
+	return skipped;
+}
+
+static const struct error *
+read_file(const char *path, struct buf *out)
+{
+	const struct error	*e = NULL;
+	FILE			*f;
+	char			 chunk[16384];
+	size_t			 n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return error_fmt(ERR_CONFIG, "cannot read CA file '%s': %s "
+		    "(check --ca-file / GHRCTL_CA_FILE / SSL_CERT_FILE)", path,
+		    strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if ((e = buf_add(out, chunk, n)) != NULL) {
+			e = error_fmt(ERR_CONFIG, "CA file '%s' is larger than "
+			    "%u bytes", path, TLS_MAX_BUNDLE);
+			break;
+		}
+	if (e == NULL && ferror(f))
+		e = error_fmt(ERR_CONFIG, "cannot read CA file '%s': %s", path,
+		    strerror(errno));
+	fclose(f);
+	return e;
+}
+
+/* see tls.h */
+const struct error *
+tls_trust_load(const char *ca_file, struct tls_trust **out)
+{
+	const struct error	*e = NULL;
+	struct tls_trust	*t;
+	struct buf		 pem = BUF_INIT(TLS_MAX_BUNDLE);
+	const char		*path = ca_file;
+	size_t			 i, skipped;
+
+	*out = NULL;
+	if (path == NULL || *path == '\0')
+		path = getenv("SSL_CERT_FILE");
+	if (path == NULL || *path == '\0') {
+		for (i = 0; system_bundles[i] != NULL; i++)
+			if (access(system_bundles[i], R_OK) == 0)
+				break;
+		if ((path = system_bundles[i]) == NULL)
+			return error_fmt(ERR_CONFIG, "no CA bundle found (tried "
+			    "%s and others; set --ca-file or GHRCTL_CA_FILE)",
+			    system_bundles[0]);
+	}
+	t = xcalloc(1, sizeof(*t));
+	(void)str_copy(t->file, sizeof(t->file), path);
+	if ((e = read_file(path, &pem)) != NULL)
+		goto out;
+	skipped = scan_pem(t, pem.p != NULL ? pem.p : "", pem.len);
+	if (t->n == 0) {
+		e = error_fmt(ERR_CONFIG, "no usable certificate in CA file "
+		    "'%s'", path);
+		goto out;
+	}
+	if (skipped > 0)
+		log_debug("%s: %zu certificates skipped", path, skipped);
+	log_debug("%zu trust anchors from %s", t->n, path);
+out:
+	buf_release(&pem);
+	if (e != NULL)
+		tls_trust_free(t);
+	else
+		*out = t;
+	return e;
+}
+
+/* see tls.h */
+void
+tls_trust_free(struct tls_trust *t)
+{
+	size_t	 i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		free(t->ta[i].dn.data);
+		if (t->ta[i].pkey.key_type == BR_KEYTYPE_RSA) {
+			free(t->ta[i].pkey.key.rsa.n);
+			free(t->ta[i].pkey.key.rsa.e);
+		} else
+			free(t->ta[i].pkey.key.ec.q);
+	}
+	free(t->ta);
+	free(t);
+}
+
+/* see tls.h */
+size_t
+tls_trust_count(const struct tls_trust *t)
+{
+	return t != NULL ? t->n : 0;
+}
+
+/* see tls.h */
+const char *
+tls_trust_file(const struct tls_trust *t)
+{
+	return t != NULL ? t->file : NULL;
+}
+
+static int
+is_ip(const char *h)
+{
+	unsigned char	 a[16];
+
+	return inet_pton(AF_INET, h, a) == 1 || inet_pton(AF_INET6, h, a) == 1;
+}
+
+/* The error behind a failed or closed engine. */
+static const struct error *
+tls_error(struct tls_conn *t)
+{
+	int	 err = br_ssl_engine_last_error(&t->cc.eng);
+
+	if (err == BR_ERR_IO && t->io_err != NULL)
+		return t->io_err;
+	switch (err) {
+	case BR_ERR_OK:
+		return error_fmt(ERR_UNAVAIL, "TLS: %s closed the connection",
+		    t->host);
+	case BR_ERR_X509_NOT_TRUSTED:
+		return error_fmt(ERR_PERM, "TLS: certificate for '%s' is not "
+		    "trusted (check --ca-file / GHRCTL_CA_FILE)", t->host);
+	case BR_ERR_X509_BAD_SERVER_NAME:
+		return error_fmt(ERR_PERM, "TLS: certificate does not match "
+		    "host name '%s'%s", t->host, is_ip(t->host) ?
+		    " (IP addresses cannot be verified: use the DNS name)" :
+		    "");
+	case BR_ERR_X509_EXPIRED:
+		return error_fmt(ERR_PERM, "TLS: certificate for '%s' expired "
+		    "or not yet valid (check the clock)", t->host);
+	case BR_ERR_X509_NOT_CA:
+	case BR_ERR_X509_FORBIDDEN_KEY_USAGE:
+	case BR_ERR_X509_WEAK_PUBLIC_KEY:
+	case BR_ERR_X509_BAD_SIGNATURE:
+	case BR_ERR_X509_CRITICAL_EXTENSION:
+		return error_fmt(ERR_PERM, "TLS: certificate chain for '%s' "
+		    "rejected (BearSSL X.509 error %d)", t->host, err);
+	}
+	if (err >= BR_ERR_X509_OK && err <= BR_ERR_X509_NOT_TRUSTED)
+		return error_fmt(ERR_PROTO, "TLS: cannot decode the certificate "
+		    "of '%s' (BearSSL X.509 error %d)", t->host, err);
+	if (err >= BR_ERR_SEND_FATAL_ALERT)
+		return error_fmt(ERR_UNAVAIL, "TLS: handshake with '%s' failed: "
+		    "sent alert %d", t->host, err - BR_ERR_SEND_FATAL_ALERT);
+	if (err >= BR_ERR_RECV_FATAL_ALERT)
+		return error_fmt(ERR_UNAVAIL, "TLS: '%s' sent alert %d%s",
+		    t->host, err - BR_ERR_RECV_FATAL_ALERT,
+		    err == BR_ERR_RECV_FATAL_ALERT + 40 ? " (handshake failure: "
+		    "no common TLS 1.2 cipher suite?)" : "");
+	return error_fmt(ERR_UNAVAIL, "TLS: connection to '%s' failed "
+	    "(BearSSL error %d)", t->host, err);
+}
+
+/*
+ * Run the engine until one of the states in target is reached: send what
+ * it wants sent, read what it wants read.  Sets t->eof at end of stream.
+ */
+static const struct error *
+pump(struct tls_conn *t, unsigned int target)
+{
+	br_ssl_engine_context	*eng = &t->cc.eng;
+	const struct error	*e;
+	unsigned char		*p;
+	unsigned int		 st;
+	size_t			 len, got;
+
+	/* After an I/O error the engine is out of step: stay failed. */
+	if (t->io_err != NULL)
+		return t->io_err;
+	for (;;) {
+		st = br_ssl_engine_current_state(eng);
+		if (st & BR_SSL_CLOSED)
+			return tls_error(t);
+		if (st & BR_SSL_SENDREC) {
+			p = br_ssl_engine_sendrec_buf(eng, &len);
+			if ((e = net_write(t->net, p, len)) != NULL) {
+				t->io_err = e;
+				return e;
+			}
+			br_ssl_engine_sendrec_ack(eng, len);
+			continue;
+		}
+		if (st & target)
+			return NULL;
+		if (st & BR_SSL_RECVAPP)
+			return error_fmt(ERR_PROTO, "TLS: '%s' sent data before "
+			    "the request was written", t->host);
+		if (st & BR_SSL_RECVREC) {
+			p = br_ssl_engine_recvrec_buf(eng, &len);
+			if ((e = net_read(t->net, p, len, &got)) != NULL) {
+				t->io_err = e;
+				return e;
+			}
+			if (got == 0) {
+				t->eof = 1;
+				t->io_err = error_fmt(ERR_UNAVAIL, "TLS: %s "
+				    "closed the connection", t->host);
+				return t->io_err;
+			}
+			br_ssl_engine_recvrec_ack(eng, got);
+			continue;
+		}
+		br_ssl_engine_flush(eng, 0);
+	}
+}
+
+/* see tls.h */
+const struct error *
+tls_connect(const struct tls_trust *tr, struct net_conn *net,
+    const char *server_name, struct tls_conn **out)
+{
+	const struct error	*e;
+	struct tls_conn		*t;
+	unsigned char		 seed[32];
+
+	*out = NULL;
+	t = xcalloc(1, sizeof(*t));
+	t->net = net;
+	(void)str_copy(t->host, sizeof(t->host), server_name);
+	br_ssl_client_init_full(&t->cc, &t->xc, tr->ta, tr->n);
+	br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, sizeof(t->iobuf), 1);
+	if ((e = random_bytes(seed, sizeof(seed))) != NULL)
+		goto fail;
+	br_ssl_engine_inject_entropy(&t->cc.eng, seed, sizeof(seed));
+	wipe(seed, sizeof(seed));
+	if (!br_ssl_client_reset(&t->cc, t->host, 0)) {
+		e = tls_error(t);
+		goto fail;
+	}
+	if ((e = pump(t, BR_SSL_SENDAPP | BR_SSL_RECVAPP)) != NULL) {
+		if (t->eof)
+			e = error_fmt(ERR_UNAVAIL, "TLS: %s closed the "
+			    "connection during the handshake", t->host);
+		goto fail;
+	}
+	*out = t;
+	return NULL;
+fail:
+	tls_free(t);
+	return e;
+}
+
+/* see tls.h */
+const struct error *
+tls_write(struct tls_conn *t, const void *p, size_t n)
+{
+	const struct error	*e;
+	const unsigned char	*s = p;
+	unsigned char		*buf;
+	size_t			 len;
+
+	while (n > 0) {
+		if ((e = pump(t, BR_SSL_SENDAPP)) != NULL)
+			return e;
+		buf = br_ssl_engine_sendapp_buf(&t->cc.eng, &len);
+		if (len > n)
+			len = n;
+		memcpy(buf, s, len);
+		br_ssl_engine_sendapp_ack(&t->cc.eng, len);
+		s += len;
+		n -= len;
+	}
+	return NULL;
+}
+
+/* see tls.h */
+const struct error *
+tls_flush(struct tls_conn *t)
+{
+	br_ssl_engine_flush(&t->cc.eng, 0);
+	return pump(t, BR_SSL_SENDAPP | BR_SSL_RECVAPP);
+}
+
+/* see tls.h */
+const struct error *
+tls_read(struct tls_conn *t, void *p, size_t n, size_t *got)
+{
+	const struct error	*e;
+	unsigned char		*buf;
+	size_t			 len;
+
+	*got = 0;
+	if ((e = pump(t, BR_SSL_RECVAPP)) != NULL) {
+		if (t->eof || (br_ssl_engine_current_state(&t->cc.eng) &
+		    BR_SSL_CLOSED && br_ssl_engine_last_error(&t->cc.eng) ==
+		    BR_ERR_OK))
+			return NULL;
+		return e;
+	}
+	buf = br_ssl_engine_recvapp_buf(&t->cc.eng, &len);
+	if (len > n)
+		len = n;
+	memcpy(p, buf, len);
+	br_ssl_engine_recvapp_ack(&t->cc.eng, len);
+	*got = len;
+	return NULL;
+}
+
+/* see tls.h */
+void
+tls_free(struct tls_conn *t)
+{
+	if (t == NULL)
+		return;
+	wipe(t, sizeof(*t));
+	free(t);
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+"""Generic HTTP(S) test server for the transport tests (tests/integ/t90xx).
+
+Behaviour is chosen by the path; every request is recorded in --log and
+every TCP connection counted in <log>.conns (see fakelib.py).
+
+  /hello                 200 "hello\\n"
+  /chunked               200, chunked body "chunk-one\\nchunk-two\\n" with an
+                         extension and a trailer
+  /big?n=BYTES           200, BYTES of 'x' with Content-Length
+  /big-chunked?n=BYTES   the same, chunked in 1000-byte chunks
+  /stall                 reads the request, never answers
+  /slow-body             promises 10 bytes, sends 5, then stalls
+  /status/N              status N, empty body
+  /status/503-then-200?n=K&ra=S  K times 503 with Retry-After: S (default
+                         1 and 1), then 200 "ok\\n"; counted per path
+  /redirect?to=URL[&code=302]    redirect to URL
+  /loop                  302 to itself
+  /echo-headers          200, JSON object of the request headers
+  /close                 200 with Connection: close, then closes
+  /drop-after            200 with Content-Length, then closes silently
+  /eof-body              200 without framing, body until close
+  other paths            404
+"""
+
+import json
+import socket
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, __import__("os").path.dirname(__file__))
+import fakelib  # noqa: E402
+
+
+class H(fakelib.Handler):
+    def setup(self):
+        # Headers and body go out in separate writes; without NODELAY
+        # Nagle holds the body until the client's delayed ACK (40 ms).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
+
+    def do_GET(self):
+        self.handle_any()
+
+    def do_HEAD(self):
+        self.handle_any()
+
+    def do_POST(self):
+        self.handle_any()
+
+    def do_PUT(self):
+        self.handle_any()
+
+    def do_DELETE(self):
+        self.handle_any()
+
+    def count(self, key):
+        with self.server.lock:
+            n = self.server.state.get(key, 0) + 1
+            self.server.state[key] = n
+        return n
+
+    def handle_any(self):
+        body = self.read_body()
+        self.record(body)
+        u = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(u.query))
+        p = u.path
+        if p == "/hello":
+            self.reply(200, "hello\n", "text/plain")
+        elif p == "/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"a;ext=1\r\nchunk-one\n\r\n")
+            self.wfile.flush()
+            self.wfile.write(b"A\r\nchunk-two\n\r\n0\r\nX-Trailer: t\r\n\r\n")
+        elif p == "/big":
+            self.reply(200, b"x" * int(q.get("n", "1000")), "text/plain")
+        elif p == "/big-chunked":
+            n = int(q.get("n", "1000"))
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            while n > 0:
+                k = min(n, 1000)
+                self.wfile.write(b"%x\r\n%s\r\n" % (k, b"y" * k))
+                n -= k
+            self.wfile.write(b"0\r\n\r\n")
+        elif p == "/stall":
+            time.sleep(60)
+            self.close_connection = True
+        elif p == "/slow-body":
+            self.send_response(200)
+            self.send_header("Content-Length", "10")
+            self.end_headers()
+            self.wfile.write(b"12345")
+            self.wfile.flush()
+            time.sleep(60)
+            self.close_connection = True
+        elif p.startswith("/status/503-then-200"):
+            n = self.count(p)
+            if n <= int(q.get("n", "1")):
+                self.reply(503, "busy\n", "text/plain",
+                           {"Retry-After": q.get("ra", "1")})
+            else:
+                self.reply(200, "ok\n", "text/plain")
+        elif p.startswith("/status/"):
+            self.reply(int(p.split("/")[2]), b"")
+        elif p == "/redirect":
+            self.reply(int(q.get("code", "302")), b"", "text/plain",
+                       {"Location": q.get("to", "/hello")})
+        elif p == "/loop":
+            self.reply(302, b"", "text/plain", {"Location": "/loop"})
+        elif p == "/echo-headers":
+            self.reply(200, {k: v for k, v in self.headers.items()})
+        elif p == "/close":
+            self.reply(200, "closing\n", "text/plain", {"Connection": "close"})
+            self.close_connection = True
+        elif p == "/drop-after":
+            self.reply(200, "dropped\n", "text/plain")
+            self.close_connection = True
+        elif p == "/eof-body":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"until-eof\n" * 3)
+            self.close_connection = True
+        else:
+            self.reply(404, {"message": "Not Found"})
+
+
+def main():
+    args = fakelib.parser(__doc__.splitlines()[0]).parse_args()
+    fakelib.serve(H, args)
+
+
+if __name__ == "__main__":
+    main()

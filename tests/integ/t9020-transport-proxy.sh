@@ -1,0 +1,105 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+# t9020-transport-proxy.sh: HTTPS through a CONNECT proxy, plain http in
+# absolute form, proxy basic auth from the proxy URL, NO_PROXY bypass
+# (tests/fake/proxy.py in front of tests/fake/httpd.py).
+. ./lib.sh
+
+get() {
+	g_name=$1
+	shift
+	tool httpc "$@" >"$T/$g_name.out" 2>"$T/$g_name.err"
+	echo $? >"$T/$g_name.rc"
+}
+
+start() {
+	test_ca && fake_start httpd && fake_start proxy --plain "$@" &&
+	    GHRCTL_CA_FILE=$CA/ca.pem && export GHRCTL_CA_FILE
+}
+
+test_connect() {
+	test_init connect
+	start || { test_done; return; }
+	HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT get a -n 5 \
+	    "https://localhost:$HTTPD_PORT/hello"
+	test_eq "$(cat "$T/a.rc")" 0 "through the proxy: exit status"
+	test_eq "$(cat "$T/a.out")" "$(printf '200\nhello')" "body"
+	test_match "$T/proxy.log" "\"method\": \"CONNECT\".*\"target\": \"localhost:$HTTPD_PORT\"" \
+	    "CONNECT line recorded"
+	test_eq "$(grep -c CONNECT "$T/proxy.log")" 1 "5 requests, one tunnel"
+	test_match "$T/proxy.log" '"proxy_authorization": null' \
+	    "no credentials sent when the URL has none"
+	https_proxy=http://127.0.0.1:$PROXY_PORT get b \
+	    "https://localhost:$HTTPD_PORT/hello"
+	test_eq "$(grep -c CONNECT "$T/proxy.log")" 2 "lower-case https_proxy"
+	test_done
+}
+
+test_no_proxy() {
+	test_init no_proxy
+	start || { test_done; return; }
+	for np in localhost '*' .localhost 'example.com, localhost'; do
+		HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT NO_PROXY=$np get a \
+		    "https://localhost:$HTTPD_PORT/hello"
+		test_eq "$(head -n 1 "$T/a.out")" 200 "NO_PROXY='$np': status"
+	done
+	test_eq "$(wc -l <"$T/httpd.log")" 4 "requests reached the server"
+	test_eq "$(cat "$T/proxy.log" 2>/dev/null | wc -l)" 0 \
+	    "NO_PROXY: proxy bypassed"
+	HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT NO_PROXY=example.com get b \
+	    "https://localhost:$HTTPD_PORT/hello"
+	test_eq "$(grep -c CONNECT "$T/proxy.log")" 1 \
+	    "non-matching NO_PROXY: proxy used"
+	test_done
+}
+
+test_proxy_auth() {
+	test_init proxy_auth
+	start --auth 'ci:p@ss%w' || { test_done; return; }
+	HTTPS_PROXY="http://ci:p%40ss%25w@127.0.0.1:$PROXY_PORT" get a \
+	    "https://localhost:$HTTPD_PORT/hello"
+	test_eq "$(cat "$T/a.rc")" 0 "with credentials: exit status"
+	want=$(printf 'ci:p@ss%%w' | base64)
+	test_match "$T/proxy.log" "\"proxy_authorization\": \"Basic $want\"" \
+	    "Proxy-Authorization basic from the URL userinfo"
+	test_nomatch "$T/httpd.log" "Proxy-Authorization" \
+	    "credentials not passed to the origin"
+	HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT get b \
+	    "https://localhost:$HTTPD_PORT/hello"
+	test_eq "$(cat "$T/b.rc")" 77 "407: exit status (ERR_PERM)"
+	test_match "$T/b.err" "requires authentication" "407: message"
+	HTTPS_PROXY="http://ci:wrong@127.0.0.1:$PROXY_PORT" get c -v \
+	    "https://localhost:$HTTPD_PORT/hello"
+	test_match "$T/c.err" "rejected the credentials" "wrong password"
+	test_match "$T/c.err" "> Proxy-Authorization: <redacted>" \
+	    "trace hides proxy credentials"
+	test_nomatch "$T/c.err" "$(printf 'ci:wrong' | base64)" \
+	    "encoded credentials never logged"
+	test_done
+}
+
+test_plain_http_proxy() {
+	test_init plain_http_proxy
+	test_ca && fake_start httpd --plain && fake_start proxy --plain ||
+	    { test_done; return; }
+	HTTP_PROXY=http://u:pw@127.0.0.1:$PROXY_PORT get a \
+	    "http://127.0.0.1:$HTTPD_PORT/hello"
+	test_eq "$(cat "$T/a.out")" "$(printf '200\nhello')" "plain via proxy"
+	test_match "$T/proxy.log" "\"method\": \"GET\".*\"target\": \"http://127.0.0.1:$HTTPD_PORT/hello\"" \
+	    "absolute-form request line"
+	test_match "$T/proxy.log" "Basic $(printf 'u:pw' | base64)" \
+	    "Proxy-Authorization on absolute-form requests"
+	HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT get b \
+	    "http://127.0.0.1:$HTTPD_PORT/hello"
+	test_eq "$(grep -c GET "$T/proxy.log")" 1 \
+	    "HTTPS_PROXY is not used for http://"
+	HTTPS_PROXY=https://127.0.0.1:$PROXY_PORT get c \
+	    "http://127.0.0.1:$HTTPD_PORT/hello"
+	test_eq "$(cat "$T/c.rc")" 78 "https:// proxy URL: ERR_CONFIG"
+	test_done
+}
+
+run_test test_connect
+run_test test_no_proxy
+run_test test_proxy_auth
+run_test test_plain_http_proxy
