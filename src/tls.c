@@ -5,8 +5,11 @@
  * "-----BEGIN CERTIFICATE-----" blocks, their base64 decoded with b64.c
  * (BearSSL's own PEM decoder is byte-at-a-time and costs milliseconds on a
  * 200 KB system bundle) and each DER certificate turned into a trust anchor
- * by br_x509_decoder; the anchor array grows as needed.  The client uses
- * br_ssl_client_init_full (every suite BearSSL has, TLS 1.0-1.2), is seeded
+ * by br_x509_decoder; the anchor array grows as needed.  The client is
+ * set up by client_init() below with TLS 1.2 only and the ECDHE suites
+ * with AES-GCM and ChaCha20-Poly1305 (what GitHub, GHES and AWS endpoints
+ * offer), not br_ssl_client_init_full's every suite, which would pull
+ * 3DES, CBC, RSA key exchange and the TLS 1.0 PRF into the binary; it is seeded
  * from getrandom() with br_ssl_engine_inject_entropy (BearSSL 0.6 would
  * otherwise open /dev/urandom, which chroots and minimal containers lack),
  * and is driven by our own engine loop over net.c so that deadlines and
@@ -353,6 +356,53 @@ pump(struct tls_conn *t, unsigned int target)
 	}
 }
 
+/*
+ * A TLS 1.2 client: ECDHE key exchange with ECDSA or RSA certificates,
+ * AES-GCM or ChaCha20-Poly1305, and an X.509 validator that knows the
+ * SHA-1/SHA-2 hashes certificate chains are signed with.
+ */
+static void
+client_init(br_ssl_client_context *cc, br_x509_minimal_context *xc,
+    const br_x509_trust_anchor *ta, size_t nta)
+{
+	static const uint16_t suites[] = {
+		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+	};
+	static const br_hash_class *const hashes[] = {
+		&br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable,
+		&br_sha384_vtable, &br_sha512_vtable
+	};
+	size_t	 i;
+	int	 id;
+
+	br_ssl_client_zero(cc);
+	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_suites(&cc->eng, suites,
+	    sizeof(suites) / sizeof(suites[0]));
+	br_x509_minimal_init(xc, &br_sha256_vtable, ta, nta);
+	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		id = (int)((hashes[i]->desc >> BR_HASHDESC_ID_OFF) &
+		    BR_HASHDESC_ID_MASK);
+		br_ssl_engine_set_hash(&cc->eng, id, hashes[i]);
+		br_x509_minimal_set_hash(xc, id, hashes[i]);
+	}
+	br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
+	br_ssl_engine_set_default_rsavrfy(&cc->eng);
+	br_ssl_engine_set_default_ecdsa(&cc->eng);
+	br_x509_minimal_set_rsa(xc, br_ssl_engine_get_rsavrfy(&cc->eng));
+	br_x509_minimal_set_ecdsa(xc, br_ssl_engine_get_ec(&cc->eng),
+	    br_ssl_engine_get_ecdsa(&cc->eng));
+	br_ssl_engine_set_default_aes_gcm(&cc->eng);
+	br_ssl_engine_set_default_chapol(&cc->eng);
+	br_ssl_engine_set_x509(&cc->eng, &xc->vtable);
+}
+
 /* see tls.h */
 const struct error *
 tls_connect(const struct tls_trust *tr, struct net_conn *net,
@@ -366,7 +416,7 @@ tls_connect(const struct tls_trust *tr, struct net_conn *net,
 	t = xcalloc(1, sizeof(*t));
 	t->net = net;
 	(void)str_copy(t->host, sizeof(t->host), server_name);
-	br_ssl_client_init_full(&t->cc, &t->xc, tr->ta, tr->n);
+	client_init(&t->cc, &t->xc, tr->ta, tr->n);
 	br_ssl_engine_set_buffer(&t->cc.eng, t->iobuf, sizeof(t->iobuf), 1);
 	if ((e = random_bytes(seed, sizeof(seed))) != NULL)
 		goto fail;
