@@ -166,7 +166,7 @@ add_opt(struct option *lo, size_t *nlo, char *so, size_t *nso,
 
 /* Apply a common option.  Returns 1 when it was one. */
 static const struct error *
-apply_common(struct ctx *ctx, int key, const char *optarg, int *handled)
+apply_common(struct ctx *ctx, int key, const char *val, int *handled)
 {
 	const struct opt	*o;
 
@@ -174,7 +174,7 @@ apply_common(struct ctx *ctx, int key, const char *optarg, int *handled)
 	switch (key) {
 	case KEY_CONFIG:
 	case 'c':
-		ctx->flags.config_file = optarg;
+		ctx->flags.config_file = val;
 		return NULL;
 	case KEY_VERBOSE:
 		ctx->verbose++;
@@ -189,7 +189,7 @@ apply_common(struct ctx *ctx, int key, const char *optarg, int *handled)
 				break;
 		return config_flag(&ctx->flags, (enum cfg_key)(key -
 		    KEY_CFG_BASE), o->name != NULL ? o->name : "?",
-		    optarg != NULL ? optarg : "1");
+		    val != NULL ? val : "1");
 	}
 	*handled = 0;
 	return NULL;

@@ -110,5 +110,10 @@ const struct opt	*cmd_common_opts(void);
 
 /* The commands: each cmd_<name>.c defines its entry. */
 extern const struct cmd	 cmd_config_def;
+extern const struct cmd	 cmd_runners_def;
+extern const struct cmd	 cmd_metric_def;
+extern const struct cmd	 cmd_register_def;
+extern const struct cmd	 cmd_session_def;
+extern const struct cmd	 cmd_poll_def;
 
 #endif

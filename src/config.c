@@ -93,6 +93,8 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	    "longest time for one HTTP exchange", 0, 0 },
 	[K_MAX_WAIT] = { "GHRCTL_MAX_WAIT", CFG_DURATION, "60s", "max-wait",
 	    "longest wait for a GitHub rate limit to reset before failing", 0, 0 },
+	[K_STANDBY_WAIT] = { "GHRCTL_STANDBY_WAIT", CFG_DURATION, "30s", NULL,
+	    "poll --follow: retry this often while another ghrctl holds the session; cap of the fault backoff", 0, 0 },
 };
 
 /* see config.h */
@@ -491,6 +493,7 @@ config_resolve(struct config *cfg, const struct cfg_flags *fl,
 	cfg->no_proxy = env_dup(envp, "NO_PROXY", "no_proxy");
 	cfg->xdg_state_home = env_dup(envp, "XDG_STATE_HOME", NULL);
 	cfg->home = env_dup(envp, "HOME", NULL);
+	cfg->state_directory = env_dup(envp, "STATE_DIRECTORY", NULL);
 	return NULL;
 }
 
@@ -513,6 +516,7 @@ config_release(struct config *cfg)
 	free(cfg->no_proxy);
 	free(cfg->xdg_state_home);
 	free(cfg->home);
+	free(cfg->state_directory);
 	memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -80,6 +80,7 @@ enum cfg_key {
 	K_READ_TIMEOUT,
 	K_TIMEOUT,
 	K_MAX_WAIT,
+	K_STANDBY_WAIT,
 	K_NKEYS
 };
 
@@ -101,6 +102,7 @@ struct config {
 	char		*http_proxy;	/* HTTP_PROXY / http_proxy */
 	char		*no_proxy;	/* NO_PROXY / no_proxy */
 	char		*xdg_state_home;
+	char		*state_directory;	/* STATE_DIRECTORY (systemd) */
 	char		*home;
 };
 

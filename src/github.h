@@ -68,13 +68,6 @@ const struct error	*github_runner_counts(struct github *,
 			    struct runner_counts *out);
 
 /*
- * Called once per runner while listing; the runner is valid only during
- * the call.  A non-NULL return stops the walk and is returned.
- */
-typedef const struct error *(*gh_runner_fn)(void *arg,
-    const struct gh_runner *);
-
-/*
  * Walk every runner of the scope, page by page (per_page=100, following
  * Link rel="next"), so memory does not grow with the number of runners.
  * name, when not NULL, asks GitHub for runners with exactly that name.

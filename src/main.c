@@ -36,6 +36,11 @@ static const struct cmd help_def = {
 /* The commands, in the order `ghrctl --help` lists them. */
 static const struct cmd *const commands[] = {
 	&cmd_config_def,
+	&cmd_runners_def,
+	&cmd_metric_def,
+	&cmd_register_def,
+	&cmd_session_def,
+	&cmd_poll_def,
 	&help_def,
 	NULL
 };
@@ -169,11 +174,11 @@ cmd_help_run(struct ctx *ctx, int argc, char *argv[])
 
 /* Global options: the common options, --version and hidden helpers. */
 static const struct error *
-global_opt(void *arg, int key, const char *optarg)
+global_opt(void *arg, int key, const char *val)
 {
 	struct ctx	*ctx = arg;
 
-	(void)optarg;
+	(void)val;
 	if (key == 'V') {
 		version();
 		ctx->done = 1;

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_CMD_ACTIONS_H
+#define GHRCTL_CMD_ACTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "actions.h"
+#include "cmd.h"
+#include "github.h"
+#include "state.h"
+
+/*
+ * What `register`, `session` and `poll` (and later `scale`) share: the
+ * GitHub REST client that supplies registration tokens, the Actions
+ * Service client, the scale set named by the configuration, and the
+ * locked per-scale-set state file with the message session in it.
+ */
+
+#define CA_LABELS_MAX	ASMSG_MAX_LABELS
+
+struct cmd_as {
+	struct github		*gh;
+	struct actions		*as;
+	char			 name[256];	/* RUNNER_SCALE_SET_NAME */
+	int64_t			 scale_set_id;	/* 0 until resolved */
+	struct state_file	 sf;
+	struct state		 st;
+	int			 have_state;
+};
+
+/* Initialise c (nothing open). */
+void			 cmd_as_init(struct cmd_as *);
+
+/*
+ * Make the GitHub and Actions clients from ctx's configuration.  No
+ * network traffic.  ERR_CONFIG when the URL, credentials or (need_name)
+ * the scale set name are missing.
+ */
+const struct error	*cmd_as_open(struct ctx *, struct cmd_as *,
+			    int need_name);
+
+/*
+ * Find the configured scale set: by RUNNER_SCALE_SET_ID when set, else by
+ * RUNNER_SCALE_SET_NAME in RUNNER_GROUP.  ERR_FAIL when it does not exist
+ * (with a hint to run `ghrctl register`).  Sets c->scale_set_id.  out may
+ * be NULL.
+ */
+const struct error	*cmd_as_scale_set(struct ctx *, struct cmd_as *,
+			    struct as_scale_set *out);
+
+/*
+ * Open, lock and load the state file of the scale set (see state.h).  A
+ * state written for another GITHUB_CONFIG_URL is ERR_DATA.
+ */
+const struct error	*cmd_as_state(struct ctx *, struct cmd_as *,
+			    enum state_lock, volatile const sig_atomic_t *stop);
+
+/*
+ * cmd_as_state() and the scale set id: from the configuration, else from
+ * the state file (no request), else looked up.  A state file whose
+ * session belongs to another scale set id has its session forgotten.
+ */
+const struct error	*cmd_as_begin(struct ctx *, struct cmd_as *,
+			    enum state_lock, volatile const sig_atomic_t *stop);
+
+/*
+ * The session to use: the one in the state file when it is still valid
+ * (refresh_old: check it with a refresh), else a new one (saved in the
+ * state file).  *created says which.  A scale set deleted server-side is
+ * looked up again once (it may have been re-created under a new id).
+ * Release *s with asmsg_session_release().
+ */
+const struct error	*cmd_as_session(struct ctx *, struct cmd_as *,
+			    int refresh_old, struct as_session *s,
+			    int *created);
+
+/* Save c->st (ERR_IO). */
+const struct error	*cmd_as_save(struct cmd_as *);
+
+/* Copy a session into the state (and back). */
+void			 cmd_as_keep_session(struct cmd_as *,
+			    const struct as_session *);
+void			 cmd_as_load_session(const struct cmd_as *,
+			    struct as_session *);
+
+/* The owner name sent with a new session: the host name. */
+void			 cmd_as_owner(char *dst, size_t size);
+
+/*
+ * Split RUNNER_LABELS (comma-separated, blanks trimmed, empty entries and
+ * duplicates dropped) into v (pointers into buf).  Returns the count.
+ */
+size_t			 cmd_as_labels(const char *list, char *buf,
+			    size_t size, const char **v, size_t max);
+
+void			 cmd_as_close(struct cmd_as *);
+
+#endif

@@ -1,0 +1,424 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * ghrctl metric: what the record_metric Lambda did, as a one-shot for cron
+ * or a loop (--follow).  Counts the online runners carrying a label
+ * (installation_id:<ID> by default), busy and idle, and publishes
+ * BusyRunners and IdleRunners (unit Count) to the CloudWatch namespace
+ * GitHubRunners with the dimension asg_name=<--asg-name>: the seed's
+ * names, so existing target-tracking policies, alarms and dashboards keep
+ * working.  Offline runners are not counted (--extra publishes them as
+ * OfflineRunners).  Every round's datapoints share one timestamp.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cJSON.h"
+
+#include "aws.h"
+#include "cloudwatch.h"
+#include "cmd.h"
+#include "github.h"
+#include "log.h"
+#include "util.h"
+
+#define METRIC_NS		"GitHubRunners"
+#define METRIC_DIM		"asg_name"
+#define METRIC_MAX_DIMS		CW_MAX_DIMENSIONS
+#define METRIC_MAX_LABELS	16
+#define METRIC_MAX_DATUMS	4
+#define METRIC_DEF_INTERVAL_MS	60000
+#define METRIC_MIN_INTERVAL_MS	1000
+
+enum {
+	KEY_INSTALLATION = 256,
+	KEY_ASG,
+	KEY_NAMESPACE,
+	KEY_DIMENSION,
+	KEY_LABEL,
+	KEY_FOLLOW,
+	KEY_INTERVAL,
+	KEY_COUNT,
+	KEY_EXTRA,
+	KEY_HIRES,
+	KEY_ENDPOINT
+};
+
+static const struct opt metric_opts[] = {
+	{ "installation-id", KEY_INSTALLATION, OPT_REQ, "ID",
+	    "count runners labelled installation_id:ID" },
+	{ "label", KEY_LABEL, OPT_REQ, "LABEL",
+	    "count runners with this label instead (repeatable: all of them)" },
+	{ "asg-name", KEY_ASG, OPT_REQ, "NAME",
+	    "dimension asg_name=NAME (the seed's dimension)" },
+	{ "dimension", KEY_DIMENSION, OPT_REQ, "K=V",
+	    "dimension K=V instead of asg_name (repeatable)" },
+	{ "namespace", KEY_NAMESPACE, OPT_REQ, "NS",
+	    "CloudWatch namespace (default GitHubRunners)" },
+	{ "extra", KEY_EXTRA, OPT_NONE, NULL,
+	    "also publish OfflineRunners" },
+	{ "high-resolution", KEY_HIRES, OPT_NONE, NULL,
+	    "store with 1-second resolution (StorageResolution=1)" },
+	{ "follow", KEY_FOLLOW, OPT_NONE, NULL,
+	    "publish every --interval until interrupted" },
+	{ "interval", KEY_INTERVAL, OPT_REQ, "DURATION",
+	    "time between rounds with --follow (default 60s)" },
+	{ "count", KEY_COUNT, OPT_REQ, "N",
+	    "with --follow, stop after N rounds" },
+	{ "dry-run", 'n', OPT_NONE, NULL,
+	    "print the datapoints, send nothing to CloudWatch" },
+	{ "output", 'o', OPT_REQ, "FORMAT", "table or json" },
+	{ "endpoint-url", KEY_ENDPOINT, OPT_REQ, "URL",
+	    "CloudWatch endpoint (else AWS_ENDPOINT_URL_CLOUDWATCH, "
+	    "AWS_ENDPOINT_URL)" },
+	OPT_END
+};
+
+struct metric_args {
+	const char		*installation;
+	const char		*asg;
+	const char		*ns;
+	const char		*endpoint;
+	const char		*labels[METRIC_MAX_LABELS];
+	size_t			 nlabels;
+	char			*dimbuf[METRIC_MAX_DIMS];
+	struct cw_dimension	 dims[METRIC_MAX_DIMS];
+	size_t			 ndims;
+	int			 follow, dry_run, extra, hires;
+	long long		 interval_ms;
+	unsigned int		 count;
+	enum out_fmt		 fmt;
+	int			 header_done;
+	char			 label0[160];
+};
+
+static volatile sig_atomic_t	 metric_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	metric_stop = 1;
+}
+
+static const struct error *
+metric_opt(void *arg, int key, const char *val)
+{
+	struct metric_args	*a = arg;
+	const struct error	*e;
+	const char		*eq;
+
+	switch (key) {
+	case KEY_INSTALLATION:
+		a->installation = val;
+		return NULL;
+	case KEY_LABEL:
+		if (a->nlabels == METRIC_MAX_LABELS)
+			return error_fmt(ERR_USAGE, "at most %d --label options",
+			    METRIC_MAX_LABELS);
+		a->labels[a->nlabels++] = val;
+		return NULL;
+	case KEY_ASG:
+		a->asg = val;
+		return NULL;
+	case KEY_NAMESPACE:
+		a->ns = val;
+		return NULL;
+	case KEY_DIMENSION:
+		if ((eq = strchr(val, '=')) == NULL || eq == val)
+			return error_fmt(ERR_USAGE, "--dimension '%s' is not "
+			    "K=V", val);
+		if (a->ndims == METRIC_MAX_DIMS)
+			return error_fmt(ERR_USAGE, "at most %d dimensions",
+			    METRIC_MAX_DIMS);
+		a->dimbuf[a->ndims] = xstrdup(val);
+		a->dimbuf[a->ndims][eq - val] = '\0';
+		a->dims[a->ndims].name = a->dimbuf[a->ndims];
+		a->dims[a->ndims].value = a->dimbuf[a->ndims] + (eq - val) + 1;
+		a->ndims++;
+		return NULL;
+	case KEY_EXTRA:
+		a->extra = 1;
+		return NULL;
+	case KEY_HIRES:
+		a->hires = 1;
+		return NULL;
+	case KEY_FOLLOW:
+		a->follow = 1;
+		return NULL;
+	case KEY_INTERVAL:
+		if (parse_duration_ms(val, 1000, &a->interval_ms) == -1 ||
+		    a->interval_ms < METRIC_MIN_INTERVAL_MS)
+			return error_fmt(ERR_USAGE, "--interval '%s' is not a "
+			    "duration of at least 1s", val);
+		return NULL;
+	case KEY_COUNT:
+		if (parse_uint(val, 1000000000u, &a->count) == -1 ||
+		    a->count == 0)
+			return error_fmt(ERR_USAGE, "--count '%s' is not a "
+			    "positive number", val);
+		return NULL;
+	case KEY_ENDPOINT:
+		a->endpoint = val;
+		return NULL;
+	case 'n':
+		a->dry_run = 1;
+		return NULL;
+	case 'o':
+		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
+			return e;
+		if (a->fmt == OUT_CSV)
+			return error_fmt(ERR_USAGE, "metric prints table or "
+			    "json, not csv");
+		return NULL;
+	}
+	return error_fmt(ERR_SOFTWARE, "metric: option %d unhandled", key);
+}
+
+static void
+args_release(struct metric_args *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->ndims; i++)
+		free(a->dimbuf[i]);
+	a->ndims = 0;
+}
+
+static const struct error *
+args_check(struct ctx *ctx, struct metric_args *a)
+{
+	if (a->nlabels == 0) {
+		if (a->installation == NULL)
+			return cmd_usage_error(ctx, "give --installation-id or "
+			    "--label to choose the runners to count");
+		if (str_fmt(a->label0, sizeof(a->label0), "installation_id:%s",
+		    a->installation) != NULL)
+			return cmd_usage_error(ctx, "--installation-id too long");
+		a->labels[a->nlabels++] = a->label0;
+	}
+	if (a->ndims == 0) {
+		if (a->asg == NULL)
+			return cmd_usage_error(ctx, "give --asg-name (the "
+			    "asg_name dimension) or --dimension K=V");
+		a->dims[0].name = METRIC_DIM;
+		a->dims[0].value = a->asg;
+		a->ndims = 1;
+	} else if (a->asg != NULL)
+		return cmd_usage_error(ctx, "--asg-name and --dimension do not "
+		    "go together (add --dimension asg_name=NAME)");
+	if (a->ns == NULL)
+		a->ns = METRIC_NS;
+	if (!a->follow && (a->count != 0 || a->interval_ms != 0))
+		return cmd_usage_error(ctx, "--interval and --count need "
+		    "--follow");
+	if (a->interval_ms == 0)
+		a->interval_ms = METRIC_DEF_INTERVAL_MS;
+	return NULL;
+}
+
+static size_t
+make_datums(const struct metric_args *a, const struct runner_counts *c,
+    int64_t now, struct cw_datum *d)
+{
+	size_t	 n = 0, i;
+
+	d[n].name = "BusyRunners";
+	d[n++].value = c->busy;
+	d[n].name = "IdleRunners";
+	d[n++].value = c->idle;
+	if (a->extra) {
+		d[n].name = "OfflineRunners";
+		d[n++].value = c->offline;
+	}
+	for (i = 0; i < n; i++) {
+		d[i].unit = "Count";
+		d[i].timestamp = now;
+		d[i].storage_resolution = a->hires ? 1 : 0;
+	}
+	return n;
+}
+
+static void
+print_round(struct metric_args *a, const struct cw_datum *d, size_t n,
+    int64_t now, int published)
+{
+	cJSON		*o, *arr, *dims, *m;
+	char		*s, ts[32];
+	struct tm	 tm;
+	time_t		 t = (time_t)now;
+	size_t		 i, k;
+
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (a->fmt == OUT_JSON) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "namespace", a->ns);
+		cJSON_AddStringToObject(o, "timestamp", ts);
+		cJSON_AddBoolToObject(o, "dry_run", a->dry_run);
+		cJSON_AddBoolToObject(o, "published", published);
+		dims = cJSON_AddObjectToObject(o, "dimensions");
+		for (k = 0; k < a->ndims; k++)
+			cJSON_AddStringToObject(dims, a->dims[k].name,
+			    a->dims[k].value);
+		arr = cJSON_AddArrayToObject(o, "metrics");
+		for (i = 0; i < n; i++) {
+			m = cJSON_CreateObject();
+			cJSON_AddStringToObject(m, "name", d[i].name);
+			cJSON_AddNumberToObject(m, "value", d[i].value);
+			cJSON_AddStringToObject(m, "unit", d[i].unit);
+			cJSON_AddItemToArray(arr, m);
+		}
+		if ((s = cJSON_PrintUnformatted(o)) != NULL)
+			printf("%s\n", s);
+		cJSON_free(s);
+		cJSON_Delete(o);
+	} else {
+		if (!a->header_done)
+			printf("%-20s  %-14s  %-6s  %-5s  %s\n", "TIME",
+			    "METRIC", "VALUE", "UNIT", "DIMENSIONS");
+		for (i = 0; i < n; i++) {
+			printf("%-20s  %-14s  %-6.0f  %-5s  ", ts, d[i].name,
+			    d[i].value, d[i].unit);
+			for (k = 0; k < a->ndims; k++)
+				printf("%s%s=%s", k ? "," : "",
+				    a->dims[k].name, a->dims[k].value);
+			printf("\n");
+		}
+		a->header_done = 1;
+	}
+	fflush(stdout);
+}
+
+/* One round: count, publish (unless --dry-run), print. */
+static const struct error *
+round_once(struct metric_args *a, struct github *gh, struct aws *aws)
+{
+	const struct error	*e;
+	struct runner_counts	 c;
+	struct cw_datum		 d[METRIC_MAX_DATUMS];
+	int64_t			 now;
+	size_t			 n;
+	unsigned int		 nreq;
+
+	memset(d, 0, sizeof(d));
+	if ((e = github_runner_counts(gh, a->labels, a->nlabels, &c)) != NULL)
+		return e;
+	now = (int64_t)time(NULL);
+	n = make_datums(a, &c, now, d);
+	if ((e = cloudwatch_check(a->ns, a->dims, a->ndims, d, n)) != NULL)
+		return e;
+	if (!a->dry_run) {
+		if ((e = cloudwatch_put(aws, a->ns, a->dims, a->ndims, d, n,
+		    &nreq)) != NULL)
+			return e;
+		log_info("published %zu datapoints to %s in %u request%s", n,
+		    a->ns, nreq, nreq == 1 ? "" : "s");
+	}
+	print_round(a, d, n, now, !a->dry_run);
+	return NULL;
+}
+
+/* Sleep ms, waking early on SIGINT/SIGTERM. */
+static void
+nap(long long ms)
+{
+	struct timespec	 ts;
+	int64_t		 end = now_ms() + ms, left;
+
+	while (!metric_stop && (left = end - now_ms()) > 0) {
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000L;
+		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
+			break;
+	}
+}
+
+static const struct error *
+follow(struct metric_args *a, struct github *gh, struct aws *aws)
+{
+	const struct error	*e = NULL;
+	struct sigaction	 sa, oint, oterm;
+	unsigned int		 rounds = 0;
+	int64_t			 start;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &oint);
+	sigaction(SIGTERM, &sa, &oterm);
+	while (!metric_stop) {
+		start = now_ms();
+		e = round_once(a, gh, aws);
+		rounds++;
+		if (e != NULL) {
+			/* Passing trouble is logged; the loop goes on. */
+			if (e->class != ERR_TEMP && e->class != ERR_UNAVAIL)
+				break;
+			log_warn("%s", e->msg);
+			e = NULL;
+		}
+		if (a->count != 0 && rounds >= a->count)
+			break;
+		nap(a->interval_ms - (now_ms() - start));
+	}
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGTERM, &oterm, NULL);
+	return e;
+}
+
+static const struct error *
+cmd_metric(struct ctx *ctx, int argc, char *argv[])
+{
+	const struct error	*e;
+	struct metric_args	 a;
+	struct http_client	*http;
+	struct github		*gh = NULL;
+	struct aws		*aws = NULL;
+	const char		*region;
+
+	memset(&a, 0, sizeof(a));
+	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, metric_opt, &a)) !=
+	    NULL || ctx->done)
+		goto out;
+	if (argc > 0) {
+		e = cmd_usage_error(ctx, "unexpected argument '%s'", argv[0]);
+		goto out;
+	}
+	if ((e = args_check(ctx, &a)) != NULL)
+		goto out;
+	if ((e = ctx_http(ctx, &http)) != NULL ||
+	    (e = github_new(&ctx->cfg, http, &gh)) != NULL)
+		goto out;
+	if (!a.dry_run) {
+		/* Fail early, before counting, on missing AWS settings. */
+		if ((e = aws_new(&ctx->cfg, http, ctx->envp, a.endpoint,
+		    &aws)) != NULL || (e = aws_credentials(aws, NULL)) !=
+		    NULL || (e = aws_region(aws, &region)) != NULL)
+			goto out;
+	}
+	if (a.follow)
+		e = follow(&a, gh, aws);
+	else
+		e = round_once(&a, gh, aws);
+out:
+	aws_free(aws);
+	github_free(gh);
+	args_release(&a);
+	return e;
+}
+
+const struct cmd cmd_metric_def = {
+	"metric", cmd_metric,
+	"metric [-n] [-o table|json] [--installation-id ID] [--label LABEL] "
+	"[--asg-name NAME] [--dimension K=V] [--namespace NS] [--extra] "
+	"[--high-resolution] [--endpoint-url URL]\n"
+	"metric --follow [--interval DURATION] [--count N] [options]",
+	"publish busy/idle runner counts to CloudWatch",
+	metric_opts, NULL
+};

@@ -1,0 +1,699 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * ghrctl poll: real-time job events of the scale set.  The Actions Service
+ * delivers them by HTTPS long poll: a GET on the session's message queue
+ * that the service holds about 50 s and answers 200 (a message) or 202
+ * (nothing).  There is no WebSocket and no fixed poll interval: --follow
+ * polls again at once after each reply.
+ *
+ * Per message, in this order (at-least-once, nothing lost): acquire the
+ * jobs of its JobAvailable entries (without that, jobs never start on
+ * GHES), hand statistics and each job to the sinks (printer, --exec hook,
+ * and later the scaler), persist lastMessageId in the state file, and only
+ * then acknowledge (DELETE) the message.  A run killed between persist and
+ * ack acknowledges the pending id first on its next start; polling with
+ * lastMessageId means the message is not handled twice.
+ *
+ * --follow also refreshes the session every SESSION_REFRESH_INTERVAL,
+ * re-creates a session the service expired, treats a 409 session conflict
+ * as "another ghrctl is active" and retries every GHRCTL_STANDBY_WAIT
+ * (active/standby failover), backs off with full jitter on faults, and on
+ * SIGINT/SIGTERM deletes its session and exits 0.  Facts:
+ * ../shared/reference/actions-service-protocol.md sections 3.6-3.10, 4, 5.3.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "actions.h"
+#include "actions_msg.h"
+#include "buf.h"
+#include "cmd.h"
+#include "cmd_actions.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+#define KEY_EXEC		256
+#define POLL_LINE_MAX		1024
+#define POLL_EVENT_MAX		(256u << 10)	/* one event as JSON */
+#define POLL_BACKOFF_BASE_MS	1000
+#define POLL_BAD_REPLY_MS	1000	/* pause after a 200 with no body */
+
+static volatile sig_atomic_t	 poll_stop;
+
+static const struct opt poll_opts[] = {
+	{ "follow", 'f', OPT_NONE, NULL,
+	    "keep polling until SIGINT or SIGTERM" },
+	{ "exec", KEY_EXEC, OPT_REQ, "CMD",
+	    "run CMD (sh -c) per job event, the event JSON on stdin" },
+	{ "output", 'o', OPT_REQ, "FORMAT", "table (one line per event) "
+	    "or json (JSON lines)" },
+	OPT_END
+};
+
+struct poll_args {
+	int		 follow;
+	const char	*exec;
+	enum out_fmt	 fmt;
+};
+
+struct poll_run {
+	struct ctx		*ctx;
+	struct poll_args	 a;
+	struct cmd_as		 c;
+	struct as_session	 s;
+	int			 have_session;
+	uint64_t		 refreshes;	/* actions_session_refreshes seen */
+	int64_t			 session_ms;	/* when opened/refreshed */
+	unsigned int		 max_capacity;
+	int			 tty;		/* stdout is a terminal */
+	int			 stats_shown;	/* tty: status line drawn */
+	struct as_stats		 stats;
+	int			 have_stats;
+	uint64_t		 messages;
+};
+
+/*
+ * Where the content of a message goes: statistics first, then each job in
+ * order.  `poll --follow --scale` (issue 6) adds its scaler here.
+ */
+struct poll_sink {
+	const char	*name;
+	const struct error *(*stats)(struct poll_run *,
+			    const struct as_stats *);
+	const struct error *(*job)(struct poll_run *, const struct as_job *);
+};
+
+static const struct error *
+poll_opt(void *arg, int key, const char *val)
+{
+	struct poll_args	*a = arg;
+	const struct error	*e;
+
+	switch (key) {
+	case 'f':
+		a->follow = 1;
+		return NULL;
+	case KEY_EXEC:
+		a->exec = val;
+		return NULL;
+	case 'o':
+		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
+			return e;
+		if (a->fmt == OUT_CSV)
+			return error_fmt(ERR_USAGE, "poll prints table or "
+			    "json, not csv");
+		return NULL;
+	}
+	return error_fmt(ERR_SOFTWARE, "poll: option %d unhandled", key);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	poll_stop = 1;
+}
+
+/* Sleep ms, waking early when a signal asked us to stop. */
+static void
+nap(long long ms)
+{
+	struct timespec	 ts;
+	long long	 step;
+
+	while (ms > 0 && !poll_stop) {
+		step = ms > 100 ? 100 : ms;
+		ts.tv_sec = step / 1000;
+		ts.tv_nsec = (step % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+/* Full-jitter backoff: random in [cap/2, cap], cap = base * 2^n <= max. */
+static long long
+backoff_ms(unsigned int n, long long max)
+{
+	long long	 cap = POLL_BACKOFF_BASE_MS;
+
+	while (n-- > 0 && cap < max)
+		cap *= 2;
+	if (cap > max)
+		cap = max;
+	if (cap < 2)
+		return cap;
+	return cap / 2 + (long long)rand_below((uint64_t)(cap / 2) + 1);
+}
+
+/* Copy s into dst with control characters replaced (terminal safety). */
+static const char *
+clean(const char *s, char *dst, size_t size)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+		dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' :
+		    s[i];
+	dst[i] = '\0';
+	return dst;
+}
+
+static void
+utc_now(char *dst, size_t size)
+{
+	time_t		 t = time(NULL);
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(dst, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The statistics as text (the tty status line, or a plain line). */
+static void
+stats_text(const struct as_stats *s, char *dst, size_t size)
+{
+	snprintf(dst, size, "statistics   assigned=%lld running=%lld "
+	    "available=%lld acquired=%lld runners=%lld busy=%lld idle=%lld",
+	    (long long)s->assigned, (long long)s->running,
+	    (long long)s->available, (long long)s->acquired,
+	    (long long)s->registered, (long long)s->busy, (long long)s->idle);
+}
+
+static void
+out_flush(void)
+{
+	if (fflush(stdout) == EOF && errno == EPIPE)
+		poll_stop = 1;
+}
+
+/*
+ * Print one line of output.  On a terminal the statistics stay in view
+ * as the last line, redrawn in place ("\r", erase line); anywhere else
+ * there are no escape codes at all.
+ */
+static void
+out_line(struct poll_run *p, const char *line)
+{
+	char	 st[POLL_LINE_MAX];
+
+	if (p->tty && p->stats_shown)
+		fputs("\r\033[K", stdout);
+	fputs(line, stdout);
+	fputc('\n', stdout);
+	if (p->tty && p->stats_shown) {
+		stats_text(&p->stats, st, sizeof(st));
+		fputs(st, stdout);
+	}
+	out_flush();
+}
+
+static const struct error *
+print_stats(struct poll_run *p, const struct as_stats *s)
+{
+	const struct error	*e;
+	struct buf		 b = BUF_INIT(POLL_LINE_MAX);
+	char			 t[32], st[POLL_LINE_MAX];
+
+	if (p->a.fmt == OUT_JSON) {
+		if ((e = asmsg_stats_format(s, &b)) == NULL)
+			out_line(p, b.p);
+		buf_release(&b);
+		return e;
+	}
+	stats_text(s, st, sizeof(st));
+	if (p->tty) {
+		p->stats_shown = 1;
+		fputs("\r\033[K", stdout);
+		fputs(st, stdout);
+		out_flush();
+		return NULL;
+	}
+	utc_now(t, sizeof(t));
+	printf("%s %s\n", t, st);
+	out_flush();
+	return NULL;
+}
+
+/* "owner/repo/.github/workflows/ci.yml@refs/heads/main" -> "ci.yml" */
+static void
+workflow_name(const char *ref, char *dst, size_t size)
+{
+	const char	*at = strchr(ref, '@'), *end, *slash;
+
+	end = at != NULL ? at : ref + strlen(ref);
+	for (slash = end; slash > ref && slash[-1] != '/'; slash--)
+		;
+	snprintf(dst, size, "%.*s", (int)(end - slash), slash);
+}
+
+static const struct error *
+print_job(struct poll_run *p, const struct as_job *j)
+{
+	const struct error	*e;
+	struct buf		 b = BUF_INIT(POLL_EVENT_MAX);
+	char			 t[32], wf[128], line[POLL_LINE_MAX];
+	char			 labels[256], safe[POLL_LINE_MAX];
+	size_t			 i, n = 0;
+
+	if (p->a.fmt == OUT_JSON) {
+		if ((e = asmsg_job_format(j, &b)) == NULL)
+			out_line(p, b.p);
+		buf_release(&b);
+		return e;
+	}
+	utc_now(t, sizeof(t));
+	workflow_name(j->job_workflow_ref, wf, sizeof(wf));
+	labels[0] = '\0';
+	for (i = 0; i < j->nlabels && n < sizeof(labels); i++)
+		n += (size_t)snprintf(labels + n, sizeof(labels) - n, "%s%s",
+		    i ? "," : "", j->labels[i]);
+	snprintf(line, sizeof(line), "%s %-12s %s%s%s%s%s%s%s%s%s req=%lld "
+	    "runner=%s%s%s", t, j->message_type, j->owner_name,
+	    *j->owner_name != '\0' ? "/" : "", j->repository_name,
+	    *wf != '\0' ? " " : "", wf,
+	    *j->job_display_name != '\0' ? " / " : "", j->job_display_name,
+	    j->nlabels > 0 ? " labels=" : "", labels,
+	    (long long)j->runner_request_id,
+	    *j->runner_name != '\0' ? j->runner_name : "-",
+	    *j->result != '\0' ? " result=" : "", j->result);
+	out_line(p, clean(line, safe, sizeof(safe)));
+	return NULL;
+}
+
+/* --exec: run the hook with the event on stdin; its stdout goes to stderr. */
+static const struct error *
+exec_job(struct poll_run *p, const struct as_job *j)
+{
+	const struct error	*e;
+	struct buf		 b = BUF_INIT(POLL_EVENT_MAX);
+	int			 fds[2], status;
+	pid_t			 pid, w;
+	size_t			 off = 0;
+	ssize_t			 n;
+
+	if (p->a.exec == NULL)
+		return NULL;
+	if ((e = asmsg_job_format(j, &b)) != NULL ||
+	    (e = buf_addc(&b, '\n')) != NULL)
+		goto out;
+	if (pipe(fds) == -1) {
+		e = error_errno("pipe", NULL);
+		goto out;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == -1) {
+		e = error_errno("fork", NULL);
+		close(fds[0]);
+		close(fds[1]);
+		goto out;
+	}
+	if (pid == 0) {
+		dup2(fds[0], STDIN_FILENO);
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		signal(SIGPIPE, SIG_DFL);
+		execle("/bin/sh", "sh", "-c", p->a.exec, (char *)NULL,
+		    p->ctx->envp);
+		_exit(127);
+	}
+	close(fds[0]);
+	while (off < b.len) {
+		n = write(fds[1], b.p + off, b.len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			break;		/* the hook did not read it all: fine */
+		off += (size_t)n;
+	}
+	close(fds[1]);
+	while ((w = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
+		;
+	if (w == pid && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
+		log_warn("--exec hook for %s (request %lld) failed with "
+		    "status %d", j->message_type,
+		    (long long)j->runner_request_id,
+		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
+		    WTERMSIG(status));
+out:
+	buf_release(&b);
+	return e;
+}
+
+static const struct error *
+keep_stats(struct poll_run *p, const struct as_stats *s)
+{
+	p->stats = *s;
+	p->have_stats = 1;
+	return NULL;
+}
+
+static const struct poll_sink poll_sinks[] = {
+	{ "state", keep_stats, NULL },
+	{ "print", print_stats, print_job },
+	{ "exec", NULL, exec_job },
+	{ NULL, NULL, NULL }
+};
+
+static const struct error *
+dispatch_stats(struct poll_run *p, const struct as_stats *s)
+{
+	const struct poll_sink	*k;
+	const struct error	*e;
+
+	for (k = poll_sinks; k->name != NULL; k++)
+		if (k->stats != NULL && (e = k->stats(p, s)) != NULL)
+			return error_wrap(e, "%s", k->name);
+	return NULL;
+}
+
+static const struct error *
+dispatch_job(struct poll_run *p, const struct as_job *j)
+{
+	const struct poll_sink	*k;
+	const struct error	*e;
+
+	for (k = poll_sinks; k->name != NULL; k++)
+		if (k->job != NULL && (e = k->job(p, j)) != NULL)
+			return error_wrap(e, "%s", k->name);
+	return NULL;
+}
+
+/* Persist a refreshed queue token (actions.c refreshes it on 401). */
+static const struct error *
+keep_refreshed(struct poll_run *p)
+{
+	uint64_t	 r = actions_session_refreshes(p->c.as);
+
+	if (r == p->refreshes)
+		return NULL;
+	p->refreshes = r;
+	p->session_ms = now_ms();
+	cmd_as_keep_session(&p->c, &p->s);
+	return cmd_as_save(&p->c);
+}
+
+/* Acquire the JobAvailable requests of m. */
+static const struct error *
+acquire(struct poll_run *p, const struct as_message *m)
+{
+	const struct error	*e;
+	int64_t			*ids;
+	size_t			 i, n = 0, got;
+
+	ids = xcalloc(m->njobs + 1, sizeof(*ids));
+	for (i = 0; i < m->njobs; i++)
+		if (m->jobs[i].kind == AS_JOB_AVAILABLE)
+			ids[n++] = m->jobs[i].runner_request_id;
+	e = actions_jobs_acquire(p->c.as, p->c.scale_set_id, &p->s, ids, n,
+	    &got);
+	free(ids);
+	if (e != NULL && (e->class == ERR_UNAVAIL || e->class == ERR_TEMP ||
+	    e->class == ERR_PERM))
+		return e;	/* not handled: the message comes again */
+	if (e != NULL)
+		log_warn("%s", e->msg);
+	else if (n > 0)
+		log_info("acquired %zu of %zu available jobs", got, n);
+	return keep_refreshed(p);
+}
+
+/* Handle one message, persist its id, then acknowledge it. */
+static const struct error *
+handle(struct poll_run *p, const struct as_message *m)
+{
+	const struct error	*e;
+	size_t			 i;
+
+	if (strcmp(m->type, "RunnerScaleSetJobMessages") != 0)
+		log_warn("ignoring message %lld of type '%s'",
+		    (long long)m->id, m->type);
+	if ((e = acquire(p, m)) != NULL)
+		return e;
+	if (m->has_stats && (e = dispatch_stats(p, &m->stats)) != NULL)
+		return e;
+	for (i = 0; i < m->njobs; i++)
+		if (m->jobs[i].kind != AS_JOB_OTHER &&
+		    (e = dispatch_job(p, &m->jobs[i])) != NULL)
+			return e;
+	/* Persist before the ack: a crash in between loses nothing. */
+	p->c.st.last_message_id = m->id;
+	if ((e = cmd_as_save(&p->c)) != NULL)
+		return e;
+	if ((e = actions_message_delete(p->c.as, p->c.scale_set_id, &p->s,
+	    m->id)) != NULL)
+		return e;
+	p->c.st.last_acked_id = m->id;
+	p->messages++;
+	return keep_refreshed(p);
+}
+
+/* Acknowledge a message a previous run persisted but did not ack. */
+static const struct error *
+ack_pending(struct poll_run *p)
+{
+	const struct error	*e;
+	int64_t			 id = p->c.st.last_message_id;
+
+	if (id <= p->c.st.last_acked_id)
+		return NULL;
+	log_info("acknowledging message %lld left by an earlier run",
+	    (long long)id);
+	e = actions_message_delete(p->c.as, p->c.scale_set_id, &p->s, id);
+	if (e != NULL && e->class != ERR_FAIL)
+		return e;
+	if (e != NULL)	/* unknown to the service: nothing left to ack */
+		log_info("%s", e->msg);
+	p->c.st.last_acked_id = id;
+	if ((e = keep_refreshed(p)) != NULL)
+		return e;
+	return cmd_as_save(&p->c);
+}
+
+/*
+ * One long poll and its message.  *bad is set when the service answered
+ * 200 with an empty body (pause before polling again).
+ */
+static const struct error *
+poll_once(struct poll_run *p, int *bad)
+{
+	const struct error	*e;
+	struct as_message	 m;
+	int			 got;
+
+	*bad = 0;
+	if ((e = ack_pending(p)) != NULL)
+		return e;
+	if ((e = actions_message_get(p->c.as, p->c.scale_set_id, &p->s,
+	    p->c.st.last_message_id, p->max_capacity, &m, &got)) != NULL)
+		return e;
+	if ((e = keep_refreshed(p)) == NULL && got == 1)
+		e = handle(p, &m);
+	*bad = got < 0;
+	asmsg_message_release(&m);
+	return e;
+}
+
+/* Forget the session (expired at the service, or the set is gone). */
+static const struct error *
+drop_session(struct poll_run *p)
+{
+	asmsg_session_release(&p->s);
+	p->have_session = 0;
+	state_clear_session(&p->c.st);
+	return cmd_as_save(&p->c);
+}
+
+static const struct error *
+open_session(struct poll_run *p)
+{
+	const struct error	*e;
+	int			 created;
+
+	if ((e = cmd_as_session(p->ctx, &p->c, 0, &p->s, &created)) != NULL)
+		return e;
+	p->have_session = 1;
+	p->session_ms = now_ms();
+	p->refreshes = actions_session_refreshes(p->c.as);
+	if (created && p->s.has_stats)
+		return dispatch_stats(p, &p->s.stats);
+	return NULL;
+}
+
+static int
+session_lost(const struct poll_run *p)
+{
+	enum as_exc	 x = actions_exception(p->c.as);
+
+	return x == AS_EXC_SESSION_GONE || x == AS_EXC_QUEUE_TOKEN ||
+	    x == AS_EXC_SCALE_SET_NOT_FOUND;
+}
+
+static const struct error *
+poll_one_shot(struct poll_run *p)
+{
+	const struct error	*e;
+	int			 bad;
+
+	if ((e = open_session(p)) != NULL)
+		return e;
+	if ((e = poll_once(p, &bad)) != NULL && session_lost(p)) {
+		log_info("session expired at the service; opening a new one");
+		if ((e = drop_session(p)) != NULL ||
+		    (e = open_session(p)) != NULL)
+			return e;
+		e = poll_once(p, &bad);
+	}
+	if (e == NULL)
+		e = cmd_as_save(&p->c);
+	return e;
+}
+
+/* Errors --follow does not retry: they need a person. */
+static int
+fatal(const struct error *e)
+{
+	return e->class == ERR_CONFIG || e->class == ERR_DATA ||
+	    e->class == ERR_IO || e->class == ERR_SOFTWARE ||
+	    (e->class == ERR_FAIL && e->http_status == 0);
+}
+
+/* One turn of --follow: make sure of a session, poll, keep it fresh. */
+static const struct error *
+follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
+{
+	const struct error	*e;
+	long long		 wait = config_ms(&p->ctx->cfg, K_STANDBY_WAIT);
+	long long		 every;
+	int			 bad;
+
+	if (!p->have_session && (e = open_session(p)) != NULL) {
+		if (actions_exception(p->c.as) != AS_EXC_SESSION_CONFLICT)
+			return e;
+		if (!*standby)
+			log_warn("standby: another ghrctl holds the session of "
+			    "scale set '%s'; retrying every %llds", p->c.name,
+			    wait / 1000);
+		*standby = 1;
+		nap(wait / 2 + (long long)rand_below((uint64_t)wait / 2 + 1));
+		return NULL;
+	}
+	if (*standby)
+		log_warn("active: took over scale set '%s'", p->c.name);
+	*standby = 0;
+	if ((e = poll_once(p, &bad)) != NULL) {
+		if (!session_lost(p))
+			return e;
+		log_info("session expired at the service; opening a new one");
+		return drop_session(p);
+	}
+	*faults = 0;
+	if (bad)
+		nap(POLL_BAD_REPLY_MS);
+	every = config_ms(&p->ctx->cfg, K_SESSION_REFRESH_INTERVAL);
+	if (every > 0 && now_ms() - p->session_ms >= every && !poll_stop) {
+		if ((e = actions_session_refresh(p->c.as, p->c.scale_set_id,
+		    &p->s)) != NULL)
+			return session_lost(p) ? drop_session(p) : e;
+		p->session_ms = now_ms();
+		cmd_as_keep_session(&p->c, &p->s);
+		if ((e = cmd_as_save(&p->c)) != NULL)
+			return e;
+	}
+	nap(config_ms(&p->ctx->cfg, K_MESSAGE_POLL_INTERVAL));
+	return NULL;
+}
+
+static const struct error *
+poll_follow(struct poll_run *p)
+{
+	const struct error	*e = NULL;
+	unsigned int		 faults = 0;
+	int			 standby = 0;
+	long long		 wait;
+
+	while (!poll_stop) {
+		if ((e = follow_turn(p, &faults, &standby)) == NULL)
+			continue;
+		if (poll_stop)
+			break;
+		if (fatal(e))
+			return e;
+		wait = backoff_ms(faults++, config_ms(&p->ctx->cfg,
+		    K_STANDBY_WAIT));
+		log_warn("%s (retrying in %lld ms)", e->msg, wait);
+		e = NULL;
+		nap(wait);
+	}
+	/* Stopped by a signal: give the scale set back, exit 0. */
+	if (p->have_session) {
+		if ((e = actions_session_delete(p->c.as, p->c.scale_set_id,
+		    p->s.id)) != NULL)
+			log_warn("%s", e->msg);
+		else
+			log_info("session %s closed", p->s.id);
+		e = drop_session(p);
+	} else
+		e = cmd_as_save(&p->c);
+	return e;
+}
+
+static const struct error *
+cmd_poll(struct ctx *ctx, int argc, char *argv[])
+{
+	const struct error	*e;
+	struct poll_run		 p;
+	struct sigaction	 sa;
+
+	memset(&p, 0, sizeof(p));
+	p.ctx = ctx;
+	cmd_as_init(&p.c);
+	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, poll_opt, &p.a)) !=
+	    NULL || ctx->done)
+		return e;
+	if (argc > 0)
+		return cmd_usage_error(ctx, "unexpected argument '%s'",
+		    argv[0]);
+	p.tty = isatty(STDOUT_FILENO) && p.a.fmt == OUT_TABLE;
+	p.max_capacity = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
+	if (p.a.follow) {
+		/* No SA_RESTART: let sleeps and waits see the signal. */
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	if ((e = cmd_as_open(ctx, &p.c, 0)) != NULL ||
+	    (e = cmd_as_begin(ctx, &p.c, p.a.follow ? STATE_LOCK_WAIT :
+	    STATE_LOCK_NOWAIT, &poll_stop)) != NULL)
+		goto out;
+	if (p.a.follow)
+		e = poll_follow(&p);
+	else
+		e = poll_one_shot(&p);
+out:
+	if (p.tty && p.stats_shown)
+		fputs("\n", stdout);
+	if (poll_stop && e != NULL && e->class == ERR_TEMP && !p.have_session)
+		e = NULL;	/* stopped while waiting for the lock */
+	asmsg_session_release(&p.s);
+	cmd_as_close(&p.c);
+	return e;
+}
+
+const struct cmd cmd_poll_def = {
+	"poll", cmd_poll,
+	"poll [-f] [-o table|json] [--exec CMD]",
+	"long-poll the scale set's job events (once, or --follow)",
+	poll_opts, NULL
+};

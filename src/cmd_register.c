@@ -1,0 +1,260 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * ghrctl register: get-or-create the runner scale set named by
+ * RUNNER_SCALE_SET_NAME (--name) in RUNNER_GROUP, update its labels when
+ * RUNNER_LABELS changed, and print its id; --delete removes it; --jit
+ * prints a just-in-time runner config for one runner of the set (stdout
+ * only: it is a secret).  Scale-set runners get no default labels, so a
+ * scale set without RUNNER_LABELS is labelled with its name, as
+ * actions/scaleset does.  Facts: ../shared/reference/
+ * actions-service-protocol.md sections 3.4, 3.5 and 3.11.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cJSON.h"
+
+#include "actions.h"
+#include "cmd.h"
+#include "cmd_actions.h"
+#include "json.h"
+#include "log.h"
+#include "util.h"
+
+#define KEY_NAME	256
+#define KEY_DELETE	257
+#define KEY_JIT		258
+
+static const struct opt register_opts[] = {
+	{ "name", KEY_NAME, OPT_REQ, "NAME",
+	    "scale set name (RUNNER_SCALE_SET_NAME)" },
+	{ "delete", KEY_DELETE, OPT_NONE, NULL, "delete the scale set" },
+	{ "jit", KEY_JIT, OPT_REQ, "RUNNER_NAME",
+	    "print a JIT runner config for RUNNER_NAME" },
+	{ "dry-run", 'n', OPT_NONE, NULL, "show what would change, change "
+	    "nothing" },
+	{ "output", 'o', OPT_REQ, "FORMAT", "table or json" },
+	OPT_END
+};
+
+struct register_args {
+	struct ctx	*ctx;
+	int		 del;
+	int		 dry_run;
+	const char	*jit;
+	enum out_fmt	 fmt;
+};
+
+static const struct error *
+register_opt(void *arg, int key, const char *val)
+{
+	struct register_args	*a = arg;
+	const struct error	*e;
+
+	switch (key) {
+	case KEY_NAME:
+		return config_flag(&a->ctx->flags, K_RUNNER_SCALE_SET_NAME,
+		    "name", val);
+	case KEY_DELETE:
+		a->del = 1;
+		return NULL;
+	case KEY_JIT:
+		a->jit = val;
+		return NULL;
+	case 'n':
+		a->dry_run = 1;
+		return NULL;
+	case 'o':
+		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
+			return e;
+		if (a->fmt == OUT_CSV)
+			return error_fmt(ERR_USAGE, "register prints table or "
+			    "json, not csv");
+		return NULL;
+	}
+	return error_fmt(ERR_SOFTWARE, "register: option %d unhandled", key);
+}
+
+/* The result: the scale set and what was (or would be) done to it. */
+static void
+print_result(const struct register_args *a, int64_t id, const char *name,
+    int64_t group, const char *const *labels, size_t n, const char *action)
+{
+	cJSON	*o, *l;
+	char	*s;
+	size_t	 i;
+
+	if (a->fmt != OUT_JSON) {
+		if (a->dry_run)
+			printf("would %s scale set '%s'%s\n", action, name,
+			    id > 0 ? "" : " (no id yet)");
+		if (id > 0 && strcmp(action, "delete") != 0 &&
+		    strcmp(action, "deleted") != 0)
+			printf("%lld\n", (long long)id);
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)id);
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddNumberToObject(o, "runnerGroupId", (double)group);
+	l = cJSON_AddArrayToObject(o, "labels");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(l, cJSON_CreateString(labels[i]));
+	cJSON_AddStringToObject(o, "action", action);
+	cJSON_AddBoolToObject(o, "dryRun", a->dry_run);
+	s = json_print(o);
+	cJSON_Delete(o);
+	printf("%s\n", s);
+	free(s);
+}
+
+static const struct error *
+do_jit(struct ctx *ctx, struct cmd_as *c, const struct register_args *a)
+{
+	const struct error	*e;
+	struct as_runner	 r;
+	char			*jit = NULL;
+
+	memset(&r, 0, sizeof(r));
+	if ((e = cmd_as_scale_set(ctx, c, NULL)) != NULL)
+		return e;
+	if (a->dry_run) {
+		printf("would generate a JIT config for runner '%s' of scale "
+		    "set %lld\n", a->jit, (long long)c->scale_set_id);
+		return NULL;
+	}
+	e = actions_jit_config(c->as, c->scale_set_id, a->jit, "", &jit, &r);
+	if (e != NULL && actions_exception(c->as) == AS_EXC_AGENT_EXISTS)
+		e = error_fmt(ERR_FAIL, "a runner named '%s' already exists; "
+		    "pick another name or remove it first", a->jit);
+	if (e == NULL) {
+		log_info("runner '%s' (id %lld) registered in scale set %lld",
+		    r.name, (long long)r.id, (long long)c->scale_set_id);
+		printf("%s\n", jit);
+	}
+	secret_free(jit);
+	asmsg_runner_release(&r);
+	return e;
+}
+
+static const struct error *
+do_delete(struct ctx *ctx, struct cmd_as *c, const struct register_args *a)
+{
+	const struct error	*e;
+	struct as_scale_set	 ss;
+	int64_t			 gid;
+	int			 found;
+
+	if ((e = actions_runner_group_id(c->as,
+	    config_str(&ctx->cfg, K_RUNNER_GROUP), &gid)) != NULL ||
+	    (e = actions_scale_set_find(c->as, gid, c->name, &ss, &found)) !=
+	    NULL)
+		return e;
+	if (!found) {
+		log_warn("scale set '%s' does not exist; nothing to delete",
+		    c->name);
+		print_result(a, 0, c->name, gid, NULL, 0, "absent");
+		return NULL;
+	}
+	if (!a->dry_run && (e = actions_scale_set_delete(c->as, ss.id)) !=
+	    NULL)
+		goto out;
+	log_info("scale set '%s' (id %lld) %sdeleted", c->name,
+	    (long long)ss.id, a->dry_run ? "would be " : "");
+	print_result(a, ss.id, c->name, gid, (const char *const *)ss.labels,
+	    ss.nlabels, a->dry_run ? "delete" : "deleted");
+out:
+	asmsg_scale_set_release(&ss);
+	return e;
+}
+
+static const struct error *
+do_register(struct ctx *ctx, struct cmd_as *c, const struct register_args *a)
+{
+	const struct error	*e;
+	struct as_scale_set	 ss, ns;
+	const char		*labels[CA_LABELS_MAX];
+	char			 lbuf[4096];
+	const char		*action = "unchanged";
+	int64_t			 gid;
+	size_t			 n;
+	int			 found;
+
+	memset(&ns, 0, sizeof(ns));
+	n = cmd_as_labels(config_str(&ctx->cfg, K_RUNNER_LABELS), lbuf,
+	    sizeof(lbuf), labels, CA_LABELS_MAX);
+	if (n == 0) {
+		labels[0] = c->name;
+		n = 1;
+	}
+	if ((e = actions_runner_group_id(c->as,
+	    config_str(&ctx->cfg, K_RUNNER_GROUP), &gid)) != NULL ||
+	    (e = actions_scale_set_find(c->as, gid, c->name, &ss, &found)) !=
+	    NULL)
+		return e;
+	if (!found) {
+		action = a->dry_run ? "create" : "created";
+		if (!a->dry_run && (e = actions_scale_set_create(c->as,
+		    c->name, gid, labels, n, &ns)) != NULL)
+			goto out;
+		log_info("scale set '%s' %s", c->name, a->dry_run ?
+		    "would be created" : "created");
+	} else if (!asmsg_labels_equal(ss.labels, ss.nlabels,
+	    (char *const *)labels, n)) {
+		action = a->dry_run ? "update" : "updated";
+		if (!a->dry_run && (e = actions_scale_set_update_labels(c->as,
+		    ss.id, labels, n, &ns)) != NULL)
+			goto out;
+		log_info("labels of scale set '%s' %s", c->name, a->dry_run ?
+		    "would be updated" : "updated");
+	}
+	print_result(a, ns.id > 0 ? ns.id : ss.id, c->name, gid, labels, n,
+	    action);
+out:
+	asmsg_scale_set_release(&ss);
+	asmsg_scale_set_release(&ns);
+	return e;
+}
+
+static const struct error *
+cmd_register(struct ctx *ctx, int argc, char *argv[])
+{
+	const struct error	*e;
+	struct register_args	 a;
+	struct cmd_as		 c;
+
+	memset(&a, 0, sizeof(a));
+	a.ctx = ctx;
+	cmd_as_init(&c);
+	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, register_opt, &a)) !=
+	    NULL || ctx->done)
+		return e;
+	if (argc > 0)
+		return cmd_usage_error(ctx, "unexpected argument '%s'",
+		    argv[0]);
+	if (a.jit != NULL && a.del)
+		return cmd_usage_error(ctx, "--jit and --delete do not go "
+		    "together");
+	if ((e = cmd_as_open(ctx, &c, a.jit == NULL)) != NULL)
+		goto out;
+	if (a.jit != NULL)
+		e = do_jit(ctx, &c, &a);
+	else if (a.del)
+		e = do_delete(ctx, &c, &a);
+	else
+		e = do_register(ctx, &c, &a);
+out:
+	cmd_as_close(&c);
+	return e;
+}
+
+const struct cmd cmd_register_def = {
+	"register", cmd_register,
+	"register [-n] [-o table|json] [--name NAME] [--delete]\n"
+	"register [-n] --jit RUNNER_NAME",
+	"create or update the runner scale set, print its id",
+	register_opts, NULL
+};

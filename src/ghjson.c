@@ -1,0 +1,529 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * GitHub REST JSON <-> typed structs (see ghjson.h).  Shapes follow the
+ * self-hosted runner endpoints (../shared/reference/
+ * actions-service-protocol.md section 6.1): a list page is {"total_count",
+ * "runners": [Runner]}, a Runner has id, name, os, status, busy, labels
+ * [{id, name, type}] and newer optional fields; tokens are {"token",
+ * "expires_at"}; JIT configs {"runner", "encoded_jit_config"}.  Pure: the
+ * fuzz target fuzz_ghjson feeds these parsers arbitrary bytes.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cJSON.h"
+
+#include "ghjson.h"
+#include "json.h"
+#include "util.h"
+
+#define GH_TOKEN_MAX	4096
+#define GH_JIT_MAX	(64u << 10)
+
+/* see ghjson.h */
+void
+gh_runner_release(struct gh_runner *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nlabels; i++)
+		free(r->labels[i]);
+	free(r->labels);
+	memset(r, 0, sizeof(*r));
+}
+
+/* see ghjson.h */
+int
+gh_runner_has_labels(const struct gh_runner *r, const char *const *labels,
+    size_t nlabels)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < nlabels; i++) {
+		for (j = 0; j < r->nlabels; j++)
+			if (str_ieq(r->labels[j], labels[i]))
+				break;
+		if (j == r->nlabels)
+			return 0;
+	}
+	return 1;
+}
+
+static const struct error *
+copy_field(char *dst, size_t size, const char *s, const char *key)
+{
+	if (strlen(s) >= size)
+		return error_fmt(ERR_PROTO, "field '%s' is longer than %zu "
+		    "bytes", key, size - 1);
+	memcpy(dst, s, strlen(s) + 1);
+	return NULL;
+}
+
+static const struct error *
+runner_labels(const cJSON *arr, struct gh_runner *r)
+{
+	const struct error	*e;
+	const cJSON		*l;
+	const char		*name;
+	int			 n;
+
+	if ((n = cJSON_GetArraySize(arr)) > GH_RUNNER_MAX_LABELS)
+		return error_fmt(ERR_PROTO, "runner has more than %d labels",
+		    GH_RUNNER_MAX_LABELS);
+	r->labels = xcalloc((size_t)n + 1, sizeof(*r->labels));
+	cJSON_ArrayForEach(l, arr) {
+		if (cJSON_IsString(l))
+			name = l->valuestring;
+		else if ((e = json_get_str(l, "name", &name)) != NULL)
+			return error_wrap(e, "label");
+		if (strlen(name) >= GH_LABEL_MAX)
+			return error_fmt(ERR_PROTO, "label longer than %d bytes",
+			    GH_LABEL_MAX - 1);
+		r->labels[r->nlabels++] = xstrdup(name);
+	}
+	return NULL;
+}
+
+/* Fill r from a Runner object; r is released on error. */
+static const struct error *
+runner_from(const cJSON *o, struct gh_runner *r)
+{
+	const struct error	*e;
+	const cJSON		*labels = NULL;
+	const char		*name, *status, *os = "";
+
+	memset(r, 0, sizeof(*r));
+	if ((e = json_get_i64(o, "id", &r->id)) != NULL ||
+	    (e = json_get_str(o, "name", &name)) != NULL ||
+	    (e = copy_field(r->name, sizeof(r->name), name, "name")) != NULL ||
+	    (e = json_opt_str(o, "os", &os)) != NULL ||
+	    (e = copy_field(r->os, sizeof(r->os), os, "os")) != NULL ||
+	    (e = json_get_str(o, "status", &status)) != NULL ||
+	    (e = copy_field(r->status, sizeof(r->status), status,
+	    "status")) != NULL ||
+	    (e = json_get_bool(o, "busy", &r->busy)) != NULL ||
+	    (e = json_opt_bool(o, "ephemeral", &r->ephemeral)) != NULL ||
+	    (e = json_opt_i64(o, "runner_group_id",
+	    &r->runner_group_id)) != NULL ||
+	    (e = json_opt_array(o, "labels", &labels)) != NULL)
+		goto fail;
+	r->online = strcmp(r->status, "online") == 0;
+	if (labels != NULL && (e = runner_labels(labels, r)) != NULL)
+		goto fail;
+	return NULL;
+fail:
+	gh_runner_release(r);
+	return error_wrap(e, "runner");
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_runner_page(const char *body, size_t len, int64_t *total,
+    gh_runner_fn fn, void *arg)
+{
+	const struct error	*e;
+	const cJSON		*arr, *o;
+	cJSON			*root;
+	struct gh_runner	 r;
+	int64_t			 t = 0;
+
+	if ((e = json_parse(body, len, "runner list", &root)) != NULL)
+		return e;
+	if ((e = json_want_object(root, "runner list")) != NULL ||
+	    (e = json_opt_i64(root, "total_count", &t)) != NULL ||
+	    (e = json_get_array(root, "runners", &arr)) != NULL) {
+		e = error_wrap(e, "runner list");
+		goto out;
+	}
+	if (total != NULL)
+		*total = t;
+	cJSON_ArrayForEach(o, arr) {
+		if ((e = runner_from(o, &r)) != NULL)
+			goto out;
+		e = fn(arg, &r);
+		gh_runner_release(&r);
+		if (e != NULL)
+			goto out;
+	}
+out:
+	cJSON_Delete(root);
+	return e;
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_runner(const char *body, size_t len, struct gh_runner *out)
+{
+	const struct error	*e;
+	cJSON			*root;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = json_parse(body, len, "runner", &root)) != NULL)
+		return e;
+	e = runner_from(root, out);
+	cJSON_Delete(root);
+	return e;
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_token(const char *body, size_t len, char **token, char *expires,
+    size_t expires_size, int64_t *exp_unix)
+{
+	const struct error	*e;
+	cJSON			*root;
+	const char		*tok, *exp = NULL;
+	int64_t			 t = 0;
+
+	*token = NULL;
+	if ((e = json_parse(body, len, "token reply", &root)) != NULL)
+		return e;
+	if ((e = json_get_str(root, "token", &tok)) != NULL ||
+	    (e = json_opt_str(root, "expires_at", &exp)) != NULL) {
+		e = error_wrap(e, "token reply");
+		goto out;
+	}
+	if (*tok == '\0' || strlen(tok) > GH_TOKEN_MAX ||
+	    strpbrk(tok, " \t\r\n") != NULL) {
+		e = error_fmt(ERR_PROTO, "token reply: unusable token");
+		goto out;
+	}
+	if (exp != NULL && ghjson_time_parse(exp, &t) == -1) {
+		e = error_fmt(ERR_PROTO, "token reply: expires_at '%.40s' is "
+		    "not an RFC 3339 time", exp);
+		goto out;
+	}
+	if (expires != NULL && expires_size > 0)
+		snprintf(expires, expires_size, "%s", exp != NULL ? exp : "");
+	if (exp_unix != NULL)
+		*exp_unix = t;
+	*token = xstrdup(tok);
+out:
+	cJSON_Delete(root);
+	return e;
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_jit(const char *body, size_t len, char **jit, struct gh_runner *runner)
+{
+	const struct error	*e;
+	cJSON			*root;
+	const cJSON		*r;
+	const char		*cfg;
+
+	*jit = NULL;
+	if (runner != NULL)
+		memset(runner, 0, sizeof(*runner));
+	if ((e = json_parse(body, len, "JIT config reply", &root)) != NULL)
+		return e;
+	if ((e = json_get_str(root, "encoded_jit_config", &cfg)) != NULL ||
+	    (e = json_get_object(root, "runner", &r)) != NULL) {
+		e = error_wrap(e, "JIT config reply");
+		goto out;
+	}
+	if (*cfg == '\0' || strlen(cfg) > GH_JIT_MAX) {
+		e = error_fmt(ERR_PROTO, "JIT config reply: unusable "
+		    "encoded_jit_config");
+		goto out;
+	}
+	if (runner != NULL && (e = runner_from(r, runner)) != NULL)
+		goto out;
+	*jit = xstrdup(cfg);
+out:
+	cJSON_Delete(root);
+	return e;
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_installation(const char *body, size_t len, int64_t *id)
+{
+	const struct error	*e;
+	cJSON			*root;
+
+	if ((e = json_parse(body, len, "installation", &root)) != NULL)
+		return e;
+	if ((e = json_get_i64(root, "id", id)) != NULL)
+		e = error_wrap(e, "installation");
+	else if (*id <= 0)
+		e = error_fmt(ERR_PROTO, "installation: bad id");
+	cJSON_Delete(root);
+	return e;
+}
+
+static void
+append(char *dst, size_t size, const char *sep, const char *s)
+{
+	size_t	 n = strlen(dst);
+
+	if (n + 1 < size)
+		snprintf(dst + n, size - n, "%s%s", n > 0 ? sep : "", s);
+}
+
+/* see ghjson.h */
+int
+ghjson_error_message(const char *body, size_t len, char *dst, size_t size)
+{
+	cJSON		*root;
+	const cJSON	*errs = NULL, *it;
+	const char	*msg = NULL, *s;
+
+	if (size == 0)
+		return -1;
+	dst[0] = '\0';
+	if (json_parse(body, len, "error", &root) != NULL)
+		return -1;
+	if (json_opt_str(root, "message", &msg) == NULL && msg != NULL)
+		append(dst, size, "; ", msg);
+	if (json_opt_array(root, "errors", &errs) == NULL && errs != NULL) {
+		cJSON_ArrayForEach(it, errs) {
+			s = NULL;
+			if (cJSON_IsString(it))
+				s = it->valuestring;
+			else if (json_opt_str(it, "message", &s) != NULL ||
+			    s == NULL)
+				(void)json_opt_str(it, "code", &s);
+			if (s != NULL)
+				append(dst, size, "; ", s);
+		}
+	}
+	cJSON_Delete(root);
+	return dst[0] != '\0' ? 0 : -1;
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_jit_request(const char *name, const char *const *labels,
+    size_t nlabels, int64_t runner_group_id, struct buf *out)
+{
+	const struct error	*e = NULL;
+	cJSON			*root, *arr;
+	char			*s = NULL;
+	size_t			 i;
+
+	root = cJSON_CreateObject();
+	if (root == NULL ||
+	    cJSON_AddStringToObject(root, "name", name) == NULL ||
+	    cJSON_AddNumberToObject(root, "runner_group_id",
+	    (double)runner_group_id) == NULL ||
+	    (arr = cJSON_AddArrayToObject(root, "labels")) == NULL)
+		goto oom;
+	for (i = 0; i < nlabels; i++) {
+		cJSON	*l = cJSON_CreateString(labels[i]);
+
+		if (l == NULL || !cJSON_AddItemToArray(arr, l))
+			goto oom;
+	}
+	if ((s = cJSON_PrintUnformatted(root)) == NULL)
+		goto oom;
+	e = buf_adds(out, s);
+	free(s);
+	cJSON_Delete(root);
+	return e;
+oom:
+	cJSON_Delete(root);
+	return error_fmt(ERR_SOFTWARE, "out of memory building JSON");
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_runner_format(const struct gh_runner *r, struct buf *out)
+{
+	const struct error	*e;
+	cJSON			*o, *arr;
+	char			*s;
+	size_t			 i;
+
+	o = cJSON_CreateObject();
+	if (o == NULL ||
+	    cJSON_AddNumberToObject(o, "id", (double)r->id) == NULL ||
+	    cJSON_AddStringToObject(o, "name", r->name) == NULL ||
+	    cJSON_AddStringToObject(o, "status", r->status) == NULL ||
+	    cJSON_AddBoolToObject(o, "busy", r->busy) == NULL ||
+	    (arr = cJSON_AddArrayToObject(o, "labels")) == NULL)
+		goto oom;
+	for (i = 0; i < r->nlabels; i++) {
+		cJSON	*l = cJSON_CreateString(r->labels[i]);
+
+		if (l == NULL || !cJSON_AddItemToArray(arr, l))
+			goto oom;
+	}
+	if (cJSON_AddStringToObject(o, "os", r->os) == NULL ||
+	    (s = cJSON_PrintUnformatted(o)) == NULL)
+		goto oom;
+	e = buf_adds(out, s);
+	free(s);
+	cJSON_Delete(o);
+	return e;
+oom:
+	cJSON_Delete(o);
+	return error_fmt(ERR_SOFTWARE, "out of memory building JSON");
+}
+
+struct ghjson_fmt {
+	cJSON	*root;
+	cJSON	*id, *name, *status, *busy, *labels, *os;
+	char	*text;		/* print buffer */
+	size_t	 cap;
+};
+
+static cJSON *
+fmt_add(cJSON *root, const char *key, cJSON *item, int *bad)
+{
+	if (item == NULL || !cJSON_AddItemToObject(root, key, item)) {
+		cJSON_Delete(item);
+		*bad = 1;
+	}
+	return item;
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_fmt_new(struct ghjson_fmt **out)
+{
+	struct ghjson_fmt	*f = xcalloc(1, sizeof(*f));
+	int			 bad = 0;
+
+	*out = NULL;
+	if ((f->root = cJSON_CreateObject()) == NULL) {
+		free(f);
+		return error_fmt(ERR_SOFTWARE, "out of memory building JSON");
+	}
+	f->id = fmt_add(f->root, "id", cJSON_CreateNumber(0), &bad);
+	f->name = fmt_add(f->root, "name", cJSON_CreateString(""), &bad);
+	f->status = fmt_add(f->root, "status", cJSON_CreateString(""), &bad);
+	f->busy = fmt_add(f->root, "busy", cJSON_CreateFalse(), &bad);
+	f->labels = fmt_add(f->root, "labels", cJSON_CreateArray(), &bad);
+	f->os = fmt_add(f->root, "os", cJSON_CreateString(""), &bad);
+	if (bad) {
+		ghjson_fmt_free(f);
+		return error_fmt(ERR_SOFTWARE, "out of memory building JSON");
+	}
+	*out = f;
+	return NULL;
+}
+
+/* see ghjson.h */
+void
+ghjson_fmt_free(struct ghjson_fmt *f)
+{
+	if (f == NULL)
+		return;
+	cJSON_Delete(f->root);
+	free(f->text);
+	free(f);
+}
+
+/* see ghjson.h */
+const struct error *
+ghjson_fmt_runner(struct ghjson_fmt *f, const struct gh_runner *r,
+    struct buf *out)
+{
+	cJSON	*l, *next;
+	size_t	 i, need;
+
+	cJSON_SetNumberValue(f->id, (double)r->id);
+	if (cJSON_SetValuestring(f->name, r->name) == NULL ||
+	    cJSON_SetValuestring(f->status, r->status) == NULL ||
+	    cJSON_SetValuestring(f->os, r->os) == NULL)
+		return error_fmt(ERR_SOFTWARE, "out of memory building JSON");
+	f->busy->type = r->busy ? cJSON_True : cJSON_False;
+	/* Reuse the label nodes; add or drop the difference. */
+	need = strlen(r->name) + strlen(r->os) + 128;
+	for (i = 0, l = f->labels->child; i < r->nlabels; i++) {
+		need += strlen(r->labels[i]) + 3;
+		if (l != NULL) {
+			if (cJSON_SetValuestring(l, r->labels[i]) == NULL)
+				return error_fmt(ERR_SOFTWARE, "out of memory "
+				    "building JSON");
+			l = l->next;
+		} else if ((next = cJSON_CreateString(r->labels[i])) == NULL ||
+		    !cJSON_AddItemToArray(f->labels, next))
+			return error_fmt(ERR_SOFTWARE, "out of memory building "
+			    "JSON");
+	}
+	while (l != NULL) {
+		next = l->next;
+		cJSON_Delete(cJSON_DetachItemViaPointer(f->labels, l));
+		l = next;
+	}
+	/* Escapes make text up to 6 times longer (\u00XX). */
+	need = need * 6 + 64;
+	if (need > f->cap) {
+		free(f->text);
+		f->cap = need;
+		f->text = xmalloc(f->cap);
+	}
+	if (f->cap > INT32_MAX ||
+	    !cJSON_PrintPreallocated(f->root, f->text, (int)f->cap, 0))
+		return error_fmt(ERR_SOFTWARE, "cannot print runner JSON");
+	buf_reset(out);
+	return buf_adds(out, f->text);
+}
+
+static int
+digits(const char **sp, int n, int *out)
+{
+	const char	*s = *sp;
+	int		 v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*sp = s + n;
+	*out = v;
+	return 0;
+}
+
+/* see ghjson.h */
+int
+ghjson_time_parse(const char *s, int64_t *out)
+{
+	struct tm	 tm;
+	int		 y, mo, d, h, mi, sec, oh, om, sign;
+	time_t		 t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
+	    *s++ != '-' || digits(&s, 2, &d) || (*s != 'T' && *s != 't' &&
+	    *s != ' ') || (s++, digits(&s, 2, &h)) || *s++ != ':' ||
+	    digits(&s, 2, &mi) || *s++ != ':' || digits(&s, 2, &sec))
+		return -1;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	oh = om = 0;
+	sign = 0;
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		sign = *s++ == '+' ? 1 : -1;
+		if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om))
+			return -1;
+	} else
+		return -1;
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60 || oh > 23 || om > 59)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	*out = (int64_t)t - sign * (oh * 3600 + om * 60);
+	return 0;
+}

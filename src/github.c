@@ -1,0 +1,893 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * GitHub REST client for self-hosted runners (see github.h).  One request
+ * function, gh_call(), adds the headers GitHub asks for, the credential,
+ * the rate-limit policy and the error wording; the endpoint functions only
+ * say what differs.  Facts: ../shared/reference/actions-service-protocol.md
+ * sections 1 (config URL), 2.1 (App JWT -> installation token) and 6 (runner
+ * endpoints, pagination, rate limits: primary limits answer 403/429 with
+ * x-ratelimit-remaining 0 and a reset time; secondary limits answer
+ * 403/429 with retry-after, or a message and nothing else, in which case
+ * GitHub asks clients to wait at least a minute).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "call.h"
+#include "github.h"
+#include "jwt.h"
+#include "log.h"
+#include "url.h"
+#include "util.h"
+
+#define GH_API_VERSION	"2022-11-28"
+#define GH_MAX_PAGE	(8u << 20)	/* one list page (100 runners) */
+#define GH_MAX_REPLY	(1u << 20)	/* any other reply */
+#define GH_MAX_URL	2048
+#define GH_MAX_KEYFILE	(64u << 10)
+#define GH_TOKEN_EARLY	300	/* renew an installation token this early (s) */
+#define GH_SECONDARY_WAIT 60	/* GitHub's advice without retry-after (s) */
+#define GH_ETAG_SLOTS	8
+#define GH_ETAG_MAX_BODY (64u << 10)
+#define GH_ATTEMPTS	6
+
+enum gh_auth {
+	GH_AUTH_TOKEN = 0,	/* PAT or installation token */
+	GH_AUTH_JWT		/* the App's own JWT */
+};
+
+/* A remembered GET reply, replayed on 304 Not Modified. */
+struct gh_etag {
+	char		*url;
+	char		*etag;
+	char		*body;
+	size_t		 len;
+	uint64_t	 used;
+};
+
+struct github {
+	struct http_client	*http;
+	struct gh_target	 t;
+	char			*token;		/* secret */
+	int64_t			 token_exp;	/* 0: a PAT, no expiry known */
+	int			 app;
+	char			 app_id[64];
+	int64_t			 inst_id;	/* 0: discover */
+	struct jwt_key		*key;
+	long long		 max_wait_ms;
+	uint64_t		 nreq;
+	uint64_t		 tick;
+	struct gh_etag		 cache[GH_ETAG_SLOTS];
+};
+
+struct gh_req {
+	const char	*method;
+	const char	*url;		/* absolute */
+	const char	*body;		/* JSON or NULL */
+	size_t		 body_len;
+	enum gh_auth	 auth;
+	const char	*what;		/* "list runners": for messages */
+	int		 want;		/* the success status */
+	size_t		 max_body;
+	int		 cache;		/* GET: use If-None-Match */
+	int		 not_found_fail; /* 404 is about the object: ERR_FAIL */
+};
+
+/* What the rate-limit classifier saw, across the attempts of one call. */
+struct gh_rate {
+	long long	 max_wait_ms;
+	long long	 waited_ms;
+	int		 limited;	/* the last reply was a rate limit */
+	int64_t		 reset_at;	/* unix seconds the budget comes back */
+	int		 secondary;
+};
+
+static const struct error *gh_auth_token(struct github *);
+
+/* see github.h */
+uint64_t
+github_requests(const struct github *gh)
+{
+	return gh->nreq;
+}
+
+/* see github.h */
+const struct gh_target *
+github_target(const struct github *gh)
+{
+	return &gh->t;
+}
+
+/* "12:34:56 UTC" for a unix time. */
+static void
+fmt_clock(int64_t t, char *dst, size_t size)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(dst, size,
+	    "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(dst, size, "%lld", (long long)t);
+}
+
+/* Is this 403/429 a rate limit?  Sets *wait_s to GitHub's advice. */
+static int
+rate_limited(const struct http_resp *r, long long *wait_s, int *secondary)
+{
+	const char	*ra, *rem, *reset;
+	long long	 ms;
+	uint64_t	 v;
+	int64_t		 now = (int64_t)time(NULL);
+
+	if (r->status != 403 && r->status != 429)
+		return 0;
+	ra = http_resp_header(r, "retry-after");
+	rem = http_resp_header(r, "x-ratelimit-remaining");
+	reset = http_resp_header(r, "x-ratelimit-reset");
+	*secondary = 0;
+	if (ra != NULL && (ms = call_retry_after_ms(ra, now)) >= 0) {
+		*wait_s = (ms + 999) / 1000;
+		*secondary = rem == NULL || strcmp(rem, "0") != 0;
+		return 1;
+	}
+	if (rem != NULL && strcmp(rem, "0") == 0) {
+		*wait_s = GH_SECONDARY_WAIT;
+		if (reset != NULL && parse_u64(reset, &v) == 0)
+			*wait_s = (int64_t)v > now ? (long long)v - now + 1 : 1;
+		return 1;
+	}
+	if (r->body != NULL && strstr(r->body, "secondary rate limit") != NULL) {
+		*wait_s = GH_SECONDARY_WAIT;
+		*secondary = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static enum call_verdict
+gh_classify(void *arg, const struct error *e, const struct http_resp *r,
+    int *wait_ms)
+{
+	struct gh_rate	*rt = arg;
+	long long	 wait_s;
+	int		 secondary;
+
+	rt->limited = 0;
+	if (e != NULL || !rate_limited(r, &wait_s, &secondary))
+		return call_classify_default(NULL, e, r, wait_ms);
+	rt->limited = 1;
+	rt->secondary = secondary;
+	rt->reset_at = (int64_t)time(NULL) + wait_s;
+	if (rt->waited_ms + wait_s * 1000 > rt->max_wait_ms)
+		return CALL_DONE;
+	log_warn("GitHub %s rate limit reached; waiting %llds (at most "
+	    "GHRCTL_MAX_WAIT=%llds in all)", secondary ? "secondary" : "primary",
+	    wait_s, rt->max_wait_ms / 1000);
+	rt->waited_ms += wait_s * 1000;
+	*wait_ms = (int)(wait_s * 1000);
+	return CALL_RETRY;
+}
+
+/* Turn a reply that is not the wanted status into an error. */
+static const struct error *
+status_error(struct github *gh, const struct gh_req *rq,
+    const struct http_resp *r, const struct gh_rate *rt)
+{
+	char		 msg[256], scope[GHURL_NAME_MAX * 2 + 32], when[40];
+	const char	*perm, *scopes;
+	int		 s = r->status;
+
+	if (ghjson_error_message(r->body != NULL ? r->body : "", r->body_len,
+	    msg, sizeof(msg)) == -1)
+		msg[0] = '\0';
+	log_redact(msg, msg, sizeof(msg));
+	if ((s == 403 || s == 429) && rt->limited) {
+		fmt_clock(rt->reset_at, when, sizeof(when));
+		return error_http(ERR_TEMP, s, "%s: GitHub %s rate limit "
+		    "reached on %s; the budget resets at %s (in %llds), more "
+		    "than --max-wait %llds away", rq->what, rt->secondary ?
+		    "secondary" : "primary", gh->t.host, when,
+		    (long long)(rt->reset_at - (int64_t)time(NULL)),
+		    rt->max_wait_ms / 1000);
+	}
+	switch (s) {
+	case 401:
+		if (rq->auth == GH_AUTH_JWT)
+			return error_http(ERR_PERM, s, "%s: GitHub App JWT "
+			    "rejected by %s (%s): check GITHUB_APP_ID and "
+			    "GITHUB_APP_PRIVATE_KEY_FILE", rq->what, gh->t.host,
+			    msg[0] ? msg : "401");
+		return error_http(ERR_PERM, s, "%s: token rejected by %s (%s)",
+		    rq->what, gh->t.host, msg[0] ? msg : "401");
+	case 403:
+		perm = http_resp_header(r, "x-accepted-github-permissions");
+		scopes = http_resp_header(r, "x-accepted-oauth-scopes");
+		if (perm != NULL && *perm != '\0')
+			return error_http(ERR_PERM, s, "%s: permission denied "
+			    "by %s: the token needs the '%s' permission (%s)",
+			    rq->what, gh->t.host, perm, msg[0] ? msg : "403");
+		if (scopes != NULL && *scopes != '\0')
+			return error_http(ERR_PERM, s, "%s: permission denied "
+			    "by %s: the token needs the '%s' scope (%s)",
+			    rq->what, gh->t.host, scopes, msg[0] ? msg : "403");
+		return error_http(ERR_PERM, s, "%s: permission denied by %s "
+		    "(%s)", rq->what, gh->t.host, msg[0] ? msg : "403");
+	case 404:
+		if (rq->not_found_fail)
+			return error_http(ERR_FAIL, s, "%s: not found", rq->what);
+		return error_http(ERR_CONFIG, s, "%s: %s not found on %s, or "
+		    "the token cannot see it", rq->what, ghurl_scope_name(&gh->t,
+		    scope, sizeof(scope)), gh->t.host);
+	case 409:
+	case 422:
+		return error_http(ERR_FAIL, s, "%s: GitHub refused it (%d): %s",
+		    rq->what, s, msg[0] ? msg : "no reason given");
+	}
+	if (s >= 500)
+		return error_http(ERR_UNAVAIL, s, "%s: %s answered %d%s%s",
+		    rq->what, gh->t.host, s, msg[0] ? ": " : "", msg);
+	return error_http(ERR_PROTO, s, "%s: %s answered %d, expected %d%s%s",
+	    rq->what, gh->t.host, s, rq->want, msg[0] ? ": " : "", msg);
+}
+
+static struct gh_etag *
+cache_find(struct github *gh, const char *url)
+{
+	size_t	 i;
+
+	for (i = 0; i < GH_ETAG_SLOTS; i++)
+		if (gh->cache[i].url != NULL &&
+		    strcmp(gh->cache[i].url, url) == 0)
+			return &gh->cache[i];
+	return NULL;
+}
+
+static void
+cache_clear(struct gh_etag *c)
+{
+	free(c->url);
+	free(c->etag);
+	free(c->body);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
+cache_store(struct github *gh, const char *url, const struct http_resp *r)
+{
+	struct gh_etag	*c;
+	const char	*etag = http_resp_header(r, "etag");
+	size_t		 i;
+
+	if ((c = cache_find(gh, url)) != NULL)
+		cache_clear(c);
+	if (etag == NULL || *etag == '\0' || r->body_len > GH_ETAG_MAX_BODY)
+		return;
+	if (c == NULL) {
+		c = &gh->cache[0];
+		for (i = 0; i < GH_ETAG_SLOTS; i++) {
+			if (gh->cache[i].url == NULL) {
+				c = &gh->cache[i];
+				break;
+			}
+			if (gh->cache[i].used < c->used)
+				c = &gh->cache[i];
+		}
+		cache_clear(c);
+	}
+	c->url = xstrdup(url);
+	c->etag = xstrdup(etag);
+	c->body = xmemdup(r->body != NULL ? r->body : "", r->body_len + 1);
+	c->len = r->body_len;
+	c->used = ++gh->tick;
+}
+
+/* Replace a 304 reply by the cached body. */
+static void
+cache_replay(struct github *gh, struct gh_etag *c, struct http_resp *r,
+    int want)
+{
+	free(r->body);
+	r->body = xmemdup(c->body, c->len + 1);
+	r->body_len = c->len;
+	r->status = want;
+	c->used = ++gh->tick;
+}
+
+/*
+ * The one request function.  On success resp holds the reply with status
+ * rq->want; release it with http_resp_release().
+ */
+static const struct error *
+gh_call(struct github *gh, const struct gh_req *rq, struct http_resp *resp)
+{
+	const struct error	*e;
+	struct http_header	 h[6];
+	struct http_req		 req;
+	struct retry_policy	 pol;
+	struct gh_rate		 rt;
+	struct buf		 auth = BUF_INIT(8192);
+	struct gh_etag		*c = NULL;
+	size_t			 n = 0;
+
+	if (rq->auth == GH_AUTH_TOKEN && (e = gh_auth_token(gh)) != NULL)
+		return e;
+	if (rq->auth == GH_AUTH_JWT) {
+		if ((e = buf_adds(&auth, "Bearer ")) != NULL ||
+		    (e = jwt_sign_rs256(gh->key, gh->app_id,
+		    (int64_t)time(NULL), &auth)) != NULL)
+			goto out;
+		log_secret(auth.p + 7);
+	} else if ((e = buf_addf(&auth, "Bearer %s", gh->token)) != NULL)
+		goto out;
+	h[n++] = (struct http_header){ "Accept", "application/vnd.github+json",
+	    0 };
+	h[n++] = (struct http_header){ "X-GitHub-Api-Version", GH_API_VERSION,
+	    0 };
+	h[n++] = (struct http_header){ "Authorization", auth.p, 1 };
+	if (rq->body != NULL)
+		h[n++] = (struct http_header){ "Content-Type",
+		    "application/json", 0 };
+	if (rq->cache && (c = cache_find(gh, rq->url)) != NULL)
+		h[n++] = (struct http_header){ "If-None-Match", c->etag, 0 };
+	memset(&req, 0, sizeof(req));
+	req.method = rq->method;
+	req.url = rq->url;
+	req.headers = h;
+	req.nheaders = n;
+	req.body = rq->body;
+	req.body_len = rq->body_len;
+	req.max_body = rq->max_body != 0 ? rq->max_body : GH_MAX_REPLY;
+	memset(&pol, 0, sizeof(pol));
+	pol.max_attempts = GH_ATTEMPTS;
+	pol.total_ms = (int)(gh->max_wait_ms + 60000);
+	memset(&rt, 0, sizeof(rt));
+	rt.max_wait_ms = gh->max_wait_ms;
+	log_debug("%s %s", rq->method, rq->url);
+	gh->nreq++;
+	if ((e = call_do(gh->http, &req, &pol, gh_classify, &rt, resp)) !=
+	    NULL) {
+		e = error_wrap(e, "%s", rq->what);
+		goto out;
+	}
+	if (resp->status == 304 && c != NULL) {
+		log_debug("%s: not modified", rq->url);
+		cache_replay(gh, c, resp, rq->want);
+	} else if (resp->status == rq->want && rq->cache)
+		cache_store(gh, rq->url, resp);
+	if (resp->status != rq->want) {
+		e = status_error(gh, rq, resp, &rt);
+		http_resp_release(resp);
+	}
+out:
+	buf_release(&auth);
+	return e;
+}
+
+/* api_base + scope path + suffix (suffix is already encoded). */
+static const struct error *
+scope_url(const struct github *gh, const char *suffix, struct buf *out)
+{
+	const struct error	*e;
+
+	if ((e = buf_adds(out, gh->t.api_base)) != NULL ||
+	    (e = ghurl_scope_path(&gh->t, out)) != NULL)
+		return e;
+	return buf_adds(out, suffix);
+}
+
+/* Read the App key file: private (no group/other access) and small. */
+static const struct error *
+read_key_file(const char *path, struct buf *out)
+{
+	const struct error	*e = NULL;
+	struct stat		 st;
+	char			 tmp[4096];
+	ssize_t			 n;
+	int			 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return error_wrap(error_errno("cannot open", path),
+		    "GITHUB_APP_PRIVATE_KEY_FILE");
+	if (fstat(fd, &st) == -1)
+		e = error_errno("cannot stat", path);
+	else if ((st.st_mode & 077) != 0)
+		e = error_fmt(ERR_PERM, "'%s' holds a secret but is readable "
+		    "by others (mode %04o): run chmod 600 '%s'", path,
+		    (unsigned int)(st.st_mode & 07777), path);
+	while (e == NULL) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			e = error_errno("cannot read", path);
+		if (n <= 0)
+			break;
+		if (buf_add(out, tmp, (size_t)n) != NULL)
+			e = error_fmt(ERR_CONFIG, "'%s' is larger than %u bytes",
+			    path, GH_MAX_KEYFILE);
+	}
+	wipe(tmp, sizeof(tmp));
+	close(fd);
+	return e;
+}
+
+static const struct error *
+setup_app(struct github *gh, const struct config *cfg)
+{
+	const struct error	*e;
+	struct buf		 pem = BUF_INIT(GH_MAX_KEYFILE);
+	const char		*id = config_str(cfg, K_GITHUB_APP_ID);
+	const char		*inst = config_str(cfg, K_GITHUB_APP_INSTALLATION_ID);
+	const char		*kf = config_str(cfg, K_GITHUB_APP_PRIVATE_KEY_FILE);
+	uint64_t		 v;
+
+	if (kf == NULL || *kf == '\0')
+		return error_fmt(ERR_CONFIG, "GITHUB_APP_ID is set but "
+		    "GITHUB_APP_PRIVATE_KEY_FILE is not");
+	if (strlen(id) >= sizeof(gh->app_id) || strpbrk(id, "\"\\ ") != NULL)
+		return error_fmt(ERR_CONFIG, "GITHUB_APP_ID='%s' is not an "
+		    "App id or client id", id);
+	memcpy(gh->app_id, id, strlen(id) + 1);
+	if (inst != NULL && *inst != '\0') {
+		if (parse_u64(inst, &v) == -1 || v == 0 || v > INT64_MAX)
+			return error_fmt(ERR_CONFIG, "GITHUB_APP_INSTALLATION_ID="
+			    "'%s' is not a number", inst);
+		gh->inst_id = (int64_t)v;
+	} else if (gh->t.scope == GH_SCOPE_ENTERPRISE)
+		return error_fmt(ERR_CONFIG, "GitHub App auth for an "
+		    "enterprise needs GITHUB_APP_INSTALLATION_ID (GitHub "
+		    "has no enterprise installation lookup)");
+	if ((e = read_key_file(kf, &pem)) == NULL)
+		e = jwt_key_parse(pem.p != NULL ? pem.p : "", pem.len, kf,
+		    &gh->key);
+	buf_release(&pem);
+	gh->app = 1;
+	return e;
+}
+
+/* see github.h */
+const struct error *
+github_new(const struct config *cfg, struct http_client *http,
+    struct github **out)
+{
+	const struct error	*e;
+	struct github		*gh;
+	struct buf		 u = BUF_INIT(GHURL_MAX);
+	const char		*url = config_str(cfg, K_GITHUB_CONFIG_URL);
+	const char		*tok = config_str(cfg, K_GITHUB_TOKEN);
+	const char		*app = config_str(cfg, K_GITHUB_APP_ID);
+
+	*out = NULL;
+	gh = xcalloc(1, sizeof(*gh));
+	gh->http = http;
+	gh->max_wait_ms = config_ms(cfg, K_MAX_WAIT);
+	if (url == NULL || *url == '\0') {
+		if (!config_is_set(cfg, K_GITHUB_ENTERPRISE_URL) &&
+		    !config_is_set(cfg, K_ORGANIZATION_NAME)) {
+			e = error_fmt(ERR_CONFIG, "no GitHub URL: set "
+			    "GITHUB_CONFIG_URL (or --url) to https://github.com/"
+			    "ORG, https://github.com/OWNER/REPO or https://"
+			    "github.com/enterprises/SLUG");
+			goto out;
+		}
+		if ((e = ghurl_from_enterprise(config_str(cfg,
+		    K_GITHUB_ENTERPRISE_URL), config_str(cfg,
+		    K_ORGANIZATION_NAME), &u)) != NULL)
+			goto out;
+		url = u.p;
+	}
+	if ((e = ghurl_parse(url, &gh->t)) != NULL)
+		goto out;
+	if (app != NULL && *app != '\0')
+		e = setup_app(gh, cfg);
+	else if (tok != NULL && *tok != '\0') {
+		gh->token = xstrdup(tok);
+		log_secret(gh->token);
+	} else
+		e = error_fmt(ERR_CONFIG, "no GitHub credentials: set "
+		    "GITHUB_TOKEN or GITHUB_TOKEN_FILE (--token-file), or "
+		    "GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_FILE");
+	if (e != NULL)
+		goto out;
+	log_debug("GitHub API %s, %s, %s auth", gh->t.api_base,
+	    gh->t.scope == GH_SCOPE_ORG ? "org" : gh->t.scope == GH_SCOPE_REPO ?
+	    "repository" : "enterprise", gh->app ? "App" : "token");
+	*out = gh;
+	gh = NULL;
+out:
+	buf_release(&u);
+	github_free(gh);
+	return e;
+}
+
+/* see github.h */
+void
+github_free(struct github *gh)
+{
+	size_t	 i;
+
+	if (gh == NULL)
+		return;
+	secret_free(gh->token);
+	jwt_key_free(gh->key);
+	for (i = 0; i < GH_ETAG_SLOTS; i++)
+		cache_clear(&gh->cache[i]);
+	free(gh);
+}
+
+/* Find the installation id of the App on the scope (org or repo). */
+static const struct error *
+discover_installation(struct github *gh)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct gh_req		 rq;
+
+	if ((e = scope_url(gh, "/installation", &u)) != NULL)
+		return e;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.url = u.p;
+	rq.auth = GH_AUTH_JWT;
+	rq.what = "find the GitHub App installation";
+	rq.want = 200;
+	if ((e = gh_call(gh, &rq, &r)) == NULL)
+		e = ghjson_installation(r.body, r.body_len, &gh->inst_id);
+	if (e == NULL)
+		log_info("GitHub App installation %lld", (long long)gh->inst_id);
+	http_resp_release(&r);
+	buf_release(&u);
+	return e;
+}
+
+/* Make sure gh->token holds a usable token (minting one for an App). */
+static const struct error *
+gh_auth_token(struct github *gh)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct gh_req		 rq;
+	int64_t			 now = (int64_t)time(NULL), exp = 0;
+	char			*tok = NULL;
+
+	if (!gh->app || (gh->token != NULL &&
+	    now < gh->token_exp - GH_TOKEN_EARLY))
+		return NULL;
+	if (gh->inst_id == 0 && (e = discover_installation(gh)) != NULL)
+		return e;
+	if ((e = buf_addf(&u, "%s/app/installations/%lld/access_tokens",
+	    gh->t.api_base, (long long)gh->inst_id)) != NULL)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = u.p;
+	rq.auth = GH_AUTH_JWT;
+	rq.what = "get a GitHub App installation token";
+	rq.want = 201;
+	if ((e = gh_call(gh, &rq, &r)) != NULL ||
+	    (e = ghjson_token(r.body, r.body_len, &tok, NULL, 0, &exp)) != NULL)
+		goto out;
+	log_secret(tok);
+	secret_free(gh->token);
+	gh->token = tok;
+	/* No expiry given: GitHub's installation tokens last an hour. */
+	gh->token_exp = exp != 0 ? exp : now + 3600;
+	log_debug("installation token valid until %lld", (long long)exp);
+out:
+	http_resp_release(&r);
+	buf_release(&u);
+	return e;
+}
+
+/* The next page's URL, which must stay on the API's origin. */
+static const struct error *
+next_page(const struct github *gh, const struct http_resp *r, char *next,
+    size_t size, int *have)
+{
+	const char	*link = http_resp_header(r, "link");
+	struct url	 a = URL_INIT, b = URL_INIT;
+	int		 same, n;
+
+	*have = 0;
+	if (link == NULL || (n = ghurl_link_next(link, next, size)) == 0)
+		return NULL;
+	if (n == -1)
+		return error_fmt(ERR_PROTO, "%s sent a bad Link header",
+		    gh->t.host);
+	if (url_parse(gh->t.api_base, &a) != NULL ||
+	    url_parse(next, &b) != NULL) {
+		url_release(&a);
+		return error_fmt(ERR_PROTO, "%s sent a bad next-page URL",
+		    gh->t.host);
+	}
+	same = url_same_origin(&a, &b);
+	url_release(&a);
+	url_release(&b);
+	if (!same)
+		return error_fmt(ERR_PROTO, "%s sent a next-page URL on "
+		    "another host; not following it", gh->t.host);
+	*have = 1;
+	return NULL;
+}
+
+/* see github.h */
+const struct error *
+github_runners_each(struct github *gh, const char *name, gh_runner_fn fn,
+    void *arg)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct buf		 q = BUF_INIT(GH_MAX_URL);
+	struct gh_req		 rq;
+	char			 next[GH_MAX_URL];
+	int			 more, page = 0;
+
+	if ((e = scope_url(gh, "/actions/runners?", &u)) != NULL ||
+	    (name != NULL && (e = url_query_add(&q, "name", name)) != NULL) ||
+	    (e = url_query_add(&q, "per_page", "100")) != NULL ||
+	    (e = buf_adds(&u, q.p)) != NULL)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.url = u.p;
+	rq.what = "list runners";
+	rq.want = 200;
+	rq.max_body = GH_MAX_PAGE;
+	rq.cache = 1;
+	for (;;) {
+		page++;
+		if ((e = gh_call(gh, &rq, &r)) != NULL)
+			goto out;
+		if ((e = ghjson_runner_page(r.body, r.body_len, NULL, fn,
+		    arg)) != NULL) {
+			if (e->class == ERR_PROTO)
+				e = error_wrap(e, "list runners: page %d", page);
+			goto out;
+		}
+		if ((e = next_page(gh, &r, next, sizeof(next), &more)) != NULL ||
+		    !more)
+			goto out;
+		http_resp_release(&r);
+		rq.url = next;
+	}
+out:
+	http_resp_release(&r);
+	buf_release(&u);
+	buf_release(&q);
+	return e;
+}
+
+struct count_arg {
+	const char *const	*labels;
+	size_t			 nlabels;
+	struct runner_counts	*c;
+};
+
+static const struct error *
+count_one(void *arg, const struct gh_runner *r)
+{
+	struct count_arg	*a = arg;
+
+	if (!gh_runner_has_labels(r, a->labels, a->nlabels))
+		return NULL;
+	if (!r->online)
+		a->c->offline++;
+	else if (r->busy)
+		a->c->busy++;
+	else
+		a->c->idle++;
+	return NULL;
+}
+
+/* see github.h */
+const struct error *
+github_runner_counts(struct github *gh, const char *const *labels,
+    size_t nlabels, struct runner_counts *out)
+{
+	struct count_arg	 a;
+
+	memset(out, 0, sizeof(*out));
+	a.labels = labels;
+	a.nlabels = nlabels;
+	a.c = out;
+	return github_runners_each(gh, NULL, count_one, &a);
+}
+
+static void
+runner_copy(struct gh_runner *dst, const struct gh_runner *src)
+{
+	size_t	 i;
+
+	*dst = *src;
+	dst->labels = xcalloc(src->nlabels + 1, sizeof(*dst->labels));
+	for (i = 0; i < src->nlabels; i++)
+		dst->labels[i] = xstrdup(src->labels[i]);
+}
+
+/* see github.h */
+const struct error *
+github_runner_get(struct github *gh, int64_t id, struct gh_runner *out)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct gh_req		 rq;
+	char			 what[64];
+
+	memset(out, 0, sizeof(*out));
+	snprintf(what, sizeof(what), "runner %lld", (long long)id);
+	if ((e = scope_url(gh, "/actions/runners/", &u)) != NULL ||
+	    (e = buf_addf(&u, "%lld", (long long)id)) != NULL)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.url = u.p;
+	rq.what = what;
+	rq.want = 200;
+	rq.not_found_fail = 1;
+	if ((e = gh_call(gh, &rq, &r)) == NULL)
+		e = ghjson_runner(r.body, r.body_len, out);
+out:
+	http_resp_release(&r);
+	buf_release(&u);
+	return e;
+}
+
+struct find_arg {
+	const char		*name;
+	struct gh_runner	*out;
+	int			 found;
+};
+
+static const struct error *
+find_one(void *arg, const struct gh_runner *r)
+{
+	struct find_arg	*a = arg;
+
+	if (a->found || strcmp(r->name, a->name) != 0)
+		return NULL;
+	runner_copy(a->out, r);
+	a->found = 1;
+	return NULL;
+}
+
+/* see github.h */
+const struct error *
+github_runner_find(struct github *gh, const char *idname,
+    struct gh_runner *out)
+{
+	const struct error	*e;
+	struct find_arg		 a;
+	uint64_t		 id;
+
+	memset(out, 0, sizeof(*out));
+	if (parse_u64(idname, &id) == 0 && id > 0 && id <= INT64_MAX)
+		return github_runner_get(gh, (int64_t)id, out);
+	a.name = idname;
+	a.out = out;
+	a.found = 0;
+	if ((e = github_runners_each(gh, idname, find_one, &a)) != NULL) {
+		if (a.found)
+			gh_runner_release(out);
+		return e;
+	}
+	if (!a.found)
+		return error_fmt(ERR_FAIL, "no runner named '%s'", idname);
+	return NULL;
+}
+
+/* see github.h */
+const struct error *
+github_runner_delete(struct github *gh, int64_t id)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct gh_req		 rq;
+	char			 what[64];
+
+	snprintf(what, sizeof(what), "delete runner %lld", (long long)id);
+	if ((e = scope_url(gh, "/actions/runners/", &u)) != NULL ||
+	    (e = buf_addf(&u, "%lld", (long long)id)) != NULL)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "DELETE";
+	rq.url = u.p;
+	rq.what = what;
+	rq.want = 204;
+	rq.not_found_fail = 1;
+	e = gh_call(gh, &rq, &r);
+out:
+	http_resp_release(&r);
+	buf_release(&u);
+	return e;
+}
+
+/* see github.h */
+const struct error *
+github_token(struct github *gh, enum gh_token_kind kind, char **token_out,
+    char *expires_at, size_t expires_size)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct gh_req		 rq;
+	int			 reg = kind == GH_TOKEN_REGISTER;
+
+	*token_out = NULL;
+	if ((e = scope_url(gh, reg ? "/actions/runners/registration-token" :
+	    "/actions/runners/remove-token", &u)) != NULL)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = u.p;
+	rq.what = reg ? "get a registration token" : "get a remove token";
+	rq.want = 201;
+	if ((e = gh_call(gh, &rq, &r)) == NULL &&
+	    (e = ghjson_token(r.body, r.body_len, token_out, expires_at,
+	    expires_size, NULL)) == NULL)
+		log_secret(*token_out);
+out:
+	http_resp_release(&r);
+	buf_release(&u);
+	return e;
+}
+
+/* see github.h */
+const struct error *
+github_registration_token(struct github *gh, char **token_out,
+    char *expires_at, size_t expires_size)
+{
+	return github_token(gh, GH_TOKEN_REGISTER, token_out, expires_at,
+	    expires_size);
+}
+
+/* see github.h */
+const struct error *
+github_jit_config(struct github *gh, const char *name,
+    const char *const *labels, size_t nlabels, int64_t runner_group_id,
+    char **jit_out, struct gh_runner *runner_out)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct buf		 body = BUF_INIT(64u << 10);
+	struct gh_req		 rq;
+
+	*jit_out = NULL;
+	if (nlabels == 0 || nlabels > 100)
+		return error_fmt(ERR_USAGE, "a JIT runner needs 1 to 100 "
+		    "labels");
+	if ((e = scope_url(gh, "/actions/runners/generate-jitconfig",
+	    &u)) != NULL ||
+	    (e = ghjson_jit_request(name, labels, nlabels, runner_group_id,
+	    &body)) != NULL)
+		goto out;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = u.p;
+	rq.body = body.p;
+	rq.body_len = body.len;
+	rq.what = "generate a JIT runner config";
+	rq.want = 201;
+	if ((e = gh_call(gh, &rq, &r)) == NULL &&
+	    (e = ghjson_jit(r.body, r.body_len, jit_out, runner_out)) == NULL)
+		log_secret(*jit_out);
+out:
+	http_resp_release(&r);
+	buf_release(&u);
+	buf_release(&body);
+	return e;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_JSON_H
+#define GHRCTL_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cJSON.h"
+
+#include "error.h"
+
+/*
+ * Typed getters over cJSON that return errors, not NULLs, so a reply of the
+ * wrong shape becomes one clear ERR_PROTO line ("field 'id' is not an
+ * integer") instead of a crash.  Pure.  Service modules use these to turn
+ * replies into typed structs; no cJSON pointer leaves a service module.
+ *
+ * The json_get_* functions fail when the field is missing, null or of the
+ * wrong type; the json_opt_* functions accept a missing or null field
+ * (leaving *out alone and returning NULL) and fail only on a wrong type.
+ * Returned strings and nodes point into the tree (owned by it).
+ */
+
+#define JSON_MAX_DEPTH	64
+
+/*
+ * Parse len bytes of text (need not be NUL-terminated; a UTF-8 BOM is
+ * skipped).  ERR_PROTO "<what>: invalid JSON" on a syntax error or nesting
+ * deeper than JSON_MAX_DEPTH.  Free *out with cJSON_Delete().
+ */
+const struct error	*json_parse(const char *text, size_t len,
+			    const char *what, cJSON **out);
+
+/* ERR_PROTO unless node is an object. */
+const struct error	*json_want_object(const cJSON *node, const char *what);
+
+const struct error	*json_get_str(const cJSON *obj, const char *key,
+			    const char **out);
+const struct error	*json_opt_str(const cJSON *obj, const char *key,
+			    const char **out);
+
+/* An integral number within +-2^53 (what a double holds exactly). */
+const struct error	*json_get_i64(const cJSON *obj, const char *key,
+			    int64_t *out);
+const struct error	*json_opt_i64(const cJSON *obj, const char *key,
+			    int64_t *out);
+
+const struct error	*json_get_bool(const cJSON *obj, const char *key,
+			    int *out);
+const struct error	*json_opt_bool(const cJSON *obj, const char *key,
+			    int *out);
+
+const struct error	*json_get_array(const cJSON *obj, const char *key,
+			    const cJSON **out);
+const struct error	*json_opt_array(const cJSON *obj, const char *key,
+			    const cJSON **out);
+
+const struct error	*json_get_object(const cJSON *obj, const char *key,
+			    const cJSON **out);
+
+/*
+ * Print node without formatting into a malloc'd string (free()).  Never
+ * NULL: out-of-memory is fatal as for xmalloc().
+ */
+char			*json_print(const cJSON *node);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * The per-scale-set state file (see state.h): where the message session
+ * and the last handled message id survive between one-shot runs.  The
+ * message queue's token is a secret, so the file is created 0600 and the
+ * token is registered with log_secret() as soon as it is read.  Writes
+ * follow got's lockfile/opentemp approach: flock on a separate lock file,
+ * a temp file in the same directory, fsync, rename, fsync of the directory,
+ * so a crash at any point leaves either the old or the new file.  The
+ * fields kept are those actions-service-protocol.md section 3.6 says a
+ * session has, plus lastMessageId (section 3.7).
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cJSON.h"
+
+#include "json.h"
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+#define LOCK_RETRY_MS	200
+
+/* see state.h */
+void
+state_init(struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->version = STATE_VERSION;
+}
+
+/* see state.h */
+void
+state_clear_session(struct state *st)
+{
+	free(st->session_id);
+	free(st->owner_name);
+	free(st->queue_url);
+	secret_free(st->queue_token);
+	st->session_id = st->owner_name = st->queue_url = NULL;
+	st->queue_token = NULL;
+}
+
+/* see state.h */
+void
+state_release(struct state *st)
+{
+	state_clear_session(st);
+	free(st->config_url);
+	free(st->scale_set_name);
+	state_init(st);
+}
+
+static const struct error *
+opt_dup(const cJSON *o, const char *key, char **out)
+{
+	const struct error	*e;
+	const char		*s = NULL;
+
+	if ((e = json_opt_str(o, key, &s)) != NULL)
+		return e;
+	*out = (s != NULL && *s != '\0') ? xstrdup(s) : NULL;
+	return NULL;
+}
+
+/* see state.h */
+const struct error *
+state_parse(const char *text, size_t len, struct state *st)
+{
+	const struct error	*e;
+	cJSON			*root = NULL;
+	int64_t			 v;
+
+	state_init(st);
+	if ((e = json_parse(text, len, "state file", &root)) != NULL)
+		goto out;
+	if ((e = json_want_object(root, "state file")) != NULL ||
+	    (e = json_get_i64(root, "version", &v)) != NULL)
+		goto out;
+	if (v < 1 || v > STATE_VERSION) {
+		e = error_fmt(ERR_DATA, "state file version %lld is not "
+		    "supported by this ghrctl (it knows %d): remove the file "
+		    "or upgrade ghrctl", (long long)v, STATE_VERSION);
+		goto out;
+	}
+	st->version = (int)v;
+	if ((e = opt_dup(root, "configUrl", &st->config_url)) ||
+	    (e = opt_dup(root, "scaleSetName", &st->scale_set_name)) ||
+	    (e = json_opt_i64(root, "scaleSetId", &st->scale_set_id)) ||
+	    (e = opt_dup(root, "sessionId", &st->session_id)) ||
+	    (e = opt_dup(root, "ownerName", &st->owner_name)) ||
+	    (e = opt_dup(root, "messageQueueUrl", &st->queue_url)) ||
+	    (e = opt_dup(root, "messageQueueAccessToken", &st->queue_token)) ||
+	    (e = json_opt_i64(root, "lastMessageId", &st->last_message_id)) ||
+	    (e = json_opt_i64(root, "lastAckedId", &st->last_acked_id)) ||
+	    (e = json_opt_i64(root, "updated", &st->updated)))
+		goto out;
+	if (st->queue_token != NULL)
+		log_secret(st->queue_token);
+	/* A session is usable only with all three of its parts. */
+	if (st->session_id == NULL || st->queue_url == NULL ||
+	    st->queue_token == NULL)
+		state_clear_session(st);
+out:
+	cJSON_Delete(root);
+	if (e != NULL) {
+		state_release(st);
+		return error_fmt(ERR_DATA, "%s", e->msg);
+	}
+	return NULL;
+}
+
+static void
+add_str(cJSON *o, const char *key, const char *v)
+{
+	if (v != NULL)
+		cJSON_AddStringToObject(o, key, v);
+}
+
+/* see state.h */
+const struct error *
+state_format(const struct state *st, struct buf *out)
+{
+	const struct error	*e;
+	cJSON			*o = cJSON_CreateObject();
+	char			*s;
+
+	cJSON_AddNumberToObject(o, "version", STATE_VERSION);
+	add_str(o, "configUrl", st->config_url);
+	add_str(o, "scaleSetName", st->scale_set_name);
+	cJSON_AddNumberToObject(o, "scaleSetId", (double)st->scale_set_id);
+	add_str(o, "sessionId", st->session_id);
+	add_str(o, "ownerName", st->owner_name);
+	add_str(o, "messageQueueUrl", st->queue_url);
+	add_str(o, "messageQueueAccessToken", st->queue_token);
+	cJSON_AddNumberToObject(o, "lastMessageId",
+	    (double)st->last_message_id);
+	cJSON_AddNumberToObject(o, "lastAckedId", (double)st->last_acked_id);
+	cJSON_AddNumberToObject(o, "updated", (double)st->updated);
+	s = json_print(o);
+	cJSON_Delete(o);
+	if ((e = buf_adds(out, s)) == NULL)
+		e = buf_addc(out, '\n');
+	wipe(s, strlen(s));
+	free(s);
+	return e;
+}
+
+/* see state.h */
+const struct error *
+state_dir(const struct config *cfg, char *dst, size_t size)
+{
+	const char	*s = config_str(cfg, K_STATE_DIR);
+	const char	*colon;
+
+	if (s != NULL && *s != '\0')
+		return str_copy(dst, size, s);
+	/* systemd's StateDirectory=: a colon-separated list, take the first. */
+	if ((s = cfg->state_directory) != NULL && *s == '/') {
+		colon = strchr(s, ':');
+		return str_fmt(dst, size, "%.*s",
+		    (int)(colon != NULL ? (size_t)(colon - s) : strlen(s)), s);
+	}
+	if (geteuid() == 0)
+		return str_copy(dst, size, "/var/lib/ghrctl");
+	if (cfg->xdg_state_home != NULL && *cfg->xdg_state_home == '/')
+		return str_fmt(dst, size, "%s/ghrctl", cfg->xdg_state_home);
+	if (cfg->home != NULL && *cfg->home == '/')
+		return str_fmt(dst, size, "%s/.local/state/ghrctl", cfg->home);
+	return error_fmt(ERR_CONFIG, "no state directory: set "
+	    "GHRCTL_STATE_DIR (--state-dir)");
+}
+
+/* mkdir -p with mode 0700 for the parts we create. */
+static const struct error *
+make_dir(const char *dir)
+{
+	char	 p[512];
+	size_t	 i;
+
+	if (str_copy(p, sizeof(p), dir) != NULL)
+		return error_fmt(ERR_CONFIG, "state directory '%s' is too "
+		    "long", dir);
+	for (i = 1; p[i] != '\0'; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
+			return error_errno("cannot create state directory", p);
+		p[i] = '/';
+	}
+	if (mkdir(p, 0700) == -1 && errno != EEXIST)
+		return error_errno("cannot create state directory", p);
+	return NULL;
+}
+
+/* see state.h */
+const struct error *
+state_open(const char *dir, const char *name, enum state_lock how,
+    volatile const sig_atomic_t *stop, struct state_file *sf)
+{
+	const struct error	*e;
+	char			 safe[STATE_NAME_MAX + 1];
+	size_t			 i;
+	int64_t			 waited = 0;
+
+	state_close(sf);
+	if (*name == '\0' || strlen(name) > STATE_NAME_MAX)
+		return error_fmt(ERR_CONFIG, "scale set name '%s' is empty "
+		    "or too long for a state file name", name);
+	/* Keep the file name to a portable set; the name is in the file. */
+	for (i = 0; name[i] != '\0'; i++)
+		safe[i] = (name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
+		    name[i] == '.' || name[i] == '_' ? name[i] : '_';
+	safe[i] = '\0';
+	if ((e = make_dir(dir)) != NULL ||
+	    (e = str_copy(sf->dir, sizeof(sf->dir), dir)) != NULL ||
+	    (e = str_fmt(sf->path, sizeof(sf->path), "%s/scaleset-%s.json",
+	    dir, safe)) != NULL ||
+	    (e = str_fmt(sf->lock_path, sizeof(sf->lock_path),
+	    "%s/scaleset-%s.lock", dir, safe)) != NULL)
+		return e;
+	sf->lock_fd = open(sf->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (sf->lock_fd == -1)
+		return error_errno("cannot open lock file", sf->lock_path);
+	while (flock(sf->lock_fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			e = error_errno("cannot lock", sf->lock_path);
+			state_close(sf);
+			return e;
+		}
+		if (how == STATE_LOCK_NOWAIT || (stop != NULL && *stop)) {
+			e = error_fmt(ERR_TEMP, "state file '%s' is locked by "
+			    "another ghrctl; try again later", sf->lock_path);
+			state_close(sf);
+			return e;
+		}
+		if (waited == 0)
+			log_info("waiting for the lock on '%s' (another "
+			    "ghrctl holds it)", sf->lock_path);
+		usleep(LOCK_RETRY_MS * 1000);
+		waited += LOCK_RETRY_MS;
+	}
+	return NULL;
+}
+
+/* see state.h */
+const struct error *
+state_load(const struct state_file *sf, struct state *st)
+{
+	const struct error	*e = NULL;
+	struct buf		 b = BUF_INIT(STATE_MAX);
+	char			 chunk[4096];
+	ssize_t			 n;
+	int			 fd;
+
+	state_init(st);
+	if ((fd = open(sf->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return NULL;
+		return error_errno("cannot open state file", sf->path);
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			e = error_errno("cannot read state file", sf->path);
+			break;
+		}
+		if (n == 0)
+			break;
+		if ((e = buf_add(&b, chunk, (size_t)n)) != NULL) {
+			e = error_fmt(ERR_DATA, "state file '%s' is larger "
+			    "than %u bytes", sf->path, STATE_MAX);
+			break;
+		}
+	}
+	close(fd);
+	wipe(chunk, sizeof(chunk));
+	if (e == NULL && (e = state_parse(b.p != NULL ? b.p : "", b.len,
+	    st)) != NULL)
+		e = error_fmt(ERR_DATA, "state file '%s': %s (remove it to "
+		    "start afresh)", sf->path, e->msg);
+	buf_release(&b);
+	return e;
+}
+
+static const struct error *
+write_all(int fd, const char *p, size_t n, const char *path)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1)
+			return error_errno("cannot write", path);
+		p += w;
+		n -= (size_t)w;
+	}
+	return NULL;
+}
+
+/* see state.h */
+const struct error *
+state_save(const struct state_file *sf, struct state *st, int64_t now)
+{
+	const struct error	*e;
+	struct buf		 b = BUF_INIT(STATE_MAX);
+	char			 tmp[720];
+	int			 fd = -1, dfd;
+
+	st->updated = now;
+	if ((e = state_format(st, &b)) != NULL ||
+	    (e = str_fmt(tmp, sizeof(tmp), "%s.XXXXXX", sf->path)) != NULL)
+		goto out;
+	/* mkstemp creates the file 0600: the queue token is never exposed. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		e = error_errno("cannot create temp file in", sf->dir);
+		goto out;
+	}
+	if ((e = write_all(fd, b.p, b.len, tmp)) != NULL)
+		goto fail;
+	if (fsync(fd) == -1) {
+		e = error_errno("cannot fsync", tmp);
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		e = error_errno("cannot write", tmp);
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, sf->path) == -1) {
+		e = error_errno("cannot rename temp file to", sf->path);
+		goto fail;
+	}
+	if ((dfd = open(sf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		if (fsync(dfd) == -1)
+			e = error_errno("cannot fsync", sf->dir);
+		close(dfd);
+	}
+	goto out;
+fail:
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+out:
+	buf_release(&b);
+	return e;
+}
+
+/* see state.h */
+const struct error *
+state_remove(const struct state_file *sf)
+{
+	if (unlink(sf->path) == -1 && errno != ENOENT)
+		return error_errno("cannot remove", sf->path);
+	return NULL;
+}
+
+/* see state.h */
+void
+state_close(struct state_file *sf)
+{
+	if (sf->lock_fd != -1)
+		close(sf->lock_fd);
+	sf->lock_fd = -1;
+}

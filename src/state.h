@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_STATE_H
+#define GHRCTL_STATE_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "error.h"
+
+/*
+ * The per-scale-set state file: what a one-shot `ghrctl poll` from cron
+ * needs from the previous run (the message session and the last message
+ * handled).  One JSON file per scale set, <dir>/scaleset-<NAME>.json,
+ * guarded by an exclusive flock on <dir>/scaleset-<NAME>.lock so two runs
+ * never share or clobber it.  Saving is atomic: a temp file in the same
+ * directory (mode 0600), fsync, rename over the old file, fsync of the
+ * directory; the file is never edited in place.
+ *
+ * The directory is GHRCTL_STATE_DIR (--state-dir), else systemd's
+ * $STATE_DIRECTORY, else /var/lib/ghrctl as root, else
+ * $XDG_STATE_HOME/ghrctl, else ~/.local/state/ghrctl.  It is created
+ * (mode 0700) when missing.
+ */
+
+#define STATE_VERSION	1
+#define STATE_MAX	(64u << 10)	/* file size ceiling */
+#define STATE_NAME_MAX	128
+
+struct state {
+	int		 version;
+	char		*config_url;	/* the scope the session belongs to */
+	char		*scale_set_name;
+	int64_t		 scale_set_id;
+	char		*session_id;	/* NULL: no session open */
+	char		*owner_name;
+	char		*queue_url;
+	char		*queue_token;	/* a secret */
+	int64_t		 last_message_id;	/* handled and persisted */
+	int64_t		 last_acked_id;		/* DELETE answered 204 */
+	int64_t		 updated;		/* unix seconds of the save */
+};
+
+/* An empty state (version STATE_VERSION, nothing set). */
+void			 state_init(struct state *);
+/* Free everything (the queue token wiped) and re-init. */
+void			 state_release(struct state *);
+/* Forget the session fields only. */
+void			 state_clear_session(struct state *);
+
+/*
+ * Parse the file's text (pure).  ERR_DATA on bad JSON, a missing or newer
+ * "version", or fields of the wrong type.  Registers the queue token with
+ * log_secret().  On failure *st is left released.
+ */
+const struct error	*state_parse(const char *text, size_t len,
+			    struct state *st);
+
+/* Serialise (pure): one JSON object with a trailing newline. */
+const struct error	*state_format(const struct state *, struct buf *out);
+
+/* Choose the state directory from the configuration (see above). */
+const struct error	*state_dir(const struct config *, char *dst,
+			    size_t size);
+
+/* An open, locked state file. */
+struct state_file {
+	int		 lock_fd;	/* -1 when closed */
+	char		 dir[512];
+	char		 path[700];
+	char		 lock_path[700];
+};
+
+#define STATE_FILE_INIT	{ -1, "", "", "" }
+
+enum state_lock {
+	STATE_LOCK_NOWAIT = 0,	/* held lock: ERR_TEMP at once */
+	STATE_LOCK_WAIT		/* wait until *stop becomes non-zero */
+};
+
+/*
+ * Open and lock the state file of scale set name in dir (created if
+ * missing).  With STATE_LOCK_NOWAIT a lock held by another process is
+ * ERR_TEMP naming the lock file; with STATE_LOCK_WAIT it retries every
+ * 200 ms until it gets it or *stop is set (then ERR_TEMP).  Errors:
+ * ERR_IO, ERR_PERM, ERR_TEMP.  Close with state_close().
+ */
+const struct error	*state_open(const char *dir, const char *name,
+			    enum state_lock, volatile const sig_atomic_t *stop,
+			    struct state_file *out);
+
+/* Read the file (a missing file gives an empty state).  ERR_DATA, ERR_IO. */
+const struct error	*state_load(const struct state_file *,
+			    struct state *out);
+
+/* Replace the file atomically (stamps st->updated with now). */
+const struct error	*state_save(const struct state_file *,
+			    struct state *st, int64_t now);
+
+/* Remove the state file (not the lock).  Missing is fine. */
+const struct error	*state_remove(const struct state_file *);
+
+/* Unlock and close; safe on a closed or initialised file. */
+void			 state_close(struct state_file *);
+
+#endif

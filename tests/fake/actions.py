@@ -1,0 +1,465 @@
+# SPDX-License-Identifier: ISC
+"""Fake GitHub Actions Service (runner scale sets), on top of the fake GitHub REST API.
+
+Everything github.py serves (registration tokens, PAT and App auth) plus:
+POST {api}/actions/runner-registration (RemoteAuth) -> service URL + admin
+JWT, the scale-set, session, message-queue, acquire, JIT and runner
+endpoints of ../shared/reference/actions-service-protocol.md section 3,
+with the status codes given there (creates 200, deletes 204, empty poll
+202).  Admin calls need api-version=6.0-preview and the admin JWT; queue
+calls need the session's queue JWT (401 once it expired).  The message
+queue lives on another path tree (/broker/...) than the service
+(/tenant/1/...).
+
+  --admin-ttl S    admin token lifetime (default 600)
+  --queue-ttl S    queue token lifetime (default 3600)
+  --hold S         how long a poll is held before 202 (default 2)
+  --control FILE   JSON lines appended by the test, read on each request:
+     {"op":"message","jobs":[...],"statistics":{...}}   queue a message
+     {"op":"raw","status":200,"body":""}   answer the next poll with this
+     {"op":"expire_sessions"}      forget every session (service-side expiry)
+     {"op":"expire_queue_tokens"}  queue tokens answer 401 until refreshed
+     {"op":"stall_delete","seconds":N}  the next message DELETE hangs N s,
+                                   then fails 503 without acking
+     {"op":"delete_scale_set","id":N}   scale set vanishes server-side
+     {"op":"empty_queue_url","count":N} next N sessions have no queue URL
+     {"op":"busy_runner","name":R}      removing R: JobStillRunningException
+     {"op":"bom"}                  prefix later JSON replies with a UTF-8 BOM
+State is dumped to <log>.state (JSON) after every request: acked message
+ids, acquired request ids, sessions, scale sets.
+"""
+
+import base64
+import json
+import os
+import re
+import threading
+import time
+import urllib.parse
+import uuid
+
+import fakelib
+import github
+
+API = "6.0-preview"
+
+
+def b64u(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def jwt(claims):
+    h = b64u(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    c = b64u(json.dumps(claims).encode())
+    return "%s.%s.%s" % (h, c, b64u(os.urandom(16)))
+
+
+def jwt_exp(tok):
+    try:
+        c = tok.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(c + "=" * (-len(c) % 4)))["exp"]
+    except Exception:
+        return 0
+
+
+def exc(name):
+    return "GitHub.Actions.Runtime.WebApi.%s, GitHub.Actions.Runtime.WebApi" % name
+
+
+class AState:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.args = args
+        self.admin = {}            # admin token -> exp
+        self.groups = {1: "Default", 2: "gpu"}
+        self.sets = {}             # id -> scale set
+        self.next_set = 1
+        self.sessions = {}         # scale set id -> session dict
+        self.queue = {}            # scale set id -> [messages]
+        self.next_msg = 100000001
+        self.acked = []
+        self.acquired = []
+        self.runners = {}          # id -> runner
+        self.next_runner = 17
+        self.busy = set()
+        self.raw = []
+        self.stall = 0
+        self.empty_url = 0
+        self.bom = False
+        self.ctl_off = 0
+        self.polls = 0
+
+    def control(self):
+        path = self.args.control
+        if not path or not os.path.exists(path):
+            return
+        with open(path) as f:
+            f.seek(self.ctl_off)
+            data = f.read()
+        if not data.endswith("\n"):
+            data = data[:data.rfind("\n") + 1]
+        self.ctl_off += len(data.encode())
+        for line in data.splitlines():
+            if line.strip():
+                self.apply(json.loads(line))
+
+    def default_set(self):
+        return min(self.sets) if self.sets else 1
+
+    def apply(self, c):
+        op = c["op"]
+        if op == "message":
+            sid = c.get("scaleSetId", self.default_set())
+            stats = c.get("statistics", {"totalAssignedJobs": len(c.get("jobs", []))})
+            m = {"messageId": self.next_msg,
+                 "messageType": c.get("messageType", "RunnerScaleSetJobMessages"),
+                 "body": json.dumps(c.get("jobs", [])) if "body" not in c else c["body"],
+                 "statistics": stats}
+            self.next_msg += 1
+            self.queue.setdefault(sid, []).append(m)
+        elif op == "raw":
+            self.raw.append(c)
+        elif op == "expire_sessions":
+            self.sessions = {}
+        elif op == "expire_queue_tokens":
+            for s in self.sessions.values():
+                s["expired"] = True
+        elif op == "stall_delete":
+            self.stall = c["seconds"]
+        elif op == "delete_scale_set":
+            self.sets.pop(c["id"], None)
+            self.sessions.pop(c["id"], None)
+        elif op == "empty_queue_url":
+            self.empty_url = c.get("count", 1)
+        elif op == "busy_runner":
+            self.busy.add(c["name"])
+        elif op == "bom":
+            self.bom = True
+
+    def dump(self, log):
+        if not log:
+            return
+        d = {"acked": self.acked, "acquired": self.acquired,
+             "sessions": {str(k): {"sessionId": v["sessionId"], "ownerName": v["ownerName"]}
+                          for k, v in self.sessions.items()},
+             "sets": {str(k): v for k, v in self.sets.items()},
+             "runners": list(self.runners.values()), "polls": self.polls,
+             "queued": {str(k): [m["messageId"] for m in v] for k, v in self.queue.items()}}
+        tmp = log + ".state.tmp"
+        with open(tmp, "w") as f:
+            json.dump(d, f, sort_keys=True)
+        os.rename(tmp, log + ".state")
+
+
+class H(github.H):
+    def do_PATCH(self):
+        self.route("PATCH")
+
+    def route(self, method):
+        path = urllib.parse.urlsplit(self.path).path
+        path = re.sub("/+", "/", path)
+        if path in ("/api/v3/actions/runner-registration", "/actions/runner-registration") \
+                or path.startswith("/tenant/") or path.startswith("/broker/"):
+            return self.aroute(method, path)
+        return super().route(method)
+
+    def ajson(self, status, obj, headers=None):
+        body = json.dumps(obj).encode()
+        if self.server.ast.bom:
+            body = b"\xef\xbb\xbf" + body
+        h = {"ActivityId": str(uuid.uuid4())}
+        h.update(headers or {})
+        self.reply(status, body, headers=h)
+
+    def aerr(self, status, name, msg):
+        self.ajson(status, {"typeName": exc(name), "message": msg,
+                            "errorCode": 0, "eventId": 3000})
+
+    def base(self):
+        return "https://localhost:%d" % self.server.server_address[1]
+
+    def aroute(self, method, path):
+        st = self.server.ast
+        body = self.read_body()
+        self.record(body)
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        with st.lock:
+            st.control()
+        try:
+            if path.endswith("/actions/runner-registration"):
+                return self.registration(body)
+            if path.startswith("/broker/"):
+                return self.broker(method, path, q, body)
+            return self.admin(method, path, q, body)
+        finally:
+            with st.lock:
+                st.dump(self.server.args.log)
+
+    def registration(self, body):
+        st, a = self.server.ast, self.server.args
+        auth = self.headers.get("Authorization") or ""
+        m = re.match(r"RemoteAuth (REG[0-9A-F]{26})$", auth)
+        if not m:
+            return self.reply(401, {"message": "Bad credentials"})
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return self.reply(400, {"message": "bad json"})
+        if req.get("runner_event") != "register" or not req.get("url"):
+            return self.reply(400, {"message": "url and runner_event required"})
+        exp = int(time.time()) + a.admin_ttl
+        tok = jwt({"exp": exp, "iat": int(time.time()), "scp": "admin"})
+        with st.lock:
+            st.admin[tok] = exp
+        self.ajson(201, {"url": self.base() + "/tenant/1/", "token": tok,
+                         "token_schema": "OAuthAccessToken"})
+
+    def admin_ok(self, q):
+        st = self.server.ast
+        if q.get("api-version") != [API]:
+            self.ajson(400, {"message": "api-version missing"})
+            return False
+        auth = self.headers.get("Authorization") or ""
+        tok = auth[7:] if auth.startswith("Bearer ") else ""
+        with st.lock:
+            exp = st.admin.get(tok, 0)
+        if exp <= time.time():
+            self.reply(401, b"", ctype="text/plain")
+            return False
+        return True
+
+    def queue_ok(self, sid=None):
+        st = self.server.ast
+        auth = self.headers.get("Authorization") or ""
+        tok = auth[7:] if auth.startswith("Bearer ") else ""
+        for ssid, s in st.sessions.items():
+            if s["token"] == tok and not s.get("expired") and jwt_exp(tok) > time.time():
+                if sid is None or sid == ssid:
+                    return ssid
+        return None
+
+    def new_session(self, ssid, owner):
+        st, a = self.server.ast, self.server.args
+        tok = jwt({"exp": int(time.time()) + a.queue_ttl, "scp": "queue"})
+        s = st.sessions.get(ssid) or {"sessionId": str(uuid.uuid4()), "ownerName": owner}
+        s["token"] = tok
+        s["expired"] = False
+        st.sessions[ssid] = s
+        url = self.base() + "/broker/%d/message?sessionId=%s" % (ssid, s["sessionId"])
+        if st.empty_url > 0:
+            st.empty_url -= 1
+            url = ""
+        stats = {"totalAvailableJobs": 0, "totalAcquiredJobs": 0, "totalAssignedJobs": 0,
+                 "totalRunningJobs": 0, "totalRegisteredRunners": len(st.runners),
+                 "totalBusyRunners": 0, "totalIdleRunners": len(st.runners)}
+        return {"sessionId": s["sessionId"], "ownerName": s["ownerName"],
+                "runnerScaleSet": st.sets[ssid], "messageQueueUrl": url,
+                "messageQueueAccessToken": tok, "statistics": stats}
+
+    def admin(self, method, path, q, body):
+        st = self.server.ast
+        if not path.startswith("/tenant/1/_apis/"):
+            return self.ajson(404, {"message": "no such path"})
+        rest = path[len("/tenant/1/_apis"):]
+        if rest.startswith("/runtime/runnerscalesets/") and rest.endswith("/acquirejobs"):
+            return self.acquire(rest, body)
+        if not self.admin_ok(q):
+            return
+        with st.lock:
+            return self.admin_locked(method, rest, q, body)
+
+    def admin_locked(self, method, rest, q, body):
+        st = self.server.ast
+        if rest in ("/runtime/runnergroups", "/runtime/runnergroups/") and method == "GET":
+            name = q.get("groupName", [""])[0]
+            v = [{"id": i, "name": n, "size": 0, "isDefaultGroup": i == 1}
+                 for i, n in st.groups.items() if n == name]
+            return self.ajson(200, {"count": len(v), "value": v})
+        if rest == "/runtime/runnerscalesets" and method == "GET":
+            name = q.get("name", [""])[0]
+            gid = int(q.get("runnerGroupId", ["0"])[0])
+            v = [s for s in st.sets.values() if s["name"] == name and s["runnerGroupId"] == gid]
+            return self.ajson(200, {"count": len(v), "value": v})
+        if rest == "/runtime/runnerscalesets" and method == "POST":
+            req = json.loads(body)
+            gid = req.get("runnerGroupId", 1)
+            s = {"id": st.next_set, "name": req["name"], "runnerGroupId": gid,
+                 "runnerGroupName": st.groups.get(gid, "?"),
+                 "labels": req.get("labels") or [{"type": "System", "name": req["name"]}],
+                 "RunnerSetting": req.get("RunnerSetting") or req.get("runnerSetting") or {},
+                 "createdOn": "2026-11-23T10:00:00Z", "runnerJitConfigUrl": ""}
+            st.next_set += 1
+            st.sets[s["id"]] = s
+            return self.ajson(200, s)
+        m = re.match(r"/runtime/runnerscalesets/(\d+)(/.*)?$", rest)
+        if m:
+            ssid, sub = int(m.group(1)), m.group(2) or ""
+            if ssid not in st.sets:
+                return self.aerr(404, "RunnerScaleSetNotFoundException",
+                                 "The runner scale set %d does not exist." % ssid)
+            return self.scale_set(method, ssid, sub, body)
+        m = re.match(r"/distributedtask/pools/0/agents(/(\d+))?$", rest)
+        if m:
+            return self.agents(method, m.group(2), q)
+        return self.ajson(404, {"message": "no route"})
+
+    def scale_set(self, method, ssid, sub, body):
+        st = self.server.ast
+        s = st.sets[ssid]
+        if sub == "" and method == "GET":
+            return self.ajson(200, s)
+        if sub == "" and method == "PATCH":
+            req = json.loads(body)
+            for k in ("name", "runnerGroupId", "labels"):
+                if k in req and req[k]:
+                    s[k] = req[k]
+            return self.ajson(200, s)
+        if sub == "" and method == "DELETE":
+            del st.sets[ssid]
+            st.sessions.pop(ssid, None)
+            return self.reply(204)
+        if sub == "/sessions" and method == "POST":
+            req = json.loads(body)
+            if ssid in st.sessions:
+                return self.aerr(409, "RunnerScaleSetSessionConflictException",
+                                 "The actions runner scaleset %s already has an active session."
+                                 % s["name"])
+            return self.ajson(200, self.new_session(ssid, req.get("ownerName", "")))
+        m = re.match(r"/sessions/([^/]+)$", sub)
+        if m:
+            cur = st.sessions.get(ssid)
+            if cur is None or cur["sessionId"] != m.group(1):
+                if method == "DELETE":
+                    return self.aerr(400, "RunnerScaleSetSessionExpiredException",
+                                     "The session identifier %s is not valid." % m.group(1))
+                return self.aerr(404, "RunnerAdminException",
+                                 "session ID that doesn't exist in redis")
+            if method == "PATCH":
+                return self.ajson(200, self.new_session(ssid, cur["ownerName"]))
+            if method == "DELETE":
+                del st.sessions[ssid]
+                return self.reply(204)
+        if sub == "/acquirablejobs" and method == "GET":
+            return self.reply(204)
+        if sub == "/generatejitconfig" and method == "POST":
+            req = json.loads(body)
+            if any(r["name"] == req["name"] for r in st.runners.values()):
+                return self.aerr(409, "AgentExistsException",
+                                 "Agent %s already exists." % req["name"])
+            r = {"id": st.next_runner, "name": req["name"], "runnerScaleSetId": ssid}
+            st.next_runner += 1
+            st.runners[r["id"]] = r
+            cfg = base64.b64encode(("JITSECRET-" + uuid.uuid4().hex).encode()).decode()
+            return self.ajson(200, {"runner": r, "encodedJITConfig": cfg})
+        return self.ajson(404, {"message": "no route"})
+
+    def agents(self, method, rid, q):
+        st = self.server.ast
+        if rid is None and method == "GET":
+            name = q.get("agentName", [""])[0]
+            v = [r for r in st.runners.values() if r["name"] == name]
+            return self.ajson(200, {"count": len(v), "value": v})
+        r = st.runners.get(int(rid)) if rid else None
+        if r is None:
+            return self.aerr(404, "AgentNotFoundException", "no such agent")
+        if method == "GET":
+            return self.ajson(200, r)
+        if method == "DELETE":
+            if r["name"] in st.busy:
+                return self.aerr(400, "JobStillRunningException",
+                                 "Job is still running on agent %s" % r["name"])
+            del st.runners[r["id"]]
+            return self.reply(204)
+        return self.ajson(404, {"message": "no route"})
+
+    def acquire(self, rest, body):
+        st = self.server.ast
+        ssid = int(rest.split("/")[3])
+        with st.lock:
+            if self.queue_ok(ssid) is None:
+                return self.reply(401, b"", ctype="text/plain")
+            ids = json.loads(body)
+            st.acquired.extend(ids)
+        self.ajson(200, {"count": len(ids), "value": ids})
+
+    def broker(self, method, path, q, body):
+        st, a = self.server.ast, self.server.args
+        m = re.match(r"/broker/(\d+)/message(/(\d+))?$", path)
+        if not m:
+            return self.ajson(404, {"message": "no route"})
+        ssid = int(m.group(1))
+        with st.lock:
+            ok = self.queue_ok(ssid)
+        if ok is None:
+            return self.reply(401, b"", ctype="text/plain")
+        if method == "DELETE" and m.group(3):
+            mid = int(m.group(3))
+            with st.lock:
+                stall, st.stall = st.stall, 0
+            if stall:
+                time.sleep(stall)
+                return self.reply(503, b"stalled", ctype="text/plain")
+            with st.lock:
+                msgs = st.queue.get(ssid, [])
+                for x in list(msgs):
+                    if x["messageId"] == mid:
+                        msgs.remove(x)
+                        st.acked.append(mid)
+            return self.reply(204)
+        if method != "GET":
+            return self.ajson(405, {"message": "method"})
+        if self.headers.get("X-ScaleSetMaxCapacity") is None:
+            return self.ajson(400, {"message": "X-ScaleSetMaxCapacity missing"})
+        last = int(q.get("lastMessageId", ["0"])[0])
+        end = time.time() + a.hold
+        with st.lock:
+            st.polls += 1
+        while True:
+            with st.lock:
+                st.control()
+                if st.raw:
+                    r = st.raw.pop(0)
+                    return self.reply(r.get("status", 200), r.get("body", "").encode())
+                if self.queue_ok(ssid) is None:
+                    return self.reply(401, b"", ctype="text/plain")
+                for x in st.queue.get(ssid, []):
+                    if x["messageId"] > last:
+                        return self.ajson(200, x)
+            if time.time() >= end:
+                return self.reply(202)
+            time.sleep(0.05)
+
+
+def main():
+    ap = fakelib.parser(__doc__.splitlines()[0])
+    ap.add_argument("--org", default="acme")
+    ap.add_argument("--enterprise", default="acme-ent")
+    ap.add_argument("--token", action="append", default=[])
+    ap.add_argument("--runners", type=int, default=0)
+    ap.add_argument("--runners-json", default="")
+    ap.add_argument("--app-id", default="")
+    ap.add_argument("--app-key-pub", default="")
+    ap.add_argument("--installation-id", type=int, default=4242)
+    ap.add_argument("--token-ttl", type=int, default=3600)
+    ap.add_argument("--mode", default="ok")
+    ap.add_argument("--mode-count", type=int, default=-1)
+    ap.add_argument("--reset-in", type=int, default=2)
+    ap.add_argument("--retry-after", type=int, default=1)
+    ap.add_argument("--max-per-page", type=int, default=100)
+    ap.add_argument("--admin-ttl", type=int, default=600)
+    ap.add_argument("--queue-ttl", type=int, default=3600)
+    ap.add_argument("--hold", type=float, default=2)
+    ap.add_argument("--control", default="")
+    args = ap.parse_args()
+
+    class Srv(fakelib.Server):
+        def __init__(self, addr, handler, a):
+            super().__init__(addr, handler, a)
+            self.st = github.State(a)
+            self.ast = AState(a)
+    fakelib.Server = Srv
+    fakelib.serve(H, args)
+
+
+if __name__ == "__main__":
+    main()

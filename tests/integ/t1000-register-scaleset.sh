@@ -1,0 +1,123 @@
+#!/bin/sh
+# t1000-register-scaleset.sh: ghrctl register against the fake Actions
+# Service over TLS: get-or-create, labels updated only when they change,
+# --delete, --dry-run, --jit (stdout only, never logged), no token in logs.
+. ./lib.sh
+
+as_setup() {
+	test_ca || return 1
+	: >"$T/actions.ctl"
+	fake_start actions --token ghp_test --control "$T/actions.ctl" "$@" || return 1
+	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
+	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
+	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
+}
+
+# count METHOD PATH-REGEX: requests the fake recorded
+count() {
+	fake_requests actions | grep -c "\"method\": \"$1\", \"path\": \"$2"
+}
+
+test_get_or_create() {
+	test_init get_or_create
+	as_setup
+	ghrctl register >"$T/out1" 2>"$T/err1"
+	test_eq "$?" 0 "first register exits 0"
+	test_eq "$(cat "$T/out1")" 1 "prints the new scale set id"
+	ghrctl register >"$T/out2" 2>"$T/err2"
+	test_eq "$(cat "$T/out2")" 1 "second register prints the same id"
+	test_eq "$(count POST '/tenant/1/_apis/runtime/runnerscalesets?')" 1 "created exactly once"
+	test_match "$ACTIONS_LOG" '"Authorization": "RemoteAuth REG' "registration exchange uses RemoteAuth"
+	test_match "$ACTIONS_LOG" 'runnerscalesets\?.*api-version=6.0-preview' "admin calls carry api-version"
+	test_match "$ACTIONS_LOG" '\\"runner_event\\": \\"register\\"|runner_event\\":\\"register' "registration body names the event"
+	ghrctl register --name other -o json >"$T/out3"
+	test_match "$T/out3" '"id":2,"name":"other","runnerGroupId":1,"labels":\["other"\],"action":"created"' "--name and -o json"
+	test_done
+}
+
+test_labels_updated() {
+	test_init labels_updated
+	as_setup
+	ghrctl register --labels linux,x64 >/dev/null
+	test_eq "$(count PATCH /tenant/1)" 0 "no PATCH on create"
+	ghrctl register --labels 'x64, linux' -o json >"$T/out"
+	test_match "$T/out" '"action":"unchanged"' "same labels in another order: unchanged"
+	test_eq "$(count PATCH /tenant/1)" 0 "no PATCH when labels are unchanged"
+	ghrctl register --labels linux,gpu -o json >"$T/out"
+	test_match "$T/out" '"action":"updated"' "changed labels: updated"
+	test_eq "$(count PATCH /tenant/1/_apis/runtime/runnerscalesets/1)" 1 "one PATCH"
+	grep -q '"name": "gpu"' "$ACTIONS_LOG.state" && ok "fake has the new labels" || not_ok "labels not updated"
+	RUNNER_GROUP=gpu ghrctl register -o json >"$T/out"
+	test_match "$T/out" '"runnerGroupId":2' "RUNNER_GROUP is looked up by name"
+	RUNNER_GROUP=nope ghrctl register 2>"$T/err"
+	test_eq "$?" 78 "unknown runner group: exit 78"
+	test_done
+}
+
+test_delete() {
+	test_init delete
+	as_setup
+	ghrctl register >/dev/null
+	ghrctl register --delete -n >"$T/out"
+	test_eq "$?" 0 "--delete --dry-run exits 0"
+	test_eq "$(count DELETE /tenant/1)" 0 "dry run deletes nothing"
+	ghrctl register --delete
+	test_eq "$?" 0 "--delete exits 0"
+	test_eq "$(count DELETE /tenant/1/_apis/runtime/runnerscalesets/1)" 1 "one DELETE"
+	ghrctl register --delete 2>"$T/err"
+	test_eq "$?" 0 "deleting a missing scale set is not an error"
+	test_match "$T/err" "does not exist" "says so"
+	test_done
+}
+
+test_dry_run() {
+	test_init dry_run
+	as_setup
+	ghrctl register -n >"$T/out"
+	test_eq "$?" 0 "register -n exits 0"
+	test_match "$T/out" "would create scale set 'ghrctl-test'" "says what it would do"
+	test_eq "$(count POST /tenant/1)" 0 "nothing created"
+	ghrctl register >/dev/null
+	ghrctl register -n --labels a -o json >"$T/out"
+	test_match "$T/out" '"action":"update","dryRun":true' "would update labels"
+	test_eq "$(count PATCH /tenant/1)" 0 "nothing updated"
+	test_done
+}
+
+test_jit() {
+	test_init jit
+	as_setup
+	ghrctl register >/dev/null
+	ghrctl -vvv register --jit runner-1 >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "register --jit exits 0"
+	test_eq "$(wc -l <"$T/out" | tr -d ' ')" 1 "stdout is one line"
+	jit=$(cat "$T/out")
+	test_eq "$(printf %s "$jit" | base64 -d 2>/dev/null | cut -c1-10)" JITSECRET- "stdout is the JIT config"
+	if grep -qF "$jit" "$T/err"; then not_ok "JIT config in the -vvv log"; else ok "JIT config not in the -vvv log"; fi
+	test_match "$ACTIONS_LOG" 'generatejitconfig\?api-version' "generatejitconfig called"
+	ghrctl register --jit runner-1 >"$T/out2" 2>"$T/err2"
+	test_eq "$?" 1 "a taken name fails (exit 1)"
+	test_match "$T/err2" "already exists" "and says so"
+	test_eq "$(wc -c <"$T/out2" | tr -d ' ')" 0 "nothing on stdout"
+	test_done
+}
+
+test_tokens_not_logged() {
+	test_init tokens_not_logged
+	as_setup
+	ghrctl -vvv register >/dev/null 2>"$T/err"
+	admin=$(sed -n 's/.*"Authorization": "Bearer \(ey[^"]*\)".*/\1/p' "$ACTIONS_LOG" | head -n 1)
+	reg=$(sed -n 's/.*"Authorization": "RemoteAuth \([^"]*\)".*/\1/p' "$ACTIONS_LOG" | head -n 1)
+	[ -n "$admin" ] && ok "fake saw an admin token" || not_ok "no admin token seen"
+	if grep -qF "$admin" "$T/err"; then not_ok "admin token in the -vvv log"; else ok "admin token not in the -vvv log"; fi
+	if grep -qF "$reg" "$T/err"; then not_ok "registration token in the log"; else ok "registration token not in the log"; fi
+	test_match "$T/err" "redacted" "-vvv traces show <redacted>"
+	test_done
+}
+
+run_test test_get_or_create
+run_test test_labels_updated
+run_test test_delete
+run_test test_dry_run
+run_test test_jit
+run_test test_tokens_not_logged

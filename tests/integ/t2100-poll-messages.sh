@@ -1,0 +1,105 @@
+#!/bin/sh
+# t2100-poll-messages.sh: one-shot ghrctl poll over TLS against the fake
+# Actions Service: JobAvailable acquired, every message acked exactly once
+# and only after lastMessageId was persisted (a run killed between persist
+# and ack loses nothing and doubles nothing), --exec, -o json, plain text
+# without escape codes, X-ScaleSetMaxCapacity, the long-poll read timeout.
+. ./lib.sh
+
+as_setup() {
+	test_ca || return 1
+	: >"$T/actions.ctl"
+	fake_start actions --token ghp_test --control "$T/actions.ctl" "$@" || return 1
+	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
+	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
+	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
+	ghrctl register >/dev/null
+}
+
+ctl() { echo "$1" >>"$T/actions.ctl"; }
+SF=scaleset-ghrctl-test.json
+field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",]*\\).*/\\1/p" "$T/state/$SF"; }
+fstate() { /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$ACTIONS_LOG.state" "$1"; }
+job() { # job TYPE REQ [extra json]
+	echo "{\"messageType\":\"$1\",\"runnerRequestId\":$2,\"repositoryName\":\"app\",\"ownerName\":\"acme\",\"jobId\":\"j-$2\",\"jobWorkflowRef\":\"acme/app/.github/workflows/ci.yml@refs/heads/main\",\"jobDisplayName\":\"build\",\"workflowRunId\":77,\"eventName\":\"push\",\"requestLabels\":[\"ghrctl-test\"],\"queueTime\":\"2026-11-23T10:00:00Z\"${3:+,$3}}"
+}
+# The ghrctl process started by the background job $1 (its deepest descendant).
+leaf() {
+	p=$1
+	while c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' '); [ -n "$c" ]; do p=$c; done
+	echo "$p"
+}
+
+test_acquire_ack_once() {
+	test_init acquire_ack_once
+	as_setup --hold 1
+	ctl "{\"op\":\"message\",\"jobs\":[$(job JobAvailable 11),$(job JobAvailable 12),$(job JobAvailable 13)],\"statistics\":{\"totalAssignedJobs\":3}}"
+	MAX_RUNNERS=7 ghrctl poll -o json >"$T/out"
+	test_eq "$?" 0 "poll exits 0"
+	test_eq "$(fstate acquired)" "[11, 12, 13]" "the three JobAvailable were acquired"
+	test_eq "$(fstate acked)" "[100000001]" "the message was acked once"
+	test_eq "$(grep -c '"event":"JobAvailable"' "$T/out")" 3 "three JSON events"
+	test_match "$T/out" '"event":"statistics".*"totalAssignedJobs":3' "statistics printed"
+	test_match "$T/out" '"jobWorkflowRef":"acme/app/.github/workflows/ci.yml@refs/heads/main"' "events keep every field"
+	test_match "$ACTIONS_LOG" '"X-Scalesetmaxcapacity": "7"|"X-ScaleSetMaxCapacity": "7"' "X-ScaleSetMaxCapacity from MAX_RUNNERS"
+	test_match "$ACTIONS_LOG" 'acquirejobs\?api-version=6.0-preview' "acquirejobs called"
+	test_eq "$(field lastMessageId)" 100000001 "lastMessageId persisted"
+	ghrctl poll -o json >"$T/out2"
+	test_eq "$(wc -c <"$T/out2" | tr -d ' ')" 0 "next poll: nothing (202)"
+	test_match "$ACTIONS_LOG" 'message\?sessionId=[^"]*&lastMessageId=100000001' "polls with lastMessageId"
+	test_eq "$(fstate acked)" "[100000001]" "still acked exactly once"
+	test_done
+}
+
+test_text_and_exec() {
+	test_init text_and_exec
+	as_setup --hold 1
+	ctl "{\"op\":\"message\",\"jobs\":[$(job JobAssigned 21),$(job JobStarted 21 '"runnerId":5,"runnerName":"r-5"'),$(job JobCompleted 21 '"runnerId":5,"runnerName":"r-5","result":"succeeded"')]}"
+	ghrctl poll --exec "cat >>'$T/hook'" >"$T/out"
+	test_eq "$?" 0 "poll --exec exits 0"
+	test_eq "$(grep -c " Job" "$T/out")" 3 "one line per event"
+	test_match "$T/out" "statistics +assigned=" "statistics line"
+	test_match "$T/out" "JobStarted +acme/app ci.yml / build labels=ghrctl-test req=21 runner=r-5" "text line: event, repo, workflow/job, labels, runner"
+	test_match "$T/out" "JobCompleted.*result=succeeded" "result shown"
+	if grep -q "$(printf '\033')" "$T/out"; then not_ok "escape codes when stdout is not a terminal"; else ok "no escape codes in a pipe"; fi
+	test_eq "$(grep -c '"event":"Job' "$T/hook")" 3 "the hook got each event as JSON on stdin"
+	test_match "$T/hook" '"event":"JobCompleted".*"result":"succeeded"' "with its fields"
+	test_done
+}
+
+test_persist_before_ack() {
+	test_init persist_before_ack
+	as_setup --hold 1
+	ghrctl session open >/dev/null
+	ctl "{\"op\":\"message\",\"jobs\":[$(job JobAvailable 31)]}"
+	ctl '{"op":"stall_delete","seconds":20}'
+	ghrctl poll -o json >"$T/out1" 2>"$T/err1" &
+	job=$!
+	wait_for grep -q '"method": "DELETE", "path": "/broker/1/message/100000001' "$ACTIONS_LOG"
+	test_eq "$(field lastMessageId)" 100000001 "lastMessageId persisted before the ack completed"
+	test_eq "$(fstate acked)" "[]" "not acked yet"
+	kill -9 "$(leaf "$job")"
+	wait "$job"
+	test_match "$T/out1" '"runnerRequestId":31' "first run handled message 1"
+	ctl "{\"op\":\"message\",\"jobs\":[$(job JobAvailable 32)]}"
+	ghrctl poll -o json >"$T/out2" 2>"$T/err2"
+	test_eq "$?" 0 "re-run exits 0"
+	test_match "$T/out2" '"runnerRequestId":32' "message 2 handled (nothing lost)"
+	test_nomatch "$T/out2" '"runnerRequestId":31' "message 1 not handled again"
+	test_eq "$(fstate acked)" "[100000001, 100000002]" "both acked, once each"
+	test_eq "$(fstate acquired)" "[31, 32]" "each job acquired once"
+	test_done
+}
+
+test_long_poll_timeout() {
+	test_init long_poll_timeout
+	as_setup --hold 3
+	GHRCTL_READ_TIMEOUT=1s ghrctl poll >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "a 3 s hold outlives a 1 s read timeout (long-poll timeout is its own)"
+	test_done
+}
+
+run_test test_acquire_ack_once
+run_test test_text_and_exec
+run_test test_persist_before_ack
+run_test test_long_poll_timeout

@@ -1,0 +1,125 @@
+#!/bin/sh
+# t2110-poll-follow.sh: ghrctl poll --follow over TLS against the fake
+# Actions Service: SIGTERM closes the session and exits 0; an expired
+# session is re-created; an expired queue token is refreshed; admin
+# tokens are renewed before they expire; a 409 session conflict means
+# standby, and the standby takes over once the other session is gone.
+. ./lib.sh
+
+as_setup() {
+	test_ca || return 1
+	: >"$T/actions.ctl"
+	fake_start actions --token ghp_test --control "$T/actions.ctl" "$@" || return 1
+	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
+	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
+	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
+	export GHRCTL_STANDBY_WAIT=1s
+	ghrctl register >/dev/null
+}
+
+ctl() { echo "$1" >>"$T/actions.ctl"; }
+fstate() { /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$ACTIONS_LOG.state" "$1"; }
+msg() { ctl "{\"op\":\"message\",\"jobs\":[{\"messageType\":\"JobAvailable\",\"runnerRequestId\":$1,\"repositoryName\":\"app\",\"ownerName\":\"acme\"}]}"; }
+acked() { fstate acked | grep -q "$1"; }
+leaf() {
+	p=$1
+	while c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' '); [ -n "$c" ]; do p=$c; done
+	echo "$p"
+}
+count() { grep -c "\"method\": \"$1\", \"path\": \"$2" "$ACTIONS_LOG"; }
+# wait up to 20 s for a command to succeed
+wait_long() {
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt 400 ] && return 1
+		sleep 0.05
+	done
+}
+no_sessions() { [ "$(fstate sessions)" = "{}" ]; }
+has_session() { [ "$(fstate sessions)" != "{}" ]; }
+
+test_sigterm() {
+	test_init sigterm
+	as_setup --hold 1
+	ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session && ok "session opened" || not_ok "no session"
+	msg 41
+	wait_long acked 100000001 && ok "message handled and acked" || not_ok "message not acked"
+	msg 42
+	wait_long acked 100000002 && ok "re-polls at once: second message acked" || not_ok "second message not acked"
+	kill -TERM "$(leaf "$job")"
+	wait "$job"
+	test_eq "$?" 0 "SIGTERM: exit 0"
+	no_sessions && ok "session deleted at the service" || not_ok "session left open"
+	grep -q '"sessionId"' "$T/state/scaleset-ghrctl-test.json" && not_ok "session left in the state file" || ok "state file forgets the session"
+	test_eq "$(grep -c '"event":"JobAvailable"' "$T/out")" 2 "two events printed"
+	test_eq "$(fstate acquired)" "[41, 42]" "both acquired"
+	test_done
+}
+
+test_session_recreated() {
+	test_init session_recreated
+	as_setup --hold 1
+	ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session
+	sid1=$(fstate sessions)
+	ctl '{"op":"expire_sessions"}'
+	msg 51
+	wait_long acked 100000001 && ok "message after expiry handled" || not_ok "message after expiry not handled"
+	sid2=$(fstate sessions)
+	[ "$sid1" != "$sid2" ] && ok "a new session was created" || not_ok "same session"
+	ctl '{"op":"expire_queue_tokens"}'
+	msg 52
+	wait_long acked 100000002 && ok "message after token expiry handled" || not_ok "message after token expiry not handled"
+	test_eq "$(fstate sessions)" "$sid2" "queue token renewed in the same session"
+	[ "$(count PATCH /tenant/1/_apis/runtime/runnerscalesets/1/sessions/)" -ge 2 ] && ok "sessions refreshed with PATCH" || not_ok "no PATCH refresh"
+	kill -TERM "$(leaf "$job")"
+	wait "$job"
+	test_eq "$?" 0 "exit 0"
+	test_done
+}
+
+test_admin_token_renewed() {
+	test_init admin_token_renewed
+	as_setup --hold 1 --admin-ttl 62
+	SESSION_REFRESH_INTERVAL=1s ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session
+	sleep 3
+	msg 61
+	wait_long acked 100000001 && ok "message handled after the admin token expired" || not_ok "message not handled"
+	kill -TERM "$(leaf "$job")"
+	wait "$job"
+	test_eq "$?" 0 "exit 0"
+	[ "$(count POST /api/v3/actions/runner-registration)" -ge 3 ] && ok "registered again before exp" || not_ok "admin token not renewed"
+	grep -q '"status": 401\|401' "$T/err" && not_ok "a 401 reached the log" || ok "no 401 seen: renewed without a gap"
+	test_done
+}
+
+test_standby_takeover() {
+	test_init standby_takeover
+	as_setup --hold 1
+	GHRCTL_STATE_DIR="$T/other" ghrctl session open >/dev/null
+	ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long test "$(count POST /tenant/1/_apis/runtime/runnerscalesets/1/sessions)" -ge 4 &&
+	    ok "standby retries the session" || not_ok "no retries"
+	test_match "$T/err" "standby: another ghrctl holds" "says it is standby"
+	kill -0 "$(leaf "$job")" 2>/dev/null && ok "still running after 409s" || not_ok "exited on 409"
+	GHRCTL_STATE_DIR="$T/other" ghrctl session close
+	msg 71
+	wait_long acked 100000001 && ok "took over and handled the message" || not_ok "did not take over"
+	test_match "$T/err" "active: took over" "says it took over"
+	kill -TERM "$(leaf "$job")"
+	wait "$job"
+	test_eq "$?" 0 "exit 0"
+	test_done
+}
+
+run_test test_sigterm
+run_test test_session_recreated
+run_test test_admin_token_renewed
+run_test test_standby_takeover
