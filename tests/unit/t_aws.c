@@ -1,0 +1,156 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * The pure parts of aws.c and cloudwatch.c: AWS error replies (EC2 XML,
+ * query XML, JSON with x-amzn-query-error), retry code lists, INI files,
+ * partition suffixes, and the PutMetricData form against the body
+ * botocore produces (aws-wire.md 3.1).
+ */
+
+#include <math.h>
+#include <string.h>
+
+#include "aws.h"
+#include "buf.h"
+#include "cloudwatch.h"
+#include "t.h"
+
+T_REGISTER("aws-error", t_aws_error)
+T_REGISTER("aws-ini", t_aws_ini)
+T_REGISTER("cloudwatch-form", t_cw_form)
+
+#define S(x)	x, strlen(x)
+
+static void
+t_aws_error(void)
+{
+	struct aws_error_info	 ei;
+
+	aws_error_parse(S("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<Response><Errors><Error><Code>InvalidInstanceID.NotFound</Code>"
+	    "<Message>The instance ID 'i-1' does not exist</Message></Error>"
+	    "</Errors><RequestID>ea966190</RequestID></Response>"), NULL, &ei);
+	T_EQ_STR(ei.code, "InvalidInstanceID.NotFound");
+	T_EQ_STR(ei.message, "The instance ID 'i-1' does not exist");
+	T_EQ_STR(ei.request_id, "ea966190");
+
+	aws_error_parse(S("<ErrorResponse xmlns=\"http://monitoring.amazonaws"
+	    ".com/doc/2010-08-01/\"><Error><Type>Sender</Type><Code>Throttling"
+	    "</Code><Message>Rate exceeded</Message></Error><RequestId>r-1"
+	    "</RequestId></ErrorResponse>"), NULL, &ei);
+	T_EQ_STR(ei.code, "Throttling");
+	T_EQ_STR(ei.message, "Rate exceeded");
+	T_EQ_STR(ei.request_id, "r-1");
+
+	aws_error_parse(S("{\"__type\": \"com.amazonaws.cloudwatch#"
+	    "InvalidParameterValueException\", \"message\": \"bad\"}"),
+	    "InvalidParameterValue;Sender", &ei);
+	T_EQ_STR(ei.code, "InvalidParameterValue");
+	T_EQ_STR(ei.message, "bad");
+	aws_error_parse(S("{\"__type\": \"x#ThrottlingException\", "
+	    "\"Message\": \"slow\"}"), NULL, &ei);
+	T_EQ_STR(ei.code, "ThrottlingException");
+	T_EQ_STR(ei.message, "slow");
+
+	aws_error_parse(S("<html>502 Bad Gateway</html>"), NULL, &ei);
+	T_EQ_STR(ei.code, "");
+	aws_error_parse(S("not xml <"), NULL, &ei);
+	T_EQ_STR(ei.code, "");
+	aws_error_parse(NULL, 0, NULL, &ei);
+	T_EQ_STR(ei.code, "");
+
+	T_TRUE(aws_code_throttling("Throttling"));
+	T_TRUE(aws_code_throttling("RequestLimitExceeded"));
+	T_TRUE(!aws_code_throttling("InvalidParameterValue"));
+	T_TRUE(aws_code_transient("RequestTimeout"));
+	T_TRUE(!aws_code_transient("SignatureDoesNotMatch"));
+
+	T_EQ_STR(aws_partition_suffix("us-east-1"), "amazonaws.com");
+	T_EQ_STR(aws_partition_suffix("cn-north-1"), "amazonaws.com.cn");
+	T_EQ_STR(aws_partition_suffix("us-gov-west-1"), "amazonaws.com");
+}
+
+static void
+t_aws_ini(void)
+{
+	static const char text[] =
+	    "# comment\n"
+	    "[default]\n"
+	    "region = us-east-1\n"
+	    "\n"
+	    "[profile ci]\r\n"
+	    "region=eu-west-1\r\n"
+	    "  ; indented comment\n"
+	    "services = local\n"
+	    "ec2 =\n"
+	    "  endpoint_url = http://127.0.0.1:1\n"
+	    "[ ci ]\n"
+	    "aws_access_key_id = AKID\n";
+	char	 v[64];
+	int	 have;
+
+	T_EQ_INT(aws_ini_get(text, "default", "region", v, sizeof(v), &have),
+	    1);
+	T_EQ_STR(v, "us-east-1");
+	T_EQ_INT(aws_ini_get(text, "profile ci", "region", v, sizeof(v),
+	    &have), 1);
+	T_EQ_STR(v, "eu-west-1");
+	T_EQ_INT(aws_ini_get(text, "profile ci", "endpoint_url", v, sizeof(v),
+	    &have), 0);
+	T_EQ_INT(have, 1);
+	T_EQ_INT(aws_ini_get(text, "ci", "aws_access_key_id", v, sizeof(v),
+	    &have), 1);
+	T_EQ_STR(v, "AKID");
+	T_EQ_INT(aws_ini_get(text, "nope", "region", v, sizeof(v), &have), 0);
+	T_EQ_INT(have, 0);
+}
+
+static void
+t_cw_form(void)
+{
+	struct cw_dimension	 dim = { "pool", "linux" };
+	struct cw_datum		 d[2];
+	struct buf		 f = BUF_INIT(1 << 20);
+
+	memset(d, 0, sizeof(d));
+	d[0].name = "IdleRunners";
+	d[0].value = 3;
+	d[0].unit = "Count";
+	d[0].timestamp = 1795417200;	/* 2026-11-23T07:00:00Z */
+	T_OK(cloudwatch_form("GitHubRunners", &dim, 1, d, 1, &f));
+	/* botocore 1.43.11's query body for the same call (aws-wire.md 3.1),
+	 * percent-encoded, with "3" where botocore writes "3.0". */
+	T_EQ_STR(f.p, "Namespace=GitHubRunners"
+	    "&MetricData.member.1.MetricName=IdleRunners"
+	    "&MetricData.member.1.Dimensions.member.1.Name=pool"
+	    "&MetricData.member.1.Dimensions.member.1.Value=linux"
+	    "&MetricData.member.1.Value=3&MetricData.member.1.Unit=Count"
+	    "&MetricData.member.1.Timestamp=2026-11-23T07%3A00%3A00Z");
+	buf_release(&f);
+	d[1] = d[0];
+	d[1].name = "BusyRunners";
+	d[1].value = 0.5;
+	d[1].storage_resolution = 1;
+	d[1].timestamp = 0;
+	T_OK(cloudwatch_form("a b", NULL, 0, d, 2, &f));
+	T_TRUE(strstr(f.p, "Namespace=a%20b&") == f.p);
+	T_TRUE(strstr(f.p, "&MetricData.member.2.Value=0.5&") != NULL);
+	T_TRUE(strstr(f.p, "&MetricData.member.2.StorageResolution=1") !=
+	    NULL);
+	T_TRUE(strstr(f.p, "member.2.Timestamp") == NULL);
+	buf_release(&f);
+
+	T_OK(cloudwatch_check("GitHubRunners", &dim, 1, d, 2));
+	T_ERR(cloudwatch_check("AWS/EC2", &dim, 1, d, 1), ERR_USAGE);
+	T_ERR(cloudwatch_check("", &dim, 1, d, 1), ERR_USAGE);
+	d[0].value = NAN;
+	T_ERR(cloudwatch_check("x", &dim, 1, d, 1), ERR_USAGE);
+	d[0].value = 1e200;
+	T_ERR(cloudwatch_check("x", &dim, 1, d, 1), ERR_USAGE);
+	d[0].value = 1;
+	d[0].unit = "Apples";
+	T_ERR(cloudwatch_check("x", &dim, 1, d, 1), ERR_USAGE);
+	d[0].unit = "Count";
+	d[0].storage_resolution = 5;
+	T_ERR(cloudwatch_check("x", &dim, 1, d, 1), ERR_USAGE);
+}

@@ -1,0 +1,65 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * Unit tests of the pure half of state.c: state_parse and state_format
+ * round trip, version checks, a session missing a part is dropped.
+ */
+
+#include <string.h>
+
+#include "buf.h"
+#include "state.h"
+#include "t.h"
+
+T_REGISTER("state", t_state)
+
+static void
+t_state(void)
+{
+	struct state	 st, st2;
+	struct buf	 b = BUF_INIT(STATE_MAX), b2 = BUF_INIT(STATE_MAX);
+	const char	*old = "{\"version\":1,\"scaleSetId\":3,"
+	    "\"sessionId\":\"s\",\"lastMessageId\":9}";
+
+	state_init(&st);
+	st.config_url = strdup("https://github.com/acme");
+	st.scale_set_name = strdup("set");
+	st.scale_set_id = 42;
+	st.session_id = strdup("4fd0ffb0-d365-4dae-99ff-8dae173984f9");
+	st.owner_name = strdup("host-1");
+	st.queue_url = strdup("https://broker/scalesets/message");
+	st.queue_token = strdup("secret-queue-token");
+	st.last_message_id = 100000171;
+	st.last_acked_id = 100000170;
+	st.updated = 1795436378;
+	T_OK(state_format(&st, &b));
+	T_TRUE(b.len > 0 && b.p[b.len - 1] == '\n');
+	T_TRUE(strstr(b.p, "\"version\":1") != NULL);
+	T_OK(state_parse(b.p, b.len, &st2));
+	T_EQ_STR(st2.config_url, "https://github.com/acme");
+	T_EQ_STR(st2.session_id, "4fd0ffb0-d365-4dae-99ff-8dae173984f9");
+	T_EQ_STR(st2.queue_token, "secret-queue-token");
+	T_EQ_INT(st2.scale_set_id, 42);
+	T_EQ_INT(st2.last_message_id, 100000171);
+	T_EQ_INT(st2.last_acked_id, 100000170);
+	T_EQ_INT(st2.updated, 1795436378);
+	T_OK(state_format(&st2, &b2));
+	T_EQ_STR(b2.p, b.p);
+	state_release(&st2);
+	state_release(&st);
+
+	/* A session without its queue is no session. */
+	T_OK(state_parse(old, strlen(old), &st));
+	T_TRUE(st.session_id == NULL);
+	T_EQ_INT(st.last_message_id, 9);
+	state_release(&st);
+
+	T_ERR(state_parse("{\"version\":2}", 13, &st), ERR_DATA);
+	T_ERR(state_parse("{}", 2, &st), ERR_DATA);
+	T_ERR(state_parse("{\"version\":1,\"lastMessageId\":\"x\"}", 34, &st),
+	    ERR_DATA);
+	T_ERR(state_parse("not json", 8, &st), ERR_DATA);
+	T_ERR(state_parse("", 0, &st), ERR_DATA);
+	buf_release(&b);
+	buf_release(&b2);
+}
