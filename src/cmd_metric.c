@@ -25,6 +25,7 @@
 #include "cmd.h"
 #include "github.h"
 #include "log.h"
+#include "sig.h"
 #include "util.h"
 
 #define METRIC_NS		"GitHubRunners"
@@ -96,15 +97,6 @@ struct metric_args {
 	int			 header_done;
 	char			 label0[160];
 };
-
-static volatile sig_atomic_t	 metric_stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	metric_stop = 1;
-}
 
 static const struct error *
 metric_opt(void *arg, int key, const char *val)
@@ -324,35 +316,15 @@ round_once(struct metric_args *a, struct github *gh, struct aws *aws)
 	return NULL;
 }
 
-/* Sleep ms, waking early on SIGINT/SIGTERM. */
-static void
-nap(long long ms)
-{
-	struct timespec	 ts;
-	int64_t		 end = now_ms() + ms, left;
-
-	while (!metric_stop && (left = end - now_ms()) > 0) {
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000L;
-		if (nanosleep(&ts, NULL) == -1 && errno != EINTR)
-			break;
-	}
-}
-
 static const struct error *
 follow(struct metric_args *a, struct github *gh, struct aws *aws)
 {
 	const struct error	*e = NULL;
-	struct sigaction	 sa, oint, oterm;
 	unsigned int		 rounds = 0;
 	int64_t			 start;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &oint);
-	sigaction(SIGTERM, &sa, &oterm);
-	while (!metric_stop) {
+	sig_stop_install();
+	while (!sig_stop) {
 		start = now_ms();
 		e = round_once(a, gh, aws);
 		rounds++;
@@ -365,10 +337,8 @@ follow(struct metric_args *a, struct github *gh, struct aws *aws)
 		}
 		if (a->count != 0 && rounds >= a->count)
 			break;
-		nap(a->interval_ms - (now_ms() - start));
+		sig_nap(a->interval_ms - (now_ms() - start));
 	}
-	sigaction(SIGINT, &oint, NULL);
-	sigaction(SIGTERM, &oterm, NULL);
 	return e;
 }
 

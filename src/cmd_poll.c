@@ -38,6 +38,7 @@
 #include "cmd.h"
 #include "cmd_actions.h"
 #include "log.h"
+#include "sig.h"
 #include "state.h"
 #include "util.h"
 
@@ -46,8 +47,6 @@
 #define POLL_EVENT_MAX		(256u << 10)	/* one event as JSON */
 #define POLL_BACKOFF_BASE_MS	1000
 #define POLL_BAD_REPLY_MS	1000	/* pause after a 200 with no body */
-
-static volatile sig_atomic_t	 poll_stop;
 
 static const struct opt poll_opts[] = {
 	{ "follow", 'f', OPT_NONE, NULL,
@@ -116,29 +115,6 @@ poll_opt(void *arg, int key, const char *val)
 	return error_fmt(ERR_SOFTWARE, "poll: option %d unhandled", key);
 }
 
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	poll_stop = 1;
-}
-
-/* Sleep ms, waking early when a signal asked us to stop. */
-static void
-nap(long long ms)
-{
-	struct timespec	 ts;
-	long long	 step;
-
-	while (ms > 0 && !poll_stop) {
-		step = ms > 100 ? 100 : ms;
-		ts.tv_sec = step / 1000;
-		ts.tv_nsec = (step % 1000) * 1000000;
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
-}
-
 /* Full-jitter backoff: random in [cap/2, cap], cap = base * 2^n <= max. */
 static long long
 backoff_ms(unsigned int n, long long max)
@@ -192,7 +168,7 @@ static void
 out_flush(void)
 {
 	if (fflush(stdout) == EOF && errno == EPIPE)
-		poll_stop = 1;
+		sig_stop = 1;
 }
 
 /*
@@ -584,7 +560,7 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 			    "scale set '%s'; retrying every %llds", p->c.name,
 			    wait / 1000);
 		*standby = 1;
-		nap(wait / 2 + (long long)rand_below((uint64_t)wait / 2 + 1));
+		sig_nap(wait / 2 + (long long)rand_below((uint64_t)wait / 2 + 1));
 		return NULL;
 	}
 	if (*standby)
@@ -598,9 +574,9 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 	}
 	*faults = 0;
 	if (bad)
-		nap(POLL_BAD_REPLY_MS);
+		sig_nap(POLL_BAD_REPLY_MS);
 	every = config_ms(&p->ctx->cfg, K_SESSION_REFRESH_INTERVAL);
-	if (every > 0 && now_ms() - p->session_ms >= every && !poll_stop) {
+	if (every > 0 && now_ms() - p->session_ms >= every && !sig_stop) {
 		if ((e = actions_session_refresh(p->c.as, p->c.scale_set_id,
 		    &p->s)) != NULL)
 			return session_lost(p) ? drop_session(p) : e;
@@ -609,7 +585,7 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 		if ((e = cmd_as_save(&p->c)) != NULL)
 			return e;
 	}
-	nap(config_ms(&p->ctx->cfg, K_MESSAGE_POLL_INTERVAL));
+	sig_nap(config_ms(&p->ctx->cfg, K_MESSAGE_POLL_INTERVAL));
 	return NULL;
 }
 
@@ -621,10 +597,10 @@ poll_follow(struct poll_run *p)
 	int			 standby = 0;
 	long long		 wait;
 
-	while (!poll_stop) {
+	while (!sig_stop) {
 		if ((e = follow_turn(p, &faults, &standby)) == NULL)
 			continue;
-		if (poll_stop)
+		if (sig_stop)
 			break;
 		if (fatal(e))
 			return e;
@@ -632,7 +608,7 @@ poll_follow(struct poll_run *p)
 		    K_STANDBY_WAIT));
 		log_warn("%s (retrying in %lld ms)", e->msg, wait);
 		e = NULL;
-		nap(wait);
+		sig_nap(wait);
 	}
 	/* Stopped by a signal: give the scale set back, exit 0. */
 	if (p->have_session) {
@@ -652,7 +628,6 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 {
 	const struct error	*e;
 	struct poll_run		 p;
-	struct sigaction	 sa;
 
 	memset(&p, 0, sizeof(p));
 	p.ctx = ctx;
@@ -666,16 +641,11 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 	p.tty = isatty(STDOUT_FILENO) && p.a.fmt == OUT_TABLE;
 	p.max_capacity = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
 	if (p.a.follow) {
-		/* No SA_RESTART: let sleeps and waits see the signal. */
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
+		sig_stop_install();
 	}
 	if ((e = cmd_as_open(ctx, &p.c, 0)) != NULL ||
 	    (e = cmd_as_begin(ctx, &p.c, p.a.follow ? STATE_LOCK_WAIT :
-	    STATE_LOCK_NOWAIT, &poll_stop)) != NULL)
+	    STATE_LOCK_NOWAIT, &sig_stop)) != NULL)
 		goto out;
 	if (p.a.follow)
 		e = poll_follow(&p);
@@ -684,7 +654,7 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 out:
 	if (p.tty && p.stats_shown)
 		fputs("\n", stdout);
-	if (poll_stop && e != NULL && e->class == ERR_TEMP && !p.have_session)
+	if (sig_stop && e != NULL && e->class == ERR_TEMP && !p.have_session)
 		e = NULL;	/* stopped while waiting for the lock */
 	asmsg_session_release(&p.s);
 	cmd_as_close(&p.c);

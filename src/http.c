@@ -646,7 +646,7 @@ exchange(struct http_client *cl, struct exch *x, struct http_resp *resp)
 	char			 key[URL_MAX_HOST + 32];
 	int			 attempt, reused, got_any, reusable;
 
-	snprintf(key, sizeof(key), "%s://%s:%u", x->u->scheme, x->u->host,
+	snprintf(key, sizeof(key), "%.7s://%.255s:%u", x->u->scheme, x->u->host,
 	    x->u->port);
 	if ((e = build_request(cl, x, &rq)) != NULL)
 		goto out;

@@ -468,8 +468,14 @@ http_plain_host_ok(const char *host)
 		return 1;
 	if (inet_pton(AF_INET, host, &a4) == 1) {
 		b = (const uint8_t *)&a4.s_addr;
+		/*
+		 * Loopback, EC2 instance metadata (169.254.169.254) and the
+		 * container credential endpoints of ECS (169.254.170.2) and
+		 * EKS Pod Identity (169.254.170.23), which are plain http.
+		 */
 		return b[0] == 127 || (b[0] == 169 && b[1] == 254 &&
-		    b[2] == 169 && b[3] == 254);
+		    ((b[2] == 169 && b[3] == 254) ||
+		    (b[2] == 170 && (b[3] == 2 || b[3] == 23))));
 	}
 	if (inet_pton(AF_INET6, host, &a6) == 1) {
 		if (IN6_IS_ADDR_LOOPBACK(&a6))

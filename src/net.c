@@ -28,6 +28,7 @@
 
 #include "error.h"
 #include "net.h"
+#include "sig.h"
 #include "util.h"
 
 /* see net.h */
@@ -98,6 +99,15 @@ wait_fd(const struct net_conn *c, short events, int timeout_ms)
 		if (errno != EINTR)
 			return error_fmt(ERR_UNAVAIL, "poll: %s",
 			    strerror(errno));
+		/*
+		 * A stop request (sig.h) ends this wait, so a long poll does
+		 * not hold SIGTERM for 50 s; later calls (closing the
+		 * session) still run, since only a signal during a wait
+		 * interrupts it.
+		 */
+		if (sig_stop)
+			return error_fmt(ERR_TEMP, "interrupted while waiting "
+			    "for %s", c->peer);
 		ms = (int)(until - now_ms());
 		if (ms < 0)
 			ms = 0;

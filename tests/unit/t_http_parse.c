@@ -210,6 +210,9 @@ t_http_plain_host(void)
 	T_TRUE(http_plain_host_ok("::1"));
 	T_TRUE(http_plain_host_ok("169.254.169.254"));
 	T_TRUE(http_plain_host_ok("fd00:ec2::254"));
+	T_TRUE(http_plain_host_ok("169.254.170.2"));	/* ECS credentials */
+	T_TRUE(http_plain_host_ok("169.254.170.23"));	/* EKS Pod Identity */
+	T_TRUE(!http_plain_host_ok("169.254.170.3"));
 	T_TRUE(!http_plain_host_ok("169.254.169.253"));
 	T_TRUE(!http_plain_host_ok("10.0.0.1"));
 	T_TRUE(!http_plain_host_ok("example.com"));
