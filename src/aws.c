@@ -815,7 +815,6 @@ struct attempt {
 	struct buf			 authz;
 	struct http_header		 h[4];
 	struct http_req			 req;
-	const struct error		*sign_err;
 };
 
 static const struct error *
@@ -921,10 +920,15 @@ classify(void *arg, const struct error *e, const struct http_resp *resp,
 	if (e == NULL && (ra = http_resp_header(resp, "x-amz-retry-after")) !=
 	    NULL && parse_i64(ra, &v) == 0 && v >= 0)
 		*wait_ms = (int)(v > AWS_RETRY_CAP_MS ? AWS_RETRY_CAP_MS : v);
-	/* A retry is a new request: new X-Amz-Date, same body. */
-	if ((at->sign_err = sign(at)) != NULL)
-		return CALL_DONE;
 	return CALL_RETRY;
+}
+
+/* Before each attempt: a retry is a new request, new X-Amz-Date, same body. */
+static const struct error *
+prepare(void *arg, int n)
+{
+	(void)n;
+	return sign(arg);
 }
 
 static int
@@ -1009,7 +1013,7 @@ query_setup(struct aws *a, const struct aws_service *svc, const char *action,
 	at->req.body_len = body->len;
 	at->req.max_body = AWS_MAX_BODY;
 	at->req.no_redirect = 1;
-	return sign(at);
+	return NULL;
 }
 
 /* see aws.h */
@@ -1038,9 +1042,8 @@ aws_query_call(struct aws *a, const struct aws_service *svc,
 	pol.base_ms = AWS_RETRY_BASE_MS;
 	pol.cap_ms = AWS_RETRY_CAP_MS;
 	log_debug("aws: %s %s at %s", svc->name, action, url.p);
-	e = call_do(a->http, &at.req, &pol, classify, &at, &resp);
-	if (e == NULL)
-		e = at.sign_err;
+	e = call_do_prepared(a->http, &at.req, &pol, prepare, classify, &at,
+	    &resp);
 	if (e != NULL) {
 		e = error_wrap(e, "%s %s in '%s'", svc->name, action, at.region);
 		goto out;

@@ -210,6 +210,15 @@ call_do(struct http_client *c, const struct http_req *req,
     const struct retry_policy *pp, call_classify_fn classify, void *arg,
     struct http_resp *resp)
 {
+	return call_do_prepared(c, req, pp, NULL, classify, arg, resp);
+}
+
+/* see call.h */
+const struct error *
+call_do_prepared(struct http_client *c, const struct http_req *req,
+    const struct retry_policy *pp, call_prepare_fn prepare,
+    call_classify_fn classify, void *arg, struct http_resp *resp)
+{
 	struct retry_policy	 p = policy_defaults(pp);
 	const struct error	*e;
 	int64_t			 start = now_ms();
@@ -221,6 +230,8 @@ call_do(struct http_client *c, const struct http_req *req,
 	memset(resp, 0, sizeof(*resp));
 	for (n = 1;; n++) {
 		http_resp_release(resp);
+		if (prepare != NULL && (e = prepare(arg, n)) != NULL)
+			return e;
 		e = http_do(c, req, resp);
 		forced = -1;
 		if (classify(arg, e, resp, &forced) == CALL_DONE)

@@ -50,6 +50,19 @@ const struct error	*call_do(struct http_client *, const struct http_req *,
 			    void *arg, struct http_resp *resp);
 
 /*
+ * Called before every attempt (n = 1, 2, ...), after any backoff wait, to
+ * finish the request: SigV4 signs here, so each attempt carries its own
+ * fresh X-Amz-Date.  An error ends call_do() with that error.
+ */
+typedef const struct error *(*call_prepare_fn)(void *arg, int n);
+
+/* call_do() with a prepare hook (may be NULL) sharing arg with classify. */
+const struct error	*call_do_prepared(struct http_client *,
+			    const struct http_req *, const struct retry_policy *,
+			    call_prepare_fn, call_classify_fn, void *arg,
+			    struct http_resp *resp);
+
+/*
  * Parse a Retry-After value (delta-seconds or an HTTP-date) relative to
  * now (unix seconds).  Returns milliseconds to wait, or -1 if unparseable.
  */
