@@ -38,6 +38,32 @@ t_vectors_dir(void)
 	return d != NULL ? d : "tests/vectors";
 }
 
+char *
+t_vector(const char *sub, const char *name, size_t *lenp)
+{
+	char	 path[1024];
+	FILE	*f;
+	char	*p;
+	long	 n;
+	size_t	 got;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", t_vectors_dir(), sub, name);
+	if ((f = fopen(path, "rb")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == -1 || (n = ftell(f)) < 0 ||
+	    (p = malloc((size_t)n + 1)) == NULL) {
+		fclose(f);
+		return NULL;
+	}
+	rewind(f);
+	got = fread(p, 1, (size_t)n, f);
+	fclose(f);
+	p[got] = '\0';
+	if (lenp != NULL)
+		*lenp = got;
+	return p;
+}
+
 static int
 report(int pass, const char *file, int line, const char *what)
 {

@@ -28,6 +28,12 @@ int	t_err(const char *file, int line, const char *expr,
 /* Directory of data files (tests/vectors), for tests that read vectors. */
 const char *t_vectors_dir(void);
 
+/*
+ * Read the vector file <vectors dir>/<sub>/<name> whole; NUL-terminated,
+ * length in *lenp (may be NULL).  NULL when it cannot be read.  free() it.
+ */
+char	*t_vector(const char *sub, const char *name, size_t *lenp);
+
 #define T_TRUE(c)		t_true(__FILE__, __LINE__, #c, (c) != 0)
 #define T_EQ_STR(got, want)	t_eq_str(__FILE__, __LINE__, #got, (got), (want))
 #define T_EQ_INT(got, want)	t_eq_int(__FILE__, __LINE__, #got, (long long)(got), (long long)(want))

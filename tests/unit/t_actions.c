@@ -28,22 +28,7 @@ T_REGISTER("actions_misc", t_actions_misc)
 static char *
 slurp(const char *name, size_t *len)
 {
-	char	 path[512];
-	FILE	*f;
-	char	*p;
-	long	 n;
-
-	snprintf(path, sizeof(path), "%s/actions/%s", t_vectors_dir(), name);
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = xmalloc((size_t)n + 1);
-	*len = fread(p, 1, (size_t)n, f);
-	p[*len] = '\0';
-	fclose(f);
-	return p;
+	return t_vector("actions", name, len);
 }
 
 static void

@@ -24,22 +24,7 @@ T_REGISTER("ghjson", t_ghjson)
 static char *
 slurp(const char *name, size_t *len)
 {
-	char	 path[512];
-	FILE	*f;
-	char	*p;
-	long	 n;
-
-	snprintf(path, sizeof(path), "%s/ghjson/%s", t_vectors_dir(), name);
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = xmalloc((size_t)n + 1);
-	*len = fread(p, 1, (size_t)n, f);
-	p[*len] = '\0';
-	fclose(f);
-	return p;
+	return t_vector("ghjson", name, len);
 }
 
 static void

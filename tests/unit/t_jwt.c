@@ -20,16 +20,15 @@ T_REGISTER("jwt", t_jwt)
 static size_t
 slurp(const char *name, char *dst, size_t size)
 {
-	char	 path[512];
-	FILE	*f;
-	size_t	 n;
+	char	*p;
+	size_t	 n = 0;
 
-	snprintf(path, sizeof(path), "%s/jwt/%s", t_vectors_dir(), name);
-	if ((f = fopen(path, "rb")) == NULL)
-		return 0;
-	n = fread(dst, 1, size - 1, f);
+	if ((p = t_vector("jwt", name, &n)) == NULL || n >= size)
+		n = 0;
+	else
+		memcpy(dst, p, n);
 	dst[n] = '\0';
-	fclose(f);
+	free(p);
 	return n;
 }
 

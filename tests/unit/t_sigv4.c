@@ -24,26 +24,14 @@ T_REGISTER("sigv4-misc", t_sigv4_misc)
 #define SUITE_AKID	"AKIDEXAMPLE"
 #define SUITE_SECRET	"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 
+/* A file of one case: tests/vectors/sigv4/<case>/<name>. */
 static char *
-slurp(const char *dir, const char *name)
+slurp(const char *casename, const char *name)
 {
-	char	 path[1024];
-	FILE	*f;
-	char	*p;
-	long	 n;
+	char	 sub[512];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = xmalloc((size_t)n + 1);
-	if (fread(p, 1, (size_t)n, f) != (size_t)n)
-		n = 0;
-	p[n] = '\0';
-	fclose(f);
-	return p;
+	snprintf(sub, sizeof(sub), "sigv4/%s", casename);
+	return t_vector(sub, name, NULL);
 }
 
 static void
@@ -56,7 +44,7 @@ chomp(char *s)
 }
 
 static void
-one_case(const char *dir, const char *name)
+one_case(const char *name)
 {
 	struct sigv4_header	 h[SIGV4_MAX_HEADERS];
 	struct sigv4_req	 r;
@@ -67,9 +55,9 @@ one_case(const char *dir, const char *name)
 	char			*path, *q, region[64], service[64], label[300];
 	size_t			 nh = 0;
 
-	req = slurp(dir, "req");
-	want = slurp(dir, "authz");
-	wcreq = slurp(dir, "creq");
+	req = slurp(name, "req");
+	want = slurp(name, "authz");
+	wcreq = slurp(name, "creq");
 	if (!T_TRUE(req != NULL && want != NULL))
 		goto out;
 	chomp(want);
@@ -134,7 +122,7 @@ out:
 static void
 t_sigv4(void)
 {
-	char		 dir[1024], sub[1300];
+	char		 dir[1024];
 	DIR		*d;
 	struct dirent	*de;
 	int		 n = 0;
@@ -145,8 +133,7 @@ t_sigv4(void)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name);
-		one_case(sub, de->d_name);
+		one_case(de->d_name);
 		n++;
 	}
 	closedir(d);

@@ -19,24 +19,7 @@ T_REGISTER("xml-refuse", t_xml_refuse)
 static char *
 slurp(const char *name, size_t *lenp)
 {
-	char	 path[1024];
-	FILE	*f;
-	char	*p;
-	long	 n;
-
-	snprintf(path, sizeof(path), "%s/xml/%s", t_vectors_dir(), name);
-	if ((f = fopen(path, "rb")) == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = xmalloc((size_t)n + 1);
-	if (fread(p, 1, (size_t)n, f) != (size_t)n)
-		n = 0;
-	p[n] = '\0';
-	fclose(f);
-	*lenp = (size_t)n;
-	return p;
+	return t_vector("xml", name, lenp);
 }
 
 static void
