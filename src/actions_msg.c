@@ -357,29 +357,53 @@ parse_list(const char *body, size_t len, const char *what, cJSON **root,
 	return NULL;
 }
 
-/* see actions_msg.h */
-const struct error *
-asmsg_scale_set_list(const char *body, size_t len, struct as_scale_set *out,
-    int *found)
+/*
+ * A name lookup's list reply: at most one item may match.  Parses that
+ * item with fn into out and sets *found; more than one is ERR_PROTO.
+ */
+static const struct error *
+parse_single(const char *body, size_t len, const char *what,
+    const char *plural, const struct error *(*fn)(const cJSON *, void *),
+    void *out, int *found)
 {
 	const struct error	*e;
 	cJSON			*root;
 	const cJSON		*v;
 	int			 n;
 
-	memset(out, 0, sizeof(*out));
 	*found = 0;
-	if ((e = parse_list(body, len, "scale set list", &root, &v)) != NULL)
+	if ((e = parse_list(body, len, what, &root, &v)) != NULL)
 		return e;
 	n = v != NULL ? cJSON_GetArraySize(v) : 0;
 	if (n > 1)
-		e = error_fmt(ERR_PROTO, "multiple runner scale sets found "
-		    "with that name");
-	else if (n == 1 && (e = parse_scale_set(cJSON_GetArrayItem(v, 0),
-	    out)) == NULL)
+		e = error_fmt(ERR_PROTO, "multiple %s found with that name",
+		    plural);
+	else if (n == 1 && (e = fn(cJSON_GetArrayItem(v, 0), out)) == NULL)
 		*found = 1;
 	cJSON_Delete(root);
 	return e;
+}
+
+static const struct error *
+item_scale_set(const cJSON *o, void *out)
+{
+	return parse_scale_set(o, out);
+}
+
+static const struct error *
+item_id(const cJSON *o, void *out)
+{
+	return json_get_i64(o, "id", out);
+}
+
+/* see actions_msg.h */
+const struct error *
+asmsg_scale_set_list(const char *body, size_t len, struct as_scale_set *out,
+    int *found)
+{
+	memset(out, 0, sizeof(*out));
+	return parse_single(body, len, "scale set list", "runner scale sets",
+	    item_scale_set, out, found);
 }
 
 /* see actions_msg.h */
@@ -387,24 +411,8 @@ const struct error *
 asmsg_runner_group_list(const char *body, size_t len, int64_t *id,
     int *found)
 {
-	const struct error	*e;
-	cJSON			*root;
-	const cJSON		*v;
-	int			 n;
-
-	*found = 0;
-	if ((e = parse_list(body, len, "runner group list", &root, &v)) !=
-	    NULL)
-		return e;
-	n = v != NULL ? cJSON_GetArraySize(v) : 0;
-	if (n > 1)
-		e = error_fmt(ERR_PROTO, "multiple runner groups found with "
-		    "that name");
-	else if (n == 1 && (e = json_get_i64(cJSON_GetArrayItem(v, 0), "id",
-	    id)) == NULL)
-		*found = 1;
-	cJSON_Delete(root);
-	return e;
+	return parse_single(body, len, "runner group list", "runner groups",
+	    item_id, id, found);
 }
 
 static const struct error *
@@ -438,29 +446,20 @@ asmsg_runner(const char *body, size_t len, struct as_runner *out)
 	return e;
 }
 
+static const struct error *
+item_runner(const cJSON *o, void *out)
+{
+	return parse_runner(o, out);
+}
+
 /* see actions_msg.h */
 const struct error *
 asmsg_runner_list(const char *body, size_t len, struct as_runner *out,
     int *found)
 {
-	const struct error	*e;
-	cJSON			*root;
-	const cJSON		*v;
-	int			 n;
-
 	memset(out, 0, sizeof(*out));
-	*found = 0;
-	if ((e = parse_list(body, len, "runner list", &root, &v)) != NULL)
-		return e;
-	n = v != NULL ? cJSON_GetArraySize(v) : 0;
-	if (n > 1)
-		e = error_fmt(ERR_PROTO, "multiple runners found with that "
-		    "name");
-	else if (n == 1 && (e = parse_runner(cJSON_GetArrayItem(v, 0),
-	    out)) == NULL)
-		*found = 1;
-	cJSON_Delete(root);
-	return e;
+	return parse_single(body, len, "runner list", "runners", item_runner,
+	    out, found);
 }
 
 /* see actions_msg.h */
