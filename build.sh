@@ -17,7 +17,7 @@ cd "$(dirname "$0")"
 # build, fuzzers), valgrind, awscli and gh (independent peers), nodejs/npm
 # (OpenAPI-validating mock), shellcheck, hyperfine (bench/).
 PKGS="gcc make musl-tools dpkg-dev xz-utils patch ca-certificates file
-python3 python3-botocore openssl mandoc clang libclang-rt-14-dev valgrind
+python3 python3-botocore python3-boto3 openssl mandoc clang libclang-rt-14-dev valgrind
 awscli gh shellcheck hyperfine nodejs npm"
 
 missing=

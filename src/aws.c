@@ -67,6 +67,7 @@ struct aws {
 	char			 conf_path[512];
 	int			 files_loaded;
 	uint64_t		 attempts;
+	char			 last_code[128];	/* see aws_last_code() */
 };
 
 static const char *
@@ -149,6 +150,13 @@ uint64_t
 aws_attempts(const struct aws *a)
 {
 	return a->attempts;
+}
+
+/* see aws.h */
+const char *
+aws_last_code(const struct aws *a)
+{
+	return a->last_code;
 }
 
 /* Read a small text file; NULL with no error when it does not exist. */
@@ -906,9 +914,15 @@ classify(void *arg, const struct error *e, const struct http_resp *resp,
 	else if (resp->status >= 200 && resp->status < 300)
 		retry = 0;
 	else if (resp->status == 500 || resp->status == 502 ||
-	    resp->status == 503 || resp->status == 504)
-		retry = 1;
-	else {
+	    resp->status == 503 || resp->status == 504) {
+		/*
+		 * EC2's "no capacity here" is a 500 that the caller answers
+		 * with another pool or market (aws-wire.md 2.8), not a retry.
+		 */
+		aws_error_parse(resp->body, resp->body_len,
+		    http_resp_header(resp, "x-amzn-query-error"), &ei);
+		retry = strcmp(ei.code, "InsufficientInstanceCapacity") != 0;
+	} else {
 		aws_error_parse(resp->body, resp->body_len,
 		    http_resp_header(resp, "x-amzn-query-error"), &ei);
 		retry = aws_code_throttling(ei.code) ||
@@ -953,6 +967,7 @@ reply_error(struct aws *a, const struct aws_service *svc, const char *action,
 
 	aws_error_parse(resp->body, resp->body_len,
 	    http_resp_header(resp, "x-amzn-query-error"), &ei);
+	(void)str_copy(a->last_code, sizeof(a->last_code), ei.code);
 	if (resp->status >= 500)
 		cls = ERR_UNAVAIL;
 	else if (aws_code_throttling(ei.code))
@@ -1030,6 +1045,7 @@ aws_query_call(struct aws *a, const struct aws_service *svc,
 	struct url		 u0 = URL_INIT;
 
 	memset(&at, 0, sizeof(at));
+	a->last_code[0] = '\0';
 	at.a = a;
 	at.svc = svc;
 	at.u = u0;

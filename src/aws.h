@@ -110,6 +110,13 @@ const struct error	*aws_query_call(struct aws *, const struct aws_service *,
 /* Calls and attempts made (tests and bench). */
 uint64_t		 aws_attempts(const struct aws *);
 
+/*
+ * The AWS error code of the last aws_query_call() ("" after a success or
+ * a transport failure), e.g. "InsufficientInstanceCapacity"; valid until
+ * the next call on the client.
+ */
+const char		*aws_last_code(const struct aws *);
+
 /* AWS's error reply, parsed (pure). */
 struct aws_error_info {
 	char	 code[128];

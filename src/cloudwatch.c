@@ -223,3 +223,30 @@ out:
 	buf_release(&one);
 	return e;
 }
+
+/* see cloudwatch.h */
+const struct error *
+cloudwatch_access(struct aws *a, const char *ns, const char **note)
+{
+	const struct error	*e;
+	struct buf		 f = BUF_INIT(1024);
+	const char		*code;
+
+	if (note != NULL)
+		*note = NULL;
+	if ((e = url_query_add(&f, "Namespace", ns)) != NULL)
+		return e;
+	e = aws_query_call(a, &cw_service, "PutMetricData", f.p, NULL);
+	code = aws_last_code(a);
+	if (e != NULL && e->class == ERR_FAIL &&
+	    (strcmp(code, "MissingParameter") == 0 ||
+	    strcmp(code, "InvalidParameterCombination") == 0 ||
+	    strcmp(code, "ValidationError") == 0)) {
+		if (note != NULL)
+			*note = "allowed (the empty request was refused only "
+			    "as incomplete)";
+		e = NULL;
+	}
+	buf_release(&f);
+	return e;
+}

@@ -66,4 +66,14 @@ const struct error	*cloudwatch_put(struct aws *, const char *ns,
 			    const struct cw_datum *, size_t n,
 			    unsigned int *requests);
 
+/*
+ * Permission check for `ghrctl doctor`: PutMetricData to namespace ns
+ * with no datapoint, so nothing is stored.  NULL when CloudWatch let it
+ * through, including a refusal for carrying no data (the request passed
+ * authorisation then: *note, may be NULL, says so).  An authorisation
+ * refusal (AccessDenied) is ERR_PERM; other errors as aws_query_call().
+ */
+const struct error	*cloudwatch_access(struct aws *, const char *ns,
+			    const char **note);
+
 #endif

@@ -115,5 +115,8 @@ extern const struct cmd	 cmd_metric_def;
 extern const struct cmd	 cmd_register_def;
 extern const struct cmd	 cmd_session_def;
 extern const struct cmd	 cmd_poll_def;
+extern const struct cmd	 cmd_doctor_def;
+extern const struct cmd	 cmd_scale_def;
+extern const struct cmd	 cmd_cleanup_def;
 
 #endif

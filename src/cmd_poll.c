@@ -21,6 +21,20 @@
  * (active/standby failover), backs off with full jitter on faults, and on
  * SIGINT/SIGTERM deletes its session and exits 0.  Facts:
  * ../shared/reference/actions-service-protocol.md sections 3.6-3.10, 4, 5.3.
+ *
+ * --scale adds the EC2 scaler as one more sink (cmd_scaler.h): a
+ * JobAvailable launches one instance at once for its runnerRequestId
+ * (runner "ghrctl-<set>-r<id>", so a duplicate or replayed message finds
+ * the instance it already has, by name in memory and by ClientToken at
+ * EC2 after a crash); a JobCompleted terminates the finished runner's
+ * instance and asks for a full reconcile; after each message the
+ * statistics correct drift (desired = min(MIN_RUNNERS + totalAssignedJobs,
+ * MAX_RUNNERS)); a full reconcile (DescribeInstances, runners, plan with
+ * scale-down and cleanup) runs at start, after JobCompleted and every
+ * SCALE_RECONCILE_MS.  No launch is made while MAX_RUNNERS instances are
+ * live.  A launch that fails for a passing reason (throttled, no
+ * capacity, network) fails the message, so it is handled again after a
+ * backoff and nothing is lost.
  */
 
 #include <errno.h>
@@ -37,12 +51,20 @@
 #include "buf.h"
 #include "cmd.h"
 #include "cmd_actions.h"
+#include "cmd_scaler.h"
+#include "ec2.h"
 #include "log.h"
+#include "plan.h"
 #include "sig.h"
 #include "state.h"
 #include "util.h"
 
 #define KEY_EXEC		256
+#define KEY_SCALE		257
+#define KEY_USER_DATA		258
+#define KEY_ENDPOINT		259
+#define SCALE_RECONCILE_MS	(60 * 1000)
+#define SCALE_RECENT_S		300	/* trust our own launches this long */
 #define POLL_LINE_MAX		1024
 #define POLL_EVENT_MAX		(256u << 10)	/* one event as JSON */
 #define POLL_BACKOFF_BASE_MS	1000
@@ -55,6 +77,12 @@ static const struct opt poll_opts[] = {
 	    "run CMD (sh -c) per job event, the event JSON on stdin" },
 	{ "output", 'o', OPT_REQ, "FORMAT", "table (one line per event) "
 	    "or json (JSON lines)" },
+	{ "scale", KEY_SCALE, OPT_NONE, NULL,
+	    "launch and retire EC2 runners as the events arrive" },
+	{ "user-data-template", KEY_USER_DATA, OPT_REQ, "FILE",
+	    "--scale: user-data template (GHRCTL_USER_DATA_TEMPLATE)" },
+	{ "endpoint-url", KEY_ENDPOINT, OPT_REQ, "URL",
+	    "--scale: EC2 endpoint (else AWS_ENDPOINT_URL_EC2)" },
 	OPT_END
 };
 
@@ -62,6 +90,8 @@ struct poll_args {
 	int		 follow;
 	const char	*exec;
 	enum out_fmt	 fmt;
+	int		 scale;
+	struct scaler_opts so;
 };
 
 struct poll_run {
@@ -78,6 +108,14 @@ struct poll_run {
 	struct as_stats		 stats;
 	int			 have_stats;
 	uint64_t		 messages;
+	/* --scale */
+	struct scaler		 sc;
+	int			 scaling;
+	struct ec2_instances	 known;		/* live as far as we know */
+	int			 have_known;	/* a full reconcile was done */
+	int			 reconcile;	/* one is wanted */
+	int64_t			 reconciled_ms;
+	int64_t			 assigned;	/* -1 until statistics came */
 };
 
 /*
@@ -89,6 +127,7 @@ struct poll_sink {
 	const struct error *(*stats)(struct poll_run *,
 			    const struct as_stats *);
 	const struct error *(*job)(struct poll_run *, const struct as_job *);
+	const struct error *(*end)(struct poll_run *);	/* message done */
 };
 
 static const struct error *
@@ -103,6 +142,15 @@ poll_opt(void *arg, int key, const char *val)
 		return NULL;
 	case KEY_EXEC:
 		a->exec = val;
+		return NULL;
+	case KEY_SCALE:
+		a->scale = 1;
+		return NULL;
+	case KEY_USER_DATA:
+		a->so.user_data = val;
+		return NULL;
+	case KEY_ENDPOINT:
+		a->so.endpoint = val;
 		return NULL;
 	case 'o':
 		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
@@ -333,12 +381,231 @@ keep_stats(struct poll_run *p, const struct as_stats *s)
 	return NULL;
 }
 
+/* Live instances we know of. */
+static unsigned int
+scale_live(const struct poll_run *p)
+{
+	unsigned int	 n = 0;
+	size_t		 i;
+
+	for (i = 0; i < p->known.n; i++)
+		n += ec2_state_live(p->known.v[i].state);
+	return n;
+}
+
+static void
+scale_remember(struct poll_run *p, const struct ec2_instance *in)
+{
+	if (p->known.n == p->known.cap) {
+		p->known.cap = p->known.cap ? p->known.cap * 2 : 64;
+		p->known.v = xrealloc(p->known.v, p->known.cap *
+		    sizeof(*p->known.v));
+	}
+	p->known.v[p->known.n] = *in;
+	if (p->known.v[p->known.n].launch_time == 0)
+		p->known.v[p->known.n].launch_time = time(NULL);
+	p->known.n++;
+}
+
+/* Launch runner name unless it has an instance or MAX_RUNNERS is reached. */
+static const struct error *
+scale_launch(struct poll_run *p, const char *name)
+{
+	const struct error	*e;
+	struct ec2_instance	 in;
+	int			 skipped;
+	size_t			 i;
+
+	if (scale_live(p) >= p->sc.set.max_runners) {
+		log_info("runner %s: not launched, %u of MAX_RUNNERS %u live",
+		    name, scale_live(p), p->sc.set.max_runners);
+		return NULL;
+	}
+	if ((e = scaler_launch(&p->sc, name, &p->known, &in, &skipped)) !=
+	    NULL) {
+		if (e->class == ERR_TEMP || e->class == ERR_UNAVAIL ||
+		    e->class == ERR_CONFIG || e->class == ERR_PERM ||
+		    e->class == ERR_IO)
+			return e;	/* the message comes again */
+		log_warn("%s", e->msg);
+		return NULL;
+	}
+	if (skipped) {
+		log_debug("runner %s: instance %s exists", name, in.id);
+		for (i = 0; i < p->known.n; i++)
+			if (strcmp(p->known.v[i].id, in.id) == 0)
+				return NULL;
+	}
+	if (!p->sc.dry_run && in.id[0] != '\0') {
+		if (strcmp(in.state, "pending") != 0 &&
+		    strcmp(in.state, "running") != 0)
+			snprintf(in.state, sizeof(in.state), "pending");
+		scale_remember(p, &in);
+	}
+	return NULL;
+}
+
+/*
+ * A full pass: observe, plan (with scale-down and cleanup), apply.
+ * Without launch_ok nothing is launched (the jobs of the message being
+ * handled launch their own runners).
+ */
+static const struct error *
+scale_reconcile(struct poll_run *p, int launch_ok)
+{
+	const struct error	*e;
+	struct scaler_obs	 o;
+	struct plan		 pl = PLAN_INIT;
+	struct ec2_instances	 recent = EC2_INSTANCES_INIT;
+	char			**ids = NULL;
+	size_t			 nids = 0, i;
+	int64_t			 now = time(NULL);
+
+	scaler_obs_init(&o);
+	if ((e = scaler_observe(&p->sc, p->assigned >= 0 ? &p->assigned :
+	    NULL, now, &o)) != NULL)
+		goto out;
+	/* Our own recent launches count even if Describe lags. */
+	for (i = 0; i < p->known.n; i++)
+		if (now - p->known.v[i].launch_time < SCALE_RECENT_S) {
+			if (recent.n == recent.cap) {
+				recent.cap = recent.cap ? recent.cap * 2 : 16;
+				recent.v = xrealloc(recent.v, recent.cap *
+				    sizeof(*recent.v));
+			}
+			recent.v[recent.n++] = p->known.v[i];
+		}
+	scaler_obs_merge(&o, &recent);
+	p->sc.set.scale = 1;
+	p->sc.set.cleanup = 1;
+	plan_compute(&p->sc.set, &o.in, &pl);
+	if (!launch_ok)
+		pl.launch = 0;
+	log_info("reconcile: desired %u, live %u, launch %u, %zu actions",
+	    pl.desired, pl.live, pl.launch, pl.n);
+	e = scaler_apply(&p->sc, &o, &pl, &ids, &nids);
+	/* What we know now: the observation plus the new instances. */
+	ec2_instances_release(&p->known);
+	for (i = 0; i < o.inst.n; i++)
+		scale_remember(p, &o.inst.v[i]);
+	for (i = 0; i < pl.n; i++)
+		if (pl.v[i].inst != PLAN_NONE &&
+		    strcmp(pl.v[i].result, "terminated") == 0)
+			snprintf(p->known.v[pl.v[i].inst].state,
+			    sizeof(p->known.v[0].state), "terminated");
+	for (i = 0; i < nids; i++) {
+		struct ec2_instance in;
+
+		memset(&in, 0, sizeof(in));
+		snprintf(in.id, sizeof(in.id), "%s", ids[i]);
+		snprintf(in.state, sizeof(in.state), "pending");
+		scale_remember(p, &in);
+	}
+	p->have_known = 1;
+	p->reconcile = 0;
+	p->reconciled_ms = now_ms();
+out:
+	scaler_ids_free(ids, nids);
+	plan_release(&pl);
+	ec2_instances_release(&recent);
+	scaler_obs_release(&o);
+	return e;
+}
+
+static const struct error *
+scale_stats(struct poll_run *p, const struct as_stats *s)
+{
+	if (!p->scaling)
+		return NULL;
+	p->assigned = s->assigned;
+	return NULL;
+}
+
+static const struct error *
+scale_job(struct poll_run *p, const struct as_job *j)
+{
+	const struct error	*e;
+	char			 name[EC2_NAME_MAX];
+	const char		*ids[1];
+	size_t			 i;
+
+	if (!p->scaling)
+		return NULL;
+	if (!p->have_known && (e = scale_reconcile(p, 0)) != NULL)
+		return e;
+	if (j->kind == AS_JOB_AVAILABLE) {
+		snprintf(name, sizeof(name), "%sr%lld", p->sc.prefix,
+		    (long long)j->runner_request_id);
+		return scale_launch(p, name);
+	}
+	if (j->kind != AS_JOB_COMPLETED || *j->runner_name == '\0')
+		return NULL;
+	/* The ephemeral runner is done: its instance goes now. */
+	p->reconcile = 1;
+	for (i = 0; i < p->known.n; i++) {
+		struct ec2_instance *in = &p->known.v[i];
+
+		if (strcmp(in->runner, j->runner_name) != 0 ||
+		    !ec2_state_live(in->state))
+			continue;
+		ids[0] = in->id;
+		if ((e = ec2_terminate(p->sc.aws, ids, 1, p->sc.dry_run,
+		    NULL)) != NULL) {
+			log_warn("%s", e->msg);
+			return NULL;
+		}
+		log_info("runner %s finished: instance %s terminated",
+		    j->runner_name, in->id);
+		snprintf(in->state, sizeof(in->state), "terminated");
+	}
+	return NULL;
+}
+
+/* After a message (or an empty poll): drift and periodic reconcile. */
+static const struct error *
+scale_end(struct poll_run *p)
+{
+	const struct error	*e;
+	char			 name[EC2_NAME_MAX];
+	unsigned int		 desired, live, n;
+
+	if (!p->scaling)
+		return NULL;
+	if (!p->have_known || p->reconcile ||
+	    now_ms() - p->reconciled_ms >= SCALE_RECONCILE_MS)
+		return scale_reconcile(p, 1);
+	if (p->assigned < 0)
+		return NULL;
+	desired = plan_desired(p->sc.set.min_runners, p->sc.set.max_runners,
+	    p->assigned);
+	live = scale_live(p);
+	for (n = live; n < desired; n++) {
+		scaler_new_name(&p->sc, name, sizeof(name));
+		if ((e = scale_launch(p, name)) != NULL)
+			return e;
+	}
+	return NULL;
+}
+
 static const struct poll_sink poll_sinks[] = {
-	{ "state", keep_stats, NULL },
-	{ "print", print_stats, print_job },
-	{ "exec", NULL, exec_job },
-	{ NULL, NULL, NULL }
+	{ "state", keep_stats, NULL, NULL },
+	{ "scale", scale_stats, scale_job, scale_end },
+	{ "print", print_stats, print_job, NULL },
+	{ "exec", NULL, exec_job, NULL },
+	{ NULL, NULL, NULL, NULL }
 };
+
+static const struct error *
+dispatch_end(struct poll_run *p)
+{
+	const struct poll_sink	*k;
+	const struct error	*e;
+
+	for (k = poll_sinks; k->name != NULL; k++)
+		if (k->end != NULL && (e = k->end(p)) != NULL)
+			return error_wrap(e, "%s", k->name);
+	return NULL;
+}
 
 static const struct error *
 dispatch_stats(struct poll_run *p, const struct as_stats *s)
@@ -421,6 +688,8 @@ handle(struct poll_run *p, const struct as_message *m)
 		if (m->jobs[i].kind != AS_JOB_OTHER &&
 		    (e = dispatch_job(p, &m->jobs[i])) != NULL)
 			return e;
+	if ((e = dispatch_end(p)) != NULL)
+		return e;
 	/* Persist before the ack: a crash in between loses nothing. */
 	p->c.st.last_message_id = m->id;
 	if ((e = cmd_as_save(&p->c)) != NULL)
@@ -474,6 +743,8 @@ poll_once(struct poll_run *p, int *bad)
 		return e;
 	if ((e = keep_refreshed(p)) == NULL && got == 1)
 		e = handle(p, &m);
+	else if (e == NULL)
+		e = dispatch_end(p);	/* periodic reconcile when idle */
 	*bad = got < 0;
 	asmsg_message_release(&m);
 	return e;
@@ -639,6 +910,7 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
 	p.tty = isatty(STDOUT_FILENO) && p.a.fmt == OUT_TABLE;
+	p.assigned = -1;
 	p.max_capacity = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
 	if (p.a.follow) {
 		sig_stop_install();
@@ -647,6 +919,11 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 	    (e = cmd_as_begin(ctx, &p.c, p.a.follow ? STATE_LOCK_WAIT :
 	    STATE_LOCK_NOWAIT, &sig_stop)) != NULL)
 		goto out;
+	if (p.a.scale) {
+		if ((e = scaler_open(ctx, &p.c, &p.a.so, &p.sc)) != NULL)
+			goto out;
+		p.scaling = 1;
+	}
 	if (p.a.follow)
 		e = poll_follow(&p);
 	else
@@ -657,13 +934,17 @@ out:
 	if (sig_stop && e != NULL && e->class == ERR_TEMP && !p.have_session)
 		e = NULL;	/* stopped while waiting for the lock */
 	asmsg_session_release(&p.s);
+	ec2_instances_release(&p.known);
+	scaler_close(&p.sc);
 	cmd_as_close(&p.c);
 	return e;
 }
 
 const struct cmd cmd_poll_def = {
 	"poll", cmd_poll,
-	"poll [-f] [-o table|json] [--exec CMD]",
+	"poll [-f] [-o table|json] [--exec CMD]\n"
+	"poll --follow --scale [--user-data-template FILE] [--endpoint-url URL] "
+	"[options]",
 	"long-poll the scale set's job events (once, or --follow)",
 	poll_opts, NULL
 };

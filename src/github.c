@@ -891,3 +891,77 @@ out:
 	buf_release(&body);
 	return e;
 }
+
+/* Copy the headers github_ping() and github_probe() report. */
+static void
+probe_headers(const struct http_resp *r, struct gh_probe *out)
+{
+	const char	*v;
+
+	out->status = r->status;
+	if ((v = http_resp_header(r, "x-github-enterprise-version")) != NULL)
+		(void)snprintf(out->ghes_version, sizeof(out->ghes_version),
+		    "%s", v);
+	if ((v = http_resp_header(r, "x-oauth-scopes")) != NULL) {
+		out->have_scopes = 1;
+		(void)snprintf(out->scopes, sizeof(out->scopes), "%s", v);
+	}
+}
+
+/* see github.h */
+const struct error *
+github_ping(struct github *gh, struct gh_probe *out)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct http_req		 req;
+	struct http_header	 h[2];
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+
+	memset(out, 0, sizeof(*out));
+	out->app = gh->app;
+	if ((e = buf_addf(&u, "%s/meta", gh->t.api_base)) != NULL)
+		return e;
+	h[0] = (struct http_header){ "Accept", "application/vnd.github+json",
+	    0 };
+	h[1] = (struct http_header){ "X-GitHub-Api-Version", GH_API_VERSION,
+	    0 };
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = u.p;
+	req.headers = h;
+	req.nheaders = 2;
+	req.max_body = GH_MAX_REPLY;
+	req.no_redirect = 1;
+	gh->nreq++;
+	if ((e = http_do(gh->http, &req, &r)) == NULL)
+		probe_headers(&r, out);
+	http_resp_release(&r);
+	buf_release(&u);
+	return e;
+}
+
+/* see github.h */
+const struct error *
+github_probe(struct github *gh, struct gh_probe *out)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct gh_req		 rq;
+
+	memset(out, 0, sizeof(*out));
+	out->app = gh->app;
+	if ((e = scope_url(gh, "/actions/runners?per_page=1", &u)) != NULL)
+		return e;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.url = u.p;
+	rq.what = "list runners";
+	rq.want = 200;
+	if ((e = gh_call(gh, &rq, &r)) == NULL)
+		probe_headers(&r, out);
+	http_resp_release(&r);
+	buf_release(&u);
+	return e;
+}

@@ -125,6 +125,30 @@ const struct error	*github_jit_config(struct github *, const char *name,
 			    int64_t runner_group_id, char **jit_out,
 			    struct gh_runner *runner_out);
 
+/* What `ghrctl doctor` learns about the server and the credential. */
+struct gh_probe {
+	int	 status;		/* HTTP status of the reply */
+	char	 ghes_version[64];	/* X-GitHub-Enterprise-Version, "" if none */
+	char	 scopes[512];		/* X-OAuth-Scopes (classic PAT, OAuth) */
+	int	 have_scopes;		/* that header was sent */
+	int	 app;			/* authenticated as a GitHub App */
+};
+
+/*
+ * An unauthenticated GET {api}/meta, tried once (no retry, no credential):
+ * proves name resolution, proxy, TCP and TLS to the API host.  Any HTTP
+ * status is success; out gets it and the GHES version when the server
+ * tells.  Errors: those of http_do().
+ */
+const struct error	*github_ping(struct github *, struct gh_probe *out);
+
+/*
+ * The scope's runner list (per_page=1) with the credential, like every
+ * call above (same errors), reporting the token's scopes header and the
+ * GHES version.
+ */
+const struct error	*github_probe(struct github *, struct gh_probe *out);
+
 /* Requests made by this client so far (tests and bench). */
 uint64_t		 github_requests(const struct github *);
 

@@ -41,6 +41,9 @@ static const struct cmd *const commands[] = {
 	&cmd_register_def,
 	&cmd_session_def,
 	&cmd_poll_def,
+	&cmd_doctor_def,
+	&cmd_scale_def,
+	&cmd_cleanup_def,
 	&help_def,
 	NULL
 };
@@ -261,8 +264,14 @@ main(int argc, char *argv[])
 		if (argv[i][0] != '-')
 			break;
 	}
-	if ((e = cmd_parse(&ctx, &top, &argc, &argv, global_opt, &ctx)) != NULL ||
-	    ctx.done)
+	e = cmd_parse(&ctx, &top, &argc, &argv, global_opt, &ctx);
+	/*
+	 * A configuration that does not resolve is reported by the command's
+	 * own cmd_parse(), which resolves again (doctor lists it as a check).
+	 */
+	if (e != NULL && e->class != ERR_USAGE && argc > 0)
+		e = NULL;
+	if (e != NULL || ctx.done)
 		goto out;
 	if (argc == 0) {
 		e = error_fmt(ERR_USAGE, "no command given (see 'ghrctl "

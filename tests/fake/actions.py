@@ -14,6 +14,9 @@ queue lives on another path tree (/broker/...) than the service
   --admin-ttl S    admin token lifetime (default 600)
   --queue-ttl S    queue token lifetime (default 3600)
   --hold S         how long a poll is held before 202 (default 2)
+  --no-scale-sets a GHES without the scale set APIs: the registration
+                   exchange answers 404 with an HTML page
+  --scopes, --ghes-version   as github.py
   --control FILE   JSON lines appended by the test, read on each request:
      {"op":"message","jobs":[...],"statistics":{...}}   queue a message
      {"op":"raw","status":200,"body":""}   answer the next poll with this
@@ -25,6 +28,13 @@ queue lives on another path tree (/broker/...) than the service
      {"op":"empty_queue_url","count":N} next N sessions have no queue URL
      {"op":"busy_runner","name":R}      removing R: JobStillRunningException
      {"op":"bom"}                  prefix later JSON replies with a UTF-8 BOM
+     {"op":"statistics","stats":{...}}  scale sets report these statistics
+     {"op":"runner","name":R,"status":"online","busy":B}  runner status as
+                                   GitHub REST lists it (B also makes the
+                                   service refuse its removal)
+     {"op":"runners","status":"online"}  every runner online and idle
+Runners made by generatejitconfig are also listed by the REST API (offline
+until a control line says otherwise) and go from both when removed.
 State is dumped to <log>.state (JSON) after every request: acked message
 ids, acquired request ids, sessions, scale sets.
 """
@@ -88,6 +98,8 @@ class AState:
         self.bom = False
         self.ctl_off = 0
         self.polls = 0
+        self.sent = []             # [messageId, unix time of the reply]
+        self.rest = None           # github.State: the REST runner list
 
     def control(self):
         path = self.args.control
@@ -135,6 +147,18 @@ class AState:
             self.busy.add(c["name"])
         elif op == "bom":
             self.bom = True
+        elif op == "statistics":
+            for s in self.sets.values():
+                s["statistics"] = c["stats"]
+        elif op in ("runner", "runners"):
+            for r in self.rest.runners:
+                if op == "runners" or r["name"] == c["name"]:
+                    r["status"] = c.get("status", "online")
+                    r["busy"] = bool(c.get("busy", False))
+                    if r["busy"]:
+                        self.busy.add(r["name"])
+                    else:
+                        self.busy.discard(r["name"])
 
     def dump(self, log):
         if not log:
@@ -144,6 +168,7 @@ class AState:
                           for k, v in self.sessions.items()},
              "sets": {str(k): v for k, v in self.sets.items()},
              "runners": list(self.runners.values()), "polls": self.polls,
+             "sent": self.sent,
              "queued": {str(k): [m["messageId"] for m in v] for k, v in self.queue.items()}}
         tmp = log + ".state.tmp"
         with open(tmp, "w") as f:
@@ -187,6 +212,9 @@ class H(github.H):
             st.control()
         try:
             if path.endswith("/actions/runner-registration"):
+                if self.server.args.no_scale_sets:
+                    return self.reply(404, "<html><body>Not Found</body>"
+                                      "</html>", ctype="text/html")
                 return self.registration(body)
             if path.startswith("/broker/"):
                 return self.broker(method, path, q, body)
@@ -346,9 +374,18 @@ class H(github.H):
             if any(r["name"] == req["name"] for r in st.runners.values()):
                 return self.aerr(409, "AgentExistsException",
                                  "Agent %s already exists." % req["name"])
-            r = {"id": st.next_runner, "name": req["name"], "runnerScaleSetId": ssid}
-            st.next_runner += 1
+            rest = self.server.st
+            rid = max(st.next_runner, rest.next_id)
+            r = {"id": rid, "name": req["name"], "runnerScaleSetId": ssid}
+            st.next_runner = rest.next_id = rid + 1
             st.runners[r["id"]] = r
+            with rest.lock:
+                rest.runners.append({
+                    "id": rid, "name": req["name"], "os": "linux",
+                    "status": "offline", "busy": False, "ephemeral": True,
+                    "runner_group_id": st.sets[ssid]["runnerGroupId"],
+                    "labels": [{"id": 1, "name": l["name"], "type": "custom"}
+                               for l in st.sets[ssid]["labels"]]})
             cfg = base64.b64encode(("JITSECRET-" + uuid.uuid4().hex).encode()).decode()
             return self.ajson(200, {"runner": r, "encodedJITConfig": cfg})
         return self.ajson(404, {"message": "no route"})
@@ -369,6 +406,9 @@ class H(github.H):
                 return self.aerr(400, "JobStillRunningException",
                                  "Job is still running on agent %s" % r["name"])
             del st.runners[r["id"]]
+            rest = self.server.st
+            with rest.lock:
+                rest.runners[:] = [x for x in rest.runners if x["id"] != r["id"]]
             return self.reply(204)
         return self.ajson(404, {"message": "no route"})
 
@@ -424,6 +464,7 @@ class H(github.H):
                     return self.reply(401, b"", ctype="text/plain")
                 for x in st.queue.get(ssid, []):
                     if x["messageId"] > last:
+                        st.sent.append([x["messageId"], time.time()])
                         return self.ajson(200, x)
             if time.time() >= end:
                 return self.reply(202)
@@ -450,6 +491,10 @@ def main():
     ap.add_argument("--queue-ttl", type=int, default=3600)
     ap.add_argument("--hold", type=float, default=2)
     ap.add_argument("--control", default="")
+    ap.add_argument("--scopes", default=None)
+    ap.add_argument("--ghes-version", default="")
+    ap.add_argument("--no-scale-sets", action="store_true",
+                    help="a GHES without the scale set APIs: 404 HTML")
     args = ap.parse_args()
 
     class Srv(fakelib.Server):
@@ -457,6 +502,7 @@ def main():
             super().__init__(addr, handler, a)
             self.st = github.State(a)
             self.ast = AState(a)
+            self.ast.rest = self.st
     fakelib.Server = Srv
     fakelib.serve(H, args)
 

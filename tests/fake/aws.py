@@ -31,7 +31,9 @@ Options (besides fakelib's): --region, --access-key/--secret-key,
 --role, --cred-ttl SECONDS (Expiration of IMDS/container credentials),
 --imds-token-uses N (an IMDS token stops working after N GETs),
 --container-token TOKEN (required Authorization of the container
-endpoint), --check-vectors DIR (verify tests/vectors/sigv4 with botocore
+endpoint), --deny API:ACTION (e.g. ec2:RunInstances: refused with
+UnauthorizedOperation / AccessDenied before validation, repeatable),
+--identity-arn ARN (what sts GetCallerIdentity answers), --check-vectors DIR (verify tests/vectors/sigv4 with botocore
 and exit).
 
 Every request is logged (fakelib) with extra fields: "api" (service),
@@ -39,11 +41,13 @@ Every request is logged (fakelib) with extra fields: "api" (service),
 "error" (the code answered, if any).
 """
 
+import base64
 import datetime
 import hmac
 import json
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -62,6 +66,7 @@ import botocore.session  # noqa: E402
 SERVICES = {
     "2010-08-01": ("cloudwatch", "monitoring", "cloudwatch"),
     "2016-11-15": ("ec2", "ec2", "ec2"),
+    "2011-06-15": ("sts", "sts", "sts"),
 }
 JSON_TARGETS = {
     "GraniteServiceVersion20100801": ("cloudwatch", "monitoring", "cloudwatch"),
@@ -69,6 +74,7 @@ JSON_TARGETS = {
 NS = {
     "cloudwatch": "http://monitoring.amazonaws.com/doc/2010-08-01/",
     "ec2": "http://ec2.amazonaws.com/doc/2016-11-15/",
+    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
 }
 SIG_MISMATCH = ("The request signature we calculated does not match the "
                 "signature you provided. Check your AWS Secret Access Key "
@@ -336,14 +342,417 @@ def put_metric_data(h, params):
         % h.request_id
 
 
+# ----------------------------------------------------------------------
+# EC2 (aws-wire.md section 2): RunInstances with ClientToken idempotency,
+# DescribeInstances with filters and NextToken pages, TerminateInstances,
+# CreateTags, DryRun.  Fault injection through --ec2-control (JSON lines
+# appended by the test, read on every EC2 request):
+#   {"op":"capacity","type":T|"*","market":"spot"|"on-demand"|"*",
+#    "code":"InsufficientInstanceCapacity","count":N}   (count -1: forever)
+#   {"op":"delay","action":A,"seconds":S,"count":N}  the instance is made,
+#                                 then the reply waits S seconds
+#   {"op":"throttle","action":A|"*","count":N}  503 RequestLimitExceeded
+#   {"op":"deny","action":A}      403 UnauthorizedOperation
+#   {"op":"age","id":ID|"*","seconds":S}  launch time S seconds earlier
+#   {"op":"page","size":N}        at most N instances per Describe page
+#   {"op":"state","id":ID,"state":S}
+#   {"op":"hide","id":ID}         Describe lags: the instance is missing
+#                                 from every Describe but client-token ones
+# The EC2 state is dumped to <log>.ec2 (JSON) after every EC2 request:
+# instances, "max_live" (the most pending+running instances at any
+# moment: the MAX_RUNNERS watermark), "run_calls" and "run_times".
+
+CAPACITY_MSG = {
+    "InsufficientInstanceCapacity": "We currently do not have sufficient "
+    "%s capacity in the Availability Zone you requested (us-east-1a). Our "
+    "system will be working on provisioning additional capacity.",
+    "SpotMaxPriceTooLow": "Your Spot request price of 0.001 is lower than "
+    "the minimum required Spot request fulfillment price.",
+    "MaxSpotInstanceCountExceeded": "Max spot instance count exceeded",
+}
+CAPACITY_STATUS = {"InsufficientInstanceCapacity": 500}
+
+
+class Ec2State:
+    def __init__(self, args):
+        self.args = args
+        self.ctl_off = 0
+        self.instances = {}        # id -> dict, in creation order
+        self.tokens = {}           # client token -> (params, [ids], rid)
+        self.capacity = []
+        self.delay = []
+        self.throttle = []
+        self.deny = set()
+        self.page = 0
+        self.max_live = 0
+        self.run_calls = 0
+        self.run_times = []
+        self.serial = 0
+
+    def control(self):
+        path = self.args.ec2_control
+        if not path or not os.path.exists(path):
+            return False
+        with open(path) as f:
+            f.seek(self.ctl_off)
+            data = f.read()
+        data = data[:data.rfind("\n") + 1]
+        self.ctl_off += len(data.encode())
+        if not data:
+            return False
+        for line in data.splitlines():
+            if not line.strip():
+                continue
+            c = json.loads(line)
+            op = c["op"]
+            if op == "capacity":
+                self.capacity.append(dict(c, count=c.get("count", -1)))
+            elif op == "delay":
+                self.delay.append(dict(c, count=c.get("count", 1)))
+            elif op == "throttle":
+                self.throttle.append(dict(c, count=c.get("count", 1)))
+            elif op == "deny":
+                self.deny.add(c["action"])
+            elif op == "age":
+                for i in self.instances.values():
+                    if c.get("id", "*") in ("*", i["id"]):
+                        i["launch"] -= c["seconds"]
+            elif op == "page":
+                self.page = c["size"]
+            elif op == "state":
+                self.instances[c["id"]]["state"] = c["state"]
+            elif op == "hide":
+                self.instances[c["id"]]["hidden"] = True
+        return True
+
+    def live(self):
+        return sum(1 for i in self.instances.values()
+                   if i["state"] in ("pending", "running"))
+
+    def take(self, lst, match):
+        for c in lst:
+            if c["count"] != 0 and match(c):
+                if c["count"] > 0:
+                    c["count"] -= 1
+                return c
+        return None
+
+    def dump(self, log):
+        if not log:
+            return
+        d = {"instances": list(self.instances.values()),
+             "max_live": self.max_live, "live": self.live(),
+             "run_calls": self.run_calls, "run_times": self.run_times}
+        tmp = log + ".ec2.tmp"
+        with open(tmp, "w") as f:
+            json.dump(d, f, sort_keys=True)
+        os.rename(tmp, log + ".ec2")
+
+
+def iso(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))
+
+
+def instance_xml(i, pending=False):
+    st = "pending" if pending else i["state"]
+    code = {"pending": 0, "running": 16, "shutting-down": 32,
+            "terminated": 48, "stopping": 64, "stopped": 80}[st]
+    tags = "".join("<item><key>%s</key><value>%s</value></item>" % (
+        xml_escape(k), xml_escape(v)) for k, v in i["tags"].items())
+    spot = ("<instanceLifecycle>spot</instanceLifecycle>"
+            "<spotInstanceRequestId>sir-%s</spotInstanceRequestId>" % i["id"][2:]
+            if i["spot"] else "")
+    # instanceState's code carries a high byte, and stateReason has its own
+    # <code>, to catch readers that take the first <code>.
+    return ("<item><instanceId>%s</instanceId><imageId>%s</imageId>"
+            "<stateReason><code>Client.UserInitiatedShutdown</code>"
+            "<message>x</message></stateReason>"
+            "<instanceState><code>%d</code><name>%s</name></instanceState>"
+            "<instanceType>%s</instanceType><launchTime>%s</launchTime>"
+            "<subnetId>%s</subnetId><clientToken>%s</clientToken>%s"
+            "<tagSet>%s</tagSet></item>" % (
+                i["id"], i["image"], code | 0x5100, st, i["type"],
+                iso(i["launch"]), i["subnet"], xml_escape(i["token"]), spot,
+                tags))
+
+
+def ec2_state(h):
+    srv = h.server
+    return srv.ec2
+
+
+def ec2_tags(params, rtype):
+    tags = {}
+    n = 1
+    while "TagSpecification.%d.ResourceType" % n in params:
+        if params["TagSpecification.%d.ResourceType" % n] == rtype:
+            m = 1
+            while "TagSpecification.%d.Tag.%d.Key" % (n, m) in params:
+                tags[params["TagSpecification.%d.Tag.%d.Key" % (n, m)]] = \
+                    params.get("TagSpecification.%d.Tag.%d.Value" % (n, m), "")
+                m += 1
+        n += 1
+    return tags
+
+
+def run_instances(h, params):
+    st = ec2_state(h)
+    t0 = time.time()
+    market = "spot" if params.get("InstanceMarketOptions.MarketType") == \
+        "spot" else "on-demand"
+    itype = params.get("InstanceType", "t3.micro")
+    if params.get("MinCount") != "1" or params.get("MaxCount") != "1":
+        raise ApiError(400, "InvalidParameterValue", "ghrctl launches one")
+    if "UserData" in params:
+        try:
+            base64.b64decode(params["UserData"], validate=True)
+        except Exception:
+            raise ApiError(400, "InvalidParameterValue",
+                           "Invalid BASE64 encoding of user data.")
+    if market == "on-demand" and any(
+            params.get("TagSpecification.%d.ResourceType" % n) ==
+            "spot-instances-request" for n in range(1, 10)):
+        raise ApiError(400, "InvalidParameterValue", "You cannot specify "
+                       "tags for Spot instances requests if there are no "
+                       "Spot instances requests being created by the "
+                       "request.")
+    token = params.get("ClientToken", "")
+    sig = {k: v for k, v in params.items() if k not in ("Action", "Version")}
+    delay = 0
+    with h.server.lock:
+        st.run_calls += 1
+        if token and token in st.tokens:
+            old, ids, rid = st.tokens[token]
+            if old != sig:
+                raise ApiError(400, "IdempotentParameterMismatch",
+                               "Arguments on this idempotent request are "
+                               "inconsistent with arguments used in "
+                               "previous request(s).")
+            insts = [st.instances[i] for i in ids]
+        else:
+            c = st.take(st.capacity, lambda c: c.get("type", "*") in
+                        ("*", itype) and c.get("market", "*") in
+                        ("*", market))
+            if c is not None:
+                code = c.get("code", "InsufficientInstanceCapacity")
+                raise ApiError(CAPACITY_STATUS.get(code, 400), code,
+                               CAPACITY_MSG.get(code, code).replace(
+                                   "%s", itype), sender=code not in
+                               CAPACITY_STATUS)
+            if st.live() >= h.server.args.ec2_limit:
+                raise ApiError(400, "InstanceLimitExceeded",
+                               "You have requested more instances than "
+                               "your current instance limit allows.")
+            st.serial += 1
+            iid = "i-%017x" % (0xa000000000 + st.serial)
+            rid = "r-%017x" % (0xb000000000 + st.serial)
+            inst = {"id": iid, "type": itype, "state": "running",
+                    "launch": time.time(), "spot": market == "spot",
+                    "subnet": params.get("SubnetId", "subnet-default"),
+                    "token": token, "tags": ec2_tags(params, "instance"),
+                    "volume_tags": ec2_tags(params, "volume"),
+                    "image": params.get("ImageId", "ami-fromtemplate"),
+                    "user_data": params.get("UserData", ""),
+                    "template": params.get(
+                        "LaunchTemplate.LaunchTemplateName",
+                        params.get("LaunchTemplate.LaunchTemplateId", ""))}
+            st.instances[iid] = inst
+            st.max_live = max(st.max_live, st.live())
+            if token:
+                st.tokens[token] = (sig, [iid], rid)
+            insts = [inst]
+        st.run_times.append(t0)
+        d = st.take(st.delay, lambda c: c.get("action") == "RunInstances")
+        if d is not None:
+            delay = d.get("seconds", 1)
+        st.dump(h.server.args.log)
+    if delay:
+        time.sleep(delay)
+    return ("<requestId>%s</requestId><reservationId>%s</reservationId>"
+            "<ownerId>123456789012</ownerId><groupSet/><instancesSet>%s"
+            "</instancesSet>" % (h.request_id, rid, "".join(
+                instance_xml(i, pending=True) for i in insts)))
+
+
+def filter_values(params, n):
+    vals, m = [], 1
+    while "Filter.%d.Value.%d" % (n, m) in params:
+        vals.append(params["Filter.%d.Value.%d" % (n, m)])
+        m += 1
+    return vals
+
+
+def describe_instances(h, params):
+    st = ec2_state(h)
+    filters, n = [], 1
+    while "Filter.%d.Name" % n in params:
+        filters.append((params["Filter.%d.Name" % n], filter_values(params, n)))
+        n += 1
+    ids = [v for k, v in sorted(params.items()) if k.startswith("InstanceId.")]
+    if ids and "MaxResults" in params:
+        raise ApiError(400, "InvalidParameterCombination", "The parameter "
+                       "instancesSet cannot be used with the parameter "
+                       "maxResults")
+    mr = int(params.get("MaxResults", "1000"))
+    if "MaxResults" in params and not 5 <= mr <= 1000:
+        raise ApiError(400, "InvalidParameterValue", "MaxResults must be "
+                       "between 5 and 1000")
+
+    def match(i):
+        for name, vals in filters:
+            if name.startswith("tag:"):
+                got = i["tags"].get(name[4:])
+            elif name == "tag-key":
+                got = vals[0] if vals[0] in i["tags"] else None
+            elif name == "instance-state-name":
+                got = i["state"]
+            elif name == "client-token":
+                got = i["token"]
+            elif name == "instance-id":
+                got = i["id"]
+            elif name == "instance-type":
+                got = i["type"]
+            elif name == "instance-lifecycle":
+                got = "spot" if i["spot"] else None
+            else:
+                raise ApiError(400, "InvalidParameterValue",
+                               "The filter '%s' is invalid" % name)
+            if got not in vals:
+                return False
+        return True
+    with h.server.lock:
+        by_token = any(n == "client-token" for n, _ in filters)
+        found = [i for i in st.instances.values() if match(i) and
+                 (not ids or i["id"] in ids) and
+                 (by_token or not i.get("hidden"))]
+        size = min(mr, st.page) if st.page else mr
+    start = 0
+    tok = params.get("NextToken")
+    if tok is not None:
+        m = re.match(r"^page-(\d+)$", tok)
+        if not m or int(m.group(1)) > len(found):
+            raise ApiError(400, "InvalidPaginationToken", "The specified "
+                           "pagination token is not valid or is expired.")
+        start = int(m.group(1))
+    page = found[start:start + size]
+    nxt = ""
+    if start + size < len(found) or (st.page and page and
+                                     start + size == len(found)):
+        # With forced small pages, the last full page still carries a
+        # token (and the next page is empty), as EC2 may do.
+        nxt = "<nextToken>page-%d</nextToken>" % (start + size)
+    res = "".join("<item><reservationId>r-%s</reservationId><ownerId>"
+                  "123456789012</ownerId><groupSet/><instancesSet>%s"
+                  "</instancesSet></item>" % (i["id"][2:], instance_xml(i))
+                  for i in page)
+    return ("<requestId>%s</requestId><reservationSet>%s</reservationSet>%s"
+            % (h.request_id, res, nxt))
+
+
+def terminate_instances(h, params):
+    st = ec2_state(h)
+    ids = [params["InstanceId.%d" % n] for n in range(1, 1001)
+           if "InstanceId.%d" % n in params]
+    if len(ids) > 1000:
+        raise ApiError(400, "InvalidParameterValue", "too many ids")
+    out = []
+    with h.server.lock:
+        for i in ids:
+            if i not in st.instances:
+                raise ApiError(400, "InvalidInstanceID.NotFound",
+                               "The instance ID '%s' does not exist" % i)
+        for i in ids:
+            inst = st.instances[i]
+            prev = inst["state"]
+            inst["state"] = "terminated"
+            out.append("<item><instanceId>%s</instanceId><currentState>"
+                       "<code>32</code><name>shutting-down</name>"
+                       "</currentState><previousState><code>16</code>"
+                       "<name>%s</name></previousState></item>" % (i, prev))
+        st.dump(h.server.args.log)
+    return ("<requestId>%s</requestId><instancesSet>%s</instancesSet>"
+            % (h.request_id, "".join(out)))
+
+
+def create_tags(h, params):
+    st = ec2_state(h)
+    ids = [v for k, v in params.items() if k.startswith("ResourceId.")]
+    with h.server.lock:
+        for i in ids:
+            if i not in st.instances:
+                raise ApiError(400, "InvalidInstanceID.NotFound",
+                               "The instance ID '%s' does not exist" % i)
+        n = 1
+        while "Tag.%d.Key" % n in params:
+            k = params["Tag.%d.Key" % n]
+            if k.startswith("aws:"):
+                raise ApiError(400, "InvalidParameterValue",
+                               "Tag keys starting with 'aws:' are reserved")
+            for i in ids:
+                st.instances[i]["tags"][k] = params.get("Tag.%d.Value" % n, "")
+            n += 1
+        st.dump(h.server.args.log)
+    return "<requestId>%s</requestId><return>true</return>" % h.request_id
+
+
+def ec2_gate(h, action, params):
+    """Faults and DryRun before an EC2 action runs."""
+    st = ec2_state(h)
+    with h.server.lock:
+        if st.control():
+            st.dump(h.server.args.log)
+        if action in st.deny:
+            raise ApiError(403, "UnauthorizedOperation", "You are not "
+                           "authorized to perform this operation. Encoded "
+                           "authorization failure message: AbCd")
+        t = st.take(st.throttle, lambda c: c.get("action", "*") in
+                    ("*", action))
+    if t is not None:
+        raise ApiError(503, "RequestLimitExceeded", "Request limit "
+                       "exceeded.", sender=False)
+    if params.get("DryRun") == "true":
+        raise ApiError(412, "DryRunOperation", "Request would have "
+                       "succeeded, but DryRun flag is set.")
+
+
+def get_caller_identity(h, params):
+    a = h.server.args
+    return ("<GetCallerIdentityResult><Arn>%s</Arn><UserId>%s</UserId>"
+            "<Account>%s</Account></GetCallerIdentityResult>"
+            "<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>"
+            % (xml_escape(a.identity_arn), xml_escape(a.access_key),
+               a.identity_arn.split(":")[4], h.request_id))
+
+
+def denied(api, action, arn):
+    """The refusal AWS sends when IAM does not allow action (--deny)."""
+    if api == "ec2":
+        return ApiError(403, "UnauthorizedOperation", "You are not "
+                        "authorized to perform this operation.")
+    return ApiError(403, "AccessDenied", "User: %s is not authorized to "
+                    "perform: %s:%s" % (arn, {"cloudwatch": "cloudwatch"}
+                                        .get(api, api), action))
+
+
 ACTIONS = {
     ("cloudwatch", "PutMetricData"): put_metric_data,
+    ("sts", "GetCallerIdentity"): get_caller_identity,
+    ("ec2", "RunInstances"): run_instances,
+    ("ec2", "DescribeInstances"): describe_instances,
+    ("ec2", "TerminateInstances"): terminate_instances,
+    ("ec2", "CreateTags"): create_tags,
 }
 
 
 class Handler(fakelib.Handler):
     request_id = ""
     signature_debug = None
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in separate writes: without NODELAY a
+        # keep-alive client waits for the delayed ACK (~40 ms) per reply.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     # ---------------------------------------------------------- helpers
     def error_reply(self, api, proto, err):
@@ -379,6 +788,7 @@ class Handler(fakelib.Handler):
 
     # -------------------------------------------------------------- API
     def do_POST(self):
+        t0 = time.time()
         body = self.read_body()
         self.request_id = str(uuid.uuid4())
         self.signature_debug = None
@@ -440,6 +850,8 @@ class Handler(fakelib.Handler):
                 raise ApiError(500, "InternalFailure", "The request "
                                "processing has failed because of an unknown "
                                "error, exception or failure.", sender=False)
+            if "%s:%s" % (api, action) in self.server.args.deny:
+                raise denied(api, action, self.server.args.identity_arn)
             if proto == "json":
                 validate_json(mname, action, doc)
             else:
@@ -448,6 +860,9 @@ class Handler(fakelib.Handler):
             if fn is None:
                 raise ApiError(400, "InvalidAction", "The action %s is not "
                                "valid for this web service." % action)
+            if api == "ec2":
+                extra["t"] = t0
+                ec2_gate(self, action, extra["params"])
             inner = fn(self, extra["params"])
         except ApiError as err:
             extra["error"] = err.code
@@ -597,6 +1012,13 @@ def main():
     ap.add_argument("--cred-ttl", type=int, default=21600)
     ap.add_argument("--imds-token-uses", type=int, default=0)
     ap.add_argument("--container-token", default=None)
+    ap.add_argument("--deny", action="append", default=[],
+                    help="API:Action refused as IAM would (repeatable)")
+    ap.add_argument("--identity-arn",
+                    default="arn:aws:iam::123456789012:user/ghrctl")
+    ap.add_argument("--ec2-control", default="")
+    ap.add_argument("--ec2-limit", type=int, default=100000,
+                    help="InstanceLimitExceeded beyond this many live")
     if "--check-vectors" in sys.argv:
         sys.exit(1 if check_vectors(sys.argv[-1]) else 0)
     args = ap.parse_args()
@@ -614,6 +1036,7 @@ def main():
         self.imds_tokens = {}
         self.imds_serial = 0
         self.cred_serial = 0
+        self.ec2 = Ec2State(args)
     fakelib.Server.__init__ = init
     model("cloudwatch")		# load before the port file says "ready"
     model("ec2")

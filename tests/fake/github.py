@@ -24,6 +24,9 @@ sections 2.1 and 6.
   --max-per-page N               cap per_page (default 100)
   --link-base-file F             origin for Link URLs read from F (when
                                  behind a proxy that rewrites Host)
+  --scopes LIST                  X-OAuth-Scopes sent to ghp_ tokens
+  --ghes-version V               X-GitHub-Enterprise-Version on replies
+GET /meta answers 200 without authentication.
 
 Every response carries x-ratelimit-* headers; list pages carry an ETag and
 answer 304 to a matching If-None-Match; Link rel="next"/"last" paginate.
@@ -80,6 +83,7 @@ class State:
         self.tokens = set(args.token)
         self.inst_tokens = {}
         self.requests = 0
+        self.pages = {}            # pre-serialised list pages (bench/)
         self.remaining = 5000
         self.reset = int(time.time()) + 3600
 
@@ -117,8 +121,14 @@ class H(fakelib.Handler):
         }
 
     def send(self, status, body=b"", headers=None):
-        st = self.server.st
+        st, a = self.server.st, self.server.args
         h = self.rl_headers(st)
+        if getattr(a, "ghes_version", ""):
+            h["X-GitHub-Enterprise-Version"] = a.ghes_version
+        if getattr(a, "scopes", None) is not None and \
+                (self.headers.get("Authorization") or "").startswith(
+                    ("token ghp_", "Bearer ghp_")):
+            h["X-OAuth-Scopes"] = a.scopes
         h.update(headers or {})
         self.reply(status, body, headers=h)
 
@@ -233,6 +243,9 @@ class H(fakelib.Handler):
         if path.startswith("/api/v3/"):
             path = path[len("/api/v3"):]
         q = urllib.parse.parse_qs(u.query)
+        if path == "/meta" and method == "GET":
+            return self.send(200, {"verifiable_password_authentication":
+                                   False})
         m = re.match(r"/app/installations/(\d+)/access_tokens$", path)
         if m and method == "POST":
             return self.access_token(int(m.group(1)))
@@ -300,12 +313,24 @@ class H(fakelib.Handler):
         per = max(1, min(per, a.max_per_page))
         with st.lock:
             rs = list(st.runners)
+            # Serialised once per runner-set version: with thousands of
+            # runners the clients, not json.dumps, should set the pace.
+            key = (page, per, len(rs), st.next_id, q.get("name", [""])[0])
+            cached = st.pages.get(key)
         if "name" in q:
             rs = [r for r in rs if r["name"] == q["name"][0]]
         last = max(1, (len(rs) + per - 1) // per)
-        chunk = rs[(page - 1) * per:page * per]
-        body = json.dumps({"total_count": len(rs), "runners": chunk}).encode()
-        etag = 'W/"%s"' % hashlib.sha1(body).hexdigest()
+        if cached is None or any(r["busy"] != b for r, b in
+                                 zip(rs[(page - 1) * per:page * per],
+                                     cached[2])):
+            chunk = rs[(page - 1) * per:page * per]
+            body = json.dumps({"total_count": len(rs),
+                               "runners": chunk}).encode()
+            cached = (body, 'W/"%s"' % hashlib.sha1(body).hexdigest(),
+                      [r["busy"] for r in chunk])
+            with st.lock:
+                st.pages[key] = cached
+        body, etag = cached[0], cached[1]
         h = {"ETag": etag, "Cache-Control": "private, max-age=60, s-maxage=60"}
         if page < last:
             scheme = "https" if a.cert else "http"
@@ -402,6 +427,8 @@ def main():
     ap.add_argument("--retry-after", type=int, default=1)
     ap.add_argument("--max-per-page", type=int, default=100)
     ap.add_argument("--link-base-file", default="")
+    ap.add_argument("--scopes", default=None)
+    ap.add_argument("--ghes-version", default="")
     args = ap.parse_args()
     srv_args = args
 

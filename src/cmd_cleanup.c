@@ -1,0 +1,126 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * ghrctl cleanup: remove what scaling leaves behind, and say why for each
+ * item (../shared/reference/ec2-autoscalers.md section 5): offline
+ * runners of the scale set whose instance is gone are deregistered;
+ * instances whose runner did not come online within --boot-timeout, and
+ * instances older than --max-lifetime (RUNNER_TIMEOUT), are terminated
+ * after their runner is removed through the Actions Service (a busy
+ * runner is refused there and its instance kept).  Takes the scale set's
+ * state-file lock without waiting, like `scale` (exit 75 while another
+ * ghrctl holds it; `poll --follow --scale` cleans up by itself).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "cmd_actions.h"
+#include "cmd_scaler.h"
+#include "log.h"
+#include "plan.h"
+#include "sig.h"
+
+#define KEY_BOOT	256
+#define KEY_ENDPOINT	257
+
+static const struct opt cleanup_opts[] = {
+	{ "dry-run", 'n', OPT_NONE, NULL,
+	    "change nothing; check permissions with EC2 DryRun" },
+	{ "output", 'o', OPT_REQ, "FORMAT", "table or json" },
+	{ "boot-timeout", KEY_BOOT, OPT_REQ, "DURATION", "terminate an "
+	    "instance whose runner is not online by then "
+	    "(GHRCTL_BOOT_TIMEOUT, 10m)" },
+	{ "endpoint-url", KEY_ENDPOINT, OPT_REQ, "URL",
+	    "EC2 endpoint (else AWS_ENDPOINT_URL_EC2)" },
+	OPT_END
+};
+
+struct cleanup_args {
+	struct scaler_opts	 so;
+	enum out_fmt		 fmt;
+};
+
+static const struct error *
+cleanup_opt(void *arg, int key, const char *val)
+{
+	struct cleanup_args	*a = arg;
+	const struct error	*e;
+
+	switch (key) {
+	case 'n':
+		a->so.dry_run = 1;
+		return NULL;
+	case 'o':
+		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
+			return e;
+		if (a->fmt == OUT_CSV)
+			return error_fmt(ERR_USAGE, "cleanup prints table or "
+			    "json, not csv");
+		return NULL;
+	case KEY_BOOT:
+		a->so.boot_timeout = val;
+		return NULL;
+	case KEY_ENDPOINT:
+		a->so.endpoint = val;
+		return NULL;
+	}
+	return error_fmt(ERR_SOFTWARE, "cleanup: option %d unhandled", key);
+}
+
+static const struct error *
+cmd_cleanup(struct ctx *ctx, int argc, char *argv[])
+{
+	const struct error	*e, *pe;
+	struct cleanup_args	 a;
+	struct cmd_as		 c;
+	struct scaler		 s;
+	struct scaler_obs	 o;
+	struct plan		 p = PLAN_INIT;
+	char			**ids = NULL;
+	size_t			 nids = 0;
+	int64_t			 none = 0;
+
+	memset(&a, 0, sizeof(a));
+	memset(&s, 0, sizeof(s));
+	cmd_as_init(&c);
+	scaler_obs_init(&o);
+	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, cleanup_opt, &a)) !=
+	    NULL || ctx->done)
+		return e;
+	if (argc > 0)
+		return cmd_usage_error(ctx, "unexpected argument '%s'",
+		    argv[0]);
+	if ((e = cmd_as_open(ctx, &c, 0)) != NULL ||
+	    (e = cmd_as_begin(ctx, &c, STATE_LOCK_NOWAIT, &sig_stop)) != NULL ||
+	    (e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
+		goto out;
+	/* Statistics do not matter here: nothing is launched. */
+	if ((e = scaler_observe(&s, &none, (int64_t)time(NULL), &o)) != NULL)
+		goto out;
+	s.set.cleanup = 1;
+	plan_compute(&s.set, &o.in, &p);
+	p.have_desired = 0;
+	e = scaler_apply(&s, &o, &p, &ids, &nids);
+	if ((pe = scaler_print(&s, a.fmt, &p, &o, ids, nids)) != NULL &&
+	    e == NULL)
+		e = pe;
+out:
+	scaler_ids_free(ids, nids);
+	plan_release(&p);
+	scaler_obs_release(&o);
+	scaler_close(&s);
+	cmd_as_close(&c);
+	return e;
+}
+
+const struct cmd cmd_cleanup_def = {
+	"cleanup", cmd_cleanup,
+	"cleanup [-n] [-o table|json] [--boot-timeout DURATION] "
+	"[--endpoint-url URL]",
+	"deregister orphaned runners, terminate stuck or old instances",
+	cleanup_opts, NULL
+};

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_CMD_SCALER_H
+#define GHRCTL_CMD_SCALER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws.h"
+#include "cmd.h"
+#include "cmd_actions.h"
+#include "ec2.h"
+#include "plan.h"
+
+/*
+ * What `scale`, `cleanup` and `poll --follow --scale` share: the EC2
+ * launch settings from the configuration, the user-data template, the
+ * observation of a scale set (EC2 instances by tag, its runners through
+ * GitHub REST, its statistics through the Actions Service), launching one
+ * runner (JIT config, user data, RunInstances) and carrying out a plan
+ * (runner removal through the service first, then TerminateInstances).
+ *
+ * Runner names are "ghrctl-<scale set id>-<suffix>": "r<runnerRequestId>"
+ * for a JobAvailable launch (the same request always gives the same name
+ * and so the same ClientTokens), "s<random>" for a launch that statistics
+ * asked for.
+ */
+
+#define SCALER_PREFIX_MAX	64
+
+struct scaler {
+	struct ctx		*ctx;
+	struct cmd_as		*c;		/* borrowed */
+	struct aws		*aws;
+	struct ec2_launch	 launch;
+	struct plan_settings	 set;
+	char			 prefix[SCALER_PREFIX_MAX];
+	char			 set_id[32];
+	char			*tmpl;		/* user-data template text */
+	int			 dry_run;
+	char			 types[1024];
+	char			 subnets[1024];
+	char			 groups[1024];
+	uint64_t		 launched;	/* instances started */
+	uint64_t		 terminated;
+};
+
+/* Options the commands share. */
+struct scaler_opts {
+	int		 dry_run;
+	const char	*endpoint;	/* --endpoint-url or NULL */
+	const char	*user_data;	/* --user-data-template or NULL */
+	const char	*min_age;	/* durations as given, or NULL */
+	const char	*boot_timeout;
+};
+
+/*
+ * Set up from ctx's configuration (c must have its scale set id): the
+ * AWS client, the launch settings, the template.  ERR_CONFIG when neither
+ * EC2_AMI_ID nor EC2_LAUNCH_TEMPLATE is set, when EC2_SUBNET_ID is
+ * missing (every launch names its subnet for zonal idempotency), or when
+ * the template cannot be read.  No network traffic.
+ */
+const struct error	*scaler_open(struct ctx *, struct cmd_as *c,
+			    const struct scaler_opts *, struct scaler *);
+void			 scaler_close(struct scaler *);
+
+/* What a pass observed; release with scaler_obs_release(). */
+struct scaler_obs {
+	struct ec2_instances	 inst;
+	struct plan_instance	*pi;
+	struct plan_runner	*pr;
+	size_t			 nrunners;
+	size_t			 cap;
+	struct plan_input	 in;
+};
+
+void			 scaler_obs_init(struct scaler_obs *);
+void			 scaler_obs_release(struct scaler_obs *);
+
+/*
+ * Observe: the scale set's instances (DescribeInstances by tag), its
+ * runners (GitHub REST, names with our prefix) and, when assigned is
+ * NULL, its statistics (scale set GET; unknown when the service sends
+ * none).  now is unix seconds.
+ */
+const struct error	*scaler_observe(struct scaler *, const int64_t *assigned,
+			    int64_t now, struct scaler_obs *);
+
+/*
+ * Add the instances of extra that the last observation lacks (launched
+ * moments ago: DescribeInstances is eventually consistent), so they
+ * count toward MAX_RUNNERS.  Call before plan_compute().
+ */
+void			 scaler_obs_merge(struct scaler_obs *,
+			    const struct ec2_instances *extra);
+
+/*
+ * Launch one runner instance named name: skip when an instance with that
+ * runner tag is already known (*out then holds it, *skipped = 1); get a
+ * JIT config (after a name collision, adopt the instance an earlier run
+ * launched with this name's ClientTokens, or remove the stale runner and
+ * try once more), render the user data, and RunInstances with fallback.
+ * The user data is wiped after use.
+ */
+const struct error	*scaler_launch(struct scaler *, const char *name,
+			    const struct ec2_instances *known,
+			    struct ec2_instance *out, int *skipped);
+
+/* A fresh name for a statistics launch into dst (prefix + "s" + hex). */
+void			 scaler_new_name(const struct scaler *, char *dst,
+			    size_t size);
+
+/*
+ * Carry out a plan: plan->launch new runners (ids appended to
+ * launched/nlaunched, malloc'd, free with scaler_ids_free()), then each
+ * action, writing its result.  Retire and terminate actions remove the
+ * runner through the service first: JobStillRunningException keeps the
+ * instance.  Instances are terminated in batches.  With dry_run every
+ * EC2 call carries DryRun=true and nothing is removed.  Returns the first
+ * error that stopped the pass; failures of single actions are in their
+ * results (and logged).
+ */
+const struct error	*scaler_apply(struct scaler *, struct scaler_obs *,
+			    struct plan *, char ***launched, size_t *nlaunched);
+void			 scaler_ids_free(char **, size_t);
+
+/* Render the template (pure): {{JIT_CONFIG}}, {{RUNNER_NAME}}, {{SCALE_SET_ID}}, {{SCALE_SET_NAME}}. */
+const struct error	*scaler_render(const char *tmpl, const char *jit,
+			    const char *name, const char *set_id,
+			    const char *set_name, struct buf *out);
+
+/* The built-in template (= contrib/user-data.sh.tmpl). */
+const char		*scaler_default_template(void);
+
+/* Print a plan as a table or JSON on stdout. */
+const struct error	*scaler_print(const struct scaler *, enum out_fmt,
+			    const struct plan *, const struct scaler_obs *,
+			    char **launched, size_t nlaunched);
+
+#endif

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_EC2_H
+#define GHRCTL_EC2_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws.h"
+#include "buf.h"
+#include "error.h"
+#include "xml.h"
+
+/*
+ * The EC2 actions ghrctl uses, over the EC2 Query protocol (Version
+ * 2016-11-15, signing name "ec2", endpoint https://ec2.<region>.<suffix>
+ * or AWS_ENDPOINT_URL_EC2): RunInstances, DescribeInstances,
+ * TerminateInstances, CreateTags, each with DryRun.  Wire names
+ * (TagSpecification.N, Filter.N, InstanceId.N, ResourceId.N, ...) are
+ * those of ../shared/reference/aws-wire.md section 2 and
+ * ec2-autoscalers.md section 4; tests/fake/aws.py checks every request
+ * against botocore's model.
+ *
+ * Tag scheme of every instance (and its volumes) ghrctl launches:
+ *   ghrctl:managed    "true"
+ *   ghrctl:scale-set  the scale set id (decimal)
+ *   ghrctl:runner     the runner name (its JIT config's name)
+ *   Name              the runner name
+ *
+ * Idempotency: every launch carries a ClientToken made by
+ * ec2_client_token() from (scale set id, runner name, attempt) and an
+ * explicit SubnetId (zonal idempotency), so a retried request (timeout,
+ * 5xx, crash and re-run) returns the first instance instead of starting
+ * another.  A reused token with other parameters (a re-run whose JIT
+ * config differs) is IdempotentParameterMismatch: ec2_run() then finds
+ * the instance with the client-token filter and returns it.
+ */
+
+#define EC2_ID_MAX		64
+#define EC2_TOKEN_MAX		65	/* 64 ASCII characters + NUL */
+#define EC2_NAME_MAX		128
+#define EC2_MAX_OPTIONS		16	/* instance types, subnets, groups */
+#define EC2_MAX_TAGS		16
+#define EC2_TERMINATE_BATCH	100	/* ids per TerminateInstances */
+#define EC2_PAGE_SIZE		500	/* DescribeInstances MaxResults */
+#define EC2_MAX_PAGES		1000
+#define EC2_USER_DATA_MAX	(16u << 10)	/* raw, before base64 */
+
+#define EC2_TAG_MANAGED		"ghrctl:managed"
+#define EC2_TAG_SCALE_SET	"ghrctl:scale-set"
+#define EC2_TAG_RUNNER		"ghrctl:runner"
+
+struct ec2_tag {
+	const char	*key;
+	const char	*value;
+};
+
+/*
+ * What to launch.  Either a launch template (id or name, optional
+ * version: a number, "$Latest" or "$Default") or an AMI; explicit fields
+ * override the template's.  Instance types and subnets are tried in
+ * order (type-major); with spot, every spot option is tried before the
+ * on-demand ones (fallback on capacity errors).  All pointers borrowed.
+ */
+struct ec2_launch {
+	const char	*template_id;
+	const char	*template_name;
+	const char	*template_version;
+	const char	*ami;
+	const char	*types[EC2_MAX_OPTIONS];	/* NULL-padded */
+	size_t		 ntypes;
+	const char	*subnets[EC2_MAX_OPTIONS];
+	size_t		 nsubnets;
+	const char	*groups[EC2_MAX_OPTIONS];	/* security groups */
+	size_t		 ngroups;
+	const char	*key_name;
+	const char	*profile;	/* instance profile name, or "arn:..." */
+	int		 spot;		/* try spot first */
+	const char	*spot_price;	/* MaxPrice or NULL (on-demand cap) */
+	int		 dry_run;	/* DryRun=true: nothing is launched */
+};
+
+/* An instance as DescribeInstances/RunInstances reports it. */
+struct ec2_instance {
+	char	 id[EC2_ID_MAX];
+	char	 type[EC2_NAME_MAX];
+	char	 state[24];		/* instanceState/name */
+	int64_t	 launch_time;		/* unix seconds, 0 when unknown */
+	char	 subnet[EC2_ID_MAX];
+	char	 client_token[EC2_TOKEN_MAX];
+	char	 runner[EC2_NAME_MAX];	/* tag ghrctl:runner */
+	char	 scale_set[32];		/* tag ghrctl:scale-set */
+	int	 spot;			/* instanceLifecycle = spot */
+};
+
+struct ec2_instances {
+	struct ec2_instance	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+#define EC2_INSTANCES_INIT	{ NULL, 0, 0 }
+
+void	ec2_instances_release(struct ec2_instances *);
+/* 1 for "pending" and "running": the instances MAX_RUNNERS counts. */
+int	ec2_state_live(const char *state);
+
+/*
+ * Permission check without side effects (for `ghrctl doctor` and
+ * `scale --dry-run`): DryRun=true RunInstances with the first launch
+ * option of l, and DryRun DescribeInstances.  EC2 answers DryRunOperation
+ * when allowed.  Returns NULL when both are allowed; else the first
+ * refusal (ERR_PERM for UnauthorizedOperation, ERR_FAIL for a bad
+ * parameter such as an unknown AMI, ERR_UNAVAIL ...).  *checked (may be
+ * NULL) receives how many actions were checked.
+ */
+const struct error	*ec2_check_permissions(struct aws *,
+			    const struct ec2_launch *l, size_t *checked);
+
+/*
+ * The ClientToken of one launch attempt (pure): "ghrctl-" and 40 hex
+ * digits of SHA-256(scale_set_id "\n" name "\n" attempt), at most 64
+ * characters.  The same inputs always give the same token.
+ */
+void			 ec2_client_token(int64_t scale_set_id,
+			    const char *name, unsigned int attempt,
+			    char out[EC2_TOKEN_MAX]);
+
+/*
+ * The RunInstances parameters (pure; appended to form, already
+ * percent-encoded) for one option: instance type (NULL: the template's),
+ * subnet (NULL: the template's), spot or on-demand, with MinCount=
+ * MaxCount=1, MetadataOptions.HttpTokens=required,
+ * InstanceInitiatedShutdownBehavior=terminate, the tags on instance and
+ * volume, UserData (base64 of user_data, may be NULL) and ClientToken.
+ */
+const struct error	*ec2_run_form(const struct ec2_launch *,
+			    const char *type, const char *subnet, int spot,
+			    const struct ec2_tag *tags, size_t ntags,
+			    const char *user_data, const char *client_token,
+			    struct buf *form);
+
+/* Outcome details of ec2_run(). */
+struct ec2_run_info {
+	unsigned int	 attempts;	/* options tried */
+	int		 fell_back;	/* launched on-demand after spot failed */
+	int		 reused;	/* EC2 returned an earlier instance */
+	char		 last_code[128];	/* last refusal, "" if none */
+};
+
+/*
+ * Launch one instance for runner name of scale set scale_set_id, trying
+ * the options of l in order.  Capacity errors (InsufficientInstanceCapacity,
+ * SpotMaxPriceTooLow, MaxSpotInstanceCountExceeded, InstanceLimitExceeded,
+ * VcpuLimitExceeded, InsufficientFreeAddressesInSubnet, Unsupported ...)
+ * move to the next option, spot to on-demand; attempt k carries
+ * ec2_client_token(scale_set_id, name, k).  On success *out holds the
+ * instance.  Errors: ERR_TEMP (every option out of capacity, or
+ * throttled), ERR_PERM, ERR_FAIL (refused), ERR_UNAVAIL, ERR_PROTO.  With
+ * l->dry_run, EC2's DryRunOperation is success and *out has an empty id.
+ */
+const struct error	*ec2_run(struct aws *, const struct ec2_launch *l,
+			    int64_t scale_set_id, const char *name,
+			    const struct ec2_tag *tags, size_t ntags,
+			    const char *user_data, struct ec2_instance *out,
+			    struct ec2_run_info *info);
+
+/*
+ * Parse a RunInstances or DescribeInstances reply (pure): every
+ * instancesSet/item (under reservationSet/item for Describe) is appended
+ * to out; *next (may be NULL; size EC2 token buffer of next_size)
+ * receives nextToken or "".  ERR_PROTO on an instance without an id.
+ */
+const struct error	*ec2_parse_instances(const struct xml_doc *,
+			    struct ec2_instances *out, char *next,
+			    size_t next_size);
+
+/*
+ * Find the instance an earlier run launched for runner name (any of the
+ * ClientTokens ec2_run() would have used with l), with the client-token
+ * filter.  *found 0 when there is none.
+ */
+const struct error	*ec2_find_launch(struct aws *, const struct ec2_launch *l,
+			    int64_t scale_set_id, const char *name,
+			    struct ec2_instance *out, int *found);
+
+/* A DescribeInstances filter: name and up to EC2_MAX_OPTIONS values. */
+struct ec2_filter {
+	const char	*name;
+	const char	*values[EC2_MAX_OPTIONS];
+	size_t		 nvalues;
+};
+
+/*
+ * DescribeInstances with filters, every page (MaxResults EC2_PAGE_SIZE,
+ * NextToken until the reply has none), appended to out.
+ */
+const struct error	*ec2_describe(struct aws *, const struct ec2_filter *,
+			    size_t nfilters, struct ec2_instances *out);
+
+/*
+ * The instances of scale set scale_set_id that are not terminated
+ * (pending, running, shutting-down excluded, stopping, stopped).
+ */
+const struct error	*ec2_describe_scale_set(struct aws *,
+			    int64_t scale_set_id, struct ec2_instances *out);
+
+/*
+ * Terminate ids in batches of EC2_TERMINATE_BATCH (idempotent at EC2).
+ * With dry_run, DryRunOperation is success.  *calls (may be NULL) is
+ * incremented per request.
+ */
+const struct error	*ec2_terminate(struct aws *, const char *const *ids,
+			    size_t n, int dry_run, unsigned int *calls);
+
+/* Add tags to resources (ResourceId.N, Tag.N.Key/Value). */
+const struct error	*ec2_create_tags(struct aws *, const char *const *ids,
+			    size_t n, const struct ec2_tag *tags, size_t ntags,
+			    int dry_run);
+
+/* Split a comma list into v (pointers into buf); returns the count. */
+size_t			 ec2_split(const char *list, char *buf, size_t size,
+			    const char **v, size_t max);
+
+/* Parse an ISO-8601 UTC time ("2026-11-23T07:43:13.503Z"); 0 on error. */
+int64_t			 ec2_time(const char *);
+
+#endif

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_PLAN_H
+#define GHRCTL_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "error.h"
+
+/*
+ * Scaling decisions, pure: from the observed instances (EC2 tags, state,
+ * launch time), the scale set's runners (online/offline, busy), its
+ * statistics and the time, decide what to launch, what to retire and
+ * what to clean up.  No I/O, no clock.
+ *
+ * Desired runners, as actions-runner-controller computes them
+ * (actions-service-protocol.md 5.4):
+ *	desired = min(MIN_RUNNERS + statistics.totalAssignedJobs, MAX_RUNNERS)
+ * Live instances are those pending or running.  Rules:
+ *  - launch = desired - live when positive, and never so many that live +
+ *    launch exceeds MAX_RUNNERS (instances being terminated still count:
+ *    their replacements come on the next pass);
+ *  - scale down (live > desired) retires only instances whose runner is
+ *    online and idle, oldest first, none younger than min_age; the caller
+ *    removes the runner through the service first (a busy runner is
+ *    refused there) and terminates the instance after;
+ *  - cleanup classes: an offline runner of ours whose instance is gone
+ *    (deregister); a live instance whose runner never came online within
+ *    boot_timeout (terminate); a live instance older than max_lifetime
+ *    (terminate).  A busy runner's instance is never planned for
+ *    termination (reported as kept).
+ * Each instance and each runner appears in at most one action.
+ */
+
+enum plan_kind {
+	PLAN_LAUNCH = 0,	/* count in plan.launch; no per-item action */
+	PLAN_RETIRE,		/* scale down: remove runner, then terminate */
+	PLAN_DEREGISTER,	/* offline runner whose instance is gone */
+	PLAN_BOOT_TIMEOUT,	/* runner never came online: terminate */
+	PLAN_LIFETIME,		/* past max lifetime: terminate */
+	PLAN_KEEP		/* would be cleaned up, but the runner is busy */
+};
+
+#define PLAN_NONE	((size_t)-1)
+
+struct plan_instance {
+	const char	*id;
+	const char	*runner;	/* tag ghrctl:runner, "" if none */
+	int		 live;		/* pending or running */
+	int64_t		 launch_time;	/* unix seconds, 0 unknown */
+};
+
+struct plan_runner {
+	int64_t		 id;
+	const char	*name;
+	int		 online;
+	int		 busy;
+};
+
+struct plan_settings {
+	unsigned int	 min_runners;
+	unsigned int	 max_runners;
+	int64_t		 min_age;	/* seconds */
+	int64_t		 boot_timeout;	/* seconds */
+	int64_t		 max_lifetime;	/* seconds, 0: no limit */
+	int		 scale;		/* plan launches and scale-down */
+	int		 cleanup;	/* plan the cleanup classes */
+};
+
+struct plan_input {
+	const struct plan_instance *inst;
+	size_t		 ninst;
+	const struct plan_runner *runners;
+	size_t		 nrunners;
+	int64_t		 assigned;	/* totalAssignedJobs; -1 unknown */
+	int64_t		 now;		/* unix seconds */
+	const char	*prefix;	/* names of our runners start so */
+};
+
+struct plan_action {
+	enum plan_kind	 kind;
+	size_t		 inst;		/* index in input, or PLAN_NONE */
+	size_t		 runner;	/* index in input, or PLAN_NONE */
+	char		 reason[192];
+	char		 result[256];	/* filled by the executor */
+};
+
+struct plan {
+	unsigned int	 desired;
+	unsigned int	 live;
+	unsigned int	 launch;
+	int		 have_desired;	/* 0 when statistics were unknown */
+	struct plan_action *v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+#define PLAN_INIT	{ 0, 0, 0, 0, NULL, 0, 0 }
+
+void			 plan_release(struct plan *);
+
+/* desired = min(min + assigned, max); assigned < 0 counts as 0. */
+unsigned int		 plan_desired(unsigned int min_runners,
+			    unsigned int max_runners, int64_t assigned);
+
+/* Fill *out (released first) from the settings and observations. */
+void			 plan_compute(const struct plan_settings *,
+			    const struct plan_input *, struct plan *out);
+
+/* "launch", "retire", "deregister", "boot-timeout", "lifetime", "keep" */
+const char		*plan_kind_name(enum plan_kind);
+
+/* "1h5m", "30s": a duration for reasons and tables. */
+void			 plan_duration(int64_t seconds, char *dst,
+			    size_t size);
+
+/*
+ * The plan as one JSON object (pure): {"desired", "live", "launch",
+ * "dryRun", "launched": [ids], "actions": [{"action", "instance",
+ * "runner", "runnerId", "reason", "result"}]}.  launched (may be NULL)
+ * are the instance ids the executor started.
+ */
+const struct error	*plan_format_json(const struct plan *,
+			    const struct plan_input *, int dry_run,
+			    const char *const *launched, size_t nlaunched,
+			    struct buf *out);
+
+#endif

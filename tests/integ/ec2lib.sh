@@ -1,0 +1,68 @@
+# ec2lib.sh: helpers shared by the EC2 scaler tests (t3000, t3100, t6000):
+# the fake Actions Service and the fake EC2 on TLS, the environment
+# ghrctl needs for them, and readers of what the fakes recorded.
+# Sourced after lib.sh.
+
+ec2_setup() {
+	test_ca || return 1
+	: >"$T/actions.ctl"
+	: >"$T/ec2.ctl"
+	fake_start actions --token ghp_test --control "$T/actions.ctl" --hold 1 || return 1
+	fake_start aws --ec2-control "$T/ec2.ctl" "$@" || return 1
+	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
+	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
+	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
+	export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
+	export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+	export AWS_REGION=us-east-1 AWS_ENDPOINT_URL_EC2="https://localhost:$AWS_PORT"
+	export EC2_AMI_ID=ami-0123456789abcdef0 EC2_INSTANCE_TYPE=m5.large
+	export EC2_SUBNET_ID=subnet-0aaa
+	ghrctl register >/dev/null
+}
+
+actl() { echo "$1" >>"$T/actions.ctl"; }
+ectl() { echo "$1" >>"$T/ec2.ctl"; }
+stats() { actl "{\"op\":\"statistics\",\"stats\":{\"totalAssignedJobs\":$1}}"; }
+# ec2 FIELD: a field of the fake EC2's state
+ec2() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d[sys.argv[2]])' "$AWS_LOG.ec2" "$1"; }
+# instances [STATE]: how many instances (in STATE)
+instances() {
+	"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(sum(1 for i in d["instances"] if len(sys.argv) < 3 or i["state"] == sys.argv[2]))' "$AWS_LOG.ec2" "$@" 2>/dev/null || echo 0
+}
+# calls ACTION: requests the fake EC2 received for ACTION
+calls() { grep -c "\"action\": \"$1\"" "$AWS_LOG"; }
+# params ACTION: the decoded params of each ACTION request, one JSON a line
+params() {
+	"$PY" -c 'import json,sys
+out = [json.dumps(r["params"], sort_keys=True) for r in map(json.loads, open(sys.argv[1]))
+       if r.get("action") == sys.argv[2]]
+sys.stdout.write("".join(o + "\n" for o in out))' "$AWS_LOG" "$1" 2>/dev/null
+}
+
+# msg ID...: one message with a JobAvailable per runnerRequestId
+msg() {
+	"$PY" -c 'import json,sys
+n = [int(x) for x in sys.argv[2:]]
+stats = int(sys.argv[1])
+print(json.dumps({"op": "message", "statistics": {"totalAssignedJobs": stats},
+    "jobs": [{"messageType": "JobAvailable", "runnerRequestId": i,
+              "repositoryName": "app", "ownerName": "acme"} for i in n]}))' "$@" >>"$T/actions.ctl"
+}
+# fstate FIELD: a field of the fake Actions Service's state
+fstate() { "$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$ACTIONS_LOG.state" "$1" 2>/dev/null; }
+acked() { fstate acked | grep -q "$1"; }
+leaf() {
+	p=$1
+	while c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' '); [ -n "$c" ]; do p=$c; done
+	echo "$p"
+}
+# wait_long CMD...: up to 30 s
+wait_long() {
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt 600 ] && return 1
+		sleep 0.05
+	done
+}

@@ -1,0 +1,195 @@
+#!/bin/sh
+# t3000-scale-ec2.sh: ghrctl scale against the fake Actions Service and
+# the fake EC2 (SigV4 and botocore-model checked): launches the
+# difference once, tags and ClientTokens, user data from the template,
+# -o json, --dry-run with EC2 DryRun, the state lock (exit 75), spot to
+# on-demand fallback, types tried in order, a RunInstances reply lost
+# after EC2 made the instance, RequestLimitExceeded storms, and busy
+# runners never terminated on scale-down.
+. ./lib.sh
+. ./ec2lib.sh
+
+test_scale_launches_once() {
+	test_init scale_launches_once
+	ec2_setup || { test_done; return; }
+	stats 3
+	ghrctl scale >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale exits 0 ($(cat "$T/err"))"
+	test_eq "$(instances running)" 3 "3 assigned jobs: 3 instances"
+	test_match "$T/out" '^desired 3  live 0  launch 3' "table names desired, live, launch"
+	ghrctl scale >"$T/out2" 2>&1
+	test_eq "$(calls RunInstances)" 3 "second pass launches nothing"
+	test_match "$T/out2" '^desired 3  live 3  launch 0' "second pass sees 3 live"
+	params RunInstances | head -n 1 >"$T/p"
+	for kv in '"MetadataOptions.HttpTokens": "required"' \
+	    '"InstanceInitiatedShutdownBehavior": "terminate"' \
+	    '"SubnetId": "subnet-0aaa"' '"MinCount": "1"' '"MaxCount": "1"' \
+	    '"ClientToken": "ghrctl-[0-9a-f]{40}"' \
+	    '"TagSpecification.1.ResourceType": "instance"' \
+	    '"TagSpecification.2.ResourceType": "volume"' \
+	    '"TagSpecification.1.Tag.1.Key": "ghrctl:managed"' \
+	    '"TagSpecification.1.Tag.2.Value": "1"' \
+	    '"TagSpecification.1.Tag.3.Key": "ghrctl:runner"' \
+	    '"TagSpecification.1.Tag.4.Key": "Name"'; do
+		test_match "$T/p" "$kv" "RunInstances sends $kv"
+	done
+	test_eq "$(params RunInstances | grep -o '"ClientToken": "[^"]*"' | sort -u | wc -l | tr -d ' ')" 3 \
+	    "one ClientToken per instance"
+	# The user data is the contrib template with the runner filled in.
+	"$PY" - "$AWS_LOG.ec2" "$TOP/contrib/user-data.sh.tmpl" >"$T/ud" <<'PYEOF'
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+i = d["instances"][0]
+ud = base64.b64decode(i["user_data"]).decode()
+t = open(sys.argv[2]).read()
+name = i["tags"]["ghrctl:runner"]
+jit = ud.split("printf '%s' '")[1].split("'")[0]
+want = (t.replace("{{RUNNER_NAME}}", name).replace("{{SCALE_SET_ID}}", "1")
+        .replace("{{SCALE_SET_NAME}}", "ghrctl-test").replace("{{JIT_CONFIG}}", jit))
+print("same" if ud == want else "differ")
+print(base64.b64decode(jit).decode().startswith("JITSECRET-"))
+PYEOF
+	test_eq "$(sed -n 1p "$T/ud")" same "user data = contrib/user-data.sh.tmpl rendered"
+	test_eq "$(sed -n 2p "$T/ud")" True "user data carries the runner's JIT config"
+	grep -q JITSECRET "$T/err" "$T/out" && not_ok "JIT config printed" || ok "JIT config never printed"
+	test_done
+}
+
+test_json_and_dry_run() {
+	test_init json_and_dry_run
+	ec2_setup || { test_done; return; }
+	stats 2
+	ghrctl scale -n -o json >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale --dry-run exits 0 ($(cat "$T/err"))"
+	test_eq "$(instances)" 0 "--dry-run launches nothing"
+	test_eq "$(params RunInstances | grep -c '"DryRun": "true"')" "$(calls RunInstances)" "every RunInstances carries DryRun"
+	grep -q '"error": "DryRunOperation"' "$AWS_LOG" && ok "EC2 answered DryRunOperation" || not_ok "no DryRunOperation"
+	grep -q 'generatejitconfig' "$ACTIONS_LOG" && not_ok "--dry-run made a JIT config" || ok "--dry-run registers no runner"
+	"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["desired"]==2 and d["launch"]==2 and d["dryRun"] is True and d["launched"]==[]' "$T/out" &&
+	    ok "-o json: one document with desired, launch, dryRun" || not_ok "-o json: $(cat "$T/out")"
+	ectl '{"op":"deny","action":"RunInstances"}'
+	ghrctl scale -n >"$T/out" 2>"$T/err"
+	test_eq "$?" 77 "--dry-run without ec2:RunInstances: exit 77"
+	test_match "$T/err" 'UnauthorizedOperation' "the refusal is named"
+	test_done
+}
+
+test_lock() {
+	test_init lock
+	ec2_setup || { test_done; return; }
+	stats 4
+	mkdir -p "$T/state"
+	flock "$T/state/scaleset-ghrctl-test.lock" sleep 3 &
+	holder=$!
+	sleep 0.3
+	ghrctl scale >"$T/out" 2>"$T/err"
+	test_eq "$?" 75 "scale while the lock is held: exit 75 at once"
+	test_match "$T/err" 'scaleset-ghrctl-test.lock' "the message names the lock file"
+	test_eq "$(instances)" 0 "nothing launched"
+	wait "$holder"
+	# Two at once against a slow EC2: one runs, the other exits 75.
+	ectl '{"op":"delay","action":"RunInstances","seconds":1,"count":1}'
+	ghrctl scale >"$T/a" 2>&1 &
+	a=$!
+	ghrctl scale >"$T/b" 2>&1 &
+	b=$!
+	wait "$a"
+	ra=$?
+	wait "$b"
+	rb=$?
+	test_eq "$(echo "$ra $rb" | tr ' ' '\n' | sort | tr '\n' ' ')" "0 75 " "two scale runs: one 0, one 75"
+	test_eq "$(instances running)" 4 "exactly 4 instances"
+	test_done
+}
+
+test_spot_fallback() {
+	test_init spot_fallback
+	ec2_setup || { test_done; return; }
+	export EC2_SPOT_PRICE=0.05 EC2_INSTANCE_TYPE="m5.large, m6i.large" EC2_SUBNET_ID=subnet-0aaa,subnet-0bbb
+	ectl '{"op":"capacity","market":"spot","code":"SpotMaxPriceTooLow","count":-1}'
+	ectl '{"op":"capacity","type":"m5.large","market":"on-demand","code":"InsufficientInstanceCapacity","count":-1}'
+	stats 1
+	ghrctl scale -v >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale exits 0 ($(tail -n 1 "$T/err"))"
+	test_eq "$(instances running)" 1 "one instance"
+	params RunInstances | sed 's/.*"InstanceMarketOptions.MarketType": "\([a-z]*\)".*/\1/; s/{.*/on-demand/' >"$T/m"
+	test_eq "$(head -n 1 "$T/m")" spot "spot tried first"
+	test_eq "$(grep -c spot "$T/m")" 1 "SpotMaxPriceTooLow: no further spot option"
+	test_match "$(params RunInstances | head -n 1 >"$T/p1"; echo "$T/p1")" '"InstanceMarketOptions.SpotOptions.MaxPrice": "0.05"' "spot carries MaxPrice"
+	params RunInstances | tail -n 1 >"$T/last"
+	test_match "$T/last" '"InstanceType": "m6i.large"' "launched on the second type"
+	test_nomatch "$T/last" 'InstanceMarketOptions' "launched on-demand"
+	params RunInstances | sed -n 's/.*"InstanceType": "\([^"]*\)".*"SubnetId": "\([^"]*\)".*/\1 \2/p' | tail -n 3 | tr '\n' ' ' >"$T/order"
+	test_eq "$(cat "$T/order")" "m5.large subnet-0aaa m5.large subnet-0bbb m6i.large subnet-0aaa " "types then subnets, in order"
+	test_eq "$(calls RunInstances)" 4 "InsufficientInstanceCapacity is not retried in place: 4 calls"
+	test_eq "$(params RunInstances | grep -o '"ClientToken": "[^"]*"' | sort -u | wc -l | tr -d ' ')" "$(calls RunInstances)" \
+	    "each option has its own ClientToken"
+	test_done
+}
+
+test_reply_lost() {
+	test_init reply_lost
+	ec2_setup || { test_done; return; }
+	export GHRCTL_READ_TIMEOUT=1s
+	ectl '{"op":"delay","action":"RunInstances","seconds":3,"count":1}'
+	stats 1
+	ghrctl scale >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale exits 0 ($(tail -n 1 "$T/err"))"
+	two_runs() { [ "$(calls RunInstances)" -ge 2 ]; }
+	wait_for two_runs
+	test_eq "$(calls RunInstances)" 2 "RunInstances sent again after the timeout"
+	test_eq "$(params RunInstances | grep -o '"ClientToken": "[^"]*"' | sort -u | wc -l | tr -d ' ')" 1 "with the same ClientToken"
+	test_eq "$(instances)" 1 "the retry returned the instance EC2 had made"
+	test_done
+}
+
+test_throttle_storm() {
+	test_init throttle_storm
+	ec2_setup || { test_done; return; }
+	export AWS_MAX_ATTEMPTS=10
+	ectl '{"op":"throttle","action":"*","count":8}'
+	stats 3
+	ghrctl scale >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale exits 0 through a RequestLimitExceeded storm ($(tail -n 1 "$T/err"))"
+	test_eq "$(grep -c '"error": "RequestLimitExceeded"' "$AWS_LOG")" 8 "8 throttled replies"
+	test_eq "$(instances running)" 3 "all 3 launched, none twice"
+	test_done
+}
+
+test_busy_never_terminated() {
+	test_init busy_never_terminated
+	ec2_setup || { test_done; return; }
+	stats 3
+	ghrctl scale >/dev/null 2>&1
+	actl '{"op":"runners","status":"online"}'
+	name=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][0]["tags"]["ghrctl:runner"])' "$AWS_LOG.ec2")
+	actl "{\"op\":\"runner\",\"name\":\"$name\",\"status\":\"online\",\"busy\":true}"
+	ectl '{"op":"age","id":"*","seconds":600}'
+	stats 0
+	ghrctl scale --min-age 5m -o json >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale down exits 0 ($(tail -n 1 "$T/err"))"
+	test_eq "$(instances running)" 1 "two idle instances retired, the busy one kept"
+	"$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+assert sum(a["action"] == "retire" and a["result"] == "terminated" for a in d["actions"]) == 2, d
+assert sys.argv[2] not in json.dumps(d["actions"]), d' "$T/out" "$name" &&
+	    ok "the plan retires only idle runners" || not_ok "plan: $(cat "$T/out")"
+	test_eq "$(grep -c '"method": "DELETE", "path": "/tenant/1/_apis/distributedtask/pools/0/agents/' "$ACTIONS_LOG")" 2 \
+	    "runners removed through the service first"
+	# A runner that turns busy between the listing and the removal.
+	actl '{"op":"runners","status":"online"}'
+	actl "{\"op\":\"runner\",\"name\":\"$name\",\"status\":\"online\",\"busy\":false}"
+	echo "{\"op\":\"busy_runner\",\"name\":\"$name\"}" >>"$T/actions.ctl"
+	ghrctl scale --min-age 5m -o json >"$T/out" 2>"$T/err"
+	test_eq "$(instances running)" 1 "JobStillRunningException: instance kept"
+	test_match "$T/out" 'JobStillRunningException' "the plan says why"
+	test_done
+}
+
+run_test test_scale_launches_once
+run_test test_json_and_dry_run
+run_test test_lock
+run_test test_spot_fallback
+run_test test_reply_lost
+run_test test_throttle_storm
+run_test test_busy_never_terminated

@@ -1,0 +1,197 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * Unit tests of the pure parts of ec2.c (wire names of RunInstances,
+ * ClientTokens, reply parsing, times) and of the user-data renderer.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "cmd_scaler.h"
+#include "ec2.h"
+#include "t.h"
+#include "xml.h"
+
+T_REGISTER("ec2-token", t_ec2_token)
+T_REGISTER("ec2-form", t_ec2_form)
+T_REGISTER("ec2-parse", t_ec2_parse)
+T_REGISTER("ec2-misc", t_ec2_misc)
+
+static void
+t_ec2_token(void)
+{
+	char	 a[EC2_TOKEN_MAX], b[EC2_TOKEN_MAX], c[EC2_TOKEN_MAX];
+
+	ec2_client_token(1, "ghrctl-1-r5", 0, a);
+	ec2_client_token(1, "ghrctl-1-r5", 0, b);
+	T_EQ_STR(a, b);
+	T_EQ_INT(strlen(a), 47);
+	T_TRUE(strncmp(a, "ghrctl-", 7) == 0);
+	ec2_client_token(1, "ghrctl-1-r5", 1, c);
+	T_TRUE(strcmp(a, c) != 0);
+	ec2_client_token(2, "ghrctl-1-r5", 0, c);
+	T_TRUE(strcmp(a, c) != 0);
+	ec2_client_token(1, "ghrctl-1-r6", 0, c);
+	T_TRUE(strcmp(a, c) != 0);
+}
+
+static int
+has(const char *form, const char *kv)
+{
+	size_t	 n = strlen(kv);
+	const char *p;
+
+	for (p = form; (p = strstr(p, kv)) != NULL; p++)
+		if ((p == form || p[-1] == '&') && (p[n] == '&' ||
+		    p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+static void
+t_ec2_form(void)
+{
+	struct ec2_launch	 l;
+	struct buf		 f = BUF_INIT(1u << 20);
+	const struct ec2_tag	 tags[] = { { "ghrctl:runner", "r 1" } };
+
+	memset(&l, 0, sizeof(l));
+	l.template_name = "ghr-runner";
+	l.template_version = "$Default";
+	l.groups[0] = "sg-1";
+	l.groups[1] = "sg-2";
+	l.ngroups = 2;
+	l.profile = "arn:aws:iam::1:instance-profile/x";
+	l.spot_price = "0.05";
+	T_OK(ec2_run_form(&l, "m5.large", "subnet-0aaa", 1, tags, 1,
+	    "#!/bin/sh\necho hi >/tmp/x\n", "tok-1", &f));
+	T_TRUE(has(f.p, "LaunchTemplate.LaunchTemplateName=ghr-runner"));
+	T_TRUE(has(f.p, "LaunchTemplate.Version=%24Default"));
+	T_TRUE(has(f.p, "InstanceType=m5.large"));
+	T_TRUE(has(f.p, "MinCount=1") && has(f.p, "MaxCount=1"));
+	T_TRUE(has(f.p, "ClientToken=tok-1"));
+	T_TRUE(has(f.p, "SubnetId=subnet-0aaa"));
+	T_TRUE(has(f.p, "SecurityGroupId.2=sg-2"));
+	T_TRUE(has(f.p, "IamInstanceProfile.Arn=arn%3Aaws%3Aiam%3A%3A1%3A"
+	    "instance-profile%2Fx"));
+	T_TRUE(has(f.p, "InstanceMarketOptions.MarketType=spot"));
+	T_TRUE(has(f.p, "InstanceMarketOptions.SpotOptions.MaxPrice=0.05"));
+	T_TRUE(has(f.p, "MetadataOptions.HttpTokens=required"));
+	T_TRUE(has(f.p, "InstanceInitiatedShutdownBehavior=terminate"));
+	T_TRUE(has(f.p, "TagSpecification.1.ResourceType=instance"));
+	T_TRUE(has(f.p, "TagSpecification.2.ResourceType=volume"));
+	T_TRUE(has(f.p, "TagSpecification.1.Tag.1.Key=ghrctl%3Arunner"));
+	T_TRUE(has(f.p, "TagSpecification.2.Tag.1.Value=r%201"));
+	/* '+', '/' and '=' of base64 are percent-encoded (aws-wire.md 8.2) */
+	T_TRUE(has(f.p, "UserData=IyEvYmluL3NoCmVjaG8gaGkgPi90bXAveAo%3D"));
+	T_TRUE(strstr(f.p, "TagSpecifications") == NULL);
+	T_TRUE(strstr(f.p, "DryRun") == NULL);
+	buf_reset(&f);
+	l.dry_run = 1;
+	l.spot_price = NULL;
+	l.profile = "runner";
+	T_OK(ec2_run_form(&l, NULL, NULL, 0, NULL, 0, NULL, "t", &f));
+	T_TRUE(has(f.p, "DryRun=true"));
+	T_TRUE(has(f.p, "IamInstanceProfile.Name=runner"));
+	T_TRUE(strstr(f.p, "InstanceMarketOptions") == NULL);
+	T_TRUE(strstr(f.p, "InstanceType") == NULL);
+	T_TRUE(strstr(f.p, "UserData") == NULL);
+	buf_release(&f);
+}
+
+static char *
+slurp(const char *name, size_t *len)
+{
+	char	 path[512], *p;
+	FILE	*fp;
+	long	 n;
+
+	snprintf(path, sizeof(path), "%s/ec2/%s", t_vectors_dir(), name);
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	p = malloc((size_t)n + 1);
+	*len = fread(p, 1, (size_t)n, fp);
+	p[*len] = '\0';
+	fclose(fp);
+	return p;
+}
+
+static void
+t_ec2_parse(void)
+{
+	struct xml_doc		 d = XML_DOC_INIT;
+	struct ec2_instances	 v = EC2_INSTANCES_INIT;
+	char			 next[64];
+	char			*t;
+	size_t			 len;
+
+	T_TRUE((t = slurp("describe-page.xml", &len)) != NULL);
+	if (t == NULL)
+		return;
+	T_OK(xml_parse(t, len, &d));
+	T_OK(ec2_parse_instances(&d, &v, next, sizeof(next)));
+	T_EQ_INT(v.n, 2);
+	T_EQ_STR(next, "page-2");
+	T_EQ_STR(v.v[0].id, "i-1234567890abcdef0");
+	T_EQ_STR(v.v[0].state, "running");	/* not stateReason's code */
+	T_EQ_STR(v.v[0].runner, "ghrctl-1-r5");
+	T_EQ_STR(v.v[0].scale_set, "1");
+	T_EQ_STR(v.v[0].client_token, "ghrctl-abc");
+	T_EQ_STR(v.v[0].subnet, "subnet-0aaa");
+	T_EQ_INT(v.v[0].spot, 1);
+	T_EQ_INT(v.v[0].launch_time, 1795419793);
+	T_EQ_STR(v.v[1].state, "pending");
+	T_EQ_STR(v.v[1].runner, "");
+	T_EQ_INT(v.v[1].spot, 0);
+	T_TRUE(ec2_state_live(v.v[1].state));
+	ec2_instances_release(&v);
+	xml_doc_release(&d);
+	free(t);
+	T_TRUE((t = slurp("run.xml", &len)) != NULL);
+	if (t == NULL)
+		return;
+	T_OK(xml_parse(t, len, &d));
+	T_OK(ec2_parse_instances(&d, &v, next, sizeof(next)));
+	T_EQ_INT(v.n, 1);
+	T_EQ_STR(next, "");
+	T_EQ_STR(v.v[0].id, "i-0abc");
+	T_EQ_STR(v.v[0].runner, "ghrctl-1-s00");
+	ec2_instances_release(&v);
+	xml_doc_release(&d);
+	free(t);
+	t = "<R><instancesSet><item><imageId>x</imageId></item>"
+	    "</instancesSet></R>";
+	T_OK(xml_parse(t, strlen(t), &d));
+	T_ERR(ec2_parse_instances(&d, &v, NULL, 0), ERR_PROTO);
+	ec2_instances_release(&v);
+	xml_doc_release(&d);
+}
+
+static void
+t_ec2_misc(void)
+{
+	char		 buf[64];
+	const char	*v[EC2_MAX_OPTIONS];
+	struct buf	 out = BUF_INIT(4096);
+
+	T_EQ_INT(ec2_time("1970-01-01T00:00:00Z"), 0);
+	T_EQ_INT(ec2_time("2000-03-01T00:00:01.5Z"), 951868801);
+	T_EQ_INT(ec2_time("garbage"), 0);
+	T_EQ_INT(ec2_split(" m5.large, ,m6i.large ,", buf, sizeof(buf), v,
+	    EC2_MAX_OPTIONS), 2);
+	T_EQ_STR(v[0], "m5.large");
+	T_EQ_STR(v[1], "m6i.large");
+	T_EQ_INT(ec2_split(NULL, buf, sizeof(buf), v, EC2_MAX_OPTIONS), 0);
+	T_TRUE(!ec2_state_live("stopped") && ec2_state_live("running"));
+	T_OK(scaler_render("a {{RUNNER_NAME}} {{JIT_CONFIG}} {{X}} "
+	    "{{SCALE_SET_ID}}/{{SCALE_SET_NAME}}", "J", "n", "7", "set", &out));
+	T_EQ_STR(out.p, "a n J {{X}} 7/set");
+	buf_release(&out);
+	T_TRUE(strstr(scaler_default_template(), "--jitconfig") != NULL);
+}
