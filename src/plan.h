@@ -24,7 +24,8 @@
  *  - scale down (live > desired) retires only instances whose runner is
  *    online and idle, oldest first, none younger than min_age; the caller
  *    removes the runner through the service first (a busy runner is
- *    refused there) and terminates the instance after;
+ *    refused there) and terminates the instance after; an instance whose
+ *    launch time is unknown is never retired;
  *  - cleanup classes: an offline runner of ours whose instance is gone
  *    (deregister); a live instance whose runner never came online within
  *    boot_timeout (terminate); a live instance older than max_lifetime

@@ -19,9 +19,13 @@ It is a strict judge, not a mock:
     queryName/locationName wire names; unknown or missing-required
     parameters get 400 errors.
 
-Adding EC2 actions: add a handler to ACTIONS[("ec2", "ActionName")]
-taking (handler, params) and returning the XML body; the signature,
-key, model and throttling checks above apply unchanged.
+EC2: RunInstances (ClientToken idempotency as EC2 does it),
+DescribeInstances (filters, NextToken pages), TerminateInstances,
+CreateTags and DryRun, with fault injection through --ec2-control (see
+the comment above Ec2State).  Adding EC2 actions: add a handler to
+ACTIONS[("ec2", "ActionName")] taking (handler, params) and returning the
+XML body; the signature, key, model and throttling checks above apply
+unchanged.
 
 Options (besides fakelib's): --region, --access-key/--secret-key,
 --static-key AKID:SECRET (another valid key, repeatable),
