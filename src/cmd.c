@@ -330,18 +330,24 @@ cmd_dispatch(struct ctx *ctx, const struct cmd *c, int argc, char *argv[])
 
 /* see cmd.h */
 const struct error *
-cmd_output_parse(const char *s, enum out_fmt *out)
+cmd_output_parse(const char *s, unsigned int allowed, enum out_fmt *out)
 {
-	if (strcmp(s, "table") == 0)
-		*out = OUT_TABLE;
-	else if (strcmp(s, "json") == 0)
-		*out = OUT_JSON;
-	else if (strcmp(s, "csv") == 0)
-		*out = OUT_CSV;
-	else
-		return error_fmt(ERR_USAGE, "output format '%s' is not one of "
-		    "table, json, csv", s);
-	return NULL;
+	static const char *const names[] = { "table", "json", "csv" };
+	char	 list[32] = "";
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(allowed & (1u << i)))
+			continue;
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum out_fmt)i;
+			return NULL;
+		}
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", list[0] != '\0' ? ", " : "", names[i]);
+	}
+	return error_fmt(ERR_USAGE, "output format '%s' is not one of %s", s,
+	    list);
 }
 
 /* see cmd.h */

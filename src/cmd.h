@@ -91,8 +91,16 @@ const struct error	*cmd_usage_error(const struct ctx *,
 			    const char *fmt, ...)
 			    __attribute__((format(printf, 2, 3)));
 
-/* Parse -o/--output: table, json or csv.  ERR_USAGE otherwise. */
-const struct error	*cmd_output_parse(const char *, enum out_fmt *);
+/* Which -o formats a command offers (cmd_output_parse's allowed mask). */
+#define OUT_ALLOW_TABLE_JSON	((1u << OUT_TABLE) | (1u << OUT_JSON))
+#define OUT_ALLOW_ALL		(OUT_ALLOW_TABLE_JSON | (1u << OUT_CSV))
+
+/*
+ * Parse -o/--output for the current command: one of the formats in the
+ * allowed mask.  ERR_USAGE naming the formats it offers otherwise.
+ */
+const struct error	*cmd_output_parse(const char *, unsigned int allowed,
+			    enum out_fmt *);
 
 /* The shared HTTP client, made from the configuration on first use. */
 const struct error	*ctx_http(struct ctx *, struct http_client **);

@@ -48,19 +48,14 @@ static const struct error *
 cleanup_opt(void *arg, int key, const char *val)
 {
 	struct cleanup_args	*a = arg;
-	const struct error	*e;
 
 	switch (key) {
 	case 'n':
 		a->so.dry_run = 1;
 		return NULL;
 	case 'o':
-		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
-			return e;
-		if (a->fmt == OUT_CSV)
-			return error_fmt(ERR_USAGE, "cleanup prints table or "
-			    "json, not csv");
-		return NULL;
+		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
+		    &a->fmt);
 	case KEY_BOOT:
 		a->so.boot_timeout = val;
 		return NULL;

@@ -105,17 +105,12 @@ static const struct error *
 doctor_opt(void *arg, int key, const char *val)
 {
 	struct doctor		*d = arg;
-	const struct error	*e;
 
 	if (key != 'o')
 		return error_fmt(ERR_SOFTWARE, "doctor: option %d unhandled",
 		    key);
-	if ((e = cmd_output_parse(val, &d->fmt)) != NULL)
-		return e;
-	if (d->fmt == OUT_CSV)
-		return error_fmt(ERR_USAGE, "doctor prints table or json, not "
-		    "csv");
-	return NULL;
+	return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
+	    &d->fmt);
 }
 
 /* Record a result; the message has every registered secret masked. */

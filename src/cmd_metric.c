@@ -102,7 +102,6 @@ static const struct error *
 metric_opt(void *arg, int key, const char *val)
 {
 	struct metric_args	*a = arg;
-	const struct error	*e;
 	const char		*eq;
 
 	switch (key) {
@@ -162,12 +161,8 @@ metric_opt(void *arg, int key, const char *val)
 		a->dry_run = 1;
 		return NULL;
 	case 'o':
-		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
-			return e;
-		if (a->fmt == OUT_CSV)
-			return error_fmt(ERR_USAGE, "metric prints table or "
-			    "json, not csv");
-		return NULL;
+		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
+		    &a->fmt);
 	}
 	return error_fmt(ERR_SOFTWARE, "metric: option %d unhandled", key);
 }

@@ -134,7 +134,6 @@ static const struct error *
 poll_opt(void *arg, int key, const char *val)
 {
 	struct poll_args	*a = arg;
-	const struct error	*e;
 
 	switch (key) {
 	case 'f':
@@ -153,12 +152,8 @@ poll_opt(void *arg, int key, const char *val)
 		a->so.endpoint = val;
 		return NULL;
 	case 'o':
-		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
-			return e;
-		if (a->fmt == OUT_CSV)
-			return error_fmt(ERR_USAGE, "poll prints table or "
-			    "json, not csv");
-		return NULL;
+		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
+		    &a->fmt);
 	}
 	return error_fmt(ERR_SOFTWARE, "poll: option %d unhandled", key);
 }

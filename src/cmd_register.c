@@ -52,7 +52,6 @@ static const struct error *
 register_opt(void *arg, int key, const char *val)
 {
 	struct register_args	*a = arg;
-	const struct error	*e;
 
 	switch (key) {
 	case KEY_NAME:
@@ -68,12 +67,8 @@ register_opt(void *arg, int key, const char *val)
 		a->dry_run = 1;
 		return NULL;
 	case 'o':
-		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
-			return e;
-		if (a->fmt == OUT_CSV)
-			return error_fmt(ERR_USAGE, "register prints table or "
-			    "json, not csv");
-		return NULL;
+		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
+		    &a->fmt);
 	}
 	return error_fmt(ERR_SOFTWARE, "register: option %d unhandled", key);
 }

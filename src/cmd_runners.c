@@ -110,7 +110,7 @@ runners_opt(void *arg, int key, const char *val)
 		a->idle = 1;
 		return NULL;
 	case 'o':
-		return cmd_output_parse(val, &a->fmt);
+		return cmd_output_parse(val, OUT_ALLOW_ALL, &a->fmt);
 	case KEY_NOHEADERS:
 		a->no_headers = 1;
 		return NULL;

@@ -52,19 +52,14 @@ static const struct error *
 scale_opt(void *arg, int key, const char *val)
 {
 	struct scale_args	*a = arg;
-	const struct error	*e;
 
 	switch (key) {
 	case 'n':
 		a->so.dry_run = 1;
 		return NULL;
 	case 'o':
-		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
-			return e;
-		if (a->fmt == OUT_CSV)
-			return error_fmt(ERR_USAGE, "scale prints table or "
-			    "json, not csv");
-		return NULL;
+		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
+		    &a->fmt);
 	case KEY_MIN_AGE:
 		a->so.min_age = val;
 		return NULL;

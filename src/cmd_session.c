@@ -45,16 +45,11 @@ static const struct error *
 session_opt(void *arg, int key, const char *val)
 {
 	struct session_args	*a = arg;
-	const struct error	*e;
 
 	switch (key) {
 	case 'o':
-		if ((e = cmd_output_parse(val, &a->fmt)) != NULL)
-			return e;
-		if (a->fmt == OUT_CSV)
-			return error_fmt(ERR_USAGE, "session prints table or "
-			    "json, not csv");
-		return NULL;
+		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
+		    &a->fmt);
 	case 'n':
 		a->dry_run = 1;
 		return NULL;

@@ -48,7 +48,7 @@ test_usage_errors() {
 	test_match "$T/err" "option '-o' needs a value" "missing value named"
 	ghrctl config -o yaml >"$T/out" 2>"$T/err"
 	test_eq "$?" 64 "bad -o value: exit 64"
-	test_match "$T/err" "output format 'yaml' is not one of table, json, csv" "bad format named"
+	test_match "$T/err" "output format 'yaml' is not one of table, json" "bad format named (only what config offers)"
 	ghrctl help nosuch >"$T/out" 2>"$T/err"
 	test_eq "$?" 64 "help for unknown command: exit 64"
 	test_eq "$(wc -c <"$T/out")" 0 "errors never go to stdout"
