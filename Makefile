@@ -46,8 +46,8 @@ INCS		= -Isrc -I$(BEARSSL_DIR)/inc -I$(CJSON_DIR)
 
 # Per-build compiler and flags.
 rel_CC		= musl-gcc
-rel_CFLAGS	= -Os -ffunction-sections -fdata-sections
-rel_LDFLAGS	= -static -Wl,--gc-sections -s
+rel_CFLAGS	= -Os -ffunction-sections -fdata-sections -flto
+rel_LDFLAGS	= -static -Wl,--gc-sections -s -Os -flto=2
 dev_CC		= gcc
 dev_CFLAGS	= -O0 -g
 dev_LDFLAGS	=
@@ -58,9 +58,10 @@ san_LDFLAGS	= -fsanitize=address,undefined
 
 .PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check
 
-# Keep every intermediate object: make must not delete one that a parallel
-# job is about to link.
-.SECONDARY:
+# Keep intermediate objects: make must not delete one (tests/fuzz/replay.o)
+# that a parallel job is about to link.
+.PRECIOUS: build/rel/obj/tests/%.o build/dev/obj/tests/%.o \
+    build/san/obj/tests/%.o
 
 all: ghrctl
 
