@@ -1,7 +1,9 @@
 # ec2lib.sh: helpers shared by the EC2 scaler tests (t3000, t3100, t6000):
 # the fake Actions Service and the fake EC2 on TLS, the environment
 # ghrctl needs for them, and readers of what the fakes recorded.
-# Sourced after lib.sh.
+# Sourced after lib.sh; brings aslib.sh (fstate, acked, leaf, wait_long).
+
+. ./aslib.sh
 
 ec2_setup() {
 	test_ca || return 1
@@ -48,21 +50,4 @@ stats = int(sys.argv[1])
 print(json.dumps({"op": "message", "statistics": {"totalAssignedJobs": stats},
     "jobs": [{"messageType": "JobAvailable", "runnerRequestId": i,
               "repositoryName": "app", "ownerName": "acme"} for i in n]}))' "$@" >>"$T/actions.ctl"
-}
-# fstate FIELD: a field of the fake Actions Service's state
-fstate() { "$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$ACTIONS_LOG.state" "$1" 2>/dev/null; }
-acked() { fstate acked | grep -q "$1"; }
-leaf() {
-	p=$1
-	while c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' '); [ -n "$c" ]; do p=$c; done
-	echo "$p"
-}
-# wait_long CMD...: up to 30 s
-wait_long() {
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt 600 ] && return 1
-		sleep 0.05
-	done
 }

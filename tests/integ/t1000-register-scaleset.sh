@@ -3,24 +3,13 @@
 # Service over TLS: get-or-create, labels updated only when they change,
 # --delete, --dry-run, --jit (stdout only, never logged), no token in logs.
 . ./lib.sh
+. ./aslib.sh
 
-as_setup() {
-	test_ca || return 1
-	: >"$T/actions.ctl"
-	fake_start actions --token ghp_test --control "$T/actions.ctl" "$@" || return 1
-	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
-	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
-	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
-}
 
-# count METHOD PATH-REGEX: requests the fake recorded
-count() {
-	fake_requests actions | grep -c "\"method\": \"$1\", \"path\": \"$2"
-}
 
 test_get_or_create() {
 	test_init get_or_create
-	as_setup
+	as_setup --no-register
 	ghrctl register >"$T/out1" 2>"$T/err1"
 	test_eq "$?" 0 "first register exits 0"
 	test_eq "$(cat "$T/out1")" 1 "prints the new scale set id"
@@ -37,7 +26,7 @@ test_get_or_create() {
 
 test_labels_updated() {
 	test_init labels_updated
-	as_setup
+	as_setup --no-register
 	ghrctl register --labels linux,x64 >/dev/null
 	test_eq "$(count PATCH /tenant/1)" 0 "no PATCH on create"
 	ghrctl register --labels 'x64, linux' -o json >"$T/out"
@@ -56,7 +45,7 @@ test_labels_updated() {
 
 test_delete() {
 	test_init delete
-	as_setup
+	as_setup --no-register
 	ghrctl register >/dev/null
 	ghrctl register --delete -n >"$T/out"
 	test_eq "$?" 0 "--delete --dry-run exits 0"
@@ -72,7 +61,7 @@ test_delete() {
 
 test_dry_run() {
 	test_init dry_run
-	as_setup
+	as_setup --no-register
 	ghrctl register -n >"$T/out"
 	test_eq "$?" 0 "register -n exits 0"
 	test_match "$T/out" "would create scale set 'ghrctl-test'" "says what it would do"
@@ -86,7 +75,7 @@ test_dry_run() {
 
 test_jit() {
 	test_init jit
-	as_setup
+	as_setup --no-register
 	ghrctl register >/dev/null
 	ghrctl -vvv register --jit runner-1 >"$T/out" 2>"$T/err"
 	test_eq "$?" 0 "register --jit exits 0"
@@ -104,7 +93,7 @@ test_jit() {
 
 test_tokens_not_logged() {
 	test_init tokens_not_logged
-	as_setup
+	as_setup --no-register
 	ghrctl -vvv register >/dev/null 2>"$T/err"
 	admin=$(sed -n 's/.*"Authorization": "Bearer \(ey[^"]*\)".*/\1/p' "$ACTIONS_LOG" | head -n 1)
 	reg=$(sed -n 's/.*"Authorization": "RemoteAuth \([^"]*\)".*/\1/p' "$ACTIONS_LOG" | head -n 1)

@@ -4,18 +4,9 @@
 # replacement, flock (a concurrent one-shot exits 75), queue token never
 # logged, a session expired at the service is replaced.
 . ./lib.sh
+. ./aslib.sh
 
-as_setup() {
-	test_ca || return 1
-	: >"$T/actions.ctl"
-	fake_start actions --token ghp_test --control "$T/actions.ctl" "$@" || return 1
-	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
-	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
-	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
-	ghrctl register >/dev/null
-}
 
-ctl() { echo "$1" >>"$T/actions.ctl"; }
 SF=scaleset-ghrctl-test.json
 field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",]*\\).*/\\1/p" "$T/state/$SF"; }
 

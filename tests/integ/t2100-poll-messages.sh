@@ -5,29 +5,13 @@
 # and ack loses nothing and doubles nothing), --exec, -o json, plain text
 # without escape codes, X-ScaleSetMaxCapacity, the long-poll read timeout.
 . ./lib.sh
+. ./aslib.sh
 
-as_setup() {
-	test_ca || return 1
-	: >"$T/actions.ctl"
-	fake_start actions --token ghp_test --control "$T/actions.ctl" "$@" || return 1
-	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
-	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
-	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
-	ghrctl register >/dev/null
-}
 
-ctl() { echo "$1" >>"$T/actions.ctl"; }
 SF=scaleset-ghrctl-test.json
 field() { sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",]*\\).*/\\1/p" "$T/state/$SF"; }
-fstate() { /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$ACTIONS_LOG.state" "$1"; }
 job() { # job TYPE REQ [extra json]
 	echo "{\"messageType\":\"$1\",\"runnerRequestId\":$2,\"repositoryName\":\"app\",\"ownerName\":\"acme\",\"jobId\":\"j-$2\",\"jobWorkflowRef\":\"acme/app/.github/workflows/ci.yml@refs/heads/main\",\"jobDisplayName\":\"build\",\"workflowRunId\":77,\"eventName\":\"push\",\"requestLabels\":[\"ghrctl-test\"],\"queueTime\":\"2026-11-23T10:00:00Z\"${3:+,$3}}"
-}
-# The ghrctl process started by the background job $1 (its deepest descendant).
-leaf() {
-	p=$1
-	while c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' '); [ -n "$c" ]; do p=$c; done
-	echo "$p"
 }
 
 test_acquire_ack_once() {

@@ -5,37 +5,9 @@
 # tokens are renewed before they expire; a 409 session conflict means
 # standby, and the standby takes over once the other session is gone.
 . ./lib.sh
+. ./aslib.sh
 
-as_setup() {
-	test_ca || return 1
-	: >"$T/actions.ctl"
-	fake_start actions --token ghp_test --control "$T/actions.ctl" "$@" || return 1
-	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
-	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
-	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
-	export GHRCTL_STANDBY_WAIT=1s
-	ghrctl register >/dev/null
-}
-
-ctl() { echo "$1" >>"$T/actions.ctl"; }
-fstate() { /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$ACTIONS_LOG.state" "$1"; }
 msg() { ctl "{\"op\":\"message\",\"jobs\":[{\"messageType\":\"JobAvailable\",\"runnerRequestId\":$1,\"repositoryName\":\"app\",\"ownerName\":\"acme\"}]}"; }
-acked() { fstate acked | grep -q "$1"; }
-leaf() {
-	p=$1
-	while c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' '); [ -n "$c" ]; do p=$c; done
-	echo "$p"
-}
-count() { grep -c "\"method\": \"$1\", \"path\": \"$2" "$ACTIONS_LOG"; }
-# wait up to 20 s for a command to succeed
-wait_long() {
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt 400 ] && return 1
-		sleep 0.05
-	done
-}
 no_sessions() { [ "$(fstate sessions)" = "{}" ]; }
 retried() { [ "$(count POST /tenant/1/_apis/runtime/runnerscalesets/1/sessions)" -ge "$1" ]; }
 has_session() { [ "$(fstate sessions)" != "{}" ]; }

@@ -4,25 +4,8 @@
 # messageQueueUrl, a scale set deleted server-side, replies with a UTF-8
 # BOM, a message body that is not JSON.
 . ./lib.sh
+. ./aslib.sh
 
-as_setup() {
-	test_ca || return 1
-	: >"$T/actions.ctl"
-	fake_start actions --token ghp_test --control "$T/actions.ctl" "$@" || return 1
-	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
-	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
-	export RUNNER_SCALE_SET_NAME=ghrctl-test GHRCTL_STATE_DIR="$T/state"
-	export GHRCTL_STANDBY_WAIT=1s
-	ghrctl register >/dev/null
-}
-
-ctl() { echo "$1" >>"$T/actions.ctl"; }
-fstate() { /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$ACTIONS_LOG.state" "$1"; }
-leaf() {
-	p=$1
-	while c=$(ps -o pid= --ppid "$p" | head -n 1 | tr -d ' '); [ -n "$c" ]; do p=$c; done
-	echo "$p"
-}
 polls() { fstate polls; }
 
 test_empty_200() {
