@@ -45,11 +45,4 @@ leaf() {
 	echo "$p"
 }
 
-wait_long() {
-	i=0
-	until "$@"; do
-		i=$((i + 1))
-		[ $i -gt 600 ] && return 1
-		sleep 0.05
-	done
-}
+wait_long() { WAIT_TICKS=600 wait_for "$@"; }

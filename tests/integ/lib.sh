@@ -13,7 +13,7 @@
 #   fake_start NAME [ARGS]  start tests/fake/NAME.py on 127.0.0.1, port 0;
 #                      sets NAME_PORT (upper-case); stopped at exit
 #   fake_requests NAME the JSON lines the fake recorded
-#   wait_for CMD...    retry CMD for up to 10 s
+#   wait_for CMD...    retry CMD for up to 10 s (WAIT_TICKS=200 x 50 ms)
 # Output: one "ok - ..." or "not ok - ..." line per check (tests/run.sh
 # counts them).
 
@@ -132,27 +132,25 @@ run_test() {
 	"$1"
 }
 
-ghrctl() {
+# wrapped PROGRAM ARGS...: run PROGRAM with a time limit, under valgrind
+# (leaks and errors fail with status 99) when VALGRIND=1.
+wrapped() {
 	if [ "${VALGRIND:-}" = 1 ]; then
 		timeout 120 valgrind -q --error-exitcode=99 --leak-check=full \
 		    --errors-for-leak-kinds=definite,indirect \
-		    --show-leak-kinds=definite,indirect "$BIN" "$@"
+		    --show-leak-kinds=definite,indirect "$@"
 	else
-		timeout 60 "$BIN" "$@"
+		timeout 60 "$@"
 	fi
 }
+
+ghrctl() { wrapped "$BIN" "$@"; }
 
 # tool NAME ARGS...: run the test driver $BUILD/tools/NAME like ghrctl().
 tool() {
 	t_name=$1
 	shift
-	if [ "${VALGRIND:-}" = 1 ]; then
-		timeout 120 valgrind -q --error-exitcode=99 --leak-check=full \
-		    --errors-for-leak-kinds=definite,indirect \
-		    --show-leak-kinds=definite,indirect "$BUILD/tools/$t_name" "$@"
-	else
-		timeout 60 "$BUILD/tools/$t_name" "$@"
-	fi
+	wrapped "$BUILD/tools/$t_name" "$@"
 }
 
 # Per-run test CA, made once per tests/run.sh run (shared by all scripts):
@@ -218,11 +216,12 @@ fake_conns() {
 	cat "$T/$1.log.conns" 2>/dev/null || echo 0
 }
 
+# wait_for CMD...: retry CMD every 50 ms, for up to 10 s (WAIT_TICKS=200).
 wait_for() {
 	i=0
 	until "$@"; do
 		i=$((i + 1))
-		[ $i -gt 200 ] && return 1
+		[ $i -gt "${WAIT_TICKS:-200}" ] && return 1
 		sleep 0.05
 	done
 }
