@@ -190,27 +190,7 @@ size_t
 cmd_as_labels(const char *list, char *buf, size_t size, const char **v,
     size_t max)
 {
-	size_t	 n = 0, i;
-	char	*p, *q, *end;
-
-	if (list == NULL || str_copy(buf, size, list) != NULL)
-		return 0;
-	for (p = buf; p != NULL && n < max; p = q) {
-		if ((q = strchr(p, ',')) != NULL)
-			*q++ = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		end = p + strlen(p);
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
-		if (*p == '\0')
-			continue;
-		for (i = 0; i < n && strcmp(v[i], p) != 0; i++)
-			;
-		if (i == n)
-			v[n++] = p;
-	}
-	return n;
+	return str_list_split(list, buf, size, v, max);
 }
 
 /* see cmd_actions.h */

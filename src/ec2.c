@@ -89,23 +89,7 @@ size_t
 ec2_split(const char *list, char *buf, size_t size, const char **v,
     size_t max)
 {
-	size_t	 n = 0;
-	char	*p, *q, *end;
-
-	if (list == NULL || str_copy(buf, size, list) != NULL)
-		return 0;
-	for (p = buf; p != NULL && n < max; p = q) {
-		if ((q = strchr(p, ',')) != NULL)
-			*q++ = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		end = p + strlen(p);
-		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-			*--end = '\0';
-		if (*p != '\0')
-			v[n++] = p;
-	}
-	return n;
+	return str_list_split(list, buf, size, v, max);
 }
 
 static int64_t

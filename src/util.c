@@ -169,6 +169,34 @@ str_nieq(const char *a, const char *b, size_t n)
 }
 
 /* see util.h */
+size_t
+str_list_split(const char *list, char *buf, size_t size, const char **v,
+    size_t max)
+{
+	size_t	 n = 0, i;
+	char	*p, *q, *end;
+
+	if (list == NULL || str_copy(buf, size, list) != NULL)
+		return 0;
+	for (p = buf; p != NULL && n < max; p = q) {
+		if ((q = strchr(p, ',')) != NULL)
+			*q++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*p == '\0')
+			continue;
+		for (i = 0; i < n && strcmp(v[i], p) != 0; i++)
+			;
+		if (i == n)
+			v[n++] = p;
+	}
+	return n;
+}
+
+/* see util.h */
 int
 str_prefix(const char *s, const char *prefix)
 {

@@ -39,6 +39,15 @@ const struct error *str_copy(char *dst, size_t size, const char *src);
 int	 str_ieq(const char *, const char *);
 int	 str_nieq(const char *, const char *, size_t);
 
+/*
+ * Split a comma-separated list into at most max items: list is copied
+ * into buf (size) and v[] points into it; blanks around items are
+ * dropped, as are empty items and repeats.  Returns the number of items;
+ * 0 when list is NULL or longer than buf.
+ */
+size_t	 str_list_split(const char *list, char *buf, size_t size,
+	    const char **v, size_t max);
+
 /* 1 when s starts with prefix. */
 int	 str_prefix(const char *s, const char *prefix);
 

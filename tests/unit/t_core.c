@@ -66,6 +66,19 @@ t_util(void)
 	T_TRUE(str_ieq("Content-Length", "content-length"));
 	T_TRUE(!str_ieq("Content-Length", "content-lengt"));
 	T_TRUE(str_prefix("ghrctl:runner", "ghrctl:"));
+	{
+		char		 buf[64];
+		const char	*v[3];
+
+		T_EQ_INT(str_list_split(" linux, x64,,linux , gpu,arm", buf,
+		    sizeof(buf), v, 3), 3);
+		T_EQ_STR(v[0], "linux");
+		T_EQ_STR(v[1], "x64");
+		T_EQ_STR(v[2], "gpu");
+		T_EQ_INT(str_list_split(NULL, buf, sizeof(buf), v, 3), 0);
+		T_EQ_INT(str_list_split("a-list-longer-than-the-buffer-given-"
+		    "to-it-by-far-and-away-more", buf, 16, v, 3), 0);
+	}
 	T_TRUE(rand_below(10) < 10);
 }
 
