@@ -92,7 +92,7 @@ build/$(1)/libbearssl.a: $(patsubst $(BEARSSL_DIR)/src/%.c,build/$(1)/obj/bearss
 
 build/$(1)/obj/cJSON.o: $(CJSON_DIR)/cJSON.c | vendor-check
 	@mkdir -p $$(dir $$@)
-	$$($(1)_CC) -std=c89 $$($(1)_CFLAGS) -c $$< -o $$@
+	$$($(1)_CC) -std=c89 -DCJSON_NESTING_LIMIT=64 $$($(1)_CFLAGS) -c $$< -o $$@
 
 build/$(1)/libghrctl.a: $(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS)) build/$(1)/obj/cJSON.o
 	@rm -f $$@

@@ -43,6 +43,20 @@ buf_grow(struct buf *b, size_t need)
 
 /* see buf.h */
 const struct error *
+buf_reserve(struct buf *b, size_t n)
+{
+	if (n > b->max || b->len + n > b->max)
+		return error_fmt(ERR_PROTO, "data exceeds the %zu-byte limit",
+		    b->max);
+	if (b->len + n + 1 <= b->cap)
+		return NULL;
+	b->p = xrealloc(b->p, b->len + n + 1);
+	b->cap = b->len + n + 1;
+	return NULL;
+}
+
+/* see buf.h */
+const struct error *
 buf_add(struct buf *b, const void *d, size_t n)
 {
 	const struct error	*e;

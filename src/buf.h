@@ -29,6 +29,12 @@ const struct error	*buf_addc(struct buf *, char);
 const struct error	*buf_addf(struct buf *, const char *, ...)
 			    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Make room for n more bytes in one allocation (when the size is known in
+ * advance, e.g. from Content-Length).  ERR_PROTO when that would pass max.
+ */
+const struct error	*buf_reserve(struct buf *, size_t n);
+
 /* Drop the contents but keep the memory. */
 void			 buf_reset(struct buf *);
 

@@ -360,6 +360,8 @@ cmd_metric(struct ctx *ctx, int argc, char *argv[])
 	if ((e = ctx_http(ctx, &http)) != NULL ||
 	    (e = github_new(&ctx->cfg, http, &gh)) != NULL)
 		goto out;
+	if (a.follow)	/* the same pages every round: let 304s save quota */
+		github_cache_enable(gh);
 	if (!a.dry_run) {
 		/* Fail early, before counting, on missing AWS settings. */
 		if ((e = aws_new(&ctx->cfg, http, ctx->envp, a.endpoint,

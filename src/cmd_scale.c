@@ -12,23 +12,44 @@
  * this one exit 75 at once, so overlapping cron runs can never both
  * launch.  --dry-run changes nothing and asks EC2 with DryRun=true
  * whether the calls would be allowed.
+ *
+ * --source rest (GHES without the Actions Service; seed 002's fallback,
+ * actions-service-protocol.md 6.2) needs no scale set: the demand is the
+ * number of queued and in-progress jobs whose runs-on labels match
+ * RUNNER_LABELS (ghjobs.h), counted by a bounded scan of the scope's
+ * workflow runs (github_jobs_scan()), whose ETag cache is kept in the
+ * state directory between runs so unchanged lists come back as 304s.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "cmd_actions.h"
 #include "cmd_scaler.h"
+#include "ghjobs.h"
+#include "github.h"
 #include "log.h"
 #include "plan.h"
 #include "sig.h"
+#include "util.h"
 
 #define KEY_MIN_AGE	256
 #define KEY_USER_DATA	257
 #define KEY_ENDPOINT	258
+#define KEY_SOURCE	259
+#define KEY_MAX_REPOS	260
+#define KEY_MAX_RUNS	261
+
+#define REST_MAX_REPOS	100	/* repositories per pass (--max-repos) */
+#define REST_MAX_RUNS	200	/* active workflow runs per pass (--max-runs) */
+#define REST_LIMIT	10000	/* the most either option accepts */
+#define REST_CACHE_MAX	(6u << 20)	/* ETag cache file */
 
 static const struct opt scale_opts[] = {
 	{ "dry-run", 'n', OPT_NONE, NULL,
@@ -40,12 +61,20 @@ static const struct opt scale_opts[] = {
 	    "user-data template (GHRCTL_USER_DATA_TEMPLATE)" },
 	{ "endpoint-url", KEY_ENDPOINT, OPT_REQ, "URL",
 	    "EC2 endpoint (else AWS_ENDPOINT_URL_EC2)" },
+	{ "source", KEY_SOURCE, OPT_REQ, "SOURCE",
+	    "demand from actions (statistics) or rest (GHRCTL_SOURCE)" },
+	{ "max-repos", KEY_MAX_REPOS, OPT_REQ, "N",
+	    "rest: scan at most N repositories (100)" },
+	{ "max-runs", KEY_MAX_RUNS, OPT_REQ, "N",
+	    "rest: read the jobs of at most N runs (200)" },
 	OPT_END
 };
 
 struct scale_args {
 	struct scaler_opts	 so;
 	enum out_fmt		 fmt;
+	const char		*source;
+	struct gh_scan_limits	 lim;
 };
 
 static const struct error *
@@ -69,8 +98,166 @@ scale_opt(void *arg, int key, const char *val)
 	case KEY_ENDPOINT:
 		a->so.endpoint = val;
 		return NULL;
+	case KEY_SOURCE:
+		a->source = val;
+		return NULL;
+	case KEY_MAX_REPOS:
+	case KEY_MAX_RUNS:
+		if (parse_uint(val, REST_LIMIT, key == KEY_MAX_REPOS ?
+		    &a->lim.max_repos : &a->lim.max_runs) != 0)
+			return error_fmt(ERR_USAGE, "--%s wants a number from "
+			    "0 to %d, not '%s'", key == KEY_MAX_REPOS ?
+			    "max-repos" : "max-runs", REST_LIMIT, val);
+		return NULL;
 	}
 	return error_fmt(ERR_SOFTWARE, "scale: option %d unhandled", key);
+}
+
+/* The ETag cache file of the pool (in the locked state directory). */
+static const struct error *
+cache_path(const struct cmd_as *c, char *dst, size_t size)
+{
+	return str_fmt(dst, size, "%s/rest-%lld.etags.json", c->sf.dir,
+	    (long long)c->scale_set_id);
+}
+
+static void
+cache_load(const struct cmd_as *c)
+{
+	struct buf	 b = BUF_INIT(REST_CACHE_MAX);
+	char		 path[1024], tmp[8192];
+	ssize_t		 n;
+	int		 fd;
+
+	github_cache_enable(c->gh);
+
+	if (cache_path(c, path, sizeof(path)) != NULL ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	while ((n = read(fd, tmp, sizeof(tmp))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || buf_add(&b, tmp, (size_t)n) != NULL) {
+			log_warn("ignoring ETag cache '%s'", path);
+			buf_reset(&b);
+			break;
+		}
+	}
+	close(fd);
+	if (b.len > 0)
+		github_cache_import(c->gh, b.p, b.len);
+	buf_release(&b);
+}
+
+/* Replace the cache file atomically (mode 0600); failures are warnings. */
+static void
+cache_save(const struct cmd_as *c)
+{
+	struct buf	 b = BUF_INIT(REST_CACHE_MAX);
+	char		 path[1024], tmp[1100];
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd = -1, ok = 0;
+
+	if (cache_path(c, path, sizeof(path)) != NULL ||
+	    str_fmt(tmp, sizeof(tmp), "%s.tmp", path) != NULL ||
+	    github_cache_export(c->gh, &b) != NULL)
+		goto out;
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		goto out;
+	while (off < b.len) {
+		n = write(fd, b.p + off, b.len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		off += (size_t)n;
+	}
+	if (close(fd) == 0 && rename(tmp, path) == 0)
+		ok = 1;
+	fd = -1;
+out:
+	if (fd != -1)
+		close(fd);
+	if (!ok) {
+		log_warn("cannot save the ETag cache '%s': %s", path,
+		    strerror(errno));
+		(void)unlink(tmp);
+	}
+	buf_release(&b);
+}
+
+struct rest_count {
+	const struct scaler	*s;
+	struct gh_demand	 d;
+};
+
+static const struct error *
+count_job(void *arg, const struct gh_job *j)
+{
+	struct rest_count	*rc = arg;
+
+	ghjobs_count(&rc->d, j, rc->s->labels, rc->s->nlabels);
+	return NULL;
+}
+
+/*
+ * --source rest: the pool id (RUNNER_SCALE_SET_ID, else derived from the
+ * URL and labels) and a name for the state file, before the lock.
+ */
+static const struct error *
+rest_pool(struct ctx *ctx, struct cmd_as *c)
+{
+	char		 buf[4096];
+	const char	*v[CA_LABELS_MAX];
+	size_t		 n;
+
+	if (config_is_set(&ctx->cfg, K_RUNNER_SCALE_SET_ID))
+		c->scale_set_id = config_num(&ctx->cfg, K_RUNNER_SCALE_SET_ID);
+	else {
+		n = cmd_as_labels(config_str(&ctx->cfg, K_RUNNER_LABELS), buf,
+		    sizeof(buf), v, CA_LABELS_MAX);
+		c->scale_set_id = ghjobs_pool_id(github_target(c->gh)->config_url,
+		    v, n);
+	}
+	if (c->name[0] == '\0')
+		return str_fmt(c->name, sizeof(c->name), "rest-%lld",
+		    (long long)c->scale_set_id);
+	return NULL;
+}
+
+/* Count the demand through GitHub REST into *assigned. */
+static const struct error *
+rest_demand(struct scaler *s, const struct scale_args *a, int64_t *assigned,
+    struct rest_count *rc)
+{
+	const struct error	*e;
+	struct gh_scan		 sc;
+	uint64_t		 req0 = github_requests(s->c->gh);
+	uint64_t		 nm0 = github_not_modified(s->c->gh);
+
+	memset(rc, 0, sizeof(*rc));
+	rc->s = s;
+	if ((e = github_jobs_scan(s->c->gh, &a->lim, count_job, rc, &sc)) !=
+	    NULL)
+		return e;
+	if (sc.repos_capped || sc.runs_capped)
+		log_warn("REST scan stopped at --max-repos %u / --max-runs %u: "
+		    "the demand may be undercounted", a->lim.max_repos,
+		    a->lim.max_runs);
+	*assigned = ghjobs_demand(&rc->d);
+	log_info("pool %lld: %u repositories, %u active runs, %llu jobs: "
+	    "%llu queued and %llu in progress match, %llu for other labels; "
+	    "%llu requests, %llu not modified (304)",
+	    (long long)s->c->scale_set_id, sc.repos, sc.runs,
+	    (unsigned long long)rc->d.jobs, (unsigned long long)rc->d.queued,
+	    (unsigned long long)rc->d.running,
+	    (unsigned long long)rc->d.other,
+	    (unsigned long long)(github_requests(s->c->gh) - req0),
+	    (unsigned long long)(github_not_modified(s->c->gh) - nm0));
+	return NULL;
 }
 
 static const struct error *
@@ -82,10 +269,14 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 	struct scaler		 s;
 	struct scaler_obs	 o;
 	struct plan		 p = PLAN_INIT;
+	struct rest_count	 rc;
 	char			**ids = NULL;
 	size_t			 nids = 0;
+	int64_t			 assigned = 0;
 
 	memset(&a, 0, sizeof(a));
+	a.lim.max_repos = REST_MAX_REPOS;
+	a.lim.max_runs = REST_MAX_RUNS;
 	memset(&s, 0, sizeof(s));
 	cmd_as_init(&c);
 	scaler_obs_init(&o);
@@ -95,11 +286,41 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 	if (argc > 0)
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
-	if ((e = cmd_as_open(ctx, &c, 0)) != NULL ||
-	    (e = cmd_as_begin(ctx, &c, STATE_LOCK_NOWAIT, &sig_stop)) != NULL ||
-	    (e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
+	if (a.source == NULL)
+		a.source = config_str(&ctx->cfg, K_SOURCE);
+	if (a.source != NULL && strcmp(a.source, "rest") == 0)
+		a.so.rest = 1;
+	else if (a.source != NULL && strcmp(a.source, "actions") != 0)
+		return cmd_usage_error(ctx, "--source is actions or rest, not "
+		    "'%s'", a.source);
+	if ((e = cmd_as_open(ctx, &c, 0)) != NULL)
 		goto out;
-	if ((e = scaler_observe(&s, NULL, (int64_t)time(NULL), &o)) != NULL)
+	if (a.so.rest) {
+		if ((e = rest_pool(ctx, &c)) != NULL ||
+		    (e = cmd_as_state(ctx, &c, STATE_LOCK_NOWAIT,
+		    &sig_stop)) != NULL)
+			goto out;
+	} else if ((e = cmd_as_begin(ctx, &c, STATE_LOCK_NOWAIT,
+	    &sig_stop)) != NULL)
+		goto out;
+	if ((e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
+		goto out;
+	if (a.so.rest) {
+		cache_load(&c);
+		e = rest_demand(&s, &a, &assigned, &rc);
+		if (!a.so.dry_run)
+			cache_save(&c);
+		if (e != NULL)
+			goto out;
+		if (a.fmt != OUT_JSON)
+			printf("pool %lld  demand %lld (%llu queued, %llu "
+			    "running)\n", (long long)c.scale_set_id,
+			    (long long)assigned,
+			    (unsigned long long)rc.d.queued,
+			    (unsigned long long)rc.d.running);
+	}
+	if ((e = scaler_observe(&s, a.so.rest ? &assigned : NULL,
+	    (int64_t)time(NULL), &o)) != NULL)
 		goto out;
 	s.set.scale = 1;
 	plan_compute(&s.set, &o.in, &p);
@@ -119,7 +340,8 @@ out:
 const struct cmd cmd_scale_def = {
 	"scale", cmd_scale,
 	"scale [-n] [-o table|json] [--min-age DURATION] "
-	"[--user-data-template FILE] [--endpoint-url URL]",
+	"[--user-data-template FILE] [--endpoint-url URL] "
+	"[--source actions|rest] [--max-repos N] [--max-runs N]",
 	"launch or retire EC2 runners once to match the assigned jobs",
 	scale_opts, NULL
 };

@@ -161,6 +161,36 @@ launch_settings(struct scaler *s)
 	return NULL;
 }
 
+/* --source rest: the JIT labels and runner group id. */
+static const struct error *
+rest_settings(struct scaler *s)
+{
+	const char	*group = config_str(&s->ctx->cfg, K_RUNNER_GROUP);
+	const char	*v[CA_LABELS_MAX];
+	size_t		 n, i;
+	uint64_t	 id;
+
+	s->rest = 1;
+	n = cmd_as_labels(config_str(&s->ctx->cfg, K_RUNNER_LABELS),
+	    s->labelbuf, sizeof(s->labelbuf), v, CA_LABELS_MAX);
+	if (n == 0)
+		return error_fmt(ERR_CONFIG, "--source rest needs "
+		    "RUNNER_LABELS: jobs are matched by their runs-on labels");
+	s->labels[s->nlabels++] = "self-hosted";
+	for (i = 0; i < n; i++)
+		if (!str_ieq(v[i], "self-hosted"))
+			s->labels[s->nlabels++] = v[i];
+	if (group == NULL || *group == '\0' || str_ieq(group, "default"))
+		s->group_id = 1;
+	else if (parse_u64(group, &id) == 0 && id > 0 && id <= INT64_MAX)
+		s->group_id = (int64_t)id;
+	else
+		return error_fmt(ERR_CONFIG, "--source rest takes RUNNER_GROUP "
+		    "as a runner group id (a number) or Default, not '%s'",
+		    group);
+	return NULL;
+}
+
 /* see cmd_scaler.h */
 const struct error *
 scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
@@ -184,7 +214,8 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 	s->set.boot_timeout = dur_ms(s, o->boot_timeout, K_BOOT_TIMEOUT, &e) /
 	    1000;
 	s->set.max_lifetime = config_ms(&ctx->cfg, K_RUNNER_TIMEOUT) / 1000;
-	if (e != NULL || (e = launch_settings(s)) != NULL)
+	if (e != NULL || (e = launch_settings(s)) != NULL ||
+	    (o->rest && (e = rest_settings(s)) != NULL))
 		return e;
 	path = o->user_data != NULL ? o->user_data : config_str(&ctx->cfg,
 	    K_USER_DATA_TEMPLATE);
@@ -379,20 +410,91 @@ scaler_new_name(const struct scaler *s, char *dst, size_t size)
 		n += snprintf(dst + n, size - (size_t)n, "%02x", r[i]);
 }
 
+/*
+ * Remove runner id through the service the runners came from: 0 removed
+ * (or already gone), 1 busy (refused), -1 another failure (*ep).
+ */
+static int
+source_remove(struct scaler *s, int64_t id, const struct error **ep)
+{
+	const struct error	*e;
+	enum as_exc		 x;
+
+	*ep = NULL;
+	if (s->rest) {
+		if ((e = github_runner_delete(s->c->gh, id)) == NULL ||
+		    e->http_status == 404)
+			return 0;
+		*ep = e;
+		return e->http_status == 422 ? 1 : -1;
+	}
+	if ((e = actions_runner_remove(s->c->as, id)) == NULL)
+		return 0;
+	x = actions_exception(s->c->as);
+	if (x == AS_EXC_AGENT_NOT_FOUND)
+		return 0;
+	*ep = e;
+	return x == AS_EXC_JOB_STILL_RUNNING ? 1 : -1;
+}
+
+/* The id of the runner called name; *found 0 when there is none. */
+static const struct error *
+source_find(struct scaler *s, const char *name, int64_t *id, int *found)
+{
+	const struct error	*e;
+	struct gh_runner	 g;
+	struct as_runner	 r;
+
+	*found = 0;
+	if (s->rest) {
+		if ((e = github_runner_find(s->c->gh, name, &g)) != NULL)
+			return e->http_status == 0 && e->class == ERR_FAIL ?
+			    NULL : e;
+		*id = g.id;
+		*found = 1;
+		gh_runner_release(&g);
+		return NULL;
+	}
+	memset(&r, 0, sizeof(r));
+	if ((e = actions_runner_find(s->c->as, name, &r, found)) == NULL &&
+	    *found)
+		*id = r.id;
+	asmsg_runner_release(&r);
+	return e;
+}
+
+/* A fresh JIT config; *exists when the name is taken. */
+static const struct error *
+source_jit(struct scaler *s, const char *name, char **jit, int *exists)
+{
+	const struct error	*e;
+
+	*exists = 0;
+	if (s->rest) {
+		e = github_jit_config(s->c->gh, name, s->labels, s->nlabels,
+		    s->group_id, jit, NULL);
+		*exists = e != NULL && e->http_status == 409;
+		return e;
+	}
+	e = actions_jit_config(s->c->as, s->c->scale_set_id, name, "", jit,
+	    NULL);
+	*exists = e != NULL && actions_exception(s->c->as) ==
+	    AS_EXC_AGENT_EXISTS;
+	return e;
+}
+
 /* A JIT config for name; after a name collision see scaler_launch(). */
 static const struct error *
 jit_for(struct scaler *s, const char *name, char **jit,
     struct ec2_instance *out, int *adopted)
 {
 	const struct error	*e;
-	struct as_runner	 r;
-	int			 found;
+	int64_t			 id = 0;
+	int			 found, exists;
 
 	*adopted = 0;
-	memset(&r, 0, sizeof(r));
-	e = actions_jit_config(s->c->as, s->c->scale_set_id, name, "", jit,
-	    NULL);
-	if (e == NULL || actions_exception(s->c->as) != AS_EXC_AGENT_EXISTS)
+	e = source_jit(s, name, jit, &exists);
+	if (e == NULL || !exists)
 		return e;
 	/* An earlier run got this far: did it launch the instance too? */
 	if ((e = ec2_find_launch(s->aws, &s->launch, s->c->scale_set_id, name,
@@ -405,15 +507,11 @@ jit_for(struct scaler *s, const char *name, char **jit,
 		return NULL;
 	}
 	/* No instance: the stale registration goes (ARC's recovery). */
-	if ((e = actions_runner_find(s->c->as, name, &r, &found)) != NULL)
+	if ((e = source_find(s, name, &id, &found)) != NULL)
 		return e;
-	if (found && (e = actions_runner_remove(s->c->as, r.id)) != NULL) {
-		asmsg_runner_release(&r);
+	if (found && source_remove(s, id, &e) != 0)
 		return e;
-	}
-	asmsg_runner_release(&r);
-	return actions_jit_config(s->c->as, s->c->scale_set_id, name, "", jit,
-	    NULL);
+	return source_jit(s, name, jit, &exists);
 }
 
 /* see cmd_scaler.h */
@@ -425,8 +523,9 @@ scaler_launch(struct scaler *s, const char *name,
 	const struct error	*e;
 	struct buf		 ud = BUF_INIT(SCALER_RENDER_MAX);
 	struct ec2_run_info	 info;
-	struct as_runner	 r;
+	const struct error	*re;
 	char			*jit = NULL;
+	int64_t			 id = 0;
 	int			 adopted, found;
 	size_t			 i;
 	const struct ec2_tag	 tags[] = {
@@ -467,12 +566,10 @@ scaler_launch(struct scaler *s, const char *name,
 		    "failed" : "", info.reused ? ", launched earlier" : "");
 	} else if (e != NULL && !s->dry_run) {
 		/* No instance: do not leave the runner registered. */
-		memset(&r, 0, sizeof(r));
-		if (actions_runner_find(s->c->as, name, &r, &found) == NULL &&
-		    found && actions_runner_remove(s->c->as, r.id) != NULL)
+		if (source_find(s, name, &id, &found) == NULL && found &&
+		    source_remove(s, id, &re) != 0)
 			log_info("runner %s stays registered offline; "
 			    "`ghrctl cleanup` removes it", name);
-		asmsg_runner_release(&r);
 	}
 out:
 	if (ud.p != NULL)
@@ -522,7 +619,7 @@ remove_runner(struct scaler *s, struct scaler_obs *o, struct plan_action *a)
 {
 	const struct error	*e;
 	const struct plan_runner *r;
-	enum as_exc		 x;
+	int			 rc;
 
 	if (a->runner == PLAN_NONE)
 		return 1;
@@ -532,14 +629,12 @@ remove_runner(struct scaler *s, struct scaler_obs *o, struct plan_action *a)
 		    "runner %lld", (long long)r->id);
 		return 1;
 	}
-	if ((e = actions_runner_remove(s->c->as, r->id)) == NULL)
+	if ((rc = source_remove(s, r->id, &e)) == 0)
 		return 1;
-	x = actions_exception(s->c->as);
-	if (x == AS_EXC_AGENT_NOT_FOUND)
-		return 1;
-	if (x == AS_EXC_JOB_STILL_RUNNING)
+	if (rc == 1)
 		snprintf(a->result, sizeof(a->result), "kept: runner is busy "
-		    "(JobStillRunningException)");
+		    "(%s)", s->rest ? "GitHub answered 422" :
+		    "JobStillRunningException");
 	else
 		snprintf(a->result, sizeof(a->result), "failed: %.240s", e->msg);
 	log_warn("runner %s: %s", r->name, a->result);

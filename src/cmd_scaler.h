@@ -42,6 +42,12 @@ struct scaler {
 	char			 groups[1024];
 	uint64_t		 launched;	/* instances started */
 	uint64_t		 terminated;
+	/* --source rest: JIT configs and removal through GitHub REST */
+	int			 rest;
+	const char		*labels[CA_LABELS_MAX + 2];
+	size_t			 nlabels;
+	char			 labelbuf[4096];
+	int64_t			 group_id;
 };
 
 /* Options the commands share. */
@@ -51,6 +57,7 @@ struct scaler_opts {
 	const char	*user_data;	/* --user-data-template or NULL */
 	const char	*min_age;	/* durations as given, or NULL */
 	const char	*boot_timeout;
+	int		 rest;		/* runners through GitHub REST */
 };
 
 /*
@@ -59,6 +66,13 @@ struct scaler_opts {
  * EC2_AMI_ID nor EC2_LAUNCH_TEMPLATE is set, when EC2_SUBNET_ID is
  * missing (every launch names its subnet for zonal idempotency), or when
  * the template cannot be read.  No network traffic.
+ *
+ * With o->rest (`--source rest`, no Actions Service) c->scale_set_id is
+ * the pool id (see ghjobs_pool_id()) and c->as is not used: runners get
+ * their JIT config from GitHub REST (POST .../generate-jitconfig with
+ * "self-hosted" plus RUNNER_LABELS and the runner group id: RUNNER_GROUP
+ * "Default" is 1, a number is taken as the id) and are removed with the
+ * REST runner DELETE (a busy runner answers 422 and keeps its instance).
  */
 const struct error	*scaler_open(struct ctx *, struct cmd_as *c,
 			    const struct scaler_opts *, struct scaler *);

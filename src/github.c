@@ -21,9 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cJSON.h"
+
 #include "buf.h"
 #include "call.h"
 #include "github.h"
+#include "json.h"
 #include "jwt.h"
 #include "log.h"
 #include "url.h"
@@ -36,8 +39,10 @@
 #define GH_MAX_KEYFILE	(64u << 10)
 #define GH_TOKEN_EARLY	300	/* renew an installation token this early (s) */
 #define GH_SECONDARY_WAIT 60	/* GitHub's advice without retry-after (s) */
-#define GH_ETAG_SLOTS	8
-#define GH_ETAG_MAX_BODY (64u << 10)
+#define GH_ETAG_SLOTS	512	/* every GET of one `scale --source rest` pass */
+#define GH_ETAG_MAX_BODY (256u << 10)
+#define GH_ETAG_TOTAL	(4u << 20)	/* bytes of cached bodies in all */
+#define GH_CACHE_FILE_MAX (GH_ETAG_TOTAL + (1u << 20))
 #define GH_ATTEMPTS	6
 
 enum gh_auth {
@@ -66,6 +71,9 @@ struct github {
 	long long		 max_wait_ms;
 	uint64_t		 nreq;
 	uint64_t		 tick;
+	uint64_t		 n304;		/* replies 304 Not Modified */
+	size_t			 cache_bytes;
+	int			 cache_on;	/* see github_cache_enable() */
 	struct gh_etag		 cache[GH_ETAG_SLOTS];
 };
 
@@ -252,42 +260,68 @@ cache_find(struct github *gh, const char *url)
 }
 
 static void
-cache_clear(struct gh_etag *c)
+cache_clear(struct github *gh, struct gh_etag *c)
 {
+	if (c->body != NULL)
+		gh->cache_bytes -= c->len;
 	free(c->url);
 	free(c->etag);
 	free(c->body);
 	memset(c, 0, sizeof(*c));
 }
 
+/* The least recently used slot that holds something, or NULL. */
+static struct gh_etag *
+cache_lru(struct github *gh)
+{
+	struct gh_etag	*c = NULL;
+	size_t		 i;
+
+	for (i = 0; i < GH_ETAG_SLOTS; i++)
+		if (gh->cache[i].url != NULL && (c == NULL ||
+		    gh->cache[i].used < c->used))
+			c = &gh->cache[i];
+	return c;
+}
+
+/* Remember body (len bytes) under url and etag, evicting as needed. */
 static void
-cache_store(struct github *gh, const char *url, const struct http_resp *r)
+cache_put(struct github *gh, const char *url, const char *etag,
+    const char *body, size_t len)
 {
 	struct gh_etag	*c;
-	const char	*etag = http_resp_header(r, "etag");
 	size_t		 i;
 
 	if ((c = cache_find(gh, url)) != NULL)
-		cache_clear(c);
-	if (etag == NULL || *etag == '\0' || r->body_len > GH_ETAG_MAX_BODY)
+		cache_clear(gh, c);
+	if (etag == NULL || *etag == '\0' || len > GH_ETAG_MAX_BODY)
 		return;
-	if (c == NULL) {
-		c = &gh->cache[0];
-		for (i = 0; i < GH_ETAG_SLOTS; i++) {
-			if (gh->cache[i].url == NULL) {
-				c = &gh->cache[i];
-				break;
-			}
-			if (gh->cache[i].used < c->used)
-				c = &gh->cache[i];
-		}
-		cache_clear(c);
-	}
+	while (gh->cache_bytes + len > GH_ETAG_TOTAL &&
+	    (c = cache_lru(gh)) != NULL)
+		cache_clear(gh, c);
+	for (i = 0; i < GH_ETAG_SLOTS; i++)
+		if (gh->cache[i].url == NULL)
+			break;
+	if (i == GH_ETAG_SLOTS) {
+		c = cache_lru(gh);
+		cache_clear(gh, c);
+	} else
+		c = &gh->cache[i];
 	c->url = xstrdup(url);
 	c->etag = xstrdup(etag);
-	c->body = xmemdup(r->body != NULL ? r->body : "", r->body_len + 1);
-	c->len = r->body_len;
+	c->body = xmalloc(len + 1);
+	memcpy(c->body, body, len);
+	c->body[len] = '\0';
+	c->len = len;
 	c->used = ++gh->tick;
+	gh->cache_bytes += len;
+}
+
+static void
+cache_store(struct github *gh, const char *url, const struct http_resp *r)
+{
+	cache_put(gh, url, http_resp_header(r, "etag"),
+	    r->body != NULL ? r->body : "", r->body_len);
 }
 
 /* Replace a 304 reply by the cached body. */
@@ -336,7 +370,7 @@ gh_call(struct github *gh, const struct gh_req *rq, struct http_resp *resp)
 	if (rq->body != NULL)
 		h[n++] = (struct http_header){ "Content-Type",
 		    "application/json", 0 };
-	if (rq->cache && (c = cache_find(gh, rq->url)) != NULL)
+	if (rq->cache && gh->cache_on && (c = cache_find(gh, rq->url)) != NULL)
 		h[n++] = (struct http_header){ "If-None-Match", c->etag, 0 };
 	memset(&req, 0, sizeof(req));
 	req.method = rq->method;
@@ -360,8 +394,9 @@ gh_call(struct github *gh, const struct gh_req *rq, struct http_resp *resp)
 	}
 	if (resp->status == 304 && c != NULL) {
 		log_debug("%s: not modified", rq->url);
+		gh->n304++;
 		cache_replay(gh, c, resp, rq->want);
-	} else if (resp->status == rq->want && rq->cache)
+	} else if (resp->status == rq->want && rq->cache && gh->cache_on)
 		cache_store(gh, rq->url, resp);
 	if (resp->status != rq->want) {
 		e = status_error(gh, rq, resp, &rt);
@@ -520,7 +555,7 @@ github_free(struct github *gh)
 	secret_free(gh->token);
 	jwt_key_free(gh->key);
 	for (i = 0; i < GH_ETAG_SLOTS; i++)
-		cache_clear(&gh->cache[i]);
+		cache_clear(gh, &gh->cache[i]);
 	free(gh);
 }
 
@@ -962,6 +997,294 @@ github_probe(struct github *gh, struct gh_probe *out)
 	if ((e = gh_call(gh, &rq, &r)) == NULL)
 		probe_headers(&r, out);
 	http_resp_release(&r);
+	buf_release(&u);
+	return e;
+}
+
+/* see github.h */
+uint64_t
+github_not_modified(const struct github *gh)
+{
+	return gh->n304;
+}
+
+/* see github.h */
+const struct error *
+github_cache_export(const struct github *gh, struct buf *out)
+{
+	const struct error	*e;
+	cJSON			*arr, *o;
+	char			*s;
+	size_t			 i;
+
+	arr = cJSON_CreateArray();
+	for (i = 0; i < GH_ETAG_SLOTS; i++) {
+		const struct gh_etag *c = &gh->cache[i];
+
+		if (c->url == NULL || memchr(c->body, '\0', c->len) != NULL)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "url", c->url);
+		cJSON_AddStringToObject(o, "etag", c->etag);
+		cJSON_AddStringToObject(o, "body", c->body);
+		cJSON_AddItemToArray(arr, o);
+	}
+	s = json_print(arr);
+	cJSON_Delete(arr);
+	e = buf_adds(out, s);
+	free(s);
+	return e;
+}
+
+/* see github.h */
+void
+github_cache_enable(struct github *gh)
+{
+	gh->cache_on = 1;
+}
+
+/* see github.h */
+void
+github_cache_import(struct github *gh, const char *text, size_t len)
+{
+	const cJSON	*o;
+	cJSON		*root;
+	const char	*url, *etag, *body;
+
+	gh->cache_on = 1;
+	if (len > GH_CACHE_FILE_MAX || json_parse(text, len, "ETag cache",
+	    &root) != NULL)
+		return;
+	if (cJSON_IsArray(root))
+		cJSON_ArrayForEach(o, root) {
+			if (json_get_str(o, "url", &url) != NULL ||
+			    json_get_str(o, "etag", &etag) != NULL ||
+			    json_get_str(o, "body", &body) != NULL ||
+			    !str_prefix(url, gh->t.api_base))
+				continue;
+			cache_put(gh, url, etag, body, strlen(body));
+		}
+	cJSON_Delete(root);
+}
+
+/* GET every page of url, calling page_fn on each body; 0 pages on 404. */
+typedef const struct error *(*page_fn)(void *arg, const char *body,
+    size_t len, int *stop);
+
+static const struct error *
+get_pages(struct github *gh, const char *url, const char *what,
+    int not_found_ok, page_fn fn, void *arg, int *missing)
+{
+	const struct error	*e;
+	struct http_resp	 r = HTTP_RESP_INIT;
+	struct gh_req		 rq;
+	char			 next[GH_MAX_URL];
+	int			 more, stop = 0;
+
+	if (missing != NULL)
+		*missing = 0;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.url = url;
+	rq.what = what;
+	rq.want = 200;
+	rq.max_body = GH_MAX_PAGE;
+	rq.cache = 1;
+	rq.not_found_fail = not_found_ok;
+	for (;;) {
+		if ((e = gh_call(gh, &rq, &r)) != NULL) {
+			if (not_found_ok && e->http_status == 404) {
+				if (missing != NULL)
+					*missing = 1;
+				e = NULL;
+			}
+			goto out;
+		}
+		if ((e = fn(arg, r.body != NULL ? r.body : "", r.body_len,
+		    &stop)) != NULL)
+			goto out;
+		if (stop || (e = next_page(gh, &r, next, sizeof(next),
+		    &more)) != NULL || !more)
+			goto out;
+		http_resp_release(&r);
+		rq.url = next;
+	}
+out:
+	http_resp_release(&r);
+	return e;
+}
+
+struct scan {
+	struct github			*gh;
+	const struct gh_scan_limits	*lim;
+	struct gh_scan			*out;
+	char				**repos;
+	size_t				 nrepos;
+	int64_t				*ids;
+	size_t				 nids;
+	size_t				 max_ids;
+	int				 full;
+	gh_job_fn			 fn;
+	void				*arg;
+};
+
+static const struct error *
+repo_cb(void *arg, const char *name)
+{
+	struct scan	*sc = arg;
+
+	if (sc->nrepos == sc->lim->max_repos) {
+		sc->out->repos_capped = 1;
+		return NULL;
+	}
+	sc->repos[sc->nrepos++] = xstrdup(name);
+	return NULL;
+}
+
+static const struct error *
+repo_page(void *arg, const char *body, size_t len, int *stop)
+{
+	struct scan	*sc = arg;
+
+	*stop = sc->out->repos_capped;
+	return ghjobs_repo_page(body, len, repo_cb, sc, NULL);
+}
+
+static const struct error *
+run_page(void *arg, const char *body, size_t len, int *stop)
+{
+	struct scan	*sc = arg;
+	const struct error *e;
+
+	e = ghjobs_run_page(body, len, sc->ids, sc->max_ids, &sc->nids, NULL,
+	    &sc->full);
+	*stop = sc->full;
+	return e;
+}
+
+static const struct error *
+job_page(void *arg, const char *body, size_t len, int *stop)
+{
+	struct scan	*sc = arg;
+
+	*stop = 0;
+	return ghjobs_job_page(body, len, sc->fn, sc->arg, NULL);
+}
+
+/* {api}/repos/OWNER/NAME + suffix */
+static const struct error *
+repo_url(const struct github *gh, const char *repo, struct buf *u)
+{
+	const struct error	*e;
+
+	buf_reset(u);
+	if ((e = buf_adds(u, gh->t.api_base)) != NULL ||
+	    (e = buf_adds(u, "/repos/")) != NULL)
+		return e;
+	return url_encode(u, repo, strlen(repo), URL_ENC_PATH);
+}
+
+/* The runs of one repository (both statuses), then their jobs. */
+static const struct error *
+scan_repo(struct scan *sc, const char *repo)
+{
+	static const char *const status[] = { "queued", "in_progress" };
+	const struct error	*e = NULL;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	char			 what[GHJOBS_REPO_MAX + 64];
+	size_t			 i, base;
+	int			 missing;
+
+	base = sc->out->runs;
+	sc->nids = 0;
+	sc->full = 0;
+	sc->max_ids = sc->lim->max_runs - base;
+	snprintf(what, sizeof(what), "list workflow runs of %s", repo);
+	for (i = 0; i < 2 && !sc->full; i++) {
+		if ((e = repo_url(sc->gh, repo, &u)) != NULL ||
+		    (e = buf_addf(&u, "/actions/runs?status=%s&per_page=100",
+		    status[i])) != NULL ||
+		    (e = get_pages(sc->gh, u.p, what, 1, run_page, sc,
+		    &missing)) != NULL)
+			goto out;
+		if (missing) {
+			log_warn("%s: not found (Actions disabled?); skipped",
+			    repo);
+			goto out;
+		}
+	}
+	if (sc->full)
+		sc->out->runs_capped = 1;
+	sc->out->runs += (unsigned int)sc->nids;
+	snprintf(what, sizeof(what), "list jobs of a workflow run of %s",
+	    repo);
+	for (i = 0; i < sc->nids; i++) {
+		if ((e = repo_url(sc->gh, repo, &u)) != NULL ||
+		    (e = buf_addf(&u, "/actions/runs/%lld/jobs?per_page=100",
+		    (long long)sc->ids[i])) != NULL ||
+		    (e = get_pages(sc->gh, u.p, what, 1, job_page, sc,
+		    &missing)) != NULL)
+			goto out;
+	}
+out:
+	buf_release(&u);
+	return e;
+}
+
+/* see github.h */
+const struct error *
+github_jobs_scan(struct github *gh, const struct gh_scan_limits *lim,
+    gh_job_fn fn, void *arg, struct gh_scan *out)
+{
+	const struct error	*e = NULL;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct scan		 sc;
+	char			 full[GHJOBS_REPO_MAX];
+	size_t			 i;
+
+	memset(out, 0, sizeof(*out));
+	memset(&sc, 0, sizeof(sc));
+	sc.gh = gh;
+	sc.lim = lim;
+	sc.out = out;
+	sc.fn = fn;
+	sc.arg = arg;
+	sc.repos = xcalloc((size_t)lim->max_repos + 1, sizeof(*sc.repos));
+	sc.ids = xcalloc((size_t)lim->max_runs + 1, sizeof(*sc.ids));
+	switch (gh->t.scope) {
+	case GH_SCOPE_REPO:
+		if ((e = str_fmt(full, sizeof(full), "%s/%s", gh->t.owner,
+		    gh->t.repo)) != NULL)
+			goto out;
+		if (lim->max_repos > 0)
+			sc.repos[sc.nrepos++] = xstrdup(full);
+		break;
+	case GH_SCOPE_ORG:
+		if ((e = buf_addf(&u, "%s/orgs/", gh->t.api_base)) != NULL ||
+		    (e = url_encode(&u, gh->t.owner, strlen(gh->t.owner),
+		    URL_ENC_UNRESERVED)) != NULL ||
+		    (e = buf_adds(&u, "/repos?per_page=100")) != NULL ||
+		    (e = get_pages(gh, u.p, "list the organization's "
+		    "repositories", 0, repo_page, &sc, NULL)) != NULL)
+			goto out;
+		break;
+	default:
+		e = error_fmt(ERR_CONFIG, "the REST job count needs an "
+		    "organization or repository GITHUB_CONFIG_URL, not an "
+		    "enterprise");
+		goto out;
+	}
+	out->repos = (unsigned int)sc.nrepos;
+	for (i = 0; i < sc.nrepos && out->runs < lim->max_runs; i++)
+		if ((e = scan_repo(&sc, sc.repos[i])) != NULL)
+			goto out;
+	if (i < sc.nrepos)
+		out->runs_capped = 1;
+out:
+	for (i = 0; i < sc.nrepos; i++)
+		free(sc.repos[i]);
+	free(sc.repos);
+	free(sc.ids);
 	buf_release(&u);
 	return e;
 }

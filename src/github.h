@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "config.h"
 #include "error.h"
+#include "ghjobs.h"
 #include "ghjson.h"
 #include "ghurl.h"
 #include "http.h"
@@ -151,5 +153,59 @@ const struct error	*github_probe(struct github *, struct gh_probe *out);
 
 /* Requests made by this client so far (tests and bench). */
 uint64_t		 github_requests(const struct github *);
+
+/*
+ * Conditional requests: list GETs carry If-None-Match with the ETag of
+ * the last 200 for that URL (cache of up to 512 URLs and 4 MiB of bodies,
+ * least recently used out first), and a 304 replays the remembered body.
+ * GitHub does not count 304s against the primary rate limit.
+ * github_not_modified() is how many 304s this client received.
+ * github_cache_export() appends the cache as JSON ([{"url", "etag",
+ * "body"}]) so a later process can github_cache_import() it (entries for
+ * another API base and malformed input are ignored).
+ */
+uint64_t		 github_not_modified(const struct github *);
+
+/*
+ * Turn the cache on: off by default, so a one-shot listing keeps no page
+ * bodies (its memory stays flat); loops that list the same URLs again
+ * (metric --follow, scale --source rest with a saved cache) turn it on.
+ * github_cache_import() turns it on too.
+ */
+void			 github_cache_enable(struct github *);
+const struct error	*github_cache_export(const struct github *,
+			    struct buf *out);
+void			 github_cache_import(struct github *, const char *text,
+			    size_t len);
+
+/* Bounds of one REST job scan. */
+struct gh_scan_limits {
+	unsigned int	 max_repos;	/* repositories scanned */
+	unsigned int	 max_runs;	/* workflow runs whose jobs are read */
+};
+
+/* What a scan looked at. */
+struct gh_scan {
+	unsigned int	 repos;
+	unsigned int	 runs;
+	int		 repos_capped;	/* more repositories than max_repos */
+	int		 runs_capped;	/* more active runs than max_runs */
+};
+
+/*
+ * The jobs of the scope's active workflow runs (ghjobs.h, reference
+ * 6.2): the repository of a repository scope, or an organization's
+ * repositories (GET /orgs/ORG/repos, archived ones skipped, at most
+ * max_repos); per repository GET .../actions/runs?status=queued and
+ * ?status=in_progress (all pages, at most max_runs runs in all, each
+ * once), then GET .../actions/runs/ID/jobs (all pages), calling fn for
+ * every job.  Requests are sequential on the one keep-alive connection
+ * and conditional (above).  A repository answering 404 is skipped with a
+ * warning.  ERR_CONFIG for an enterprise scope; otherwise the errors of
+ * every call.
+ */
+const struct error	*github_jobs_scan(struct github *,
+			    const struct gh_scan_limits *, gh_job_fn fn,
+			    void *arg, struct gh_scan *out);
 
 #endif

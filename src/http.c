@@ -547,6 +547,9 @@ read_body(const struct exch *x, struct http_conn *c,
 		want = (uint64_t)h->content_length;
 		if (want > x->max_body)
 			return too_big(x);
+		/* One allocation for the whole body, not a doubling series. */
+		if ((e = buf_reserve(body, (size_t)want)) != NULL)
+			return e;
 		for (;;) {
 			if ((e = take(x, c, body, (size_t)want - body->len))
 			    != NULL)

@@ -17,39 +17,6 @@
 
 #define JSON_INT_LIMIT	9007199254740992.0	/* 2^53 */
 
-/* Nesting depth of text, ignoring brackets inside strings. */
-static int
-too_deep(const char *s, size_t len)
-{
-	size_t	 i;
-	int	 depth = 0, in_str = 0;
-
-	for (i = 0; i < len; i++) {
-		if (in_str) {
-			if (s[i] == '\\')
-				i++;
-			else if (s[i] == '"')
-				in_str = 0;
-			continue;
-		}
-		switch (s[i]) {
-		case '"':
-			in_str = 1;
-			break;
-		case '[':
-		case '{':
-			if (++depth > JSON_MAX_DEPTH)
-				return 1;
-			break;
-		case ']':
-		case '}':
-			depth--;
-			break;
-		}
-	}
-	return 0;
-}
-
 /* see json.h */
 const struct error *
 json_parse(const char *text, size_t len, const char *what, cJSON **out)
@@ -64,9 +31,6 @@ json_parse(const char *text, size_t len, const char *what, cJSON **out)
 	if (len == 0)
 		return error_fmt(ERR_PROTO, "%s: empty reply where JSON was "
 		    "expected", what);
-	if (too_deep(text, len))
-		return error_fmt(ERR_PROTO, "%s: JSON nested deeper than %d",
-		    what, JSON_MAX_DEPTH);
 	if ((root = cJSON_ParseWithLength(text, len)) == NULL)
 		return error_fmt(ERR_PROTO, "%s: invalid JSON", what);
 	*out = root;

@@ -21,6 +21,7 @@
  * Returned strings and nodes point into the tree (owned by it).
  */
 
+/* cJSON's own limit: the Makefile builds cJSON.c with CJSON_NESTING_LIMIT=64. */
 #define JSON_MAX_DEPTH	64
 
 /*

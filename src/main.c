@@ -78,6 +78,7 @@ usage_main(FILE *fp)
 }
 
 #define KEY_LIST_COMMANDS	3000
+#define MAIN_STDOUT_BUF		(64u << 10)
 
 static void
 list_commands(void)
@@ -237,6 +238,13 @@ main(int argc, char *argv[])
 	int			 i, status;
 
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Results into a pipe or file: one write per 64 KiB, not per 1 KiB
+	 * (musl's default).  Commands that stream (poll --follow) flush per
+	 * event themselves.
+	 */
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, NULL, _IOFBF, MAIN_STDOUT_BUF);
 	ctx.envp = environ;
 	log_init(LOG_WARN, LOG_FMT_AUTO, stderr);
 

@@ -1,8 +1,9 @@
 /*
  * SPDX-License-Identifier: ISC
  *
- * maxrss CMD [ARGS...]: run CMD and print its peak resident set size in KiB
- * on stderr.  The child is stopped at its exit (ptrace PTRACE_O_TRACEEXIT),
+ * maxrss [-t] CMD [ARGS...]: run CMD and print its peak resident set size
+ * in KiB on stderr; with -t, the same line also carries CMD's user and
+ * system CPU time in seconds (from wait4(2)): "KIB UTIME STIME".  The child is stopped at its exit (ptrace PTRACE_O_TRACEEXIT),
  * while its memory still exists, and VmHWM is read from /proc/PID/status:
  * wait4's ru_maxrss reads 0 for a process as short-lived as
  * `ghrctl --version`, because the kernel folds the RSS counters in lazily.
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,14 +39,21 @@ hwm(pid_t pid)
 int
 main(int argc, char *argv[])
 {
-	pid_t	 pid;
-	int	 st, fd;
-	long	 kb = -1;
+	struct rusage	 ru;
+	pid_t		 pid;
+	int		 st, fd, cpu = 0;
+	long		 kb = -1;
 
+	if (argc > 1 && strcmp(argv[1], "-t") == 0) {
+		cpu = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: maxrss cmd [args...]\n");
+		fprintf(stderr, "usage: maxrss [-t] cmd [args...]\n");
 		return 2;
 	}
+	memset(&ru, 0, sizeof(ru));
 	if ((pid = fork()) == -1)
 		return 2;
 	if (pid == 0) {
@@ -59,7 +68,7 @@ main(int argc, char *argv[])
 	ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACEEXIT);
 	ptrace(PTRACE_CONT, pid, NULL, NULL);
 	for (;;) {
-		if (waitpid(pid, &st, 0) == -1)
+		if (wait4(pid, &st, 0, &ru) == -1)
 			return 2;
 		if (WIFEXITED(st) || WIFSIGNALED(st))
 			break;
@@ -68,6 +77,11 @@ main(int argc, char *argv[])
 		ptrace(PTRACE_CONT, pid, NULL, WIFSTOPPED(st) &&
 		    WSTOPSIG(st) != SIGTRAP ? (void *)(long)WSTOPSIG(st) : NULL);
 	}
-	fprintf(stderr, "%ld\n", kb);
+	if (cpu)
+		fprintf(stderr, "%ld %ld.%06ld %ld.%06ld\n", kb,
+		    (long)ru.ru_utime.tv_sec, (long)ru.ru_utime.tv_usec,
+		    (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec);
+	else
+		fprintf(stderr, "%ld\n", kb);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }

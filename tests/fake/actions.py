@@ -36,13 +36,19 @@ queue lives on another path tree (/broker/...) than the service
 Runners made by generatejitconfig are also listed by the REST API (offline
 until a control line says otherwise) and go from both when removed.
 State is dumped to <log>.state (JSON) after every request: acked message
-ids, acquired request ids, sessions, scale sets.
+ids, acquired request ids, sessions, scale sets, "sent" ([messageId, time
+the reply carrying it was sent]) and "acquired_t" ([[runnerRequestId...],
+time the acquirejobs request arrived]).  --no-state dumps it only at exit
+(SIGTERM), for bench/poll-messages: with 10,000 messages a dump per request
+would set the pace.
 """
 
 import base64
 import json
 import os
 import re
+import signal
+import sys
 import threading
 import time
 import urllib.parse
@@ -99,6 +105,7 @@ class AState:
         self.ctl_off = 0
         self.polls = 0
         self.sent = []             # [messageId, unix time of the reply]
+        self.acquired_t = []       # [[request ids], unix time of arrival]
         self.rest = None           # github.State: the REST runner list
 
     def control(self):
@@ -168,7 +175,7 @@ class AState:
                           for k, v in self.sessions.items()},
              "sets": {str(k): v for k, v in self.sets.items()},
              "runners": list(self.runners.values()), "polls": self.polls,
-             "sent": self.sent,
+             "sent": self.sent, "acquired_t": self.acquired_t,
              "queued": {str(k): [m["messageId"] for m in v] for k, v in self.queue.items()}}
         tmp = log + ".state.tmp"
         with open(tmp, "w") as f:
@@ -181,6 +188,7 @@ class H(github.H):
         self.route("PATCH")
 
     def route(self, method):
+        self.t0 = time.time()   # headers read: the request has arrived
         path = urllib.parse.urlsplit(self.path).path
         path = re.sub("/+", "/", path)
         if path in ("/api/v3/actions/runner-registration", "/actions/runner-registration") \
@@ -220,8 +228,9 @@ class H(github.H):
                 return self.broker(method, path, q, body)
             return self.admin(method, path, q, body)
         finally:
-            with st.lock:
-                st.dump(self.server.args.log)
+            if not self.server.args.no_state:
+                with st.lock:
+                    st.dump(self.server.args.log)
 
     def registration(self, body):
         st, a = self.server.ast, self.server.args
@@ -420,6 +429,7 @@ class H(github.H):
                 return self.reply(401, b"", ctype="text/plain")
             ids = json.loads(body)
             st.acquired.extend(ids)
+            st.acquired_t.append([ids, self.t0])
         self.ajson(200, {"count": len(ids), "value": ids})
 
     def broker(self, method, path, q, body):
@@ -441,10 +451,11 @@ class H(github.H):
                 return self.reply(503, b"stalled", ctype="text/plain")
             with st.lock:
                 msgs = st.queue.get(ssid, [])
-                for x in list(msgs):
+                for x in msgs:
                     if x["messageId"] == mid:
                         msgs.remove(x)
                         st.acked.append(mid)
+                        break
             return self.reply(204)
         if method != "GET":
             return self.ajson(405, {"message": "method"})
@@ -493,9 +504,15 @@ def main():
     ap.add_argument("--control", default="")
     ap.add_argument("--scopes", default=None)
     ap.add_argument("--ghes-version", default="")
+    ap.add_argument("--workflows", default="")   # as github.py
     ap.add_argument("--no-scale-sets", action="store_true",
                     help="a GHES without the scale set APIs: 404 HTML")
+    ap.add_argument("--no-state", action="store_true",
+                    help="dump <log>.state only at exit (SIGTERM)")
     args = ap.parse_args()
+    servers = []
+    if args.no_state:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     class Srv(fakelib.Server):
         def __init__(self, addr, handler, a):
@@ -503,8 +520,15 @@ def main():
             self.st = github.State(a)
             self.ast = AState(a)
             self.ast.rest = self.st
+            servers.append(self)
     fakelib.Server = Srv
-    fakelib.serve(H, args)
+    try:
+        fakelib.serve(H, args)
+    finally:
+        if args.no_state and servers:
+            st = servers[0].ast
+            if st.lock.acquire(timeout=5):
+                st.dump(args.log)
 
 
 if __name__ == "__main__":

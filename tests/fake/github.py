@@ -26,6 +26,15 @@ sections 2.1 and 6.
                                  behind a proxy that rewrites Host)
   --scopes LIST                  X-OAuth-Scopes sent to ghp_ tokens
   --ghes-version V               X-GitHub-Enterprise-Version on replies
+  --workflows FILE               JSON re-read when it changes:
+                                 {"repos": [{"full_name", "archived", "runs":
+                                 [{"id", "status", "jobs": [{"id", "status",
+                                 "labels"}]}]}], "runners": {NAME: {"status",
+                                 "busy", "stale"}}}; serves GET /orgs/ORG/repos,
+                                 .../actions/runs?status=S and
+                                 .../actions/runs/ID/jobs (paginated, ETag/304);
+                                 "stale" runners list as idle but refuse
+                                 DELETE with 422 while busy
 GET /meta answers 200 without authentication.
 
 Every response carries x-ratelimit-* headers; list pages carry an ETag and
@@ -86,6 +95,8 @@ class State:
         self.pages = {}            # pre-serialised list pages (bench/)
         self.remaining = 5000
         self.reset = int(time.time()) + 3600
+        self.wf = {"repos": [], "runners": {}}
+        self.wf_mtime = None
 
 
 class H(fakelib.Handler):
@@ -268,11 +279,20 @@ class H(fakelib.Handler):
             return
         if self.apply_mode():
             return
+        self.load_workflows()
         if (ent and urllib.parse.unquote(ent) != a.enterprise) or \
                 (org and urllib.parse.unquote(org) != a.org):
             return self.error(404, "Not Found")
         if rest == "/actions/runners" and method == "GET":
             return self.list_runners(q)
+        if m.group(2) and rest == "/repos" and method == "GET":
+            return self.send_page(q, [
+                {"name": r["full_name"].split("/")[1],
+                 "full_name": r["full_name"],
+                 "archived": bool(r.get("archived"))}
+                for r in st.wf["repos"]], None)
+        if m.group(3) and method == "GET" and rest.startswith("/actions/runs"):
+            return self.workflow_runs(m.group(3) + "/" + m.group(4), rest, q)
         m = re.match(r"/actions/runners/(\d+)$", rest)
         if m and method == "GET":
             return self.get_runner(int(m.group(1)))
@@ -288,6 +308,77 @@ class H(fakelib.Handler):
         if rest == "/actions/runners/generate-jitconfig" and method == "POST":
             return self.jit(body)
         return self.error(404, "Not Found")
+
+    def load_workflows(self):
+        st, a = self.server.st, self.server.args
+        if not a.workflows or not os.path.exists(a.workflows):
+            return
+        with st.lock:
+            mt = os.stat(a.workflows).st_mtime_ns
+            if mt == st.wf_mtime:
+                return
+            with open(a.workflows) as f:
+                st.wf = json.load(f)
+            st.wf_mtime = mt
+            for r in st.runners:
+                r.update({k: v for k, v in st.wf.get("runners", {}).get(
+                    r["name"], {}).items() if k in ("status", "busy")})
+
+    def workflow_runs(self, full, rest, q):
+        st = self.server.st
+        repo = [r for r in st.wf["repos"] if r["full_name"] == full]
+        if not repo:
+            return self.error(404, "Not Found")
+        runs = repo[0].get("runs", [])
+        if rest == "/actions/runs":
+            want = q.get("status", [None])[0]
+            return self.send_page(q, [{"id": r["id"], "status": r["status"],
+                                       "name": "ci"} for r in runs
+                                      if want is None or r["status"] == want],
+                                  "workflow_runs")
+        mm = re.match(r"/actions/runs/(\d+)/jobs$", rest)
+        run = [r for r in runs if mm and r["id"] == int(mm.group(1))]
+        if not run:
+            return self.error(404, "Not Found")
+        return self.send_page(q, [dict(j, run_id=run[0]["id"])
+                                  for j in run[0].get("jobs", [])], "jobs")
+
+    def send_page(self, q, items, key):
+        """One page of items (a bare list when key is None), with Link,
+        ETag and 304 on a matching If-None-Match."""
+        st, a = self.server.st, self.server.args
+        try:
+            per = int(q.get("per_page", ["30"])[0])
+            page = int(q.get("page", ["1"])[0])
+        except ValueError:
+            return self.error(422, "Invalid request.")
+        per = max(1, min(per, a.max_per_page))
+        last = max(1, (len(items) + per - 1) // per)
+        chunk = items[(page - 1) * per:page * per]
+        body = json.dumps(chunk if key is None else
+                          {"total_count": len(items), key: chunk}).encode()
+        etag = 'W/"%s"' % hashlib.sha1(body).hexdigest()
+        h = {"ETag": etag}
+        if page < last:
+            scheme = "https" if a.cert else "http"
+            base = "%s://%s%s" % (scheme, self.headers.get("Host"),
+                                  urllib.parse.urlsplit(self.path).path)
+            qq = {k: v[0] for k, v in q.items()}
+            qq["page"] = str(page + 1)
+            h["Link"] = '<%s?%s>; rel="next"' % (base,
+                                                 urllib.parse.urlencode(qq))
+        if self.headers.get("If-None-Match") == etag:
+            with st.lock:
+                st.remaining += 1
+            self.record_status(304)
+            return self.send(304, b"", h)
+        self.send(200, body, h)
+
+    def record_status(self, status):
+        if self.server.args.log:
+            with self.server.lock:
+                with open(self.server.args.log + ".304", "a") as f:
+                    f.write("%s\n" % self.path)
 
     def access_token(self, inst):
         a, st = self.server.args, self.server.st
@@ -312,7 +403,10 @@ class H(fakelib.Handler):
             return self.error(422, "Invalid request.")
         per = max(1, min(per, a.max_per_page))
         with st.lock:
-            rs = list(st.runners)
+            stale = {n for n, v in st.wf.get("runners", {}).items()
+                     if v.get("stale")}
+            rs = [dict(r, busy=False) if r["name"] in stale else r
+                  for r in st.runners]
             # Serialised once per runner-set version: with thousands of
             # runners the clients, not json.dumps, should set the pace.
             key = (page, per, len(rs), st.next_id, q.get("name", [""])[0])
@@ -429,6 +523,7 @@ def main():
     ap.add_argument("--link-base-file", default="")
     ap.add_argument("--scopes", default=None)
     ap.add_argument("--ghes-version", default="")
+    ap.add_argument("--workflows", default="")
     args = ap.parse_args()
     srv_args = args
 

@@ -108,6 +108,13 @@ test_follow_count() {
 	test_eq "$(wc -l <"$T/out" | tr -d ' ')" 3 "three NDJSON lines"
 	test_eq "$(puts)" 3 "three PutMetricData requests"
 	test_eq "$(fake_conns aws)" 1 "one connection to CloudWatch for all rounds"
+	# The same runner pages every round: rounds 2 and 3 ask conditionally
+	# and the fake's 304s save quota; the counts stay right.
+	test_eq "$(grep -c '"If-None-Match"' "$GITHUB_LOG")" 2 "rounds 2 and 3 send If-None-Match"
+	test_eq "$(grep -c IdleRunners "$T/out")" 3 "every round publishes"
+	ghrctl runners list >/dev/null 2>&1 && ghrctl runners list >/dev/null 2>&1
+	test_eq "$?" 0 "runners list twice"
+	test_eq "$(grep -c '"If-None-Match"' "$GITHUB_LOG")" 2 "one-shot listings keep no cache"
 	test_done
 }
 

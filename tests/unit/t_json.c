@@ -14,6 +14,23 @@
 #include "t.h"
 
 T_REGISTER("json", t_json)
+T_REGISTER("json_depth", t_json_depth)
+
+/* Nesting past JSON_MAX_DEPTH is refused by the parser, not the stack. */
+static void
+t_json_depth(void)
+{
+	char	 b[2 * (JSON_MAX_DEPTH + 1) + 1];
+	cJSON	*root = NULL;
+
+	memset(b, '[', JSON_MAX_DEPTH + 1);
+	memset(b + JSON_MAX_DEPTH + 1, ']', JSON_MAX_DEPTH + 1);
+	b[sizeof(b) - 1] = '\0';
+	T_ERR(json_parse(b, sizeof(b) - 1, "deep", &root), ERR_PROTO);
+	T_TRUE(root == NULL);
+	T_OK(json_parse(b + 1, sizeof(b) - 3, "deep", &root));
+	cJSON_Delete(root);
+}
 
 static void
 t_json(void)

@@ -1,0 +1,219 @@
+#!/bin/sh
+# t3200-scale-rest.sh: ghrctl scale --source rest (GHES without the
+# Actions Service) against the fake GitHub REST API and the fake EC2:
+# demand = queued and in-progress jobs whose labels all match
+# RUNNER_LABELS (other labels, completed jobs and archived repositories
+# ignored), MAX_RUNNERS holds, conditional requests (If-None-Match, 304s
+# counted by the fake) across runs, launches with the same ClientToken
+# scheme and tags as the actions path, REST JIT configs, --dry-run, a
+# busy runner (stale idle in the list, 422 on DELETE) never terminated,
+# the --max-runs cap and a repository scope.
+. ./lib.sh
+. ./ec2lib.sh
+
+# wf FILE: the fake's workflows: acme/app (2 queued + 1 running + 1
+# queued match; gpu and completed jobs do not), acme/web (1 match, label
+# case differs), acme/old archived (ignored).
+wf() {
+	cat >"$T/wf.json" <<'EOF'
+{"repos": [
+ {"full_name": "acme/app", "runs": [
+  {"id": 11, "status": "queued", "jobs": [
+   {"id": 111, "status": "queued", "labels": ["self-hosted", "linux"]},
+   {"id": 112, "status": "queued", "labels": ["linux", "x64"]},
+   {"id": 113, "status": "queued", "labels": ["self-hosted", "gpu"]},
+   {"id": 114, "status": "completed", "labels": ["linux"]}]},
+  {"id": 12, "status": "in_progress", "jobs": [
+   {"id": 121, "status": "in_progress", "labels": ["self-hosted", "linux"]},
+   {"id": 122, "status": "queued", "labels": ["linux"]},
+   {"id": 123, "status": "queued", "labels": []}]},
+  {"id": 13, "status": "completed", "jobs": [
+   {"id": 131, "status": "queued", "labels": ["linux"]}]}]},
+ {"full_name": "acme/web", "runs": [
+  {"id": 21, "status": "queued", "jobs": [
+   {"id": 211, "status": "queued", "labels": ["Linux"]}]}]},
+ {"full_name": "acme/old", "archived": true, "runs": [
+  {"id": 31, "status": "queued", "jobs": [
+   {"id": 311, "status": "queued", "labels": ["linux"]}]}]}
+], "runners": {}}
+EOF
+}
+
+rest_setup() {
+	test_ca || return 1
+	: >"$T/ec2.ctl"
+	wf
+	fake_start github --token ghp_test --runners 0 --max-per-page 2 \
+	    --workflows "$T/wf.json" || return 1
+	fake_start aws --ec2-control "$T/ec2.ctl" || return 1
+	export GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme"
+	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
+	export GHRCTL_STATE_DIR="$T/state" RUNNER_LABELS="linux, x64"
+	export MAX_RUNNERS=10
+	export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
+	export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+	export AWS_REGION=us-east-1 AWS_ENDPOINT_URL_EC2="https://localhost:$AWS_PORT"
+	export EC2_AMI_ID=ami-0123456789abcdef0 EC2_INSTANCE_TYPE=m5.large
+	export EC2_SUBNET_ID=subnet-0aaa
+	unset RUNNER_SCALE_SET_NAME RUNNER_SCALE_SET_ID GHRCTL_SOURCE
+}
+
+# gets PATTERN: GET requests the fake GitHub recorded whose path matches
+gets() { fake_requests github | grep '"method": "GET"' | grep -c -- "$1"; }
+n304() { cat "$GITHUB_LOG.304" 2>/dev/null | wc -l | tr -d ' '; }
+tag() {
+	"$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][int(sys.argv[2])]["tags"][sys.argv[3]])' \
+	    "$AWS_LOG.ec2" "$1" "$2"
+}
+
+test_rest_demand() {
+	test_init rest_demand
+	rest_setup || { test_done; return; }
+	ghrctl scale --source rest >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale --source rest exits 0 ($(tail -n 1 "$T/err"))"
+	test_match "$T/out" '^pool 1[0-9]{9}  demand 5 \(4 queued, 1 running\)' \
+	    "demand 5: subset matching, case-insensitive, other labels ignored"
+	test_match "$T/out" '^desired 5  live 0  launch 5' "plan: desired 5"
+	test_eq "$(instances running)" 5 "5 instances launched"
+	test_eq "$(gets '/repos/acme/old/')" 0 "archived repository not scanned"
+	test_eq "$(gets '/actions/runs/13/jobs')" 0 "jobs of a completed run not read"
+	test_eq "$(gets '/orgs/acme/repos')" 2 "org repositories listed page by page"
+	pool=$(sed -n 's/^pool \([0-9]*\) .*/\1/p' "$T/out")
+	test_eq "$(tag 0 ghrctl:scale-set)" "$pool" "instances tagged ghrctl:scale-set = the pool id"
+	test_eq "$(tag 0 ghrctl:managed)" true "instances tagged ghrctl:managed"
+	name=$(tag 0 ghrctl:runner)
+	case $name in
+	"ghrctl-$pool-s"*) ok "runner named ghrctl-<pool>-s<hex>" ;;
+	*) not_ok "runner name '$name'" ;;
+	esac
+	test_eq "$(tag 0 Name)" "$name" "Name tag = runner name"
+	test_eq "$(params RunInstances | grep -o '"ClientToken": "ghrctl-[0-9a-f]\{40\}"' | sort -u | wc -l | tr -d ' ')" 5 \
+	    "one ghrctl-<sha> ClientToken per instance"
+	fake_requests github | grep generate-jitconfig >"$T/jit"
+	test_eq "$(wc -l <"$T/jit" | tr -d ' ')" 5 "5 REST JIT configs"
+	test_match "$T/jit" '\\"labels\\": *\[\\"self-hosted\\", *\\"linux\\", *\\"x64\\"\]' \
+	    "JIT labels: self-hosted + RUNNER_LABELS"
+	test_match "$T/jit" '\\"runner_group_id\\": *1' "JIT runner group Default = 1"
+	grep -q 'JIT-SECRET' "$T/out" "$T/err" && not_ok "JIT config printed" || ok "JIT config never printed"
+	# Same demand again: nothing more.
+	ghrctl scale --source rest >"$T/out2" 2>"$T/err"
+	test_match "$T/out2" '^desired 5  live 5  launch 0' "second pass launches nothing"
+	test_done
+}
+
+test_rest_max_runners() {
+	test_init rest_max_runners
+	rest_setup || { test_done; return; }
+	MAX_RUNNERS=3 GHRCTL_SOURCE=rest ghrctl scale >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "GHRCTL_SOURCE=rest works ($(tail -n 1 "$T/err"))"
+	test_match "$T/out" '^desired 3  live 0  launch 3' "demand 5, MAX_RUNNERS 3: desired 3"
+	MAX_RUNNERS=3 GHRCTL_SOURCE=rest ghrctl scale >/dev/null 2>&1
+	test_eq "$(instances running)" 3 "never more than MAX_RUNNERS"
+	ghrctl scale --source bogus >/dev/null 2>"$T/err"
+	test_eq "$?" 64 "--source bogus: usage error"
+	test_done
+}
+
+test_rest_conditional() {
+	test_init rest_conditional
+	rest_setup || { test_done; return; }
+	export MAX_RUNNERS=0
+	ghrctl scale --source rest >/dev/null 2>"$T/err"
+	test_eq "$(n304)" 0 "first run: no 304"
+	cache=$(ls "$T/state"/rest-*.etags.json 2>/dev/null)
+	test_eq "$(stat -c %a "$cache" 2>/dev/null)" 600 "ETag cache kept in the state dir, mode 600"
+	before=$(fake_requests github | wc -l)
+	LOG_LEVEL=info ghrctl scale --source rest >"$T/out" 2>"$T/err"
+	test_match "$T/out" 'demand 5 ' "demand unchanged from cached bodies"
+	fake_requests github | sed "1,${before}d" >"$T/second"
+	lists=$(grep '"method": "GET"' "$T/second" | grep -c 'actions/runs\|/orgs/acme/repos')
+	inm=$(grep '"method": "GET"' "$T/second" | grep 'actions/runs\|/orgs/acme/repos' | grep -c 'If-None-Match')
+	test_eq "$inm" "$lists" "every list GET of the second run sends If-None-Match ($lists)"
+	test_eq "$(n304)" "$lists" "the fake answered 304 to each"
+	test_match "$T/err" "not modified \(304\)" "ghrctl reports the 304s"
+	grep -q "$(n304) not modified" "$T/err" && ok "304 count reported matches the fake" ||
+	    not_ok "304 count: $(grep 'not modified' "$T/err")"
+	# A changed list answers 200 again.
+	sed 's/"id": 211, "status": "queued"/"id": 211, "status": "completed"/' "$T/wf.json" >"$T/wf2"
+	mv "$T/wf2" "$T/wf.json"
+	ghrctl scale --source rest >"$T/out" 2>"$T/err"
+	test_match "$T/out" 'demand 4 ' "a changed job list is read again"
+	test_done
+}
+
+test_rest_dry_run() {
+	test_init rest_dry_run
+	rest_setup || { test_done; return; }
+	ghrctl scale --source rest -n -o json >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "--dry-run exits 0 ($(tail -n 1 "$T/err"))"
+	test_eq "$(instances)" 0 "--dry-run launches nothing"
+	test_eq "$(params RunInstances | grep -c '"DryRun": "true"')" "$(calls RunInstances)" "every RunInstances carries DryRun"
+	test_eq "$(fake_requests github | grep -c generate-jitconfig)" 0 "--dry-run registers no runner"
+	test_eq "$(fake_requests github | grep -vc '"method": "GET"')" 0 "--dry-run sends only GETs to GitHub"
+	ls "$T/state"/rest-*.etags.json >/dev/null 2>&1 && not_ok "--dry-run wrote the ETag cache" ||
+	    ok "--dry-run writes no ETag cache"
+	"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["desired"]==5 and d["launch"]==5 and d["dryRun"] is True' "$T/out" &&
+	    ok "-o json: desired 5, dryRun" || not_ok "-o json: $(cat "$T/out")"
+	test_done
+}
+
+test_rest_busy_kept() {
+	test_init rest_busy_kept
+	rest_setup || { test_done; return; }
+	export MAX_RUNNERS=2
+	ghrctl scale --source rest >/dev/null 2>&1
+	test_eq "$(instances running)" 2 "2 launched"
+	busy=$(tag 0 ghrctl:runner)
+	idle=$(tag 1 ghrctl:runner)
+	"$PY" - "$T/wf.json" "$busy" "$idle" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["repos"]:
+    for run in r.get("runs", []):
+        run["status"] = "completed"
+d["runners"] = {sys.argv[2]: {"status": "online", "busy": True, "stale": True},
+                sys.argv[3]: {"status": "online", "busy": False}}
+json.dump(d, open(sys.argv[1] + ".new", "w"))
+PYEOF
+	mv "$T/wf.json.new" "$T/wf.json"
+	ectl '{"op":"age","id":"*","seconds":600}'
+	ghrctl scale --source rest --min-age 5m >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale down exits 0 ($(tail -n 1 "$T/err"))"
+	test_match "$T/out" '^pool .* demand 0 ' "demand 0"
+	test_eq "$(instances running)" 1 "the busy runner's instance is kept"
+	test_match "$T/out" "retire .*$busy.*kept: runner is busy \(GitHub answered 422\)" "the plan says why"
+	test_match "$T/out" "retire .*$idle.*terminated" "the idle runner's instance is terminated"
+	test_eq "$(fake_requests github | grep -c '"method": "DELETE"')" 2 "both runners removed through REST first"
+	test_eq "$(calls TerminateInstances)" 1 "one TerminateInstances"
+	test_done
+}
+
+test_rest_caps_repo_scope() {
+	test_init rest_caps_repo_scope
+	rest_setup || { test_done; return; }
+	export MAX_RUNNERS=0
+	ghrctl scale --source rest --max-runs 1 >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "--max-runs 1 exits 0"
+	test_match "$T/out" 'demand 2 ' "only the first run's jobs counted"
+	test_match "$T/err" 'max-runs 1.*undercounted' "the cap is reported"
+	test_eq "$(fake_requests github | grep -o 'runs/[0-9]*/jobs' | sort -u | wc -l | tr -d ' ')" 1 \
+	    "the jobs of one run read"
+	ghrctl scale --source rest --max-repos 1 >"$T/out" 2>"$T/err"
+	test_match "$T/out" 'demand 4 ' "--max-repos 1: acme/app only"
+	GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme/web" \
+	    ghrctl scale --source rest >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "repository scope exits 0 ($(tail -n 1 "$T/err"))"
+	test_match "$T/out" 'demand 1 ' "repository scope: that repository's jobs"
+	ghrctl scale --source rest --max-runs x >/dev/null 2>&1
+	test_eq "$?" 64 "--max-runs x: usage error"
+	RUNNER_LABELS= ghrctl scale --source rest >/dev/null 2>"$T/err"
+	test_eq "$?" 78 "no RUNNER_LABELS: configuration error"
+	test_done
+}
+
+run_test test_rest_demand
+run_test test_rest_max_runners
+run_test test_rest_conditional
+run_test test_rest_dry_run
+run_test test_rest_busy_kept
+run_test test_rest_caps_repo_scope
