@@ -49,11 +49,12 @@ rel_CC		= musl-gcc
 rel_CFLAGS	= -Os -ffunction-sections -fdata-sections -flto
 rel_LDFLAGS	= -static -Wl,--gc-sections -s -Os -flto=2
 dev_CC		= gcc
-dev_CFLAGS	= -O0 -g
+dev_CFLAGS	= -O0 -g -DGHRCTL_PLAIN_MALLOC
 dev_LDFLAGS	=
 san_CC		= clang
 san_CFLAGS	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-		  -fno-sanitize-recover=all -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0
+		  -fno-sanitize-recover=all -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0 \
+		  -DGHRCTL_PLAIN_MALLOC
 san_LDFLAGS	= -fsanitize=address,undefined
 
 .PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check

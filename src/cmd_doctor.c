@@ -875,7 +875,7 @@ print_results(const struct doctor *d)
 			e = error_fmt(ERR_SOFTWARE, "doctor: out of memory");
 		else {
 			printf("%s\n", s);
-			free(s);
+			cJSON_free(s);
 		}
 		cJSON_Delete(o);
 	} else {

@@ -322,7 +322,7 @@ ghjson_jit_request(const char *name, const char *const *labels,
 	if ((s = cJSON_PrintUnformatted(root)) == NULL)
 		goto oom;
 	e = buf_adds(out, s);
-	free(s);
+	cJSON_free(s);
 	cJSON_Delete(root);
 	return e;
 oom:
@@ -357,7 +357,7 @@ ghjson_runner_format(const struct gh_runner *r, struct buf *out)
 	    (s = cJSON_PrintUnformatted(o)) == NULL)
 		goto oom;
 	e = buf_adds(out, s);
-	free(s);
+	cJSON_free(s);
 	cJSON_Delete(o);
 	return e;
 oom:

@@ -65,4 +65,14 @@ const struct error	*json_get_object(const cJSON *obj, const char *key,
  */
 char			*json_print(const cJSON *node);
 
+/*
+ * Strings from cJSON_Print* are freed with cJSON_free(), never free():
+ * main() may install json_pool_install()'s hooks, a size-class pool for
+ * cJSON's many small blocks (see json.c).  json_pool_malloc/free are the
+ * hooks themselves, exposed for the unit test.
+ */
+void			 json_pool_install(void);
+void			*json_pool_malloc(size_t);
+void			 json_pool_free(void *);
+
 #endif

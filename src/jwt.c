@@ -153,7 +153,7 @@ add_json_part(const cJSON *node, struct buf *out)
 	if ((s = cJSON_PrintUnformatted(node)) == NULL)
 		return error_fmt(ERR_SOFTWARE, "jwt: out of memory");
 	e = b64url_encode(s, strlen(s), out);
-	free(s);
+	cJSON_free(s);
 	return e;
 }
 

@@ -19,6 +19,7 @@
 #include "cJSON.h"
 
 #include "cmd.h"
+#include "json.h"
 #include "log.h"
 #include "util.h"
 
@@ -231,6 +232,7 @@ finish(const struct ctx *ctx, const struct error *e)
 int
 main(int argc, char *argv[])
 {
+	static char		 outbuf[MAIN_STDOUT_BUF];
 	static struct ctx	 ctx;
 	const struct error	*e = NULL;
 	const struct cmd	*c;
@@ -238,13 +240,17 @@ main(int argc, char *argv[])
 	int			 i, status;
 
 	signal(SIGPIPE, SIG_IGN);
+#ifndef GHRCTL_PLAIN_MALLOC
+	/* Sanitizer and valgrind builds keep plain malloc to see every block. */
+	json_pool_install();
+#endif
 	/*
 	 * Results into a pipe or file: one write per 64 KiB, not per 1 KiB
 	 * (musl's default).  Commands that stream (poll --follow) flush per
 	 * event themselves.
 	 */
 	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, MAIN_STDOUT_BUF);
+		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	ctx.envp = environ;
 	log_init(LOG_WARN, LOG_FMT_AUTO, stderr);
 

@@ -307,7 +307,7 @@ plan_format_json(const struct plan *p, const struct plan_input *in,
 		e = error_fmt(ERR_SOFTWARE, "plan: out of memory");
 	else {
 		e = buf_adds(out, txt);
-		free(txt);
+		cJSON_free(txt);
 	}
 	cJSON_Delete(root);
 	return e;

@@ -15,6 +15,54 @@
 
 T_REGISTER("json", t_json)
 T_REGISTER("json_depth", t_json_depth)
+T_REGISTER("json_pool", t_json_pool)
+
+/* The size-class pool behind cJSON in the release build. */
+static void
+t_json_pool(void)
+{
+	char	*a, *b, *c, *big, *v[200];
+	size_t	 i;
+	int	 ok = 1;
+
+	a = json_pool_malloc(1);
+	b = json_pool_malloc(16);
+	c = json_pool_malloc(17);
+	T_TRUE(a != NULL && b != NULL && c != NULL);
+	T_TRUE(((uintptr_t)a | (uintptr_t)b | (uintptr_t)c) % 16 == 0);
+	memset(c, 'x', 17);
+	json_pool_free(b);
+	T_TRUE(json_pool_malloc(9) == b);	/* same class: reused */
+	T_TRUE(json_pool_malloc(9) != b);
+	big = json_pool_malloc(100000);		/* past the pool: malloc */
+	memset(big, 'y', 100000);
+	json_pool_free(big);
+	for (i = 0; i < 200; i++) {		/* spans several slabs */
+		v[i] = json_pool_malloc(1 + i % 256);
+		memset(v[i], (int)i, 1 + i % 256);
+	}
+	for (i = 0; i < 200; i++)
+		if (v[i][i % 256] != (char)i)
+			ok = 0;
+	T_TRUE(ok);
+	for (i = 0; i < 200; i++)
+		json_pool_free(v[i]);
+	json_pool_free(NULL);
+	T_TRUE(c[16] == 'x');
+	/* cJSON through the hooks: parse, print, free. */
+	json_pool_install();
+	{
+		cJSON	*r = NULL;
+		char	*s;
+
+		T_OK(json_parse("{\"a\":[1,2,{\"b\":\"c\"}]}", 21, "t", &r));
+		s = cJSON_PrintUnformatted(r);
+		T_EQ_STR(s, "{\"a\":[1,2,{\"b\":\"c\"}]}");
+		cJSON_free(s);
+		cJSON_Delete(r);
+	}
+	cJSON_InitHooks(NULL);
+}
 
 /* Nesting past JSON_MAX_DEPTH is refused by the parser, not the stack. */
 static void
