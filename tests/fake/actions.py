@@ -106,6 +106,7 @@ class AState:
         self.polls = 0
         self.sent = []             # [messageId, unix time of the reply]
         self.acquired_t = []       # [[request ids], unix time of arrival]
+        self.served = []           # [[arrival, reply written]] (bench)
         self.rest = None           # github.State: the REST runner list
 
     def control(self):
@@ -176,6 +177,7 @@ class AState:
              "sets": {str(k): v for k, v in self.sets.items()},
              "runners": list(self.runners.values()), "polls": self.polls,
              "sent": self.sent, "acquired_t": self.acquired_t,
+             "served": self.served,
              "queued": {str(k): [m["messageId"] for m in v] for k, v in self.queue.items()}}
         tmp = log + ".state.tmp"
         with open(tmp, "w") as f:
@@ -193,7 +195,12 @@ class H(github.H):
         path = re.sub("/+", "/", path)
         if path in ("/api/v3/actions/runner-registration", "/actions/runner-registration") \
                 or path.startswith("/tenant/") or path.startswith("/broker/"):
-            return self.aroute(method, path)
+            r = self.aroute(method, path)
+            # Time this fake spent on the request, so bench/event-latency
+            # can tell ghrctl's share of an event's latency from ours.
+            with self.server.ast.lock:
+                self.server.ast.served.append([self.t0, time.time()])
+            return r
         return super().route(method)
 
     def ajson(self, status, obj, headers=None):
