@@ -100,6 +100,10 @@ test_completions() {
 		    grep -xF -e "$(ghrctl "$c" --list-options | grep "^--" | sed "s/=$//")" | sort | tr '\n' ' ')
 		test_eq "$got" "$want" "bash completes the options of $c"
 	done
+	for f in ghrctl.bash _ghrctl ghrctl.fish; do
+		listed=$(sed -n 's/^# Commands (tests\/integ\/t0010-docs.sh keeps this in step): //p' "$TOP/completions/$f")
+		test_eq "$listed" "$cmds" "$f names every command in its header"
+	done
 	for f in _ghrctl ghrctl.fish; do
 		grep -q -- '--list-commands' "$TOP/completions/$f" && grep -q -- '--list-options' "$TOP/completions/$f" &&
 		    ok "$f asks the binary" || not_ok "$f does not use --list-commands/--list-options"
