@@ -24,18 +24,11 @@
 #include "plan.h"
 #include "sig.h"
 
-#define KEY_BOOT	256
-#define KEY_ENDPOINT	257
-
 static const struct opt cleanup_opts[] = {
-	{ "dry-run", 'n', OPT_NONE, NULL,
-	    "change nothing; check permissions with EC2 DryRun" },
+	SCALER_OPT_DRY_RUN,
 	{ "output", 'o', OPT_REQ, "FORMAT", "table or json" },
-	{ "boot-timeout", KEY_BOOT, OPT_REQ, "DURATION", "terminate an "
-	    "instance whose runner is not online by then "
-	    "(GHRCTL_BOOT_TIMEOUT, 10m)" },
-	{ "endpoint-url", KEY_ENDPOINT, OPT_REQ, "URL",
-	    "EC2 endpoint (else AWS_ENDPOINT_URL_EC2)" },
+	SCALER_OPT_BOOT,
+	SCALER_OPT_ENDPOINT,
 	OPT_END
 };
 
@@ -49,20 +42,10 @@ cleanup_opt(void *arg, int key, const char *val)
 {
 	struct cleanup_args	*a = arg;
 
-	switch (key) {
-	case 'n':
-		a->so.dry_run = 1;
+	if (scaler_opt(&a->so, key, val))
 		return NULL;
-	case 'o':
-		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
-		    &a->fmt);
-	case KEY_BOOT:
-		a->so.boot_timeout = val;
-		return NULL;
-	case KEY_ENDPOINT:
-		a->so.endpoint = val;
-		return NULL;
-	}
+	if (key == 'o')
+		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON, &a->fmt);
 	return error_fmt(ERR_SOFTWARE, "cleanup: option %d unhandled", key);
 }
 

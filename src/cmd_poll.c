@@ -61,8 +61,6 @@
 
 #define KEY_EXEC		256
 #define KEY_SCALE		257
-#define KEY_USER_DATA		258
-#define KEY_ENDPOINT		259
 #define SCALE_RECONCILE_MS	(60 * 1000)
 #define SCALE_RECENT_S		300	/* trust our own launches this long */
 #define POLL_LINE_MAX		1024
@@ -79,10 +77,8 @@ static const struct opt poll_opts[] = {
 	    "or json (JSON lines)" },
 	{ "scale", KEY_SCALE, OPT_NONE, NULL,
 	    "launch and retire EC2 runners as the events arrive" },
-	{ "user-data-template", KEY_USER_DATA, OPT_REQ, "FILE",
-	    "--scale: user-data template (GHRCTL_USER_DATA_TEMPLATE)" },
-	{ "endpoint-url", KEY_ENDPOINT, OPT_REQ, "URL",
-	    "--scale: EC2 endpoint (else AWS_ENDPOINT_URL_EC2)" },
+	SCALER_OPT_USER_DATA,
+	SCALER_OPT_ENDPOINT,
 	OPT_END
 };
 
@@ -145,11 +141,9 @@ poll_opt(void *arg, int key, const char *val)
 	case KEY_SCALE:
 		a->scale = 1;
 		return NULL;
-	case KEY_USER_DATA:
-		a->so.user_data = val;
-		return NULL;
-	case KEY_ENDPOINT:
-		a->so.endpoint = val;
+	case SCALER_KEY_USER_DATA:
+	case SCALER_KEY_ENDPOINT:
+		(void)scaler_opt(&a->so, key, val);
 		return NULL;
 	case 'o':
 		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,

@@ -39,12 +39,9 @@
 #include "sig.h"
 #include "util.h"
 
-#define KEY_MIN_AGE	256
-#define KEY_USER_DATA	257
-#define KEY_ENDPOINT	258
-#define KEY_SOURCE	259
-#define KEY_MAX_REPOS	260
-#define KEY_MAX_RUNS	261
+#define KEY_SOURCE	256
+#define KEY_MAX_REPOS	257
+#define KEY_MAX_RUNS	258
 
 #define REST_MAX_REPOS	100	/* repositories per pass (--max-repos) */
 #define REST_MAX_RUNS	200	/* active workflow runs per pass (--max-runs) */
@@ -52,15 +49,11 @@
 #define REST_CACHE_MAX	(6u << 20)	/* ETag cache file */
 
 static const struct opt scale_opts[] = {
-	{ "dry-run", 'n', OPT_NONE, NULL,
-	    "change nothing; check permissions with EC2 DryRun" },
+	SCALER_OPT_DRY_RUN,
 	{ "output", 'o', OPT_REQ, "FORMAT", "table or json" },
-	{ "min-age", KEY_MIN_AGE, OPT_REQ, "DURATION",
-	    "retire no instance younger than this (GHRCTL_MIN_AGE, 5m)" },
-	{ "user-data-template", KEY_USER_DATA, OPT_REQ, "FILE",
-	    "user-data template (GHRCTL_USER_DATA_TEMPLATE)" },
-	{ "endpoint-url", KEY_ENDPOINT, OPT_REQ, "URL",
-	    "EC2 endpoint (else AWS_ENDPOINT_URL_EC2)" },
+	SCALER_OPT_MIN_AGE,
+	SCALER_OPT_USER_DATA,
+	SCALER_OPT_ENDPOINT,
 	{ "source", KEY_SOURCE, OPT_REQ, "SOURCE",
 	    "demand from actions (statistics) or rest (GHRCTL_SOURCE)" },
 	{ "max-repos", KEY_MAX_REPOS, OPT_REQ, "N",
@@ -82,22 +75,11 @@ scale_opt(void *arg, int key, const char *val)
 {
 	struct scale_args	*a = arg;
 
+	if (scaler_opt(&a->so, key, val))
+		return NULL;
 	switch (key) {
-	case 'n':
-		a->so.dry_run = 1;
-		return NULL;
 	case 'o':
-		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON,
-		    &a->fmt);
-	case KEY_MIN_AGE:
-		a->so.min_age = val;
-		return NULL;
-	case KEY_USER_DATA:
-		a->so.user_data = val;
-		return NULL;
-	case KEY_ENDPOINT:
-		a->so.endpoint = val;
-		return NULL;
+		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON, &a->fmt);
 	case KEY_SOURCE:
 		a->source = val;
 		return NULL;

@@ -61,6 +61,30 @@ static const char default_tmpl[] =
 	"rm -f \"$RUNNER_DIR/.jitconfig\"\n";
 
 /* see cmd_scaler.h */
+int
+scaler_opt(struct scaler_opts *so, int key, const char *val)
+{
+	switch (key) {
+	case 'n':
+		so->dry_run = 1;
+		return 1;
+	case SCALER_KEY_MIN_AGE:
+		so->min_age = val;
+		return 1;
+	case SCALER_KEY_BOOT:
+		so->boot_timeout = val;
+		return 1;
+	case SCALER_KEY_USER_DATA:
+		so->user_data = val;
+		return 1;
+	case SCALER_KEY_ENDPOINT:
+		so->endpoint = val;
+		return 1;
+	}
+	return 0;
+}
+
+/* see cmd_scaler.h */
 const char *
 scaler_default_template(void)
 {

@@ -61,6 +61,38 @@ struct scaler_opts {
 };
 
 /*
+ * The options scale, cleanup and poll --scale share: their entries for a
+ * command's option table, and one handler.  Keys from SCALER_KEY_BASE up
+ * are reserved for them.
+ */
+#define SCALER_KEY_BASE		512
+#define SCALER_KEY_MIN_AGE	(SCALER_KEY_BASE + 0)
+#define SCALER_KEY_BOOT		(SCALER_KEY_BASE + 1)
+#define SCALER_KEY_USER_DATA	(SCALER_KEY_BASE + 2)
+#define SCALER_KEY_ENDPOINT	(SCALER_KEY_BASE + 3)
+
+#define SCALER_OPT_DRY_RUN	{ "dry-run", 'n', OPT_NONE, NULL,	\
+	    "change nothing; check permissions with EC2 DryRun" }
+#define SCALER_OPT_MIN_AGE	{ "min-age", SCALER_KEY_MIN_AGE, OPT_REQ, \
+	    "DURATION", "retire no instance younger than this "	\
+	    "(GHRCTL_MIN_AGE, 5m)" }
+#define SCALER_OPT_BOOT		{ "boot-timeout", SCALER_KEY_BOOT,	\
+	    OPT_REQ, "DURATION", "terminate an instance whose runner is " \
+	    "not online by then (GHRCTL_BOOT_TIMEOUT, 10m)" }
+#define SCALER_OPT_USER_DATA	{ "user-data-template",		\
+	    SCALER_KEY_USER_DATA, OPT_REQ, "FILE",			\
+	    "user-data template (GHRCTL_USER_DATA_TEMPLATE)" }
+#define SCALER_OPT_ENDPOINT	{ "endpoint-url", SCALER_KEY_ENDPOINT,	\
+	    OPT_REQ, "URL", "EC2 endpoint (else AWS_ENDPOINT_URL_EC2)" }
+
+/*
+ * Take a shared option (-n or a SCALER_KEY_*) into *so.  Returns 1 when
+ * key was one of them, 0 otherwise (the command handles it).
+ */
+int			 scaler_opt(struct scaler_opts *so, int key,
+			    const char *val);
+
+/*
  * Set up from ctx's configuration (c must have its scale set id): the
  * AWS client, the launch settings, the template.  ERR_CONFIG when neither
  * EC2_AMI_ID nor EC2_LAUNCH_TEMPLATE is set, when EC2_SUBNET_ID is
