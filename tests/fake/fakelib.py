@@ -17,6 +17,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -72,6 +73,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "path": self.path,
             "headers": {k: v for k, v in self.headers.items()},
             "body": body.decode("utf-8", "replace"),
+            "t": time.time(),
         }
         entry.update(extra)
         with self.server.lock:
