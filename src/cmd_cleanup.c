@@ -15,13 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmd.h"
 #include "cmd_actions.h"
 #include "cmd_scaler.h"
 #include "log.h"
-#include "plan.h"
 #include "sig.h"
 
 static const struct opt cleanup_opts[] = {
@@ -52,20 +50,15 @@ cleanup_opt(void *arg, int key, const char *val)
 static const struct error *
 cmd_cleanup(struct ctx *ctx, int argc, char *argv[])
 {
-	const struct error	*e, *pe;
+	const struct error	*e;
 	struct cleanup_args	 a;
 	struct cmd_as		 c;
 	struct scaler		 s;
-	struct scaler_obs	 o;
-	struct plan		 p = PLAN_INIT;
-	char			**ids = NULL;
-	size_t			 nids = 0;
 	int64_t			 none = 0;
 
 	memset(&a, 0, sizeof(a));
 	memset(&s, 0, sizeof(s));
 	cmd_as_init(&c);
-	scaler_obs_init(&o);
 	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, cleanup_opt, &a)) !=
 	    NULL || ctx->done)
 		return e;
@@ -77,19 +70,9 @@ cmd_cleanup(struct ctx *ctx, int argc, char *argv[])
 	    (e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
 		goto out;
 	/* Statistics do not matter here: nothing is launched. */
-	if ((e = scaler_observe(&s, &none, (int64_t)time(NULL), &o)) != NULL)
-		goto out;
 	s.set.cleanup = 1;
-	plan_compute(&s.set, &o.in, &p);
-	p.have_desired = 0;
-	e = scaler_apply(&s, &o, &p, &ids, &nids);
-	if ((pe = scaler_print(&s, a.fmt, &p, &o, ids, nids)) != NULL &&
-	    e == NULL)
-		e = pe;
+	e = scaler_pass(&s, &none, a.fmt);
 out:
-	scaler_ids_free(ids, nids);
-	plan_release(&p);
-	scaler_obs_release(&o);
 	scaler_close(&s);
 	cmd_as_close(&c);
 	return e;

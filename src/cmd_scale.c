@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -35,7 +34,6 @@
 #include "ghjobs.h"
 #include "github.h"
 #include "log.h"
-#include "plan.h"
 #include "sig.h"
 #include "util.h"
 
@@ -245,15 +243,11 @@ rest_demand(struct scaler *s, const struct scale_args *a, int64_t *assigned,
 static const struct error *
 cmd_scale(struct ctx *ctx, int argc, char *argv[])
 {
-	const struct error	*e, *pe;
+	const struct error	*e;
 	struct scale_args	 a;
 	struct cmd_as		 c;
 	struct scaler		 s;
-	struct scaler_obs	 o;
-	struct plan		 p = PLAN_INIT;
 	struct rest_count	 rc;
-	char			**ids = NULL;
-	size_t			 nids = 0;
 	int64_t			 assigned = 0;
 
 	memset(&a, 0, sizeof(a));
@@ -261,7 +255,6 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 	a.lim.max_runs = REST_MAX_RUNS;
 	memset(&s, 0, sizeof(s));
 	cmd_as_init(&c);
-	scaler_obs_init(&o);
 	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, scale_opt, &a)) !=
 	    NULL || ctx->done)
 		return e;
@@ -301,19 +294,9 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 			    (unsigned long long)rc.d.queued,
 			    (unsigned long long)rc.d.running);
 	}
-	if ((e = scaler_observe(&s, a.so.rest ? &assigned : NULL,
-	    (int64_t)time(NULL), &o)) != NULL)
-		goto out;
 	s.set.scale = 1;
-	plan_compute(&s.set, &o.in, &p);
-	e = scaler_apply(&s, &o, &p, &ids, &nids);
-	if ((pe = scaler_print(&s, a.fmt, &p, &o, ids, nids)) != NULL &&
-	    e == NULL)
-		e = pe;
+	e = scaler_pass(&s, a.so.rest ? &assigned : NULL, a.fmt);
 out:
-	scaler_ids_free(ids, nids);
-	plan_release(&p);
-	scaler_obs_release(&o);
 	scaler_close(&s);
 	cmd_as_close(&c);
 	return e;

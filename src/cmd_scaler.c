@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "actions.h"
@@ -784,4 +785,30 @@ scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
 		    a->result[0] ? ": " : "", a->result);
 	}
 	return NULL;
+}
+
+/* see cmd_scaler.h */
+const struct error *
+scaler_pass(struct scaler *s, const int64_t *assigned, enum out_fmt fmt)
+{
+	const struct error	*e, *pe;
+	struct scaler_obs	 o;
+	struct plan		 p = PLAN_INIT;
+	char			**ids = NULL;
+	size_t			 nids = 0;
+
+	scaler_obs_init(&o);
+	if ((e = scaler_observe(s, assigned, (int64_t)time(NULL), &o)) != NULL)
+		goto out;
+	plan_compute(&s->set, &o.in, &p);
+	if (!s->set.scale)	/* cleanup: nothing is launched */
+		p.have_desired = 0;
+	e = scaler_apply(s, &o, &p, &ids, &nids);
+	if ((pe = scaler_print(s, fmt, &p, &o, ids, nids)) != NULL && e == NULL)
+		e = pe;
+out:
+	scaler_ids_free(ids, nids);
+	plan_release(&p);
+	scaler_obs_release(&o);
+	return e;
 }

@@ -183,4 +183,14 @@ const struct error	*scaler_print(const struct scaler *, enum out_fmt,
 			    const struct plan *, const struct scaler_obs *,
 			    char **launched, size_t nlaunched);
 
+/*
+ * One pass of the one-shot commands (scale, cleanup): observe, with
+ * *assigned as the demand when non-NULL (else the scale set's
+ * statistics), plan with s->set as the caller set it, apply (DryRun
+ * checks only with dry_run), and print the plan in fmt.  The first error
+ * is returned; the plan is printed whatever happened.
+ */
+const struct error	*scaler_pass(struct scaler *, const int64_t *assigned,
+			    enum out_fmt);
+
 #endif
