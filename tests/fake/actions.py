@@ -491,27 +491,11 @@ class H(github.H):
 
 def main():
     ap = fakelib.parser(__doc__.splitlines()[0])
-    ap.add_argument("--org", default="acme")
-    ap.add_argument("--enterprise", default="acme-ent")
-    ap.add_argument("--token", action="append", default=[])
-    ap.add_argument("--runners", type=int, default=0)
-    ap.add_argument("--runners-json", default="")
-    ap.add_argument("--app-id", default="")
-    ap.add_argument("--app-key-pub", default="")
-    ap.add_argument("--installation-id", type=int, default=4242)
-    ap.add_argument("--token-ttl", type=int, default=3600)
-    ap.add_argument("--mode", default="ok")
-    ap.add_argument("--mode-count", type=int, default=-1)
-    ap.add_argument("--reset-in", type=int, default=2)
-    ap.add_argument("--retry-after", type=int, default=1)
-    ap.add_argument("--max-per-page", type=int, default=100)
+    github.add_arguments(ap, runners=0)
     ap.add_argument("--admin-ttl", type=int, default=600)
     ap.add_argument("--queue-ttl", type=int, default=3600)
     ap.add_argument("--hold", type=float, default=2)
     ap.add_argument("--control", default="")
-    ap.add_argument("--scopes", default=None)
-    ap.add_argument("--ghes-version", default="")
-    ap.add_argument("--workflows", default="")   # as github.py
     ap.add_argument("--no-scale-sets", action="store_true",
                     help="a GHES without the scale set APIs: 404 HTML")
     ap.add_argument("--no-state", action="store_true",

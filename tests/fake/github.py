@@ -504,12 +504,13 @@ class H(fakelib.Handler):
         self.send(201, {"runner": r, "encoded_jit_config": cfg})
 
 
-def main():
-    ap = fakelib.parser(__doc__.splitlines()[0])
+def add_arguments(ap, runners=3):
+    """The options of this fake; actions.py, which serves the same REST
+    API, takes them from here."""
     ap.add_argument("--org", default="acme")
     ap.add_argument("--enterprise", default="acme-ent")
     ap.add_argument("--token", action="append", default=[])
-    ap.add_argument("--runners", type=int, default=3)
+    ap.add_argument("--runners", type=int, default=runners)
     ap.add_argument("--runners-json", default="")
     ap.add_argument("--app-id", default="")
     ap.add_argument("--app-key-pub", default="")
@@ -524,6 +525,11 @@ def main():
     ap.add_argument("--scopes", default=None)
     ap.add_argument("--ghes-version", default="")
     ap.add_argument("--workflows", default="")
+
+
+def main():
+    ap = fakelib.parser(__doc__.splitlines()[0])
+    add_arguments(ap)
     args = ap.parse_args()
     srv_args = args
 
