@@ -9,6 +9,15 @@
  * names, so existing target-tracking policies, alarms and dashboards keep
  * working.  Offline runners are not counted (--extra publishes them as
  * OfflineRunners).  Every round's datapoints share one timestamp.
+ *
+ * --extra also publishes what the scaler sees, from the sources `scale`
+ * reads, each only when it is configured: PendingJobs (totalAssignedJobs
+ * - totalRunningJobs: jobs assigned to the scale set that no runner runs
+ * yet, actions-service-protocol.md 4.3) and AssignedJobs from the scale
+ * set's statistics (scale set GET, as scaler_observe() does), and
+ * RunningInstances, the pending and running EC2 instances tagged for the
+ * scale set (or the --source rest pool).  A source that answers nothing
+ * usable is skipped with a warning rather than published as zero.
  */
 
 #include <errno.h>
@@ -20,9 +29,13 @@
 
 #include "cJSON.h"
 
+#include "actions.h"
 #include "aws.h"
 #include "cloudwatch.h"
 #include "cmd.h"
+#include "cmd_actions.h"
+#include "ec2.h"
+#include "ghjobs.h"
 #include "github.h"
 #include "log.h"
 #include "sig.h"
@@ -32,7 +45,7 @@
 #define METRIC_DIM		"asg_name"
 #define METRIC_MAX_DIMS		CW_MAX_DIMENSIONS
 #define METRIC_MAX_LABELS	16
-#define METRIC_MAX_DATUMS	4
+#define METRIC_MAX_DATUMS	6
 #define METRIC_DEF_INTERVAL_MS	60000
 #define METRIC_MIN_INTERVAL_MS	1000
 
@@ -62,7 +75,8 @@ static const struct opt metric_opts[] = {
 	{ "namespace", KEY_NAMESPACE, OPT_REQ, "NS",
 	    "CloudWatch namespace (default GitHubRunners)" },
 	{ "extra", KEY_EXTRA, OPT_NONE, NULL,
-	    "also publish OfflineRunners" },
+	    "also OfflineRunners, PendingJobs, AssignedJobs, "
+	    "RunningInstances" },
 	{ "high-resolution", KEY_HIRES, OPT_NONE, NULL,
 	    "store with 1-second resolution (StorageResolution=1)" },
 	{ "follow", KEY_FOLLOW, OPT_NONE, NULL,
@@ -209,9 +223,213 @@ args_check(struct ctx *ctx, struct metric_args *a)
 	return NULL;
 }
 
+/*
+ * What --extra reads besides the runner list: the Actions Service client
+ * when a scale set is configured, the EC2 client when EC2 is.
+ */
+struct metric_extra {
+	struct ctx		*ctx;
+	struct cmd_as		 c;		/* GitHub + Actions Service */
+	int			 have_as;	/* c is open (stats) */
+	int			 stats;		/* read the scale set statistics */
+	int			 by_id;		/* RUNNER_SCALE_SET_ID is set */
+	int			 ec2;		/* count RunningInstances */
+	int64_t			 set_id;	/* scale set or pool, 0 unknown */
+	struct aws		*ec2aws;
+	int			 own_ec2aws;
+	int			 follow;
+	struct error		 soft;		/* first read that failed */
+	int			 have_soft;
+};
+
+/* One round's readings of the extra sources. */
+struct extra_vals {
+	int		 has_stats;
+	int64_t		 pending;	/* totalAssignedJobs - totalRunningJobs */
+	int64_t		 assigned;	/* totalAssignedJobs */
+	int		 has_inst;
+	int64_t		 running;	/* pending + running instances */
+};
+
+static int
+cfg_set(const struct config *cfg, enum cfg_key k)
+{
+	const char	*v = config_str(cfg, k);
+
+	return v != NULL && *v != '\0';
+}
+
+/*
+ * Decide which extra sources are configured (the settings `scale` uses),
+ * and make the GitHub client: the one of the Actions clients when the
+ * statistics are read, so both share the token.  No network traffic.
+ */
+static const struct error *
+extra_open(struct ctx *ctx, struct metric_extra *x, struct http_client *http,
+    struct github **gh)
+{
+	const struct config	*cfg = &ctx->cfg;
+	const struct error	*e;
+	const char		*src = config_str(cfg, K_SOURCE);
+	const char		*v[CA_LABELS_MAX];
+	char			 buf[4096];
+	size_t			 n;
+	int			 rest;
+
+	x->ctx = ctx;
+	rest = src != NULL && strcmp(src, "rest") == 0;
+	x->by_id = config_is_set(cfg, K_RUNNER_SCALE_SET_ID);
+	x->stats = !rest && (x->by_id || cfg_set(cfg,
+	    K_RUNNER_SCALE_SET_NAME));
+	x->ec2 = cfg_set(cfg, K_EC2_AMI_ID) || cfg_set(cfg,
+	    K_EC2_LAUNCH_TEMPLATE);
+	if (x->stats) {
+		x->have_as = 1;		/* closed by extra_close() even half open */
+		if ((e = cmd_as_open(ctx, &x->c, 0)) != NULL)
+			return e;
+		*gh = x->c.gh;
+		if (x->by_id)
+			x->set_id = config_num(cfg, K_RUNNER_SCALE_SET_ID);
+	} else {
+		if ((e = github_new(cfg, http, gh)) != NULL)
+			return e;
+		log_info("--extra: %s: PendingJobs and AssignedJobs not "
+		    "published", rest ? "GHRCTL_SOURCE is rest, which has no "
+		    "scale set statistics" : "no scale set configured "
+		    "(RUNNER_SCALE_SET_NAME, RUNNER_SCALE_SET_ID)");
+	}
+	if (!x->ec2)
+		log_info("--extra: EC2 not configured (EC2_AMI_ID, "
+		    "EC2_LAUNCH_TEMPLATE): RunningInstances not published");
+	else if (rest && x->by_id)
+		x->set_id = config_num(cfg, K_RUNNER_SCALE_SET_ID);
+	else if (rest) {
+		/* The pool id `scale --source rest` tags its instances with. */
+		n = cmd_as_labels(config_str(cfg, K_RUNNER_LABELS), buf,
+		    sizeof(buf), v, CA_LABELS_MAX);
+		x->set_id = ghjobs_pool_id(github_target(*gh)->config_url, v,
+		    n);
+	} else if (!x->stats) {
+		log_info("--extra: no scale set configured: RunningInstances "
+		    "not published");
+		x->ec2 = 0;
+	}
+	return NULL;
+}
+
+/*
+ * The EC2 client: the CloudWatch one when --endpoint-url (which is
+ * CloudWatch's) does not set it apart, else one of its own.
+ */
+static const struct error *
+extra_aws(struct metric_extra *x, struct http_client *http, struct aws *cw,
+    const char *cw_endpoint)
+{
+	const struct error	*e;
+
+	if (!x->ec2)
+		return NULL;
+	if (cw != NULL && cw_endpoint == NULL) {
+		x->ec2aws = cw;
+		return NULL;
+	}
+	if ((e = aws_new(&x->ctx->cfg, http, x->ctx->envp, NULL,
+	    &x->ec2aws)) != NULL)
+		return e;
+	x->own_ec2aws = 1;
+	return NULL;
+}
+
+static void
+extra_close(struct metric_extra *x)
+{
+	if (x->own_ec2aws)
+		aws_free(x->ec2aws);
+	if (x->have_as)
+		cmd_as_close(&x->c);
+	x->ec2aws = NULL;
+	x->have_as = 0;
+}
+
+/*
+ * A source failed: its datapoints are left out.  The first failure of a
+ * one-shot round becomes the exit status (after publishing the rest);
+ * any other is a warning.
+ */
+static void
+extra_failed(struct metric_extra *x, const struct error *e, const char *what)
+{
+	if (x->follow || x->have_soft)
+		log_warn("%s; %s not published", e->msg, what);
+	else {
+		x->soft = *e;
+		x->have_soft = 1;
+	}
+}
+
+/* The scale set's statistics, by a scale set GET as the scaler reads them. */
+static void
+read_stats(struct metric_extra *x, struct extra_vals *v)
+{
+	const struct error	*e;
+	struct as_scale_set	 ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (x->set_id == 0) {
+		if ((e = cmd_as_scale_set(x->ctx, &x->c, NULL)) != NULL) {
+			extra_failed(x, e, "PendingJobs, AssignedJobs and "
+			    "RunningInstances");
+			return;
+		}
+		x->set_id = x->c.scale_set_id;
+	}
+	if ((e = actions_scale_set_get(x->c.as, x->set_id, &ss)) != NULL) {
+		if (actions_exception(x->c.as) == AS_EXC_SCALE_SET_NOT_FOUND) {
+			e = error_fmt(ERR_FAIL, "scale set %lld does not exist "
+			    "(deleted server-side? run 'ghrctl register')",
+			    (long long)x->set_id);
+			if (!x->by_id)	/* re-created? look it up next round */
+				x->set_id = 0;
+		}
+		extra_failed(x, e, "PendingJobs and AssignedJobs");
+		return;
+	}
+	if (ss.has_stats) {
+		v->has_stats = 1;
+		v->assigned = ss.stats.assigned;
+		v->pending = ss.stats.assigned - ss.stats.running;
+		if (v->pending < 0)
+			v->pending = 0;
+	} else
+		log_warn("scale set %lld reports no statistics; PendingJobs "
+		    "and AssignedJobs not published", (long long)ss.id);
+	asmsg_scale_set_release(&ss);
+}
+
+/* The scale set's live instances, with the filter `scale` uses. */
+static void
+read_instances(struct metric_extra *x, struct extra_vals *v)
+{
+	const struct error	*e;
+	struct ec2_instances	 in = EC2_INSTANCES_INIT;
+	size_t			 i;
+
+	if (x->set_id == 0)	/* the lookup failed: already reported */
+		return;
+	if ((e = ec2_describe_scale_set(x->ec2aws, x->set_id, &in)) != NULL) {
+		extra_failed(x, e, "RunningInstances");
+		return;
+	}
+	v->has_inst = 1;
+	for (i = 0; i < in.n; i++)
+		if (ec2_state_live(in.v[i].state))
+			v->running++;
+	ec2_instances_release(&in);
+}
+
 static size_t
 make_datums(const struct metric_args *a, const struct runner_counts *c,
-    int64_t now, struct cw_datum *d)
+    const struct extra_vals *x, int64_t now, struct cw_datum *d)
 {
 	size_t	 n = 0, i;
 
@@ -222,6 +440,16 @@ make_datums(const struct metric_args *a, const struct runner_counts *c,
 	if (a->extra) {
 		d[n].name = "OfflineRunners";
 		d[n++].value = c->offline;
+	}
+	if (x->has_stats) {
+		d[n].name = "PendingJobs";
+		d[n++].value = (double)x->pending;
+		d[n].name = "AssignedJobs";
+		d[n++].value = (double)x->assigned;
+	}
+	if (x->has_inst) {
+		d[n].name = "RunningInstances";
+		d[n++].value = (double)x->running;
 	}
 	for (i = 0; i < n; i++) {
 		d[i].unit = "Count";
@@ -240,6 +468,7 @@ print_round(struct metric_args *a, const struct cw_datum *d, size_t n,
 	struct tm	 tm;
 	time_t		 t = (time_t)now;
 	size_t		 i, k;
+	int		 w = a->extra ? 16 : 14;
 
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -267,10 +496,10 @@ print_round(struct metric_args *a, const struct cw_datum *d, size_t n,
 		cJSON_Delete(o);
 	} else {
 		if (!a->header_done)
-			printf("%-20s  %-14s  %-6s  %-5s  %s\n", "TIME",
+			printf("%-20s  %-*s  %-6s  %-5s  %s\n", "TIME", w,
 			    "METRIC", "VALUE", "UNIT", "DIMENSIONS");
 		for (i = 0; i < n; i++) {
-			printf("%-20s  %-14s  %-6.0f  %-5s  ", ts, d[i].name,
+			printf("%-20s  %-*s  %-6.0f  %-5s  ", ts, w, d[i].name,
 			    d[i].value, d[i].unit);
 			for (k = 0; k < a->ndims; k++)
 				printf("%s%s=%s", k ? "," : "",
@@ -284,20 +513,28 @@ print_round(struct metric_args *a, const struct cw_datum *d, size_t n,
 
 /* One round: count, publish (unless --dry-run), print. */
 static const struct error *
-round_once(struct metric_args *a, struct github *gh, struct aws *aws)
+round_once(struct metric_args *a, struct github *gh, struct aws *aws,
+    struct metric_extra *x)
 {
 	const struct error	*e;
 	struct runner_counts	 c;
+	struct extra_vals	 v;
 	struct cw_datum		 d[METRIC_MAX_DATUMS];
 	int64_t			 now;
 	size_t			 n;
 	unsigned int		 nreq;
 
 	memset(d, 0, sizeof(d));
+	memset(&v, 0, sizeof(v));
+	x->have_soft = 0;
 	if ((e = github_runner_counts(gh, a->labels, a->nlabels, &c)) != NULL)
 		return e;
+	if (x->stats)
+		read_stats(x, &v);
+	if (x->ec2)
+		read_instances(x, &v);
 	now = (int64_t)time(NULL);
-	n = make_datums(a, &c, now, d);
+	n = make_datums(a, &c, &v, now, d);
 	if ((e = cloudwatch_check(a->ns, a->dims, a->ndims, d, n)) != NULL)
 		return e;
 	if (!a->dry_run) {
@@ -312,7 +549,8 @@ round_once(struct metric_args *a, struct github *gh, struct aws *aws)
 }
 
 static const struct error *
-follow(struct metric_args *a, struct github *gh, struct aws *aws)
+follow(struct metric_args *a, struct github *gh, struct aws *aws,
+    struct metric_extra *x)
 {
 	const struct error	*e = NULL;
 	unsigned int		 rounds = 0;
@@ -321,7 +559,7 @@ follow(struct metric_args *a, struct github *gh, struct aws *aws)
 	sig_stop_install();
 	while (!sig_stop) {
 		start = now_ms();
-		e = round_once(a, gh, aws);
+		e = round_once(a, gh, aws, x);
 		rounds++;
 		if (e != NULL) {
 			/* Passing trouble is logged; the loop goes on. */
@@ -342,12 +580,15 @@ cmd_metric(struct ctx *ctx, int argc, char *argv[])
 {
 	const struct error	*e;
 	struct metric_args	 a;
+	struct metric_extra	 x;
 	struct http_client	*http;
 	struct github		*gh = NULL;
 	struct aws		*aws = NULL;
 	const char		*region;
 
 	memset(&a, 0, sizeof(a));
+	memset(&x, 0, sizeof(x));
+	cmd_as_init(&x.c);
 	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, metric_opt, &a)) !=
 	    NULL || ctx->done)
 		goto out;
@@ -357,8 +598,14 @@ cmd_metric(struct ctx *ctx, int argc, char *argv[])
 	}
 	if ((e = args_check(ctx, &a)) != NULL)
 		goto out;
-	if ((e = ctx_http(ctx, &http)) != NULL ||
-	    (e = github_new(&ctx->cfg, http, &gh)) != NULL)
+	x.follow = a.follow;
+	if ((e = ctx_http(ctx, &http)) != NULL)
+		goto out;
+	if (a.extra)
+		e = extra_open(ctx, &x, http, &gh);
+	else
+		e = github_new(&ctx->cfg, http, &gh);
+	if (e != NULL)
 		goto out;
 	if (a.follow)	/* the same pages every round: let 304s save quota */
 		github_cache_enable(gh);
@@ -369,13 +616,17 @@ cmd_metric(struct ctx *ctx, int argc, char *argv[])
 		    NULL || (e = aws_region(aws, &region)) != NULL)
 			goto out;
 	}
+	if ((e = extra_aws(&x, http, aws, a.endpoint)) != NULL)
+		goto out;
 	if (a.follow)
-		e = follow(&a, gh, aws);
-	else
-		e = round_once(&a, gh, aws);
+		e = follow(&a, gh, aws, &x);
+	else if ((e = round_once(&a, gh, aws, &x)) == NULL && x.have_soft)
+		e = error_wrap(&x.soft, "--extra");
 out:
+	if (!x.have_as)		/* else gh is x.c's */
+		github_free(gh);
+	extra_close(&x);
 	aws_free(aws);
-	github_free(gh);
 	args_release(&a);
 	return e;
 }
