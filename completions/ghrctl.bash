@@ -56,6 +56,9 @@ _ghrctl()
 	--log-format)
 		COMPREPLY=($(compgen -W "auto text json" -- "$cur"))
 		return ;;
+	--source)
+		COMPREPLY=($(compgen -W "actions rest" -- "$cur"))
+		return ;;
 	--log-level)
 		COMPREPLY=($(compgen -W "error warn info debug trace" -- "$cur"))
 		return ;;

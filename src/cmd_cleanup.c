@@ -10,6 +10,12 @@
  * runner is refused there and its instance kept).  Takes the scale set's
  * state-file lock without waiting, like `scale` (exit 75 while another
  * ghrctl holds it; `poll --follow --scale` cleans up by itself).
+ *
+ * --source rest (GHRCTL_SOURCE=rest) cleans up the pool `scale --source
+ * rest` keeps (same pool id and state file, see scaler_begin()): its
+ * runners come from the REST runner list and are removed with the REST
+ * DELETE, which GitHub answers 422 for a busy runner (its instance is
+ * kept).  Nothing is launched, so RUNNER_GROUP is not looked up.
  */
 
 #include <stdio.h>
@@ -20,13 +26,14 @@
 #include "cmd_actions.h"
 #include "cmd_scaler.h"
 #include "log.h"
-#include "sig.h"
 
 static const struct opt cleanup_opts[] = {
 	SCALER_OPT_DRY_RUN,
 	{ "output", 'o', OPT_REQ, "FORMAT", "table or json" },
 	SCALER_OPT_BOOT,
 	SCALER_OPT_ENDPOINT,
+	SCALER_OPT_SOURCE("runners through actions (the Actions Service) "
+	    "or rest (GHRCTL_SOURCE)"),
 	OPT_END
 };
 
@@ -65,8 +72,8 @@ cmd_cleanup(struct ctx *ctx, int argc, char *argv[])
 	if (argc > 0)
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
-	if ((e = cmd_as_open(ctx, &c, 0)) != NULL ||
-	    (e = cmd_as_begin(ctx, &c, STATE_LOCK_NOWAIT, &sig_stop)) != NULL ||
+	a.so.no_launch = 1;
+	if ((e = scaler_begin(ctx, &c, &a.so)) != NULL ||
 	    (e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
 		goto out;
 	/* Statistics do not matter here: nothing is launched. */
@@ -81,7 +88,7 @@ out:
 const struct cmd cmd_cleanup_def = {
 	"cleanup", cmd_cleanup,
 	"cleanup [-n] [-o table|json] [--boot-timeout DURATION] "
-	"[--endpoint-url URL]",
+	"[--endpoint-url URL] [--source actions|rest]",
 	"deregister orphaned runners, terminate stuck or old instances",
 	cleanup_opts, NULL
 };

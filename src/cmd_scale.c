@@ -34,10 +34,8 @@
 #include "ghjobs.h"
 #include "github.h"
 #include "log.h"
-#include "sig.h"
 #include "util.h"
 
-#define KEY_SOURCE	256
 #define KEY_MAX_REPOS	257
 #define KEY_MAX_RUNS	258
 
@@ -52,8 +50,8 @@ static const struct opt scale_opts[] = {
 	SCALER_OPT_MIN_AGE,
 	SCALER_OPT_USER_DATA,
 	SCALER_OPT_ENDPOINT,
-	{ "source", KEY_SOURCE, OPT_REQ, "SOURCE",
-	    "demand from actions (statistics) or rest (GHRCTL_SOURCE)" },
+	SCALER_OPT_SOURCE("demand from actions (statistics) or rest "
+	    "(GHRCTL_SOURCE)"),
 	{ "max-repos", KEY_MAX_REPOS, OPT_REQ, "N",
 	    "rest: scan at most N repositories (100)" },
 	{ "max-runs", KEY_MAX_RUNS, OPT_REQ, "N",
@@ -64,7 +62,6 @@ static const struct opt scale_opts[] = {
 struct scale_args {
 	struct scaler_opts	 so;
 	enum out_fmt		 fmt;
-	const char		*source;
 	struct gh_scan_limits	 lim;
 };
 
@@ -78,9 +75,6 @@ scale_opt(void *arg, int key, const char *val)
 	switch (key) {
 	case 'o':
 		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON, &a->fmt);
-	case KEY_SOURCE:
-		a->source = val;
-		return NULL;
 	case KEY_MAX_REPOS:
 	case KEY_MAX_RUNS:
 		if (parse_uint(val, REST_LIMIT, key == KEY_MAX_REPOS ?
@@ -183,31 +177,6 @@ count_job(void *arg, const struct gh_job *j)
 	return NULL;
 }
 
-/*
- * --source rest: the pool id (RUNNER_SCALE_SET_ID, else derived from the
- * URL and labels) and a name for the state file, before the lock.
- */
-static const struct error *
-rest_pool(struct ctx *ctx, struct cmd_as *c)
-{
-	char		 buf[4096];
-	const char	*v[CA_LABELS_MAX];
-	size_t		 n;
-
-	if (config_is_set(&ctx->cfg, K_RUNNER_SCALE_SET_ID))
-		c->scale_set_id = config_num(&ctx->cfg, K_RUNNER_SCALE_SET_ID);
-	else {
-		n = cmd_as_labels(config_str(&ctx->cfg, K_RUNNER_LABELS), buf,
-		    sizeof(buf), v, CA_LABELS_MAX);
-		c->scale_set_id = ghjobs_pool_id(github_target(c->gh)->config_url,
-		    v, n);
-	}
-	if (c->name[0] == '\0')
-		return str_fmt(c->name, sizeof(c->name), "rest-%lld",
-		    (long long)c->scale_set_id);
-	return NULL;
-}
-
 /* Count the demand through GitHub REST into *assigned. */
 static const struct error *
 rest_demand(struct scaler *s, const struct scale_args *a, int64_t *assigned,
@@ -261,24 +230,8 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 	if (argc > 0)
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
-	if (a.source == NULL)
-		a.source = config_str(&ctx->cfg, K_SOURCE);
-	if (a.source != NULL && strcmp(a.source, "rest") == 0)
-		a.so.rest = 1;
-	else if (a.source != NULL && strcmp(a.source, "actions") != 0)
-		return cmd_usage_error(ctx, "--source is actions or rest, not "
-		    "'%s'", a.source);
-	if ((e = cmd_as_open(ctx, &c, 0)) != NULL)
-		goto out;
-	if (a.so.rest) {
-		if ((e = rest_pool(ctx, &c)) != NULL ||
-		    (e = cmd_as_state(ctx, &c, STATE_LOCK_NOWAIT,
-		    &sig_stop)) != NULL)
-			goto out;
-	} else if ((e = cmd_as_begin(ctx, &c, STATE_LOCK_NOWAIT,
-	    &sig_stop)) != NULL)
-		goto out;
-	if ((e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
+	if ((e = scaler_begin(ctx, &c, &a.so)) != NULL ||
+	    (e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
 		goto out;
 	if (a.so.rest) {
 		cache_load(&c);

@@ -26,9 +26,11 @@
 #include "cmd_actions.h"
 #include "cmd_scaler.h"
 #include "ec2.h"
+#include "ghjobs.h"
 #include "github.h"
 #include "log.h"
 #include "plan.h"
+#include "sig.h"
 #include "util.h"
 
 #define SCALER_RENDER_MAX	(EC2_USER_DATA_MAX + 1)
@@ -81,8 +83,59 @@ scaler_opt(struct scaler_opts *so, int key, const char *val)
 	case SCALER_KEY_ENDPOINT:
 		so->endpoint = val;
 		return 1;
+	case SCALER_KEY_SOURCE:
+		so->source = val;
+		return 1;
 	}
 	return 0;
+}
+
+/*
+ * --source rest: the pool id (RUNNER_SCALE_SET_ID, else derived from the
+ * URL and labels) and a name for the state file, before the lock.
+ */
+static const struct error *
+rest_pool(struct ctx *ctx, struct cmd_as *c)
+{
+	char		 buf[4096];
+	const char	*v[CA_LABELS_MAX];
+	size_t		 n;
+
+	if (config_is_set(&ctx->cfg, K_RUNNER_SCALE_SET_ID))
+		c->scale_set_id = config_num(&ctx->cfg, K_RUNNER_SCALE_SET_ID);
+	else {
+		n = cmd_as_labels(config_str(&ctx->cfg, K_RUNNER_LABELS), buf,
+		    sizeof(buf), v, CA_LABELS_MAX);
+		c->scale_set_id = ghjobs_pool_id(
+		    github_target(c->gh)->config_url, v, n);
+	}
+	if (c->name[0] == '\0')
+		return str_fmt(c->name, sizeof(c->name), "rest-%lld",
+		    (long long)c->scale_set_id);
+	return NULL;
+}
+
+/* see cmd_scaler.h */
+const struct error *
+scaler_begin(struct ctx *ctx, struct cmd_as *c, struct scaler_opts *o)
+{
+	const struct error	*e;
+	const char		*src = o->source;
+
+	if (src == NULL)
+		src = config_str(&ctx->cfg, K_SOURCE);
+	if (src != NULL && strcmp(src, "rest") == 0)
+		o->rest = 1;
+	else if (src != NULL && strcmp(src, "actions") != 0)
+		return cmd_usage_error(ctx, "--source is actions or rest, not "
+		    "'%s'", src);
+	if ((e = cmd_as_open(ctx, c, 0)) != NULL)
+		return e;
+	if (!o->rest)
+		return cmd_as_begin(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
+	if ((e = rest_pool(ctx, c)) != NULL)
+		return e;
+	return cmd_as_state(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
 }
 
 /* see cmd_scaler.h */
@@ -186,9 +239,12 @@ launch_settings(struct scaler *s)
 	return NULL;
 }
 
-/* --source rest: the JIT labels and runner group id. */
+/*
+ * --source rest: the JIT labels and runner group id; a group given by
+ * name is left in *group for rest_group().
+ */
 static const struct error *
-rest_settings(struct scaler *s)
+rest_settings(struct scaler *s, const char **group_name)
 {
 	const char	*group = config_str(&s->ctx->cfg, K_RUNNER_GROUP);
 	const char	*v[CA_LABELS_MAX];
@@ -210,9 +266,27 @@ rest_settings(struct scaler *s)
 	else if (parse_u64(group, &id) == 0 && id > 0 && id <= INT64_MAX)
 		s->group_id = (int64_t)id;
 	else
-		return error_fmt(ERR_CONFIG, "--source rest takes RUNNER_GROUP "
-		    "as a runner group id (a number) or Default, not '%s'",
-		    group);
+		*group_name = group;
+	return NULL;
+}
+
+/* --source rest: the id of the runner group called name, asked once. */
+static const struct error *
+rest_group(struct scaler *s, const char *name)
+{
+	const struct error	*e;
+	char			 scope[GHURL_NAME_MAX * 2 + 32];
+	int			 found;
+
+	if ((e = github_runner_group_find(s->c->gh, name, &s->group_id,
+	    &found)) != NULL)
+		return e;
+	if (!found)
+		return error_fmt(ERR_CONFIG, "runner group '%s' (RUNNER_GROUP) "
+		    "does not exist in %s", name, ghurl_scope_name(
+		    github_target(s->c->gh), scope, sizeof(scope)));
+	log_info("runner group '%s' is id %lld", name,
+	    (long long)s->group_id);
 	return NULL;
 }
 
@@ -223,7 +297,7 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 {
 	const struct error	*e = NULL;
 	struct http_client	*http;
-	const char		*path;
+	const char		*path, *group = NULL;
 
 	memset(s, 0, sizeof(*s));
 	s->ctx = ctx;
@@ -240,7 +314,7 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 	    1000;
 	s->set.max_lifetime = config_ms(&ctx->cfg, K_RUNNER_TIMEOUT) / 1000;
 	if (e != NULL || (e = launch_settings(s)) != NULL ||
-	    (o->rest && (e = rest_settings(s)) != NULL))
+	    (o->rest && (e = rest_settings(s, &group)) != NULL))
 		return e;
 	path = o->user_data != NULL ? o->user_data : config_str(&ctx->cfg,
 	    K_USER_DATA_TEMPLATE);
@@ -250,6 +324,8 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 	    (e = aws_new(&ctx->cfg, http, ctx->envp, o->endpoint,
 	    &s->aws)) != NULL)
 		return e;
+	if (group != NULL && !o->no_launch)
+		return rest_group(s, group);
 	return NULL;
 }
 

@@ -57,7 +57,9 @@ struct scaler_opts {
 	const char	*user_data;	/* --user-data-template or NULL */
 	const char	*min_age;	/* durations as given, or NULL */
 	const char	*boot_timeout;
+	const char	*source;	/* --source as given, or NULL */
 	int		 rest;		/* runners through GitHub REST */
+	int		 no_launch;	/* cleanup: RUNNER_GROUP not needed */
 };
 
 /*
@@ -70,6 +72,7 @@ struct scaler_opts {
 #define SCALER_KEY_BOOT		(SCALER_KEY_BASE + 1)
 #define SCALER_KEY_USER_DATA	(SCALER_KEY_BASE + 2)
 #define SCALER_KEY_ENDPOINT	(SCALER_KEY_BASE + 3)
+#define SCALER_KEY_SOURCE	(SCALER_KEY_BASE + 4)
 
 #define SCALER_OPT_DRY_RUN	{ "dry-run", 'n', OPT_NONE, NULL,	\
 	    "change nothing; check permissions with EC2 DryRun" }
@@ -85,12 +88,29 @@ struct scaler_opts {
 #define SCALER_OPT_ENDPOINT	{ "endpoint-url", SCALER_KEY_ENDPOINT,	\
 	    OPT_REQ, "URL", "EC2 endpoint (else AWS_ENDPOINT_URL_EC2)" }
 
+/* --source: each command says what it means there. */
+#define SCALER_OPT_SOURCE(help)	{ "source", SCALER_KEY_SOURCE, OPT_REQ, \
+	    "SOURCE", help }
+
 /*
  * Take a shared option (-n or a SCALER_KEY_*) into *so.  Returns 1 when
  * key was one of them, 0 otherwise (the command handles it).
  */
 int			 scaler_opt(struct scaler_opts *so, int key,
 			    const char *val);
+
+/*
+ * Open c for a one-shot command: the source from --source (o->source)
+ * or GHRCTL_SOURCE, "actions" or "rest" (anything else is ERR_USAGE),
+ * setting o->rest; the GitHub and Actions clients (cmd_as_open()); then
+ * for actions the scale set and its locked state (cmd_as_begin()), for
+ * rest the pool id (RUNNER_SCALE_SET_ID, else ghjobs_pool_id() of the
+ * config URL and RUNNER_LABELS) and the pool's locked state file
+ * "rest-<pool id>" (cmd_as_state()).  The lock is taken without waiting.
+ * No network traffic for rest.
+ */
+const struct error	*scaler_begin(struct ctx *, struct cmd_as *c,
+			    struct scaler_opts *o);
 
 /*
  * Set up from ctx's configuration (c must have its scale set id): the
@@ -103,8 +123,11 @@ int			 scaler_opt(struct scaler_opts *so, int key,
  * the pool id (see ghjobs_pool_id()) and c->as is not used: runners get
  * their JIT config from GitHub REST (POST .../generate-jitconfig with
  * "self-hosted" plus RUNNER_LABELS and the runner group id: RUNNER_GROUP
- * "Default" is 1, a number is taken as the id) and are removed with the
- * REST runner DELETE (a busy runner answers 422 and keeps its instance).
+ * "Default" is 1, a number is taken as the id, any other name is looked
+ * up once here with github_runner_group_find(), ERR_CONFIG naming the
+ * group when the scope has none of that name; not with o->no_launch)
+ * and are removed with the REST runner DELETE (a busy runner answers 422
+ * and keeps its instance).  That lookup is the only request made here.
  */
 const struct error	*scaler_open(struct ctx *, struct cmd_as *c,
 			    const struct scaler_opts *, struct scaler *);

@@ -62,7 +62,7 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	[K_RUNNER_TIMEOUT] = { "RUNNER_TIMEOUT", CFG_DURATION, "1h", "max-lifetime",
 	    "terminate runner instances older than this", 0, 0 },
 	[K_SOURCE] = { "GHRCTL_SOURCE", CFG_STR, "actions", NULL,
-	    "scale: where demand comes from, actions or rest", 0, 0 },
+	    "scale, cleanup: runners and demand through actions or rest", 0, 0 },
 	[K_AWS_REGION] = { "AWS_REGION", CFG_STR, NULL, "region",
 	    "AWS region (else AWS_DEFAULT_REGION, profile, IMDS)", 0, 0 },
 	[K_EC2_AMI_ID] = { "EC2_AMI_ID", CFG_STR, NULL, NULL,

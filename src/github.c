@@ -1288,3 +1288,66 @@ out:
 	buf_release(&u);
 	return e;
 }
+
+struct group_find {
+	const char	*name;
+	int64_t		*id;
+	int		*found;
+};
+
+/* One page of GET .../actions/runner-groups: look for g->name. */
+static const struct error *
+group_page(void *arg, const char *body, size_t len, int *stop)
+{
+	struct group_find	*g = arg;
+	const struct error	*e;
+	cJSON			*root = NULL;
+	const cJSON		*arr, *it;
+	const char		*name;
+	int64_t			 id;
+
+	if ((e = json_parse(body, len, "list runner groups", &root)) != NULL ||
+	    (e = json_want_object(root, "list runner groups")) != NULL ||
+	    (e = json_get_array(root, "runner_groups", &arr)) != NULL)
+		goto out;
+	cJSON_ArrayForEach(it, arr) {
+		if ((e = json_want_object(it, "runner group")) != NULL ||
+		    (e = json_get_str(it, "name", &name)) != NULL ||
+		    (e = json_get_i64(it, "id", &id)) != NULL)
+			goto out;
+		if (str_ieq(name, g->name)) {
+			*g->id = id;
+			*g->found = 1;
+			*stop = 1;
+			break;
+		}
+	}
+out:
+	cJSON_Delete(root);
+	return e;
+}
+
+/* see github.h */
+const struct error *
+github_runner_group_find(struct github *gh, const char *name, int64_t *id,
+    int *found)
+{
+	const struct error	*e;
+	struct buf		 u = BUF_INIT(GH_MAX_URL);
+	struct group_find	 g;
+
+	*found = 0;
+	if (gh->t.scope == GH_SCOPE_REPO)
+		return error_fmt(ERR_CONFIG, "RUNNER_GROUP '%s': a repository "
+		    "has no runner groups; use Default, or an organization or "
+		    "enterprise GITHUB_CONFIG_URL", name);
+	g.name = name;
+	g.id = id;
+	g.found = found;
+	if ((e = scope_url(gh, "/actions/runner-groups?per_page=100", &u)) ==
+	    NULL)
+		e = get_pages(gh, u.p, "list runner groups", 0, group_page, &g,
+		    NULL);
+	buf_release(&u);
+	return e;
+}

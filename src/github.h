@@ -208,4 +208,13 @@ const struct error	*github_jobs_scan(struct github *,
 			    const struct gh_scan_limits *, gh_job_fn fn,
 			    void *arg, struct gh_scan *out);
 
+/*
+ * The id of the runner group called name (compared case-insensitively):
+ * GET .../actions/runner-groups of the organization or enterprise,
+ * per_page=100, every page until found.  *found 0 when no group has that
+ * name.  ERR_CONFIG for a repository scope, which has no runner groups.
+ */
+const struct error	*github_runner_group_find(struct github *,
+			    const char *name, int64_t *id, int *found);
+
 #endif

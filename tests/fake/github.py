@@ -35,6 +35,11 @@ sections 2.1 and 6.
                                  .../actions/runs/ID/jobs (paginated, ETag/304);
                                  "stale" runners list as idle but refuse
                                  DELETE with 422 while busy
+  --runner-group NAME            a runner group besides Default (id 1),
+                                 ids 2, 3, ... in order (repeatable);
+                                 GET /orgs/ORG/actions/runner-groups and
+                                 /enterprises/ENT/actions/runner-groups
+                                 (paginated), none for a repository
 GET /meta answers 200 without authentication.
 
 Every response carries x-ratelimit-* headers; list pages carry an ETag and
@@ -285,6 +290,9 @@ class H(fakelib.Handler):
             return self.error(404, "Not Found")
         if rest == "/actions/runners" and method == "GET":
             return self.list_runners(q)
+        if rest == "/actions/runner-groups" and method == "GET" and \
+                not m.group(3):
+            return self.runner_groups(q, m.group(1))
         if m.group(2) and rest == "/repos" and method == "GET":
             return self.send_page(q, [
                 {"name": r["full_name"].split("/")[1],
@@ -373,6 +381,22 @@ class H(fakelib.Handler):
             self.record_status(304)
             return self.send(304, b"", h)
         self.send(200, body, h)
+
+    def runner_groups(self, q, scope):
+        """The groups, shaped as GitHub's REST docs describe them."""
+        names = ["Default"] + self.server.args.runner_group
+        base = "https://%s/api/v3/%s/actions/runner-groups" % (
+            self.headers.get("Host"), scope)
+        groups = [{"id": i + 1, "name": n, "visibility": "all",
+                   "default": i == 0,
+                   "runners_url": "%s/%d/runners" % (base, i + 1),
+                   "inherited": False,
+                   "allows_public_repositories": False,
+                   "restricted_to_workflows": False,
+                   "selected_workflows": [],
+                   "workflow_restrictions_read_only": False}
+                  for i, n in enumerate(names)]
+        return self.send_page(q, groups, "runner_groups")
 
     def record_status(self, status):
         if self.server.args.log:
@@ -525,6 +549,7 @@ def add_arguments(ap, runners=3):
     ap.add_argument("--scopes", default=None)
     ap.add_argument("--ghes-version", default="")
     ap.add_argument("--workflows", default="")
+    ap.add_argument("--runner-group", action="append", default=[])
 
 
 def main():

@@ -24,7 +24,7 @@ set -u
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 DIR=${GHRCTL_NPM_DIR:-$TOP/build/npm}
-SPEC=$DIR/runners-ghes.json
+SPEC=$DIR/runners-ghes-2.json	# renamed when the kept paths change
 GHES=ghes-3.19
 
 setup() {
@@ -39,11 +39,12 @@ setup() {
 	fi
 	if [ ! -s "$SPEC" ]; then
 		node - "$DIR/node_modules/@octokit/openapi/generated/$GHES.deref.json" "$SPEC.tmp" <<'JS' || exit 1
-// Keep the self-hosted runner and App installation paths, prefix /api/v3,
+// Keep the self-hosted runner, runner group and App installation paths,
+// prefix /api/v3,
 // and accept application/vnd.github+json wherever application/json is.
 const fs = require("fs");
 const spec = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const keep = /^\/(orgs|repos|enterprises)\/[^/]+(\/[^/]+)?\/(actions\/runners|installation)|^\/app\/installations\/\{installation_id\}\/access_tokens$/;
+const keep = /^\/(orgs|repos|enterprises)\/[^/]+(\/[^/]+)?\/(actions\/runners|actions\/runner-groups|installation)|^\/app\/installations\/\{installation_id\}\/access_tokens$/;
 const paths = {};
 for (const [p, v] of Object.entries(spec.paths)) {
 	if (!keep.test(p))

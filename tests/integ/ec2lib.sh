@@ -51,3 +51,33 @@ print(json.dumps({"op": "message", "statistics": {"totalAssignedJobs": stats},
     "jobs": [{"messageType": "JobAvailable", "runnerRequestId": i,
               "repositoryName": "app", "ownerName": "acme"} for i in n]}))' "$@" >>"$T/actions.ctl"
 }
+
+# inst N, rname N, istate N: the id, runner name and state of the N-th
+# instance the fake EC2 launched.
+inst() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][int(sys.argv[2]) - 1]["id"])' "$AWS_LOG.ec2" "$1"; }
+rname() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][int(sys.argv[2]) - 1]["tags"]["ghrctl:runner"])' "$AWS_LOG.ec2" "$1"; }
+istate() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][int(sys.argv[2]) - 1]["state"])' "$AWS_LOG.ec2" "$1"; }
+# action N: "action | reason | result" of instance N's (or its runner's)
+# entry in the JSON plan in $T/out.
+action() {
+	"$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+for a in d["actions"]:
+    if a["runner"] == sys.argv[2] or a["instance"] == sys.argv[3]:
+        print(a["action"], "|", a["reason"], "|", a["result"])' "$T/out" "$(rname "$1")" "$(inst "$1")"
+}
+
+# rest_env LABELS: the environment of a --source rest pool (RUNNER_LABELS
+# LABELS, MAX_RUNNERS 10) on the fake GitHub and fake EC2 already started.
+rest_env() {
+	export GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme"
+	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
+	export GHRCTL_STATE_DIR="$T/state" RUNNER_LABELS="$1"
+	export MAX_RUNNERS=10
+	export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
+	export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+	export AWS_REGION=us-east-1 AWS_ENDPOINT_URL_EC2="https://localhost:$AWS_PORT"
+	export EC2_AMI_ID=ami-0123456789abcdef0 EC2_INSTANCE_TYPE=m5.large
+	export EC2_SUBNET_ID=subnet-0aaa
+	unset RUNNER_SCALE_SET_NAME RUNNER_SCALE_SET_ID GHRCTL_SOURCE
+}

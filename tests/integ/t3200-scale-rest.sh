@@ -7,7 +7,9 @@
 # counted by the fake) across runs, launches with the same ClientToken
 # scheme and tags as the actions path, REST JIT configs, --dry-run, a
 # busy runner (stale idle in the list, 422 on DELETE) never terminated,
-# the --max-runs cap and a repository scope.
+# the --max-runs cap and a repository scope, RUNNER_GROUP by name (looked
+# up once through the paginated runner-groups list; an unknown name and a
+# name in a repository scope are configuration errors).
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -44,18 +46,9 @@ rest_setup() {
 	: >"$T/ec2.ctl"
 	wf
 	fake_start github --token ghp_test --runners 0 --max-per-page 2 \
-	    --workflows "$T/wf.json" || return 1
+	    --workflows "$T/wf.json" "$@" || return 1
 	fake_start aws --ec2-control "$T/ec2.ctl" || return 1
-	export GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme"
-	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
-	export GHRCTL_STATE_DIR="$T/state" RUNNER_LABELS="linux, x64"
-	export MAX_RUNNERS=10
-	export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
-	export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
-	export AWS_REGION=us-east-1 AWS_ENDPOINT_URL_EC2="https://localhost:$AWS_PORT"
-	export EC2_AMI_ID=ami-0123456789abcdef0 EC2_INSTANCE_TYPE=m5.large
-	export EC2_SUBNET_ID=subnet-0aaa
-	unset RUNNER_SCALE_SET_NAME RUNNER_SCALE_SET_ID GHRCTL_SOURCE
+	rest_env "linux, x64"
 }
 
 # gets PATTERN: GET requests the fake GitHub recorded whose path matches
@@ -211,9 +204,56 @@ test_rest_caps_repo_scope() {
 	test_done
 }
 
+test_rest_group_name() {
+	test_init rest_group_name
+	rest_setup --runner-group build --runner-group CI-Linux || { test_done; return; }
+	export MAX_RUNNERS=2
+	RUNNER_GROUP=ci-linux LOG_LEVEL=info ghrctl scale --source rest >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "RUNNER_GROUP by name exits 0 ($(tail -n 1 "$T/err"))"
+	test_eq "$(instances running)" 2 "2 launched"
+	fake_requests github | grep generate-jitconfig >"$T/jit"
+	test_eq "$(grep -c '\\"runner_group_id\\": *3' "$T/jit")" 2 \
+	    "both JIT configs ask for group 3 (the third, on page 2; name case-insensitive)"
+	test_eq "$(gets '/api/v3/orgs/acme/actions/runner-groups?per_page=100"')" 1 \
+	    "groups listed once per run, per_page=100"
+	test_eq "$(gets '/orgs/acme/actions/runner-groups')" 2 "and the second page followed"
+	test_match "$T/err" "runner group 'ci-linux' is id 3" "the id is logged"
+	# A name that does not exist: one line, nothing launched.
+	before=$(calls RunInstances)
+	RUNNER_GROUP=nosuch ghrctl scale --source rest >"$T/out" 2>"$T/err"
+	test_eq "$?" 78 "unknown group: configuration error"
+	test_eq "$(wc -l <"$T/err" | tr -d ' ')" 1 "one line"
+	test_match "$T/err" "runner group 'nosuch' \(RUNNER_GROUP\) does not exist in organization acme" \
+	    "the error names the group and the scope"
+	test_eq "$(calls RunInstances)" "$before" "nothing launched"
+	test_eq "$(fake_requests github | grep -c generate-jitconfig)" 2 "no JIT config asked for"
+	# Defaults and ids need no lookup.
+	n=$(gets runner-groups)
+	RUNNER_GROUP=7 ghrctl scale --source rest -n >/dev/null 2>"$T/err"
+	test_eq "$?" 0 "a group id exits 0 ($(tail -n 1 "$T/err"))"
+	RUNNER_GROUP=default ghrctl scale --source rest -n >/dev/null 2>&1
+	test_eq "$(gets runner-groups)" "$n" "a group id and Default are not looked up"
+	# The enterprise scope has its own list.
+	GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/enterprises/acme-ent" \
+	    RUNNER_GROUP=nosuch ghrctl scale --source rest -n >/dev/null 2>"$T/err"
+	test_eq "$?" 78 "enterprise: unknown group is a configuration error"
+	test_match "$T/err" "'nosuch' \(RUNNER_GROUP\) does not exist in enterprise acme-ent" "enterprise named"
+	test_eq "$(gets '/api/v3/enterprises/acme-ent/actions/runner-groups?per_page=100"')" 1 \
+	    "enterprise groups listed"
+	# A repository has no runner groups: no request, a clear error.
+	n=$(gets runner-groups)
+	GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme/web" \
+	    RUNNER_GROUP=build ghrctl scale --source rest >/dev/null 2>"$T/err"
+	test_eq "$?" 78 "repository scope with a group name: configuration error"
+	test_match "$T/err" "RUNNER_GROUP 'build': a repository has no runner groups" "says why"
+	test_eq "$(gets runner-groups)" "$n" "no runner-groups request for a repository"
+	test_done
+}
+
 run_test test_rest_demand
 run_test test_rest_max_runners
 run_test test_rest_conditional
 run_test test_rest_dry_run
 run_test test_rest_busy_kept
 run_test test_rest_caps_repo_scope
+run_test test_rest_group_name

@@ -1,7 +1,7 @@
 #!/bin/sh
 # t4040-runners-prism.sh: contract check: every REST request ghrctl makes
 # (list with pagination, show by id and by name, count, delete, both
-# tokens, JIT) goes through `prism proxy --errors` loaded with GitHub's
+# tokens, JIT, the runner-group list of `scale --source rest`) goes through `prism proxy --errors` loaded with GitHub's
 # published GHES OpenAPI description (@octokit/openapi, trimmed to the
 # runner paths by tests/fake/prism.sh) in front of the fake; Prism answers
 # 422 to any request the description does not allow and 500 to any reply
@@ -38,8 +38,17 @@ test_prism_contract() {
 		ghrctl $cmd >"$T/out" 2>"$T/err"
 		test_eq "$?" 0 "ghrctl $cmd through Prism"
 	done
+	# RUNNER_GROUP by name: the runner-group list (no such group, so
+	# nothing after it: the job scan's paths are not in the description).
+	GHRCTL_STATE_DIR="$T/state" RUNNER_LABELS=linux RUNNER_GROUP=nosuch \
+	    EC2_AMI_ID=ami-0123456789abcdef0 EC2_INSTANCE_TYPE=m5.large \
+	    EC2_SUBNET_ID=subnet-0aaa AWS_REGION=us-east-1 \
+	    AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI \
+	    ghrctl scale --source rest -n >"$T/out" 2>"$T/err"
+	test_eq "$?" 78 "ghrctl scale --source rest, unknown RUNNER_GROUP, through Prism ($(cat "$T/err"))"
+	test_eq "$(grep -c '"GET", "path": "/api/v3/orgs/acme/actions/runner-groups?per_page=100"' "$GITHUB_LOG")" 1 "runner groups listed through Prism"
 	test_eq "$(grep -c '"GET", "path": "/api/v3/orgs/acme/actions/runners?' "$GITHUB_LOG")" 5 "both lists paged through Prism, plus the name lookup"
-	grep -E 'Violation|violation|Request .* must|Response .* must|NO_PATH_MATCHED|UNPROCESSABLE' "$T/prism.log" >"$T/violations"
+	grep -E 'VIOLATIONS|Violation|violation|Request .* must|Response .* must|NO_PATH_MATCHED|UNPROCESSABLE' "$T/prism.log" >"$T/violations"
 	test_eq "$(wc -l <"$T/violations" | tr -d ' ')" 0 "Prism saw no contract violation ($(head -c 300 "$T/violations"))"
 	test_eq "$(grep -c 'Forwarding' "$T/prism.log")" "$(grep -c '"method"' "$GITHUB_LOG")" "every request was forwarded"
 	# The check can fail: a request the description forbids is caught.

@@ -8,18 +8,7 @@
 . ./lib.sh
 . ./ec2lib.sh
 
-# inst N: id of the N-th instance; rname N: its runner name
-inst() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][int(sys.argv[2]) - 1]["id"])' "$AWS_LOG.ec2" "$1"; }
-rname() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][int(sys.argv[2]) - 1]["tags"]["ghrctl:runner"])' "$AWS_LOG.ec2" "$1"; }
 runner() { actl "{\"op\":\"runner\",\"name\":\"$(rname "$1")\",\"status\":\"$2\",\"busy\":$3}"; }
-# action N: "action result" of instance N's (or runner N's) entry
-action() {
-	"$PY" -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-for a in d["actions"]:
-    if a["runner"] == sys.argv[2] or a["instance"] == sys.argv[3]:
-        print(a["action"], "|", a["reason"], "|", a["result"])' "$T/out" "$(rname "$1")" "$(inst "$1")"
-}
 
 cleanup_setup() {
 	ec2_setup || return 1
