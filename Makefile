@@ -44,18 +44,21 @@ DEFS		= -D_GNU_SOURCE -DGHRCTL_VERSION='"$(VERSION)"' \
 		  -DGHRCTL_BEARSSL_VERSION='"$(BEARSSL_VERSION)"'
 INCS		= -Isrc -I$(BEARSSL_DIR)/inc -I$(CJSON_DIR)
 
-# Per-build compiler and flags.
+# Per-build compiler and flags.  The release build carries no unwind tables
+# (plain C, nothing unwinds; .eh_frame was 31 KB of the binary).  -pthread:
+# a runner listing fetches its pages on a second thread (src/github.c).
 rel_CC		= musl-gcc
-rel_CFLAGS	= -Os -ffunction-sections -fdata-sections -flto
-rel_LDFLAGS	= -static -Wl,--gc-sections -s -Os -flto=2
+rel_CFLAGS	= -Os -ffunction-sections -fdata-sections -flto \
+		  -fno-asynchronous-unwind-tables -fno-unwind-tables
+rel_LDFLAGS	= -static -pthread -Wl,--gc-sections -s -Os -flto=2
 dev_CC		= gcc
 dev_CFLAGS	= -O0 -g -DGHRCTL_PLAIN_MALLOC
-dev_LDFLAGS	=
+dev_LDFLAGS	= -pthread
 san_CC		= clang
 san_CFLAGS	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 		  -fno-sanitize-recover=all -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0 \
 		  -DGHRCTL_PLAIN_MALLOC
-san_LDFLAGS	= -fsanitize=address,undefined
+san_LDFLAGS	= -pthread -fsanitize=address,undefined
 
 .PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check
 
