@@ -19,6 +19,7 @@
 #include "call.h"
 #include "http.h"
 #include "log.h"
+#include "sig.h"
 #include "util.h"
 
 #define CALL_DEF_ATTEMPTS	3
@@ -235,6 +236,9 @@ call_do_prepared(struct http_client *c, const struct http_req *req,
 		e = http_do(c, req, resp);
 		forced = -1;
 		if (classify(arg, e, resp, &forced) == CALL_DONE)
+			return e;
+		/* A stop request (sig.h) that ended a wait ends the call. */
+		if (e != NULL && sig_stop)
 			return e;
 		if (n >= p.max_attempts) {
 			log_debug("%s %s: giving up after %d attempts",

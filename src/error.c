@@ -1,7 +1,9 @@
 /*
  * SPDX-License-Identifier: ISC
  *
- * Error values kept in a ring of static slots; see error.h.
+ * Error values kept in a ring of static slots; see error.h.  A runner
+ * listing fetches its pages on a second thread (github.c), so a slot is
+ * taken with an atomic increment: two threads never write one slot.
  */
 
 #include <errno.h>
@@ -19,7 +21,10 @@ static unsigned int	 next_slot;
 static struct error *
 slot_take(enum err_class c, int status)
 {
-	struct error	*e = &slots[next_slot++ % ERROR_SLOTS];
+	struct error	*e;
+
+	e = &slots[__atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED) %
+	    ERROR_SLOTS];
 
 	e->class = c;
 	e->http_status = status;

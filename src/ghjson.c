@@ -28,11 +28,7 @@
 void
 gh_runner_release(struct gh_runner *r)
 {
-	size_t	 i;
-
-	for (i = 0; i < r->nlabels; i++)
-		free(r->labels[i]);
-	free(r->labels);
+	free(r->labels);	/* one block: the pointers, then the names */
 	memset(r, 0, sizeof(*r));
 }
 
@@ -56,34 +52,61 @@ gh_runner_has_labels(const struct gh_runner *r, const char *const *labels,
 static const struct error *
 copy_field(char *dst, size_t size, const char *s, const char *key)
 {
-	if (strlen(s) >= size)
+	size_t	 n = strlen(s);
+
+	if (n >= size)
 		return error_fmt(ERR_PROTO, "field '%s' is longer than %zu "
 		    "bytes", key, size - 1);
-	memcpy(dst, s, strlen(s) + 1);
+	memcpy(dst, s, n + 1);
 	return NULL;
 }
 
+/* A label is a string or an object with a name. */
+static const struct error *
+label_name(const cJSON *l, const char **name, size_t *len)
+{
+	const struct error	*e;
+
+	if (cJSON_IsString(l))
+		*name = l->valuestring;
+	else if ((e = json_get_str(l, "name", name)) != NULL)
+		return error_wrap(e, "label");
+	if ((*len = strlen(*name)) >= GH_LABEL_MAX)
+		return error_fmt(ERR_PROTO, "label longer than %d bytes",
+		    GH_LABEL_MAX - 1);
+	return NULL;
+}
+
+/*
+ * The labels in one allocation, pointers first and the names after them,
+ * so a runner costs one malloc however many labels it has.
+ */
 static const struct error *
 runner_labels(const cJSON *arr, struct gh_runner *r)
 {
 	const struct error	*e;
 	const cJSON		*l;
 	const char		*name;
+	char			*p;
+	size_t			 len, size;
 	int			 n;
 
 	if ((n = cJSON_GetArraySize(arr)) > GH_RUNNER_MAX_LABELS)
 		return error_fmt(ERR_PROTO, "runner has more than %d labels",
 		    GH_RUNNER_MAX_LABELS);
-	r->labels = xcalloc((size_t)n + 1, sizeof(*r->labels));
+	size = ((size_t)n + 1) * sizeof(*r->labels);
 	cJSON_ArrayForEach(l, arr) {
-		if (cJSON_IsString(l))
-			name = l->valuestring;
-		else if ((e = json_get_str(l, "name", &name)) != NULL)
-			return error_wrap(e, "label");
-		if (strlen(name) >= GH_LABEL_MAX)
-			return error_fmt(ERR_PROTO, "label longer than %d bytes",
-			    GH_LABEL_MAX - 1);
-		r->labels[r->nlabels++] = xstrdup(name);
+		if ((e = label_name(l, &name, &len)) != NULL)
+			return e;
+		size += len + 1;
+	}
+	r->labels = xcalloc(1, size);
+	p = (char *)(r->labels + n + 1);
+	cJSON_ArrayForEach(l, arr) {
+		(void)label_name(l, &name, &len);
+		memcpy(p, name, len + 1);
+		r->labels[r->nlabels++] = p;
+		p += len + 1;
 	}
 	return NULL;
 }
@@ -367,7 +390,7 @@ oom:
 
 struct ghjson_fmt {
 	cJSON	*root;
-	cJSON	*id, *name, *status, *busy, *labels, *os;
+	cJSON	*name, *status, *busy, *labels, *os;	/* "id" is raw */
 	char	*text;		/* print buffer */
 	size_t	 cap;
 };
@@ -394,7 +417,7 @@ ghjson_fmt_new(struct ghjson_fmt **out)
 		free(f);
 		return error_fmt(ERR_SOFTWARE, "out of memory building JSON");
 	}
-	f->id = fmt_add(f->root, "id", cJSON_CreateNumber(0), &bad);
+	(void)fmt_add(f->root, "id", cJSON_CreateRaw("0"), &bad);
 	f->name = fmt_add(f->root, "name", cJSON_CreateString(""), &bad);
 	f->status = fmt_add(f->root, "status", cJSON_CreateString(""), &bad);
 	f->busy = fmt_add(f->root, "busy", cJSON_CreateFalse(), &bad);
@@ -426,8 +449,18 @@ ghjson_fmt_runner(struct ghjson_fmt *f, const struct gh_runner *r,
 {
 	cJSON	*l, *next;
 	size_t	 i, need;
+	char	 num[24];
 
-	cJSON_SetNumberValue(f->id, (double)r->id);
+	/*
+	 * The id as a raw integer: cJSON prints a number with "%1.15g" and
+	 * reads it back with sscanf to check, a third of the printing time.
+	 */
+	snprintf(num, sizeof(num), "%lld", (long long)r->id);
+	if ((l = cJSON_CreateRaw(num)) == NULL ||
+	    !cJSON_ReplaceItemInObjectCaseSensitive(f->root, "id", l)) {
+		cJSON_Delete(l);
+		return error_fmt(ERR_SOFTWARE, "out of memory building JSON");
+	}
 	if (cJSON_SetValuestring(f->name, r->name) == NULL ||
 	    cJSON_SetValuestring(f->status, r->status) == NULL ||
 	    cJSON_SetValuestring(f->os, r->os) == NULL)

@@ -30,7 +30,7 @@ struct gh_runner {
 	int		 busy;
 	int		 ephemeral;
 	int64_t		 runner_group_id;	/* 0 when not reported */
-	char		**labels;	/* nlabels names, owned */
+	char		**labels;	/* nlabels names, owned: one block */
 	size_t		 nlabels;
 };
 

@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,7 @@
 #define GH_ETAG_TOTAL	(4u << 20)	/* bytes of cached bodies in all */
 #define GH_CACHE_FILE_MAX (GH_ETAG_TOTAL + (1u << 20))
 #define GH_ATTEMPTS	6
+#define GH_FETCH_STACK	(512u << 10)	/* the page fetcher thread's stack */
 
 enum gh_auth {
 	GH_AUTH_TOKEN = 0,	/* PAT or installation token */
@@ -88,6 +91,7 @@ struct gh_req {
 	size_t		 max_body;
 	int		 cache;		/* GET: use If-None-Match */
 	int		 not_found_fail; /* 404 is about the object: ERR_FAIL */
+	struct http_spare *spare;	/* see http.h; NULL: none */
 };
 
 /* What the rate-limit classifier saw, across the attempts of one call. */
@@ -332,6 +336,7 @@ cache_replay(struct github *gh, struct gh_etag *c, struct http_resp *r,
 	free(r->body);
 	r->body = xmemdup(c->body, c->len + 1);
 	r->body_len = c->len;
+	r->body_cap = c->len + 1;
 	r->status = want;
 	c->used = ++gh->tick;
 }
@@ -379,6 +384,7 @@ gh_call(struct github *gh, const struct gh_req *rq, struct http_resp *resp)
 	req.nheaders = n;
 	req.body = rq->body;
 	req.body_len = rq->body_len;
+	req.spare = rq->spare;
 	req.max_body = rq->max_body != 0 ? rq->max_body : GH_MAX_REPLY;
 	memset(&pol, 0, sizeof(pol));
 	pol.max_attempts = GH_ATTEMPTS;
@@ -656,48 +662,221 @@ next_page(const struct github *gh, const struct http_resp *r, char *next,
 	return NULL;
 }
 
+/*
+ * A listing of more than one page fetches page n + 1 on a second thread
+ * while this one parses page n, so the server's time for a page overlaps
+ * ours: the fetcher hands each reply over through a one-page slot.  The
+ * fetcher alone uses gh (fn, on the calling thread, must not).  Stop
+ * signals are blocked on the calling thread meanwhile, so a SIGTERM lands
+ * on the fetcher and ends its network wait at once (net.c).
+ */
+struct prefetch {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	pthread_t		 th;
+	int			 running;
+	sigset_t		 mask;		/* the caller's, restored */
+	struct github		*gh;
+	struct gh_req		 rq;
+	char			 url[GH_MAX_URL];	/* the page to fetch */
+	struct http_resp	 page;
+	const struct error	*e;	/* after the page, or instead of it */
+	int			 more;	/* a page follows this one */
+	int			 full;	/* page, e and more wait to be taken */
+	int			 quit;	/* the caller stopped: fetch no more */
+	struct http_spare	 back;	/* a parsed page's buffer, for reuse */
+	struct http_spare	 mine;	/* the fetcher's, for the next page */
+};
+
+/* Fetch p->url into *r; *more and p->url tell the page after. */
+static const struct error *
+prefetch_one(struct prefetch *p, struct http_resp *r, int *more)
+{
+	const struct error	*e;
+	char			 next[GH_MAX_URL];
+
+	*more = 0;
+	p->rq.url = p->url;
+	if (p->mine.p == NULL) {
+		if (p->running)
+			pthread_mutex_lock(&p->mu);
+		p->mine = p->back;
+		p->back.p = NULL;
+		if (p->running)
+			pthread_mutex_unlock(&p->mu);
+	}
+	p->rq.spare = &p->mine;
+	if ((e = gh_call(p->gh, &p->rq, r)) != NULL)
+		return e;
+	if ((e = next_page(p->gh, r, next, sizeof(next), more)) == NULL &&
+	    *more)
+		memcpy(p->url, next, sizeof(next));
+	return e;
+}
+
+static void *
+prefetch_run(void *arg)
+{
+	struct prefetch		*p = arg;
+	const struct error	*e;
+	struct http_resp	 r;
+	int			 more;
+
+	pthread_sigmask(SIG_SETMASK, &p->mask, NULL);
+	do {
+		memset(&r, 0, sizeof(r));
+		e = prefetch_one(p, &r, &more);
+		pthread_mutex_lock(&p->mu);
+		while (p->full && !p->quit)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->quit) {
+			pthread_mutex_unlock(&p->mu);
+			http_resp_release(&r);
+			break;
+		}
+		p->page = r;
+		p->e = e;
+		p->more = e == NULL && more;
+		p->full = 1;
+		pthread_cond_signal(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	} while (e == NULL && more);
+	return NULL;
+}
+
+/* Start fetching p->url onwards; on failure pages are fetched inline. */
+static void
+prefetch_start(struct prefetch *p)
+{
+	pthread_attr_t	 attr;
+	sigset_t	 stop;
+	int		 rc;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &p->mask);
+	if (pthread_mutex_init(&p->mu, NULL) != 0)
+		goto fail;
+	if (pthread_cond_init(&p->cv, NULL) != 0)
+		goto fail_mu;
+	/* musl's default 128 KiB is tight for log lines and TLS; ask more. */
+	if (pthread_attr_init(&attr) != 0)
+		goto fail_cv;
+	pthread_attr_setstacksize(&attr, GH_FETCH_STACK);
+	p->running = 1;		/* before the fetcher can read it */
+	rc = pthread_create(&p->th, &attr, prefetch_run, p);
+	pthread_attr_destroy(&attr);
+	if (rc == 0)
+		return;
+	p->running = 0;
+fail_cv:
+	pthread_cond_destroy(&p->cv);
+fail_mu:
+	pthread_mutex_destroy(&p->mu);
+fail:
+	log_debug("cannot start the page fetcher; fetching inline");
+	pthread_sigmask(SIG_SETMASK, &p->mask, NULL);
+}
+
+/*
+ * Release the parsed page in *r, keeping its buffer for a page to come,
+ * and put the next page there; *more as next_page().
+ */
+static const struct error *
+prefetch_take(struct prefetch *p, struct http_resp *r, int *more)
+{
+	const struct error	*e;
+
+	if (!p->running) {
+		http_resp_spare(r, &p->back);
+		return prefetch_one(p, r, more);
+	}
+	pthread_mutex_lock(&p->mu);
+	http_resp_spare(r, &p->back);
+	while (!p->full)
+		pthread_cond_wait(&p->cv, &p->mu);
+	*r = p->page;
+	memset(&p->page, 0, sizeof(p->page));
+	e = p->e;
+	*more = p->more;
+	p->full = 0;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return e;
+}
+
+static void
+prefetch_stop(struct prefetch *p)
+{
+	if (!p->running)
+		goto out;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->th, NULL);
+	http_resp_release(&p->page);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	pthread_sigmask(SIG_SETMASK, &p->mask, NULL);
+	p->running = 0;
+out:
+	free(p->back.p);
+	free(p->mine.p);
+	p->back.p = p->mine.p = NULL;
+}
+
 /* see github.h */
 const struct error *
 github_runners_each(struct github *gh, const char *name, gh_runner_fn fn,
     void *arg)
 {
-	const struct error	*e;
+	const struct error	*e, *pe;
 	struct http_resp	 r = HTTP_RESP_INIT;
 	struct buf		 u = BUF_INIT(GH_MAX_URL);
 	struct buf		 q = BUF_INIT(GH_MAX_URL);
-	struct gh_req		 rq;
-	char			 next[GH_MAX_URL];
-	int			 more, page = 0;
+	struct prefetch		 pf;
+	int			 more, page;
 
+	memset(&pf, 0, sizeof(pf));
 	if ((e = scope_url(gh, "/actions/runners?", &u)) != NULL ||
 	    (name != NULL && (e = url_query_add(&q, "name", name)) != NULL) ||
 	    (e = url_query_add(&q, "per_page", "100")) != NULL ||
 	    (e = buf_adds(&u, q.p)) != NULL)
 		goto out;
-	memset(&rq, 0, sizeof(rq));
-	rq.method = "GET";
-	rq.url = u.p;
-	rq.what = "list runners";
-	rq.want = 200;
-	rq.max_body = GH_MAX_PAGE;
-	rq.cache = 1;
-	for (;;) {
-		page++;
-		if ((e = gh_call(gh, &rq, &r)) != NULL)
-			goto out;
-		if ((e = ghjson_runner_page(r.body, r.body_len, NULL, fn,
+	if (u.len >= sizeof(pf.url)) {
+		e = error_fmt(ERR_CONFIG, "list runners: URL too long");
+		goto out;
+	}
+	memcpy(pf.url, u.p, u.len + 1);
+	pf.gh = gh;
+	pf.rq.method = "GET";
+	pf.rq.what = "list runners";
+	pf.rq.want = 200;
+	pf.rq.max_body = GH_MAX_PAGE;
+	pf.rq.cache = 1;
+	/*
+	 * The first page inline: most pools fit one and need no thread.  A
+	 * fetch error comes without a page; a bad Link header with one, and
+	 * is reported after it.
+	 */
+	e = prefetch_one(&pf, &r, &more);
+	if (e == NULL && more)
+		prefetch_start(&pf);
+	for (page = 1; r.body != NULL; page++) {
+		if ((pe = ghjson_runner_page(r.body, r.body_len, NULL, fn,
 		    arg)) != NULL) {
-			if (e->class == ERR_PROTO)
-				e = error_wrap(e, "list runners: page %d", page);
+			e = pe->class == ERR_PROTO ? error_wrap(pe,
+			    "list runners: page %d", page) : pe;
 			goto out;
 		}
-		if ((e = next_page(gh, &r, next, sizeof(next), &more)) != NULL ||
-		    !more)
-			goto out;
-		http_resp_release(&r);
-		rq.url = next;
+		if (e != NULL || !more)
+			break;
+		e = prefetch_take(&pf, &r, &more);
 	}
 out:
+	prefetch_stop(&pf);
 	http_resp_release(&r);
 	buf_release(&u);
 	buf_release(&q);

@@ -603,6 +603,12 @@ roundtrip(const struct exch *x, struct http_conn *c, const struct buf *rq,
 	struct buf		 body = BUF_INIT(x->max_body + 1);
 
 	*reusable = 0;
+	if (r->spare != NULL && r->spare->p != NULL) {
+		body.p = r->spare->p;
+		body.cap = r->spare->cap;
+		body.p[0] = '\0';
+		r->spare->p = NULL;
+	}
 	buf_reset(&c->in);
 	if ((e = conn_write(c, rq->p, rq->len)) != NULL)
 		goto out;
@@ -632,7 +638,10 @@ roundtrip(const struct exch *x, struct http_conn *c, const struct buf *rq,
 	resp->headers = h.headers;
 	resp->headers_len = h.headers_len;
 	h.headers = NULL;
+	resp->body_cap = body.cap;
 	resp->body = buf_detach(&body, &resp->body_len);
+	if (resp->body_cap == 0)
+		resp->body_cap = resp->body_len + 1;	/* buf_detach's "" */
 out:
 	http_head_release(&h);
 	buf_release(&body);
@@ -777,6 +786,19 @@ const char *
 http_resp_header(const struct http_resp *r, const char *name)
 {
 	return http_header_find(r->headers, r->headers_len, name);
+}
+
+/* see http.h */
+void
+http_resp_spare(struct http_resp *r, struct http_spare *s)
+{
+	if (s->p == NULL && r->body != NULL && r->body_cap > 0) {
+		wipe(r->body, r->body_cap);
+		s->p = r->body;
+		s->cap = r->body_cap;
+		r->body = NULL;
+	}
+	http_resp_release(r);
 }
 
 /* see http.h */

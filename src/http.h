@@ -57,6 +57,18 @@ struct http_req {
 	int				 total_timeout_ms; /* 0: client default */
 	size_t				 max_body;	/* 0: client default */
 	int				 no_redirect;	/* do not follow 3xx on GET */
+	struct http_spare		*spare;		/* NULL: none */
+};
+
+/*
+ * A buffer (malloc'd, cap bytes) for the response body to be read into,
+ * saving an allocation when pages of one size follow each other: the
+ * exchange takes it (p becomes NULL) when it reads a body.  Recycle a
+ * response's body with http_resp_spare().
+ */
+struct http_spare {
+	char		*p;
+	size_t		 cap;
 };
 
 struct http_resp {
@@ -66,9 +78,10 @@ struct http_resp {
 	char		*body;		/* NUL-terminated, body_len bytes */
 	size_t		 body_len;
 	char		*url;		/* the URL that answered (after redirects) */
+	size_t		 body_cap;	/* bytes allocated at body; 0: unknown */
 };
 
-#define HTTP_RESP_INIT	{ 0, NULL, 0, NULL, 0, NULL }
+#define HTTP_RESP_INIT	{ 0, NULL, 0, NULL, 0, NULL, 0 }
 
 /* Create a client; trust anchors are loaded on first HTTPS use. */
 const struct error	*http_client_new(const struct http_opts *,
@@ -92,6 +105,12 @@ const struct error	*http_do(struct http_client *, const struct http_req *,
 const char		*http_resp_header(const struct http_resp *,
 			    const char *name);
 void			 http_resp_release(struct http_resp *);
+/*
+ * Move r's body, wiped, into *s when s is empty and the body's size is
+ * known, then release r.  Free a spare left over with free(s->p).
+ */
+void			 http_resp_spare(struct http_resp *r,
+			    struct http_spare *s);
 
 /* Counters, for tests and bench/: TLS handshakes and TCP connects made. */
 uint64_t		 http_client_handshakes(const struct http_client *);

@@ -7,6 +7,7 @@
  */
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,14 @@
 #include "util.h"
 
 #define JSON_INT_LIMIT	9007199254740992.0	/* 2^53 */
+
+/*
+ * cJSON's parser records the error position in a global, so parses are
+ * serialised: a runner listing's page fetcher thread (github.c) may parse
+ * an error reply while this thread parses a page.  Uncontended, the lock
+ * costs nothing next to a parse.
+ */
+static pthread_mutex_t	 parse_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* see json.h */
 const struct error *
@@ -32,7 +41,10 @@ json_parse(const char *text, size_t len, const char *what, cJSON **out)
 	if (len == 0)
 		return error_fmt(ERR_PROTO, "%s: empty reply where JSON was "
 		    "expected", what);
-	if ((root = cJSON_ParseWithLength(text, len)) == NULL)
+	pthread_mutex_lock(&parse_mu);
+	root = cJSON_ParseWithLength(text, len);
+	pthread_mutex_unlock(&parse_mu);
+	if (root == NULL)
 		return error_fmt(ERR_PROTO, "%s: invalid JSON", what);
 	*out = root;
 	return NULL;
@@ -240,7 +252,11 @@ json_print(const cJSON *node)
  * to JSON_POOL_MAX bytes on per-size free lists and carve new ones from
  * JSON_POOL_SLAB-byte slabs, so a listing reuses the memory of the page
  * before; the pool never shrinks, and it never grows past the largest
- * reply held at one time.  A process-wide allocator, like malloc itself.
+ * reply held at one time.  The pool serves only the thread that installed
+ * it (pool_here): a runner listing's page fetcher thread (github.c) may
+ * parse an error reply, and its blocks then come from malloc, marked as
+ * such.  A tree never crosses threads; a pool block freed by another
+ * thread would be dropped, not raced onto the owner's lists.
  */
 #define JSON_POOL_GRAIN	16
 #define JSON_POOL_MAX	256
@@ -256,6 +272,7 @@ union json_blk {
 static union json_blk	*pool_free[JSON_POOL_NCLASS];
 static char		*pool_slab;
 static size_t		 pool_left;
+static _Thread_local int pool_here;
 
 /* see json.h */
 void *
@@ -264,7 +281,7 @@ json_pool_malloc(size_t n)
 	union json_blk	*b;
 	size_t		 cls, sz;
 
-	if (n == 0 || n > JSON_POOL_MAX) {
+	if (n == 0 || n > JSON_POOL_MAX || !pool_here) {
 		b = xmalloc(sizeof(*b) + n);
 		b->cls = JSON_POOL_NCLASS;
 		return b + 1;
@@ -300,6 +317,10 @@ json_pool_free(void *p)
 		free(b);
 		return;
 	}
+	if (!pool_here) {
+		/* A pool block freed by another thread: let it go. */
+		return;
+	}
 	b->next = pool_free[cls];
 	pool_free[cls] = b;
 }
@@ -310,6 +331,7 @@ json_pool_install(void)
 {
 	cJSON_Hooks	 h;
 
+	pool_here = 1;
 	h.malloc_fn = json_pool_malloc;
 	h.free_fn = json_pool_free;
 	cJSON_InitHooks(&h);

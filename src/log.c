@@ -2,8 +2,12 @@
  * SPDX-License-Identifier: ISC
  *
  * stderr logging with levels, two formats and secret masking; see log.h.
+ * The secrets registry is guarded by a mutex: a runner listing fetches
+ * pages on a second thread (github.c), which may renew a token and
+ * register it while this thread logs.
  */
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +30,7 @@ static FILE		*out;
 static const char	*cmdname;
 static char		*secrets[LOG_SECRETS_MAX];
 static size_t		 nsecrets;
+static pthread_mutex_t	 secrets_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const names[] = { "error", "warn", "info", "debug", "trace" };
 
@@ -107,9 +112,10 @@ log_secret(const char *s)
 
 	if (s == NULL || strlen(s) < 4)
 		return;
+	pthread_mutex_lock(&secrets_mu);
 	for (i = 0; i < nsecrets; i++)
 		if (strcmp(secrets[i], s) == 0)
-			return;
+			goto out;
 	if (nsecrets == LOG_SECRETS_MAX) {
 		secret_free(secrets[0]);
 		memmove(secrets, secrets + 1, (LOG_SECRETS_MAX - 1) *
@@ -117,14 +123,18 @@ log_secret(const char *s)
 		nsecrets--;
 	}
 	secrets[nsecrets++] = xstrdup(s);
+out:
+	pthread_mutex_unlock(&secrets_mu);
 }
 
 /* see log.h */
 void
 log_secrets_clear(void)
 {
+	pthread_mutex_lock(&secrets_mu);
 	while (nsecrets > 0)
 		secret_free(secrets[--nsecrets]);
+	pthread_mutex_unlock(&secrets_mu);
 }
 
 /* see log.h */
@@ -136,6 +146,7 @@ log_redact(const char *src, char *dst, size_t size)
 
 	if (size == 0)
 		return;
+	pthread_mutex_lock(&secrets_mu);
 	while (*src != '\0' && o + 1 < size) {
 		hit = 0;
 		for (i = 0; i < nsecrets; i++) {
@@ -155,6 +166,7 @@ log_redact(const char *src, char *dst, size_t size)
 			dst[o++] = *src++;
 	}
 	dst[o] = '\0';
+	pthread_mutex_unlock(&secrets_mu);
 }
 
 /* see log.h */

@@ -92,10 +92,11 @@ xmemdup(const void *s, size_t n)
 void
 wipe(void *p, size_t n)
 {
-	volatile unsigned char	*v = p;
-
-	while (n-- > 0)
-		*v++ = 0;
+	if (n == 0)
+		return;
+	memset(p, 0, n);
+	/* The compiler must assume p's memory is read: keep the memset. */
+	__asm__ __volatile__("" : : "r"(p) : "memory");
 }
 
 /* see util.h */

@@ -19,6 +19,9 @@ sections 2.1 and 6.
                                  secondary-noretry, 500
   --mode-count N                 MODE affects only the first N requests
                                  (default: all)
+  --mode-after N                 MODE spares the first N requests
+  --page-delay S                 answer runner list pages after the first
+                                 S seconds late
   --reset-in S                   primary-limit: reset S seconds ahead
   --retry-after S                secondary-limit: retry-after value
   --max-per-page N               cap per_page (default 100)
@@ -208,8 +211,9 @@ class H(fakelib.Handler):
 
     def mode_active(self):
         a = self.server.args
+        n = self.server.st.requests
         return a.mode != "ok" and (a.mode_count < 0 or
-                                   self.server.st.requests <= a.mode_count)
+                                   n <= a.mode_count) and n > a.mode_after
 
     def apply_mode(self):
         """Answer with the configured failure; True when it did."""
@@ -426,6 +430,8 @@ class H(fakelib.Handler):
         except ValueError:
             return self.error(422, "Invalid request.")
         per = max(1, min(per, a.max_per_page))
+        if page > 1 and a.page_delay > 0:
+            time.sleep(a.page_delay)
         with st.lock:
             stale = {n for n, v in st.wf.get("runners", {}).items()
                      if v.get("stale")}
@@ -542,6 +548,8 @@ def add_arguments(ap, runners=3):
     ap.add_argument("--token-ttl", type=int, default=3600)
     ap.add_argument("--mode", default="ok")
     ap.add_argument("--mode-count", type=int, default=-1)
+    ap.add_argument("--mode-after", type=int, default=0)
+    ap.add_argument("--page-delay", type=float, default=0)
     ap.add_argument("--reset-in", type=int, default=2)
     ap.add_argument("--retry-after", type=int, default=1)
     ap.add_argument("--max-per-page", type=int, default=100)

@@ -4,6 +4,7 @@
  * Unit tests of json.c: typed getters return errors, never NULLs.
  */
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +18,27 @@ T_REGISTER("json", t_json)
 T_REGISTER("json_depth", t_json_depth)
 T_REGISTER("json_pool", t_json_pool)
 
+/* Another thread's allocation: from malloc, not the pool's lists. */
+static void *
+pool_other(void *arg)
+{
+	char	*p = json_pool_malloc(16);
+
+	memset(p, 'z', 16);
+	*(char **)arg = p;
+	return NULL;
+}
+
 /* The size-class pool behind cJSON in the release build. */
 static void
 t_json_pool(void)
 {
-	char	*a, *b, *c, *big, *v[200];
-	size_t	 i;
-	int	 ok = 1;
+	char		*a, *b, *c, *big, *o = NULL, *v[200];
+	size_t		 i;
+	int		 ok = 1;
+	pthread_t	 th;
 
+	json_pool_install();	/* the pool serves this thread */
 	a = json_pool_malloc(1);
 	b = json_pool_malloc(16);
 	c = json_pool_malloc(17);
@@ -49,8 +63,15 @@ t_json_pool(void)
 		json_pool_free(v[i]);
 	json_pool_free(NULL);
 	T_TRUE(c[16] == 'x');
+	/* A block of another thread is freed here and never reused here. */
+	T_TRUE(pthread_create(&th, NULL, pool_other, &o) == 0);
+	T_TRUE(pthread_join(th, NULL) == 0);
+	T_TRUE(o != NULL && o[15] == 'z');
+	json_pool_free(o);
+	b = json_pool_malloc(16);
+	T_TRUE(b != o);
+	json_pool_free(b);
 	/* cJSON through the hooks: parse, print, free. */
-	json_pool_install();
 	{
 		cJSON	*r = NULL;
 		char	*s;
