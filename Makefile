@@ -59,6 +59,9 @@ san_CFLAGS	= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 		  -fno-sanitize-recover=all -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0 \
 		  -DGHRCTL_PLAIN_MALLOC
 san_LDFLAGS	= -pthread -fsanitize=address,undefined
+tsan_CC		= clang
+tsan_CFLAGS	= -O1 -g -fsanitize=thread -DGHRCTL_PLAIN_MALLOC
+tsan_LDFLAGS	= -pthread -fsanitize=thread
 
 .PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check
 
@@ -125,16 +128,21 @@ endef
 $(eval $(call BUILD,rel))
 $(eval $(call BUILD,dev))
 $(eval $(call BUILD,san))
+$(eval $(call BUILD,tsan))
 
 ghrctl: build/rel/ghrctl
 	cp build/rel/ghrctl $@
 
-# Tests.  The program under test: the release binary, or the sanitizer or
-# glibc debug build.  Unit tests, tools and fuzz replays always use a glibc
+# Tests.  The program under test: the release binary, or the sanitizer
+# (SAN=1: ASan+UBSan; TSAN=1: ThreadSanitizer, for the page fetcher
+# thread) or glibc debug build.  Unit tests, tools and fuzz replays always use a glibc
 # build (dev, or san with SAN=1).
 ifeq ($(SAN),1)
 TEST_VARIANT	= san
 TEST_BIN	= build/san/ghrctl
+else ifeq ($(TSAN),1)
+TEST_VARIANT	= tsan
+TEST_BIN	= build/tsan/ghrctl
 else ifeq ($(VALGRIND),1)
 TEST_VARIANT	= dev
 TEST_BIN	= build/dev/ghrctl
@@ -145,6 +153,7 @@ endif
 
 test: $(TEST_BIN) $(TEST_VARIANT)-all
 	@GHRCTL_BIN=$(CURDIR)/$(TEST_BIN) GHRCTL_BUILD=$(CURDIR)/build/$(TEST_VARIANT) \
+	    TSAN_OPTIONS="exitcode=99 $${TSAN_OPTIONS:-}" \
 	    VALGRIND=$(VALGRIND) SAN=$(SAN) sh tests/run.sh $(T)
 
 unit: $(TEST_VARIANT)-all
