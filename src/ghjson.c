@@ -153,9 +153,14 @@ ghjson_runner_page(const char *body, size_t len, int64_t *total,
 	cJSON			*root;
 	struct gh_runner	 r;
 	int64_t			 t = 0;
+	int			 scratch;
 
-	if ((e = json_parse(body, len, "runner list", &root)) != NULL)
-		return e;
+	/* 6,000 blocks a page: a scratch tree, taken back at once. */
+	scratch = json_scratch_begin();
+	e = json_parse(body, len, "runner list", &root);
+	json_scratch_stop();
+	if (e != NULL)
+		goto out;
 	if ((e = json_want_object(root, "runner list")) != NULL ||
 	    (e = json_opt_i64(root, "total_count", &t)) != NULL ||
 	    (e = json_get_array(root, "runners", &arr)) != NULL) {
@@ -173,7 +178,10 @@ ghjson_runner_page(const char *body, size_t len, int64_t *total,
 			goto out;
 	}
 out:
-	cJSON_Delete(root);
+	if (scratch)
+		json_scratch_end();
+	else
+		cJSON_Delete(root);
 	return e;
 }
 

@@ -90,46 +90,24 @@ wrong(const char *key, const char *type)
 	return error_fmt(ERR_PROTO, "field '%s' is not %s", key, type);
 }
 
-/* see json.h */
-const struct error *
-json_opt_str(const cJSON *obj, const char *key, const char **out)
+/*
+ * The typed getters: one lookup each, then a type check.  v is the member
+ * (NULL when absent or null); *out is set only when it is present.
+ */
+static const struct error *
+as_str(const cJSON *v, const char *key, const char **out)
 {
-	const struct error	*e;
-	const cJSON		*v;
-
-	if ((e = member(obj, key, &v)) != NULL || v == NULL)
-		return e;
 	if (!cJSON_IsString(v) || v->valuestring == NULL)
 		return wrong(key, "a string");
 	*out = v->valuestring;
 	return NULL;
 }
 
-/* see json.h */
-const struct error *
-json_get_str(const cJSON *obj, const char *key, const char **out)
+static const struct error *
+as_i64(const cJSON *v, const char *key, int64_t *out)
 {
-	const struct error	*e;
-	const char		*s = NULL;
+	double	 d;
 
-	if ((e = json_opt_str(obj, key, &s)) != NULL)
-		return e;
-	if (s == NULL)
-		return missing(key);
-	*out = s;
-	return NULL;
-}
-
-/* see json.h */
-const struct error *
-json_opt_i64(const cJSON *obj, const char *key, int64_t *out)
-{
-	const struct error	*e;
-	const cJSON		*v;
-	double			 d;
-
-	if ((e = member(obj, key, &v)) != NULL || v == NULL)
-		return e;
 	if (!cJSON_IsNumber(v))
 		return wrong(key, "a number");
 	d = v->valuedouble;
@@ -141,95 +119,69 @@ json_opt_i64(const cJSON *obj, const char *key, int64_t *out)
 	return NULL;
 }
 
-/* see json.h */
-const struct error *
-json_get_i64(const cJSON *obj, const char *key, int64_t *out)
+static const struct error *
+as_bool(const cJSON *v, const char *key, int *out)
 {
-	const struct error	*e;
-	const cJSON		*v;
-
-	if ((e = member(obj, key, &v)) != NULL)
-		return e;
-	if (v == NULL)
-		return missing(key);
-	return json_opt_i64(obj, key, out);
-}
-
-/* see json.h */
-const struct error *
-json_opt_bool(const cJSON *obj, const char *key, int *out)
-{
-	const struct error	*e;
-	const cJSON		*v;
-
-	if ((e = member(obj, key, &v)) != NULL || v == NULL)
-		return e;
 	if (!cJSON_IsBool(v))
 		return wrong(key, "true or false");
 	*out = cJSON_IsTrue(v);
 	return NULL;
 }
 
-/* see json.h */
-const struct error *
-json_get_bool(const cJSON *obj, const char *key, int *out)
+static const struct error *
+as_array(const cJSON *v, const char *key, const cJSON **out)
 {
-	const struct error	*e;
-	const cJSON		*v;
-
-	if ((e = member(obj, key, &v)) != NULL)
-		return e;
-	if (v == NULL)
-		return missing(key);
-	return json_opt_bool(obj, key, out);
-}
-
-/* see json.h */
-const struct error *
-json_opt_array(const cJSON *obj, const char *key, const cJSON **out)
-{
-	const struct error	*e;
-	const cJSON		*v;
-
-	if ((e = member(obj, key, &v)) != NULL || v == NULL)
-		return e;
 	if (!cJSON_IsArray(v))
 		return wrong(key, "an array");
 	*out = v;
 	return NULL;
 }
 
-/* see json.h */
-const struct error *
-json_get_array(const cJSON *obj, const char *key, const cJSON **out)
+static const struct error *
+as_object(const cJSON *v, const char *key, const cJSON **out)
 {
-	const struct error	*e;
-	const cJSON		*v = NULL;
-
-	if ((e = json_opt_array(obj, key, &v)) != NULL)
-		return e;
-	if (v == NULL)
-		return missing(key);
-	*out = v;
-	return NULL;
-}
-
-/* see json.h */
-const struct error *
-json_get_object(const cJSON *obj, const char *key, const cJSON **out)
-{
-	const struct error	*e;
-	const cJSON		*v;
-
-	if ((e = member(obj, key, &v)) != NULL)
-		return e;
-	if (v == NULL)
-		return missing(key);
 	if (!cJSON_IsObject(v))
 		return wrong(key, "an object");
 	*out = v;
 	return NULL;
 }
+
+/*
+ * Look key up in obj and convert it with as; a missing member is an error
+ * when need is set, else nothing.
+ */
+#define JSON_GETTER(name, type, as, need)				\
+const struct error *							\
+name(const cJSON *obj, const char *key, type *out)			\
+{									\
+	const struct error	*e;					\
+	const cJSON		*v;					\
+									\
+	if ((e = member(obj, key, &v)) != NULL)				\
+		return e;						\
+	if (v == NULL)							\
+		return (need) ? missing(key) : NULL;			\
+	return as(v, key, out);						\
+}
+
+/* see json.h */
+JSON_GETTER(json_opt_str, const char *, as_str, 0)
+/* see json.h */
+JSON_GETTER(json_get_str, const char *, as_str, 1)
+/* see json.h */
+JSON_GETTER(json_opt_i64, int64_t, as_i64, 0)
+/* see json.h */
+JSON_GETTER(json_get_i64, int64_t, as_i64, 1)
+/* see json.h */
+JSON_GETTER(json_opt_bool, int, as_bool, 0)
+/* see json.h */
+JSON_GETTER(json_get_bool, int, as_bool, 1)
+/* see json.h */
+JSON_GETTER(json_opt_array, const cJSON *, as_array, 0)
+/* see json.h */
+JSON_GETTER(json_get_array, const cJSON *, as_array, 1)
+/* see json.h */
+JSON_GETTER(json_get_object, const cJSON *, as_object, 1)
 
 /* see json.h */
 char *
@@ -262,17 +214,90 @@ json_print(const cJSON *node)
 #define JSON_POOL_MAX	256
 #define JSON_POOL_SLAB	(64u << 10)
 #define JSON_POOL_NCLASS (JSON_POOL_MAX / JSON_POOL_GRAIN)
+#define JSON_POOL_SCRATCH (JSON_POOL_NCLASS + 1)	/* cls of a scratch block */
+#define JSON_SCRATCH_CHUNK (256u << 10)
 
 union json_blk {
 	union json_blk	*next;		/* on a free list */
-	size_t		 cls;		/* in use: size class, or NCLASS */
+	size_t		 cls;		/* in use: size class, NCLASS, SCRATCH */
 	max_align_t	 align;
+};
+
+/*
+ * Scratch mode (json_scratch_begin() to json_scratch_stop()): blocks are
+ * carved in order from chunks kept for reuse and freeing one does nothing;
+ * json_scratch_end() takes them all back at once, so a parsed page needs
+ * no cJSON_Delete.
+ */
+struct json_chunk {
+	struct json_chunk	*next;
+	size_t			 size, used;
+	union json_blk		 data[];
 };
 
 static union json_blk	*pool_free[JSON_POOL_NCLASS];
 static char		*pool_slab;
 static size_t		 pool_left;
 static _Thread_local int pool_here;
+static int		 scratch_on, scratch_live;
+static struct json_chunk *scratch_head, *scratch_cur;
+
+/* A scratch block of n bytes (with its header: sz). */
+static union json_blk *
+scratch_alloc(size_t n)
+{
+	struct json_chunk	*c = scratch_cur;
+	size_t			 sz, size;
+
+	sz = (sizeof(union json_blk) + n + JSON_POOL_GRAIN - 1) &
+	    ~(size_t)(JSON_POOL_GRAIN - 1);
+	while (c != NULL && c->size - c->used < sz) {
+		if ((c = c->next) != NULL)
+			c->used = 0;
+	}
+	if (c == NULL) {
+		size = sz > JSON_SCRATCH_CHUNK ? sz : JSON_SCRATCH_CHUNK;
+		c = xmalloc(sizeof(*c) + size);
+		c->size = size;
+		c->used = 0;
+		c->next = NULL;
+		if (scratch_cur != NULL) {
+			c->next = scratch_cur->next;
+			scratch_cur->next = c;
+		} else
+			scratch_head = c;
+	}
+	scratch_cur = c;
+	c->used += sz;
+	return (union json_blk *)(void *)((char *)c->data + c->used - sz);
+}
+
+/* see json.h */
+int
+json_scratch_begin(void)
+{
+	if (!pool_here || scratch_live)
+		return 0;
+	scratch_on = scratch_live = 1;
+	scratch_cur = scratch_head;
+	if (scratch_cur != NULL)
+		scratch_cur->used = 0;
+	return 1;
+}
+
+/* see json.h */
+void
+json_scratch_stop(void)
+{
+	scratch_on = 0;
+}
+
+/* see json.h */
+void
+json_scratch_end(void)
+{
+	scratch_on = scratch_live = 0;
+}
 
 /* see json.h */
 void *
@@ -281,6 +306,11 @@ json_pool_malloc(size_t n)
 	union json_blk	*b;
 	size_t		 cls, sz;
 
+	if (scratch_on && pool_here) {
+		b = scratch_alloc(n);
+		b->cls = JSON_POOL_SCRATCH;
+		return b + 1;	/* lives until json_scratch_end() */
+	}
 	if (n == 0 || n > JSON_POOL_MAX || !pool_here) {
 		b = xmalloc(sizeof(*b) + n);
 		b->cls = JSON_POOL_NCLASS;
@@ -313,7 +343,9 @@ json_pool_free(void *p)
 	if (p == NULL)
 		return;
 	b = (union json_blk *)p - 1;
-	if ((cls = b->cls) >= JSON_POOL_NCLASS) {
+	if ((cls = b->cls) == JSON_POOL_SCRATCH)
+		return;		/* taken back by json_scratch_end() */
+	if (cls >= JSON_POOL_NCLASS) {
 		free(b);
 		return;
 	}

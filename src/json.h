@@ -72,6 +72,19 @@ char			*json_print(const cJSON *node);
  * hooks themselves, exposed for the unit test.
  */
 void			 json_pool_install(void);
+
+/*
+ * Scratch trees, for a parse whose tree dies all at once (a runner list
+ * page): between json_scratch_begin() and json_scratch_stop(), cJSON's
+ * blocks on this thread come from reused chunks and cJSON_Delete() frees
+ * nothing; json_scratch_end() takes every one back, so no pointer into a
+ * scratch tree may outlive it.  json_scratch_begin() returns 0, and
+ * changes nothing, when the pool is not installed on this thread or a
+ * scratch tree is live: then parse and delete as usual.
+ */
+int			 json_scratch_begin(void);
+void			 json_scratch_stop(void);
+void			 json_scratch_end(void);
 void			*json_pool_malloc(size_t);
 void			 json_pool_free(void *);
 
