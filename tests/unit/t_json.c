@@ -17,6 +17,7 @@
 T_REGISTER("json", t_json)
 T_REGISTER("json_depth", t_json_depth)
 T_REGISTER("json_pool", t_json_pool)
+T_REGISTER("json_scratch", t_json_scratch)
 
 /* Another thread's allocation: from malloc, not the pool's lists. */
 static void *
@@ -154,3 +155,58 @@ t_json(void)
 	T_OK(json_parse("[\"[[[[\"]", 8, "test", &root));
 	cJSON_Delete(root);
 }
+
+static void *
+scratch_other(void *arg)
+{
+	*(int *)arg = json_scratch_begin();
+	return NULL;
+}
+
+/* Scratch trees: carved from reused chunks, taken back all at once. */
+static void
+t_json_scratch(void)
+{
+	cJSON		*r = NULL, *r2 = NULL;
+	char		*big, *doc, *a, *b;
+	size_t		 n = 300u << 10;	/* a string past one chunk */
+	int		 i, other = -1;
+	pthread_t	 th;
+
+	T_TRUE(pthread_create(&th, NULL, scratch_other, &other) == 0);
+	T_TRUE(pthread_join(th, NULL) == 0);
+	T_TRUE(other == 0);			/* no pool on that thread */
+	json_pool_install();
+	for (i = 0; i < 3; i++) {		/* chunks reused page after page */
+		T_TRUE(json_scratch_begin() == 1);
+		T_TRUE(json_scratch_begin() == 0);	/* one live tree at a time */
+		T_OK(json_parse("{\"a\":[1,2,{\"b\":\"c\"}]}", 21, "t", &r));
+		json_scratch_stop();
+		a = json_pool_malloc(16);	/* after stop: the pool again */
+		json_pool_free(a);
+		T_TRUE(json_pool_malloc(16) == a);
+		json_pool_free(a);
+		T_EQ_STR(cJSON_GetArrayItem(cJSON_GetObjectItem(r, "a"), 2)->
+		    child->valuestring, "c");
+		cJSON_Delete(r);		/* frees nothing */
+		json_scratch_end();
+	}
+	/* A block larger than a chunk, then small ones after it. */
+	doc = malloc(n + 16);
+	doc[0] = '"';
+	memset(doc + 1, 'x', n);
+	memcpy(doc + 1 + n, "\"", 2);
+	T_TRUE(json_scratch_begin() == 1);
+	T_OK(json_parse(doc, n + 2, "t", &r));
+	T_OK(json_parse("[true]", 6, "t", &r2));
+	json_scratch_stop();
+	big = r->valuestring;
+	T_TRUE(strlen(big) == n && big[n - 1] == 'x');
+	T_TRUE(cJSON_IsTrue(r2->child));
+	b = (char *)r2;
+	T_TRUE(b < big || b > big + n);		/* no overlap */
+	json_scratch_end();
+	free(doc);
+	cJSON_InitHooks(NULL);
+}
+
