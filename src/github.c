@@ -822,9 +822,8 @@ prefetch_stop(struct prefetch *p)
 	pthread_sigmask(SIG_SETMASK, &p->mask, NULL);
 	p->running = 0;
 out:
-	free(p->back.p);
-	free(p->mine.p);
-	p->back.p = p->mine.p = NULL;
+	http_spare_release(&p->back);
+	http_spare_release(&p->mine);
 }
 
 /* see github.h */

@@ -790,10 +790,21 @@ http_resp_header(const struct http_resp *r, const char *name)
 
 /* see http.h */
 void
+http_spare_release(struct http_spare *s)
+{
+	if (s->p != NULL) {
+		wipe(s->p, s->cap);
+		free(s->p);
+	}
+	s->p = NULL;
+	s->cap = 0;
+}
+
+/* see http.h */
+void
 http_resp_spare(struct http_resp *r, struct http_spare *s)
 {
 	if (s->p == NULL && r->body != NULL && r->body_cap > 0) {
-		wipe(r->body, r->body_cap);
 		s->p = r->body;
 		s->cap = r->body_cap;
 		r->body = NULL;
@@ -807,7 +818,9 @@ http_resp_release(struct http_resp *r)
 {
 	free(r->headers);
 	if (r->body != NULL) {
-		wipe(r->body, r->body_len);
+		/* A recycled buffer may hold an older, longer body past len. */
+		wipe(r->body, r->body_cap > r->body_len ? r->body_cap :
+		    r->body_len);
 		free(r->body);
 	}
 	free(r->url);

@@ -106,11 +106,14 @@ const char		*http_resp_header(const struct http_resp *,
 			    const char *name);
 void			 http_resp_release(struct http_resp *);
 /*
- * Move r's body, wiped, into *s when s is empty and the body's size is
- * known, then release r.  Free a spare left over with free(s->p).
+ * Move r's body into *s when s is empty and the body's size is known (it
+ * is overwritten by the next body, not wiped: a page costs no memset),
+ * then release r.  A spare left over goes with http_spare_release(),
+ * which wipes it.
  */
 void			 http_resp_spare(struct http_resp *r,
 			    struct http_spare *s);
+void			 http_spare_release(struct http_spare *s);
 
 /* Counters, for tests and bench/: TLS handshakes and TCP connects made. */
 uint64_t		 http_client_handshakes(const struct http_client *);
