@@ -153,7 +153,7 @@ endif
 
 test: $(TEST_BIN) $(TEST_VARIANT)-all
 	@GHRCTL_BIN=$(CURDIR)/$(TEST_BIN) GHRCTL_BUILD=$(CURDIR)/build/$(TEST_VARIANT) \
-	    TSAN_OPTIONS="exitcode=99 $${TSAN_OPTIONS:-}" \
+	    TSAN_OPTIONS="halt_on_error=1 exitcode=99 $${TSAN_OPTIONS:-}" \
 	    VALGRIND=$(VALGRIND) SAN=$(SAN) sh tests/run.sh $(T)
 
 unit: $(TEST_VARIANT)-all

@@ -332,6 +332,19 @@ out:
 }
 
 /* see actions.h */
+void
+actions_share_admin(struct actions *dst, const struct actions *src)
+{
+	if (src->admin_token == NULL || src->service_url == NULL)
+		return;
+	secret_free(dst->admin_token);
+	free(dst->service_url);
+	dst->admin_token = xstrdup(src->admin_token);
+	dst->service_url = xstrdup(src->service_url);
+	dst->admin_exp = src->admin_exp;
+}
+
+/* see actions.h */
 const struct error *
 actions_connect(struct actions *as)
 {

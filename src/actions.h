@@ -97,6 +97,13 @@ uint64_t		 actions_session_refreshes(const struct actions *);
 const struct error	*actions_connect(struct actions *);
 
 /*
+ * Give dst a copy of src's service URL and admin token (when src holds
+ * one), so a second client on another thread starts without registering.
+ */
+void			 actions_share_admin(struct actions *dst,
+			    const struct actions *src);
+
+/*
  * The id of runner group name ("Default", or NULL, is id 1 without a
  * call).  ERR_CONFIG when no group has that name.
  */

@@ -355,26 +355,31 @@ const struct error *
 ctx_http(struct ctx *ctx, struct http_client **out)
 {
 	const struct error	*e;
-	struct http_opts	 o;
 
-	if (ctx->http == NULL) {
-		memset(&o, 0, sizeof(o));
-		o.ca_file = config_str(&ctx->cfg, K_CA_FILE);
-		if (o.ca_file == NULL)
-			o.ca_file = ctx->cfg.ssl_cert_file;
-		o.connect_timeout_ms = (int)config_ms(&ctx->cfg,
-		    K_CONNECT_TIMEOUT);
-		o.read_timeout_ms = (int)config_ms(&ctx->cfg, K_READ_TIMEOUT);
-		o.total_timeout_ms = (int)config_ms(&ctx->cfg, K_TIMEOUT);
-		o.allow_http = (int)config_num(&ctx->cfg, K_ALLOW_HTTP);
-		o.https_proxy = ctx->cfg.https_proxy;
-		o.http_proxy = ctx->cfg.http_proxy;
-		o.no_proxy = ctx->cfg.no_proxy;
-		if ((e = http_client_new(&o, &ctx->http)) != NULL)
-			return e;
-	}
+	if (ctx->http == NULL && (e = ctx_http_new(ctx, &ctx->http)) != NULL)
+		return e;
 	*out = ctx->http;
 	return NULL;
+}
+
+/* see cmd.h */
+const struct error *
+ctx_http_new(const struct ctx *ctx, struct http_client **out)
+{
+	struct http_opts	 o;
+
+	memset(&o, 0, sizeof(o));
+	o.ca_file = config_str(&ctx->cfg, K_CA_FILE);
+	if (o.ca_file == NULL)
+		o.ca_file = ctx->cfg.ssl_cert_file;
+	o.connect_timeout_ms = (int)config_ms(&ctx->cfg, K_CONNECT_TIMEOUT);
+	o.read_timeout_ms = (int)config_ms(&ctx->cfg, K_READ_TIMEOUT);
+	o.total_timeout_ms = (int)config_ms(&ctx->cfg, K_TIMEOUT);
+	o.allow_http = (int)config_num(&ctx->cfg, K_ALLOW_HTTP);
+	o.https_proxy = ctx->cfg.https_proxy;
+	o.http_proxy = ctx->cfg.http_proxy;
+	o.no_proxy = ctx->cfg.no_proxy;
+	return http_client_new(&o, out);
 }
 
 /* see cmd.h */

@@ -104,6 +104,9 @@ const struct error	*cmd_output_parse(const char *, unsigned int allowed,
 
 /* The shared HTTP client, made from the configuration on first use. */
 const struct error	*ctx_http(struct ctx *, struct http_client **);
+/* A new client made the same way, for another thread (free it). */
+const struct error	*ctx_http_new(const struct ctx *,
+			    struct http_client **);
 
 void			 ctx_release(struct ctx *);
 

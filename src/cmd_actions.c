@@ -46,6 +46,18 @@ cmd_as_open(struct ctx *ctx, struct cmd_as *c, int need_name)
 {
 	const struct error	*e;
 	struct http_client	*http;
+
+	if ((e = ctx_http(ctx, &http)) != NULL)
+		return e;
+	return cmd_as_open_http(ctx, c, need_name, http);
+}
+
+/* see cmd_actions.h */
+const struct error *
+cmd_as_open_http(const struct ctx *ctx, struct cmd_as *c, int need_name,
+    struct http_client *http)
+{
+	const struct error	*e;
 	struct actions_opts	 o;
 	const struct gh_target	*t;
 	const char		*name;
@@ -58,8 +70,7 @@ cmd_as_open(struct ctx *ctx, struct cmd_as *c, int need_name)
 	if (need_name && c->name[0] == '\0')
 		return error_fmt(ERR_CONFIG, "no scale set name: set "
 		    "RUNNER_SCALE_SET_NAME or use --scale-set NAME");
-	if ((e = ctx_http(ctx, &http)) != NULL ||
-	    (e = github_new(&ctx->cfg, http, &c->gh)) != NULL)
+	if ((e = github_new(&ctx->cfg, http, &c->gh)) != NULL)
 		return e;
 	t = github_target(c->gh);
 	memset(&o, 0, sizeof(o));

@@ -39,6 +39,9 @@ void			 cmd_as_init(struct cmd_as *);
  */
 const struct error	*cmd_as_open(struct ctx *, struct cmd_as *,
 			    int need_name);
+/* The same over http (borrowed), not the shared client. */
+const struct error	*cmd_as_open_http(const struct ctx *, struct cmd_as *,
+			    int need_name, struct http_client *http);
 
 /*
  * Find the configured scale set: by RUNNER_SCALE_SET_ID when set, else by

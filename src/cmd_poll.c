@@ -108,6 +108,8 @@ struct poll_run {
 	struct scaler		 sc;
 	int			 scaling;
 	struct ec2_instances	 known;		/* live as far as we know */
+	struct scaler_launch	*batch;		/* a message's launches */
+	size_t			 nbatch, capbatch;
 	int			 have_known;	/* a full reconcile was done */
 	int			 reconcile;	/* one is wanted */
 	int64_t			 reconciled_ms;
@@ -396,42 +398,91 @@ scale_remember(struct poll_run *p, const struct ec2_instance *in)
 	p->known.n++;
 }
 
-/* Launch runner name unless it has an instance or MAX_RUNNERS is reached. */
-static const struct error *
-scale_launch(struct poll_run *p, const char *name)
+/*
+ * Queue runner name for scale_flush() unless it is queued already or
+ * MAX_RUNNERS would be passed, counting the queued ones as live.
+ */
+static void
+scale_queue(struct poll_run *p, const char *name)
 {
-	const struct error	*e;
-	struct ec2_instance	 in;
-	int			 skipped;
-	size_t			 i;
+	size_t	 i, live = scale_live(p) + p->nbatch;
 
-	if (scale_live(p) >= p->sc.set.max_runners) {
-		log_info("runner %s: not launched, %u of MAX_RUNNERS %u live",
-		    name, scale_live(p), p->sc.set.max_runners);
+	for (i = 0; i < p->nbatch; i++)
+		if (strcmp(p->batch[i].name, name) == 0)
+			return;		/* the same job twice in a message */
+	for (i = 0; i < p->known.n; i++)
+		if (strcmp(p->known.v[i].runner, name) == 0 &&
+		    ec2_state_live(p->known.v[i].state)) {
+			log_debug("runner %s: instance %s exists", name,
+			    p->known.v[i].id);
+			return;		/* a replayed job */
+		}
+	if (live >= p->sc.set.max_runners) {
+		log_info("runner %s: not launched, %zu of MAX_RUNNERS %u live "
+		    "or launching", name, live, p->sc.set.max_runners);
+		return;
+	}
+	if (p->nbatch == p->capbatch) {
+		p->capbatch = p->capbatch ? p->capbatch * 2 : 64;
+		p->batch = xrealloc(p->batch, p->capbatch *
+		    sizeof(*p->batch));
+	}
+	memset(&p->batch[p->nbatch], 0, sizeof(p->batch[0]));
+	snprintf(p->batch[p->nbatch].name, sizeof(p->batch[0].name), "%s",
+	    name);
+	p->nbatch++;
+}
+
+/*
+ * Launch the queued runners, GHRCTL_LAUNCH_CONCURRENCY at a time, and
+ * remember their instances.  A failure that may pass (throttling, the
+ * network, credentials, configuration, local I/O) is returned after all
+ * were tried, so the message is not acknowledged and comes again; names
+ * and ClientTokens make the second try launch only what is missing.
+ */
+static const struct error *
+scale_flush(struct poll_run *p)
+{
+	const struct error	*e = NULL, *le;
+	struct scaler_launch	*l;
+	size_t			 i, j;
+
+	if (p->nbatch == 0)
 		return NULL;
+	scaler_launch_all(&p->sc, p->batch, p->nbatch, &p->known);
+	for (i = 0; i < p->nbatch; i++) {
+		l = &p->batch[i];
+		if ((le = l->e) != NULL) {
+			if (le->class == ERR_TEMP || le->class == ERR_UNAVAIL ||
+			    le->class == ERR_CONFIG || le->class == ERR_PERM ||
+			    le->class == ERR_IO) {
+				if (e == NULL)
+					e = error_copy(le);
+				else
+					log_info("%s", le->msg);
+			} else
+				log_warn("%s", le->msg);
+			continue;
+		}
+		if (l->skipped) {
+			log_debug("runner %s: instance %s exists", l->name,
+			    l->out.id);
+			for (j = 0; j < p->known.n; j++)
+				if (strcmp(p->known.v[j].id, l->out.id) == 0)
+					break;
+			if (j < p->known.n)
+				continue;
+		}
+		if (!p->sc.dry_run && l->out.id[0] != '\0') {
+			if (strcmp(l->out.state, "pending") != 0 &&
+			    strcmp(l->out.state, "running") != 0)
+				snprintf(l->out.state, sizeof(l->out.state),
+				    "pending");
+			scale_remember(p, &l->out);
+		}
 	}
-	if ((e = scaler_launch(&p->sc, name, &p->known, &in, &skipped)) !=
-	    NULL) {
-		if (e->class == ERR_TEMP || e->class == ERR_UNAVAIL ||
-		    e->class == ERR_CONFIG || e->class == ERR_PERM ||
-		    e->class == ERR_IO)
-			return e;	/* the message comes again */
-		log_warn("%s", e->msg);
-		return NULL;
-	}
-	if (skipped) {
-		log_debug("runner %s: instance %s exists", name, in.id);
-		for (i = 0; i < p->known.n; i++)
-			if (strcmp(p->known.v[i].id, in.id) == 0)
-				return NULL;
-	}
-	if (!p->sc.dry_run && in.id[0] != '\0') {
-		if (strcmp(in.state, "pending") != 0 &&
-		    strcmp(in.state, "running") != 0)
-			snprintf(in.state, sizeof(in.state), "pending");
-		scale_remember(p, &in);
-	}
-	return NULL;
+	p->nbatch = 0;
+	return e;
 }
 
 /*
@@ -525,7 +576,8 @@ scale_job(struct poll_run *p, const struct as_job *j)
 	if (j->kind == AS_JOB_AVAILABLE) {
 		snprintf(name, sizeof(name), "%sr%lld", p->sc.prefix,
 		    (long long)j->runner_request_id);
-		return scale_launch(p, name);
+		scale_queue(p, name);
+		return NULL;
 	}
 	if (j->kind != AS_JOB_COMPLETED || *j->runner_name == '\0')
 		return NULL;
@@ -560,6 +612,9 @@ scale_end(struct poll_run *p)
 
 	if (!p->scaling)
 		return NULL;
+	/* The jobs of the message first: they are what someone waits for. */
+	if ((e = scale_flush(p)) != NULL)
+		return e;
 	if (!p->have_known || p->reconcile ||
 	    now_ms() - p->reconciled_ms >= SCALE_RECONCILE_MS)
 		return scale_reconcile(p, 1);
@@ -570,10 +625,9 @@ scale_end(struct poll_run *p)
 	live = scale_live(p);
 	for (n = live; n < desired; n++) {
 		scaler_new_name(&p->sc, name, sizeof(name));
-		if ((e = scale_launch(p, name)) != NULL)
-			return e;
+		scale_queue(p, name);
 	}
-	return NULL;
+	return scale_flush(p);
 }
 
 static const struct poll_sink poll_sinks[] = {
@@ -669,6 +723,7 @@ handle(struct poll_run *p, const struct as_message *m)
 	if (strcmp(m->type, "RunnerScaleSetJobMessages") != 0)
 		log_warn("ignoring message %lld of type '%s'",
 		    (long long)m->id, m->type);
+	p->nbatch = 0;		/* launches of a message that failed before */
 	if ((e = acquire(p, m)) != NULL)
 		return e;
 	if (m->has_stats && (e = dispatch_stats(p, &m->stats)) != NULL)
@@ -924,6 +979,7 @@ out:
 		e = NULL;	/* stopped while waiting for the lock */
 	asmsg_session_release(&p.s);
 	ec2_instances_release(&p.known);
+	free(p.batch);
 	scaler_close(&p.sc);
 	cmd_as_close(&p.c);
 	return e;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,28 @@
 #include "util.h"
 
 #define SCALER_RENDER_MAX	(EC2_USER_DATA_MAX + 1)
+#define SCALER_WORKER_STACK	(512u << 10)
+
+/*
+ * A launch worker: the parent scaler's settings (read-only, shared: the
+ * template, labels, launch settings) with clients of its own, since a
+ * client and its connections belong to one thread at a time.
+ */
+struct scaler_worker {
+	struct scaler		 s;
+	struct cmd_as		 c;
+	struct http_client	*http;
+	pthread_t		 th;
+	struct launch_run	*run;
+};
+
+/* The launches of one scaler_launch_all() call, taken in turn. */
+struct launch_run {
+	struct scaler_launch		*v;
+	size_t				 n;
+	size_t				 next;	/* atomic */
+	const struct ec2_instances	*known;
+};
 
 static const char default_tmpl[] =
 	"#!/bin/sh\n"
@@ -320,6 +343,9 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 	    K_USER_DATA_TEMPLATE);
 	if (path != NULL && (e = read_template(path, &s->tmpl)) != NULL)
 		return e;
+	s->endpoint = o->endpoint;
+	s->concurrency = (unsigned int)config_num(&ctx->cfg,
+	    K_LAUNCH_CONCURRENCY);
 	if ((e = ctx_http(ctx, &http)) != NULL ||
 	    (e = aws_new(&ctx->cfg, http, ctx->envp, o->endpoint,
 	    &s->aws)) != NULL)
@@ -333,6 +359,14 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 void
 scaler_close(struct scaler *s)
 {
+	size_t	 i;
+
+	for (i = 0; i < s->nworkers; i++) {
+		aws_free(s->workers[i].s.aws);
+		cmd_as_close(&s->workers[i].c);
+		http_client_free(s->workers[i].http);
+	}
+	free(s->workers);
 	aws_free(s->aws);
 	free(s->tmpl);
 	memset(s, 0, sizeof(*s));
@@ -680,6 +714,118 @@ out:
 	return e;
 }
 
+/* Clients of its own for worker w of s (on the parent's thread). */
+static const struct error *
+worker_open(struct scaler *s, struct scaler_worker *w)
+{
+	const struct error	*e;
+
+	memset(w, 0, sizeof(*w));
+	cmd_as_init(&w->c);
+	w->s = *s;
+	w->s.c = &w->c;
+	w->s.aws = NULL;
+	w->s.workers = NULL;
+	w->s.nworkers = 0;
+	w->s.launched = 0;
+	if ((e = ctx_http_new(s->ctx, &w->http)) != NULL ||
+	    (e = cmd_as_open_http(s->ctx, &w->c, 0, w->http)) != NULL ||
+	    (e = aws_new(&s->ctx->cfg, w->http, s->ctx->envp, s->endpoint,
+	    &w->s.aws)) != NULL)
+		return e;
+	memcpy(w->c.name, s->c->name, sizeof(w->c.name));
+	w->c.scale_set_id = s->c->scale_set_id;
+	return NULL;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct scaler_worker	*w = arg;
+	struct launch_run	*run = w->run;
+	struct scaler_launch	*l;
+	const struct error	*e;
+	size_t			 i;
+
+	for (;;) {
+		i = __atomic_fetch_add(&run->next, 1, __ATOMIC_RELAXED);
+		if (i >= run->n)
+			break;
+		l = &run->v[i];
+		if (sig_stop)
+			e = error_fmt(ERR_TEMP, "runner %s: not launched: "
+			    "stopping", l->name);
+		else
+			e = scaler_launch(&w->s, l->name, run->known, &l->out,
+			    &l->skipped);
+		if (e != NULL)
+			l->err = *e;	/* e is in this thread's ring */
+		l->e = e != NULL ? &l->err : NULL;
+	}
+	return NULL;
+}
+
+/* see cmd_scaler.h */
+void
+scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
+    const struct ec2_instances *known)
+{
+	const struct error	*e;
+	struct launch_run	 run;
+	pthread_attr_t		 attr;
+	size_t			 i, nw, started = 0;
+
+	memset(&run, 0, sizeof(run));
+	run.v = v;
+	run.n = n;
+	run.known = known;
+	nw = s->concurrency < n ? s->concurrency : n;
+	if (nw > 1 && s->workers == NULL) {
+		s->workers = xcalloc(nw, sizeof(*s->workers));
+		for (i = 0; i < nw; i++) {
+			if ((e = worker_open(s, &s->workers[i])) != NULL) {
+				log_warn("launch worker: %s; launching with "
+				    "%zu", e->msg, i);
+				aws_free(s->workers[i].s.aws);
+				cmd_as_close(&s->workers[i].c);
+				http_client_free(s->workers[i].http);
+				break;
+			}
+			s->nworkers++;
+		}
+	}
+	if (nw > s->nworkers)
+		nw = s->nworkers;
+	if (nw > 1 && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setstacksize(&attr, SCALER_WORKER_STACK);
+		for (i = 0; i < nw; i++) {
+			s->workers[i].run = &run;
+			actions_share_admin(s->workers[i].c.as, s->c->as);
+			if (pthread_create(&s->workers[i].th, &attr,
+			    worker_main, &s->workers[i]) != 0)
+				break;
+			started++;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	/* No workers (or fewer than asked): this thread takes launches too. */
+	if (started == 0) {
+		for (i = 0; i < n; i++) {
+			e = scaler_launch(s, v[i].name, known, &v[i].out,
+			    &v[i].skipped);
+			if (e != NULL)
+				v[i].err = *e;
+			v[i].e = e != NULL ? &v[i].err : NULL;
+		}
+		return;
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(s->workers[i].th, NULL);
+		s->launched += s->workers[i].s.launched;
+		s->workers[i].s.launched = 0;
+	}
+}
+
 /* see cmd_scaler.h */
 void
 scaler_ids_free(char **v, size_t n)
@@ -696,22 +842,31 @@ do_launches(struct scaler *s, struct scaler_obs *o, unsigned int n,
     char ***ids, size_t *nids)
 {
 	const struct error	*e = NULL;
-	struct ec2_instance	 in;
-	char			 name[EC2_NAME_MAX];
+	struct scaler_launch	*v;
 	unsigned int		 k;
-	int			 skipped;
 
 	if (s->dry_run)		/* one DryRun RunInstances answers for all */
 		return ec2_check_permissions(s->aws, &s->launch, NULL);
+	if (n == 0)
+		return NULL;
+	v = xcalloc(n, sizeof(*v));
+	for (k = 0; k < n; k++)
+		scaler_new_name(s, v[k].name, sizeof(v[k].name));
+	scaler_launch_all(s, v, n, &o->inst);
 	for (k = 0; k < n; k++) {
-		scaler_new_name(s, name, sizeof(name));
-		if ((e = scaler_launch(s, name, &o->inst, &in, &skipped)) !=
-		    NULL)
-			return e;
+		if (v[k].e != NULL) {
+			/* The first failure is the pass's; the rest are logged. */
+			if (e == NULL)
+				e = error_copy(v[k].e);
+			else
+				log_warn("%s", v[k].e->msg);
+			continue;
+		}
 		*ids = xrealloc(*ids, (*nids + 1) * sizeof(**ids));
-		(*ids)[(*nids)++] = xstrdup(in.id);
+		(*ids)[(*nids)++] = xstrdup(v[k].out.id);
 	}
-	return NULL;
+	free(v);
+	return e;
 }
 
 /* Remove the runner of a; 1 when its instance may be terminated. */

@@ -27,6 +27,8 @@
 
 #define SCALER_PREFIX_MAX	64
 
+struct scaler_worker;
+
 struct scaler {
 	struct ctx		*ctx;
 	struct cmd_as		*c;		/* borrowed */
@@ -48,6 +50,11 @@ struct scaler {
 	size_t			 nlabels;
 	char			 labelbuf[4096];
 	int64_t			 group_id;
+	/* scaler_launch_all(): launch workers, each with its own clients */
+	const char		*endpoint;	/* --endpoint-url or NULL */
+	unsigned int		 concurrency;	/* GHRCTL_LAUNCH_CONCURRENCY */
+	struct scaler_worker	*workers;	/* made on first use */
+	size_t			 nworkers;
 };
 
 /* Options the commands share. */
@@ -174,6 +181,29 @@ void			 scaler_obs_merge(struct scaler_obs *,
 const struct error	*scaler_launch(struct scaler *, const char *name,
 			    const struct ec2_instances *known,
 			    struct ec2_instance *out, int *skipped);
+
+/* One launch of scaler_launch_all(): name in; out, skipped and e back. */
+struct scaler_launch {
+	char			 name[EC2_NAME_MAX];
+	struct ec2_instance	 out;
+	int			 skipped;
+	const struct error	*e;	/* NULL: launched (or skipped) */
+	struct error		 err;	/* what e points at */
+};
+
+/*
+ * scaler_launch() for each of v[0..n), up to s->concurrency at a time:
+ * each worker thread has its own HTTP, GitHub, Actions and AWS clients
+ * (made on first use and kept until scaler_close(); the Actions admin
+ * token is shared, so workers do not register again), and takes the next
+ * launch when it is done with one.  Names must be distinct.  Every launch
+ * is attempted; each result is in its entry.  After a stop request
+ * (sig.h) workers finish the launch in hand and take no more (those left
+ * get ERR_TEMP).  One launch, or a concurrency of 1, runs on this thread.
+ */
+void			 scaler_launch_all(struct scaler *,
+			    struct scaler_launch *v, size_t n,
+			    const struct ec2_instances *known);
 
 /* A fresh name for a statistics launch into dst (prefix + "s" + hex). */
 void			 scaler_new_name(const struct scaler *, char *dst,

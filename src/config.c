@@ -89,6 +89,8 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	    "terminate an instance whose runner is not online by then", 0, 0 },
 	[K_USER_DATA_TEMPLATE] = { "GHRCTL_USER_DATA_TEMPLATE", CFG_STR, NULL, NULL,
 	    "user-data template file (default: the built-in one)", 0, 0 },
+	[K_LAUNCH_CONCURRENCY] = { "GHRCTL_LAUNCH_CONCURRENCY", CFG_UINT, "8", NULL,
+	    "runner launches made at once (each: JIT config, RunInstances)", 1, 64 },
 	[K_LOG_LEVEL] = { "LOG_LEVEL", CFG_LOGLEVEL, "warn", "log-level",
 	    "error, warn, info, debug or trace", 0, 0 },
 	[K_LOG_FORMAT] = { "GHRCTL_LOG_FORMAT", CFG_LOGFORMAT, "auto", "log-format",

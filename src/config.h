@@ -77,6 +77,7 @@ enum cfg_key {
 	K_MIN_AGE,
 	K_BOOT_TIMEOUT,
 	K_USER_DATA_TEMPLATE,
+	K_LAUNCH_CONCURRENCY,
 	/* ghrctl itself */
 	K_LOG_LEVEL,
 	K_LOG_FORMAT,

@@ -1,9 +1,7 @@
 /*
  * SPDX-License-Identifier: ISC
  *
- * Error values kept in a ring of static slots; see error.h.  A runner
- * listing fetches its pages on a second thread (github.c), so a slot is
- * taken with an atomic increment: two threads never write one slot.
+ * Error values kept in a ring of slots per thread; see error.h.
  */
 
 #include <errno.h>
@@ -15,16 +13,13 @@
 
 #define ERROR_SLOTS	16
 
-static struct error	 slots[ERROR_SLOTS];
-static unsigned int	 next_slot;
+static _Thread_local struct error	 slots[ERROR_SLOTS];
+static _Thread_local unsigned int	 next_slot;
 
 static struct error *
 slot_take(enum err_class c, int status)
 {
-	struct error	*e;
-
-	e = &slots[__atomic_fetch_add(&next_slot, 1, __ATOMIC_RELAXED) %
-	    ERROR_SLOTS];
+	struct error	*e = &slots[next_slot++ % ERROR_SLOTS];
 
 	e->class = c;
 	e->http_status = status;
@@ -105,4 +100,13 @@ int
 error_exit_status(const struct error *e)
 {
 	return e == NULL ? 0 : (int)e->class;
+}
+
+/* see error.h */
+const struct error *
+error_copy(const struct error *e)
+{
+	if (e == NULL)
+		return NULL;
+	return error_http(e->class, e->http_status, "%s", e->msg);
 }

@@ -4,9 +4,11 @@
 
 /*
  * Error values (after got's lib/error.c).  A function that can fail returns
- * const struct error *: NULL is success.  Errors live in a static ring of
- * slots, so making one never allocates and cannot fail, and an error raised
- * while cleaning up does not overwrite the one being returned.  Only main.c
+ * const struct error *: NULL is success.  Errors live in a ring of slots,
+ * so making one never allocates and cannot fail, and an error raised
+ * while cleaning up does not overwrite the one being returned.  Each
+ * thread has its own ring: an error handed to another thread goes as
+ * error_copy(), made by the receiving thread while the sender waits.  Only main.c
  * prints an error; the class chooses the exit status (sysexits.h values,
  * listed in ghrctl(1) EXIT STATUS).
  */
@@ -53,5 +55,8 @@ const struct error	*error_wrap(const struct error *e, const char *fmt, ...)
 
 /* The exit status for e (0 for NULL). */
 int			 error_exit_status(const struct error *e);
+
+/* A copy of e (NULL for NULL) in this thread's ring. */
+const struct error	*error_copy(const struct error *e);
 
 #endif

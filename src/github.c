@@ -798,7 +798,7 @@ prefetch_take(struct prefetch *p, struct http_resp *r, int *more)
 		pthread_cond_wait(&p->cv, &p->mu);
 	*r = p->page;
 	memset(&p->page, 0, sizeof(p->page));
-	e = p->e;
+	e = error_copy(p->e);	/* p->e is in the fetcher's ring */
 	*more = p->more;
 	p->full = 0;
 	pthread_cond_signal(&p->cv);

@@ -81,3 +81,14 @@ rest_env() {
 	export EC2_SUBNET_ID=subnet-0aaa
 	unset RUNNER_SCALE_SET_NAME RUNNER_SCALE_SET_ID GHRCTL_SOURCE
 }
+
+# scaler_start [ARGS]: `poll --follow --scale -o json` in the background
+# (output to $T/out and $T/err, pid in $job); scaler_stop: SIGTERM, wait.
+scaler_start() {
+	ghrctl poll --follow --scale -o json "$@" >>"$T/out" 2>>"$T/err" &
+	job=$!
+}
+scaler_stop() {
+	kill -TERM "$(leaf "$job")" 2>/dev/null
+	wait "$job"
+}

@@ -9,14 +9,6 @@
 . ./lib.sh
 . ./ec2lib.sh
 
-scaler_start() {
-	ghrctl poll --follow --scale -o json "$@" >>"$T/out" 2>>"$T/err" &
-	job=$!
-}
-scaler_stop() {
-	kill -TERM "$(leaf "$job")" 2>/dev/null
-	wait "$job"
-}
 live_is() { [ "$(instances running)" = "$1" ]; }
 
 test_max_runners() {
@@ -119,10 +111,10 @@ test_throttle_storm() {
 	ec2_setup || { test_done; return; }
 	export GHRCTL_STANDBY_WAIT=1s
 	ectl '{"op":"throttle","action":"RunInstances","count":5}'
-	scaler_start
+	scaler_start --log-level info
 	msg 4 11 12 13 14
 	wait_long acked 100000001 && ok "message handled after the storm" || not_ok "not acked: $(tail -n 3 "$T/err")"
-	test_eq "$(grep -c '"error": "RequestLimitExceeded"' "$AWS_LOG")" 5 "5 throttled replies: one message failed, retried"
+	test_eq "$(grep -c '"error": "RequestLimitExceeded"' "$AWS_LOG")" 5 "5 throttled replies, each retried"
 	test_eq "$(instances running)" 4 "all 4 launched, none twice"
 	grep -q 'retrying in' "$T/err" && ok "backed off" || not_ok "no backoff logged"
 	scaler_stop
