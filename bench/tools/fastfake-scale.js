@@ -46,7 +46,7 @@
 //
 // usage: node fastfake-scale.js --port-file F --ec2-port-file F2
 //        --cert PEM --key PEM [--control FILE] [--stats FILE] [--hold S]
-//        [--org ORG]
+//        [--org ORG] [--run-latency MS]
 // Listens on two 127.0.0.1 ports (HTTPS, keep-alive, TCP_NODELAY): the
 // Actions Service and GitHub on the first, EC2 on the second; writes each
 // port to its file (atomically).  On SIGUSR2 it writes "<stats>.counts"
@@ -78,7 +78,7 @@ function usage(msg) {
 	process.exit(2);
 }
 
-const opt = { org: "acme", stats: "", control: "", hold: 1 };
+const opt = { org: "acme", stats: "", control: "", hold: 1, runLatency: 0 };
 for (let i = 2; i < process.argv.length; i += 2) {
 	const k = process.argv[i], v = process.argv[i + 1];
 	if (v === undefined)
@@ -92,6 +92,7 @@ for (let i = 2; i < process.argv.length; i += 2) {
 	case "--stats": opt.stats = v; break;
 	case "--hold": opt.hold = parseFloat(v); break;
 	case "--org": opt.org = v; break;
+	case "--run-latency": opt.runLatency = parseFloat(v); break;
 	default: usage("unknown option " + k);
 	}
 }
@@ -832,9 +833,14 @@ function ec2(req, res, body) {
 			throw new ApiError(412, "DryRunOperation", "Request " +
 			    "would have succeeded, but DryRun flag is set.");
 		const inner = fn(req, p, rid0);
-		send(res, 200, "<" + action + 'Response xmlns="' + EC2_NS +
-		    '">\n  ' + inner + "\n</" + action + "Response>\n",
-		    "text/xml");
+		const reply = () => send(res, 200, "<" + action +
+		    'Response xmlns="' + EC2_NS + '">\n  ' + inner + "\n</" +
+		    action + "Response>\n", "text/xml");
+		/* --run-latency: RunInstances answers as slowly as EC2 does. */
+		if (action === "RunInstances" && opt.runLatency > 0)
+			setTimeout(reply, opt.runLatency);
+		else
+			reply();
 	} catch (e) {
 		if (!(e instanceof ApiError))
 			throw e;
