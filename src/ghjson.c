@@ -33,6 +33,27 @@ gh_runner_release(struct gh_runner *r)
 }
 
 /* see ghjson.h */
+void
+gh_runner_copy(struct gh_runner *dst, const struct gh_runner *src)
+{
+	size_t	 i, len, size;
+	char	*p;
+
+	*dst = *src;
+	size = (src->nlabels + 1) * sizeof(*dst->labels);
+	for (i = 0; i < src->nlabels; i++)
+		size += strlen(src->labels[i]) + 1;
+	dst->labels = xcalloc(1, size);
+	p = (char *)(dst->labels + src->nlabels + 1);
+	for (i = 0; i < src->nlabels; i++) {
+		len = strlen(src->labels[i]);
+		memcpy(p, src->labels[i], len + 1);
+		dst->labels[i] = p;
+		p += len + 1;
+	}
+}
+
+/* see ghjson.h */
 int
 gh_runner_has_labels(const struct gh_runner *r, const char *const *labels,
     size_t nlabels)

@@ -35,6 +35,9 @@ struct gh_runner {
 };
 
 void			 gh_runner_release(struct gh_runner *);
+/* dst: a copy of src that owns its labels (release it). */
+void			 gh_runner_copy(struct gh_runner *dst,
+			    const struct gh_runner *src);
 
 /* 1 when r carries every one of labels (ASCII case-insensitive). */
 int			 gh_runner_has_labels(const struct gh_runner *,

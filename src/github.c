@@ -918,16 +918,6 @@ github_runner_counts(struct github *gh, const char *const *labels,
 	return github_runners_each(gh, NULL, count_one, &a);
 }
 
-static void
-runner_copy(struct gh_runner *dst, const struct gh_runner *src)
-{
-	size_t	 i;
-
-	*dst = *src;
-	dst->labels = xcalloc(src->nlabels + 1, sizeof(*dst->labels));
-	for (i = 0; i < src->nlabels; i++)
-		dst->labels[i] = xstrdup(src->labels[i]);
-}
 
 /* see github.h */
 const struct error *
@@ -971,7 +961,7 @@ find_one(void *arg, const struct gh_runner *r)
 
 	if (a->found || strcmp(r->name, a->name) != 0)
 		return NULL;
-	runner_copy(a->out, r);
+	gh_runner_copy(a->out, r);
 	a->found = 1;
 	return NULL;
 }

@@ -156,7 +156,7 @@ static void
 t_ghjson(void)
 {
 	struct seen		 s;
-	struct gh_runner	 r;
+	struct gh_runner	 r, r2;
 	struct buf		 b = BUF_INIT(4096);
 	const char		*labels[] = { "self-hosted", "gpu" };
 	char			*body, *tok, exp[64], msg[256];
@@ -204,7 +204,14 @@ t_ghjson(void)
 	T_EQ_STR(tok, "ZXhhbXBsZQ==");
 	T_EQ_INT(r.id, 42);
 	T_EQ_STR(r.labels[0], "gpu");
+	/* A copy owns its labels: release both (ASan and valgrind check). */
+	gh_runner_copy(&r2, &r);
 	gh_runner_release(&r);
+	T_EQ_INT(r2.id, 42);
+	T_TRUE(r2.nlabels == 1);
+	T_EQ_STR(r2.labels[0], "gpu");
+	T_TRUE(r2.labels[1] == NULL);
+	gh_runner_release(&r2);
 	secret_free(tok);
 	free(body);
 
