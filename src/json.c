@@ -90,12 +90,10 @@ wrong(const char *key, const char *type)
 	return error_fmt(ERR_PROTO, "field '%s' is not %s", key, type);
 }
 
-/*
- * The typed getters: one lookup each, then a type check.  v is the member
- * (NULL when absent or null); *out is set only when it is present.
- */
-static const struct error *
-as_str(const cJSON *v, const char *key, const char **out)
+/* The typed conversions of a member (see json.h). */
+/* see json.h */
+const struct error *
+json_as_str(const cJSON *v, const char *key, const char **out)
 {
 	if (!cJSON_IsString(v) || v->valuestring == NULL)
 		return wrong(key, "a string");
@@ -103,8 +101,9 @@ as_str(const cJSON *v, const char *key, const char **out)
 	return NULL;
 }
 
-static const struct error *
-as_i64(const cJSON *v, const char *key, int64_t *out)
+/* see json.h */
+const struct error *
+json_as_i64(const cJSON *v, const char *key, int64_t *out)
 {
 	double	 d;
 
@@ -119,8 +118,9 @@ as_i64(const cJSON *v, const char *key, int64_t *out)
 	return NULL;
 }
 
-static const struct error *
-as_bool(const cJSON *v, const char *key, int *out)
+/* see json.h */
+const struct error *
+json_as_bool(const cJSON *v, const char *key, int *out)
 {
 	if (!cJSON_IsBool(v))
 		return wrong(key, "true or false");
@@ -128,8 +128,9 @@ as_bool(const cJSON *v, const char *key, int *out)
 	return NULL;
 }
 
-static const struct error *
-as_array(const cJSON *v, const char *key, const cJSON **out)
+/* see json.h */
+const struct error *
+json_as_array(const cJSON *v, const char *key, const cJSON **out)
 {
 	if (!cJSON_IsArray(v))
 		return wrong(key, "an array");
@@ -137,13 +138,37 @@ as_array(const cJSON *v, const char *key, const cJSON **out)
 	return NULL;
 }
 
-static const struct error *
-as_object(const cJSON *v, const char *key, const cJSON **out)
+/* see json.h */
+const struct error *
+json_as_object(const cJSON *v, const char *key, const cJSON **out)
 {
 	if (!cJSON_IsObject(v))
 		return wrong(key, "an object");
 	*out = v;
 	return NULL;
+}
+
+/* see json.h */
+void
+json_fields(const cJSON *obj, const char *const *keys, size_t n,
+    const cJSON **out)
+{
+	const cJSON	*c;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		out[i] = NULL;
+	if (!cJSON_IsObject(obj))
+		return;
+	cJSON_ArrayForEach(c, obj) {
+		if (c->string == NULL || cJSON_IsNull(c))
+			continue;
+		for (i = 0; i < n; i++)
+			if (out[i] == NULL && strcmp(c->string, keys[i]) == 0) {
+				out[i] = c;
+				break;
+			}
+	}
 }
 
 /*
@@ -165,23 +190,23 @@ name(const cJSON *obj, const char *key, type *out)			\
 }
 
 /* see json.h */
-JSON_GETTER(json_opt_str, const char *, as_str, 0)
+JSON_GETTER(json_opt_str, const char *, json_as_str, 0)
 /* see json.h */
-JSON_GETTER(json_get_str, const char *, as_str, 1)
+JSON_GETTER(json_get_str, const char *, json_as_str, 1)
 /* see json.h */
-JSON_GETTER(json_opt_i64, int64_t, as_i64, 0)
+JSON_GETTER(json_opt_i64, int64_t, json_as_i64, 0)
 /* see json.h */
-JSON_GETTER(json_get_i64, int64_t, as_i64, 1)
+JSON_GETTER(json_get_i64, int64_t, json_as_i64, 1)
 /* see json.h */
-JSON_GETTER(json_opt_bool, int, as_bool, 0)
+JSON_GETTER(json_opt_bool, int, json_as_bool, 0)
 /* see json.h */
-JSON_GETTER(json_get_bool, int, as_bool, 1)
+JSON_GETTER(json_get_bool, int, json_as_bool, 1)
 /* see json.h */
-JSON_GETTER(json_opt_array, const cJSON *, as_array, 0)
+JSON_GETTER(json_opt_array, const cJSON *, json_as_array, 0)
 /* see json.h */
-JSON_GETTER(json_get_array, const cJSON *, as_array, 1)
+JSON_GETTER(json_get_array, const cJSON *, json_as_array, 1)
 /* see json.h */
-JSON_GETTER(json_get_object, const cJSON *, as_object, 1)
+JSON_GETTER(json_get_object, const cJSON *, json_as_object, 1)
 
 /* see json.h */
 char *

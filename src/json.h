@@ -60,6 +60,25 @@ const struct error	*json_get_object(const cJSON *obj, const char *key,
 			    const cJSON **out);
 
 /*
+ * Many members in one walk of obj: out[i] is the first member named
+ * keys[i] that is not null, or NULL (all NULL when obj is not an object).
+ * Then the json_as_* functions check and convert a member v (non-NULL)
+ * as the getters above do, naming key in their errors.
+ */
+void			 json_fields(const cJSON *obj, const char *const *keys,
+			    size_t n, const cJSON **out);
+const struct error	*json_as_str(const cJSON *v, const char *key,
+			    const char **out);
+const struct error	*json_as_i64(const cJSON *v, const char *key,
+			    int64_t *out);
+const struct error	*json_as_bool(const cJSON *v, const char *key,
+			    int *out);
+const struct error	*json_as_array(const cJSON *v, const char *key,
+			    const cJSON **out);
+const struct error	*json_as_object(const cJSON *v, const char *key,
+			    const cJSON **out);
+
+/*
  * Print node without formatting into a malloc'd string (free()).  Never
  * NULL: out-of-memory is fatal as for xmalloc().
  */
