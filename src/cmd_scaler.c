@@ -710,6 +710,8 @@ out:
 	if (ud.p != NULL)
 		wipe(ud.p, ud.len);
 	buf_release(&ud);
+	/* Single use: a burst of them must not crowd out long-lived secrets. */
+	log_secret_forget(jit);
 	secret_free(jit);
 	return e;
 }

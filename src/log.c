@@ -129,6 +129,26 @@ out:
 
 /* see log.h */
 void
+log_secret_forget(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&secrets_mu);
+	for (i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], s) == 0) {
+			secret_free(secrets[i]);
+			memmove(secrets + i, secrets + i + 1,
+			    (nsecrets - i - 1) * sizeof(secrets[0]));
+			nsecrets--;
+			break;
+		}
+	pthread_mutex_unlock(&secrets_mu);
+}
+
+/* see log.h */
+void
 log_secrets_clear(void)
 {
 	pthread_mutex_lock(&secrets_mu);

@@ -44,6 +44,12 @@ int	log_format_parse(const char *);
  * later lines.  The string is copied; values shorter than 4 bytes are ignored.
  */
 void	log_secret(const char *);
+/*
+ * Stop masking s (a single-use value such as a JIT config, once used), so
+ * a burst of them cannot push long-lived secrets out of the registry,
+ * which keeps the newest 32.
+ */
+void	log_secret_forget(const char *);
 void	log_secrets_clear(void);
 
 /* Copy src into dst (size) with every registered secret masked. */

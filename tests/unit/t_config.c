@@ -106,7 +106,8 @@ t_config_parse(void)
 static void
 t_log(void)
 {
-	char	 out[256];
+	char	 out[256], jit[32];
+	int	 i;
 
 	log_secret("ghp_abcdefghijklmnop");
 	log_secret("ab");	/* too short to mask */
@@ -116,6 +117,21 @@ t_log(void)
 	T_EQ_STR(out, "<redacted><redacted>");
 	log_redact("xxghp_abcdefghijklmno", out, sizeof(out));
 	T_EQ_STR(out, "xxghp_abcdefghijklmno");
+	/*
+	 * A burst of launches registers a JIT config each, and forgets each
+	 * when it is used: the long-lived token stays masked after 100.
+	 */
+	for (i = 0; i < 100; i++) {
+		snprintf(jit, sizeof(jit), "jitconfig-%03d", i);
+		log_secret(jit);
+		log_redact(jit, out, sizeof(out));
+		T_EQ_STR(out, "<redacted>");
+		log_secret_forget(jit);
+	}
+	log_redact(jit, out, sizeof(out));
+	T_EQ_STR(out, jit);			/* forgotten */
+	log_redact("token ghp_abcdefghijklmnop", out, sizeof(out));
+	T_EQ_STR(out, "token <redacted>");
 	out[0] = '\0';
 	log_json_escape("a\"b\\c\nd\x01", out, sizeof(out));
 	T_EQ_STR(out, "a\\\"b\\\\c\\nd\\u0001");
