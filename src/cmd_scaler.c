@@ -740,11 +740,10 @@ worker_open(struct scaler *s, struct scaler_worker *w)
 	return NULL;
 }
 
-static void *
-worker_main(void *arg)
+/* Take run's launches in turn until none is left (any thread). */
+static void
+take_launches(struct scaler *s, struct launch_run *run)
 {
-	struct scaler_worker	*w = arg;
-	struct launch_run	*run = w->run;
 	struct scaler_launch	*l;
 	const struct error	*e;
 	size_t			 i;
@@ -758,12 +757,20 @@ worker_main(void *arg)
 			e = error_fmt(ERR_TEMP, "runner %s: not launched: "
 			    "stopping", l->name);
 		else
-			e = scaler_launch(&w->s, l->name, run->known, &l->out,
+			e = scaler_launch(s, l->name, run->known, &l->out,
 			    &l->skipped);
 		if (e != NULL)
 			l->err = *e;	/* e is in this thread's ring */
 		l->e = e != NULL ? &l->err : NULL;
 	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct scaler_worker	*w = arg;
+
+	take_launches(&w->s, w->run);
 	return NULL;
 }
 
@@ -810,15 +817,9 @@ scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
 		}
 		pthread_attr_destroy(&attr);
 	}
-	/* No workers (or fewer than asked): this thread takes launches too. */
+	/* No worker started: this thread launches them one by one. */
 	if (started == 0) {
-		for (i = 0; i < n; i++) {
-			e = scaler_launch(s, v[i].name, known, &v[i].out,
-			    &v[i].skipped);
-			if (e != NULL)
-				v[i].err = *e;
-			v[i].e = e != NULL ? &v[i].err : NULL;
-		}
+		take_launches(s, &run);
 		return;
 	}
 	for (i = 0; i < started; i++) {
