@@ -36,21 +36,23 @@ gh_runner_release(struct gh_runner *r)
 void
 gh_runner_copy(struct gh_runner *dst, const struct gh_runner *src)
 {
-	size_t	 i, len, size;
-	char	*p;
+	size_t		  i, len, size;
+	const char	**lab;
+	char		 *p;
 
 	*dst = *src;
-	size = (src->nlabels + 1) * sizeof(*dst->labels);
+	size = (src->nlabels + 1) * sizeof(*lab);
 	for (i = 0; i < src->nlabels; i++)
 		size += strlen(src->labels[i]) + 1;
-	dst->labels = xcalloc(1, size);
-	p = (char *)(dst->labels + src->nlabels + 1);
+	lab = xcalloc(1, size);
+	p = (char *)(lab + src->nlabels + 1);
 	for (i = 0; i < src->nlabels; i++) {
 		len = strlen(src->labels[i]);
 		memcpy(p, src->labels[i], len + 1);
-		dst->labels[i] = p;
+		lab[i] = p;
 		p += len + 1;
 	}
+	dst->labels = lab;
 }
 
 /* see ghjson.h */
@@ -84,7 +86,7 @@ copy_field(char *dst, size_t size, const char *s, const char *key)
 
 /* A label is a string or an object with a name. */
 static const struct error *
-label_name(const cJSON *l, const char **name, size_t *len)
+label_name(const cJSON *l, const char **name)
 {
 	const struct error	*e;
 
@@ -92,43 +94,34 @@ label_name(const cJSON *l, const char **name, size_t *len)
 		*name = l->valuestring;
 	else if ((e = json_get_str(l, "name", name)) != NULL)
 		return error_wrap(e, "label");
-	if ((*len = strlen(*name)) >= GH_LABEL_MAX)
+	if (strnlen(*name, GH_LABEL_MAX) >= GH_LABEL_MAX)
 		return error_fmt(ERR_PROTO, "label longer than %d bytes",
 		    GH_LABEL_MAX - 1);
 	return NULL;
 }
 
 /*
- * The labels in one allocation, pointers first and the names after them,
- * so a runner costs one malloc however many labels it has.
+ * Point r's labels at the names in the tree: lab holds the pointers
+ * (GH_RUNNER_MAX_LABELS + 1 of them), so reading a runner allocates
+ * nothing.  The view lives as long as the tree (gh_runner_copy() keeps it).
  */
 static const struct error *
-runner_labels(const cJSON *arr, struct gh_runner *r)
+runner_labels(const cJSON *arr, struct gh_runner *r, const char **lab)
 {
 	const struct error	*e;
 	const cJSON		*l;
-	const char		*name;
-	char			*p;
-	size_t			 len, size;
-	int			 n;
+	size_t			 n = 0;
 
-	if ((n = cJSON_GetArraySize(arr)) > GH_RUNNER_MAX_LABELS)
-		return error_fmt(ERR_PROTO, "runner has more than %d labels",
-		    GH_RUNNER_MAX_LABELS);
-	size = ((size_t)n + 1) * sizeof(*r->labels);
+	r->labels = lab;
 	cJSON_ArrayForEach(l, arr) {
-		if ((e = label_name(l, &name, &len)) != NULL)
+		if (n == GH_RUNNER_MAX_LABELS)
+			return error_fmt(ERR_PROTO, "runner has more than %d "
+			    "labels", GH_RUNNER_MAX_LABELS);
+		if ((e = label_name(l, &lab[n])) != NULL)
 			return e;
-		size += len + 1;
+		r->nlabels = ++n;
 	}
-	r->labels = xcalloc(1, size);
-	p = (char *)(r->labels + n + 1);
-	cJSON_ArrayForEach(l, arr) {
-		(void)label_name(l, &name, &len);
-		memcpy(p, name, len + 1);
-		r->labels[r->nlabels++] = p;
-		p += len + 1;
-	}
+	lab[n] = NULL;
 	return NULL;
 }
 
@@ -141,11 +134,12 @@ enum { RK_ID, RK_NAME, RK_OS, RK_STATUS, RK_BUSY, RK_EPHEMERAL, RK_GROUP,
 	RK_LABELS, RK_N };
 
 /*
- * Fill r from a Runner object, its members found in one walk (10,000
- * runners a listing); r is released on error.
+ * Fill the view r from a Runner object, its members found in one walk
+ * (10,000 runners a listing); its labels point into the tree through lab
+ * (see runner_labels()).  r owns nothing.
  */
 static const struct error *
-runner_from(const cJSON *o, struct gh_runner *r)
+runner_from(const cJSON *o, struct gh_runner *r, const char **lab)
 {
 	const struct error	*e = NULL;
 	const cJSON		*f[RK_N], *labels = NULL;
@@ -184,11 +178,11 @@ runner_from(const cJSON *o, struct gh_runner *r)
 	    "labels", &labels)) != NULL))
 		goto fail;
 	r->online = strcmp(r->status, "online") == 0;
-	if (labels != NULL && (e = runner_labels(labels, r)) != NULL)
+	if (labels != NULL && (e = runner_labels(labels, r, lab)) != NULL)
 		goto fail;
 	return NULL;
 fail:
-	gh_runner_release(r);
+	memset(r, 0, sizeof(*r));
 	return error_wrap(e, "runner");
 }
 
@@ -201,6 +195,7 @@ ghjson_runner_page(const char *body, size_t len, int64_t *total,
 	const cJSON		*arr, *o;
 	cJSON			*root;
 	struct gh_runner	 r;
+	const char		*lab[GH_RUNNER_MAX_LABELS + 1];
 	int64_t			 t = 0;
 	int			 scratch;
 
@@ -219,11 +214,8 @@ ghjson_runner_page(const char *body, size_t len, int64_t *total,
 	if (total != NULL)
 		*total = t;
 	cJSON_ArrayForEach(o, arr) {
-		if ((e = runner_from(o, &r)) != NULL)
-			goto out;
-		e = fn(arg, &r);
-		gh_runner_release(&r);
-		if (e != NULL)
+		if ((e = runner_from(o, &r, lab)) != NULL ||
+		    (e = fn(arg, &r)) != NULL)
 			goto out;
 	}
 out:
@@ -240,11 +232,14 @@ ghjson_runner(const char *body, size_t len, struct gh_runner *out)
 {
 	const struct error	*e;
 	cJSON			*root;
+	struct gh_runner	 r;
+	const char		*lab[GH_RUNNER_MAX_LABELS + 1];
 
 	memset(out, 0, sizeof(*out));
 	if ((e = json_parse(body, len, "runner", &root)) != NULL)
 		return e;
-	e = runner_from(root, out);
+	if ((e = runner_from(root, &r, lab)) == NULL)
+		gh_runner_copy(out, &r);
 	cJSON_Delete(root);
 	return e;
 }
@@ -294,7 +289,8 @@ ghjson_jit(const char *body, size_t len, char **jit, struct gh_runner *runner)
 	const struct error	*e;
 	cJSON			*root;
 	const cJSON		*r;
-	const char		*cfg;
+	const char		*cfg, *lab[GH_RUNNER_MAX_LABELS + 1];
+	struct gh_runner	 view;
 
 	*jit = NULL;
 	if (runner != NULL)
@@ -311,8 +307,11 @@ ghjson_jit(const char *body, size_t len, char **jit, struct gh_runner *runner)
 		    "encoded_jit_config");
 		goto out;
 	}
-	if (runner != NULL && (e = runner_from(r, runner)) != NULL)
-		goto out;
+	if (runner != NULL) {
+		if ((e = runner_from(r, &view, lab)) != NULL)
+			goto out;
+		gh_runner_copy(runner, &view);
+	}
 	*jit = xstrdup(cfg);
 out:
 	cJSON_Delete(root);

@@ -30,7 +30,8 @@ struct gh_runner {
 	int		 busy;
 	int		 ephemeral;
 	int64_t		 runner_group_id;	/* 0 when not reported */
-	char		**labels;	/* nlabels names, owned: one block */
+	const char	**labels;	/* nlabels names: in the tree for a
+					   page's view, else one owned block */
 	size_t		 nlabels;
 };
 

@@ -314,14 +314,16 @@ json_scratch_begin(void)
 void
 json_scratch_stop(void)
 {
-	scratch_on = 0;
+	if (pool_here)
+		scratch_on = 0;
 }
 
 /* see json.h */
 void
 json_scratch_end(void)
 {
-	scratch_on = scratch_live = 0;
+	if (pool_here)
+		scratch_on = scratch_live = 0;
 }
 
 /* see json.h */
@@ -331,8 +333,17 @@ json_pool_malloc(size_t n)
 	union json_blk	*b;
 	size_t		 cls, sz;
 
-	if (scratch_on && pool_here) {
-		b = scratch_alloc(n);
+	if (pool_here && scratch_on) {
+		/* The common case inline: the current chunk has room. */
+		sz = (sizeof(*b) + n + JSON_POOL_GRAIN - 1) &
+		    ~(size_t)(JSON_POOL_GRAIN - 1);
+		if (scratch_cur != NULL &&
+		    scratch_cur->size - scratch_cur->used >= sz) {
+			b = (union json_blk *)(void *)((char *)scratch_cur->data
+			    + scratch_cur->used);
+			scratch_cur->used += sz;
+		} else
+			b = scratch_alloc(n);
 		b->cls = JSON_POOL_SCRATCH;
 		return b + 1;	/* lives until json_scratch_end() */
 	}

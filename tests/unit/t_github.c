@@ -143,6 +143,20 @@ collect(void *arg, const struct gh_runner *r)
 	return NULL;
 }
 
+/* The last label of a runner, which must end the view's NULL-ended list. */
+static const struct error *
+last_label(void *arg, const struct gh_runner *r)
+{
+	struct seen	*s = arg;
+
+	if (r->nlabels == 0 || r->labels[r->nlabels] != NULL)
+		return error_fmt(ERR_FAIL, "labels not NULL-ended");
+	snprintf(s->names[0], sizeof(s->names[0]), "%s",
+	    r->labels[r->nlabels - 1]);
+	s->nlabels[0] = r->nlabels;
+	return NULL;
+}
+
 static const struct error *
 stop_at_two(void *arg, const struct gh_runner *r)
 {
@@ -158,6 +172,7 @@ t_ghjson(void)
 	struct seen		 s;
 	struct gh_runner	 r, r2;
 	struct buf		 b = BUF_INIT(4096);
+	const struct error	*e;
 	const char		*labels[] = { "self-hosted", "gpu" };
 	char			*body, *tok, exp[64], msg[256];
 	size_t			 len;
@@ -178,6 +193,42 @@ t_ghjson(void)
 	T_ERR(ghjson_runner_page(body, len, NULL, stop_at_two, &n), ERR_FAIL);
 	T_EQ_INT(n, 2);
 	free(body);
+
+	/* A page's runners carry views of their labels: 128 at most. */
+	{
+		struct buf	 pg = BUF_INIT(8192);
+		int		 i, k;
+
+		for (k = 128; k <= 129; k++) {
+			buf_reset(&pg);
+			(void)buf_adds(&pg, "{\"runners\":[{\"id\":1,"
+			    "\"name\":\"m\",\"status\":\"online\","
+			    "\"busy\":false,\"labels\":[");
+			for (i = 0; i < k; i++)
+				(void)buf_addf(&pg, "%s{\"name\":\"l%d\"}",
+				    i ? "," : "", i);
+			(void)buf_adds(&pg, "]}]}");
+			memset(&s, 0, sizeof(s));
+			if (k == 128) {
+				T_OK(ghjson_runner_page(pg.p, pg.len, NULL,
+				    last_label, &s));
+				T_EQ_INT(s.nlabels[0], 128);
+				T_EQ_STR(s.names[0], "l127");
+			} else {
+				e = ghjson_runner_page(pg.p, pg.len, NULL,
+				    last_label, &s);
+				T_TRUE(e != NULL && e->class == ERR_PROTO &&
+				    strstr(e->msg, "more than 128 labels"));
+			}
+		}
+		buf_release(&pg);
+		body = "{\"runners\":[{\"id\":1,\"name\":\"m\",\"status\":"
+		    "\"online\",\"busy\":false,\"labels\":[{\"id\":3}]}]}";
+		e = ghjson_runner_page(body, strlen(body), NULL, last_label,
+		    &s);
+		T_TRUE(e != NULL && e->class == ERR_PROTO &&
+		    strstr(e->msg, "label: field 'name' is missing"));
+	}
 
 	body = slurp("bom-empty.json", &len);
 	memset(&s, 0, sizeof(s));
