@@ -684,7 +684,13 @@ struct prefetch {
 	int			 more;	/* a page follows this one */
 	int			 full;	/* page, e and more wait to be taken */
 	int			 quit;	/* the caller stopped: fetch no more */
-	struct http_spare	 back;	/* a parsed page's buffer, for reuse */
+	/*
+	 * Parsed pages' buffers, for reuse: three pages are in flight (one
+	 * parsed, one in the slot, one arriving), so two may wait here, and
+	 * no buffer is freed and another allocated (with musl, an munmap
+	 * and an mmap that stall the other thread) while the pages run.
+	 */
+	struct http_spare	 back[2];
 	struct http_spare	 mine;	/* the fetcher's, for the next page */
 };
 
@@ -694,14 +700,16 @@ prefetch_one(struct prefetch *p, struct http_resp *r, int *more)
 {
 	const struct error	*e;
 	char			 next[GH_MAX_URL];
+	int			 i;
 
 	*more = 0;
 	p->rq.url = p->url;
 	if (p->mine.p == NULL) {
 		if (p->running)
 			pthread_mutex_lock(&p->mu);
-		p->mine = p->back;
-		p->back.p = NULL;
+		i = p->back[1].p != NULL;
+		p->mine = p->back[i];
+		p->back[i].p = NULL;
 		if (p->running)
 			pthread_mutex_unlock(&p->mu);
 	}
@@ -789,11 +797,11 @@ prefetch_take(struct prefetch *p, struct http_resp *r, int *more)
 	const struct error	*e;
 
 	if (!p->running) {
-		http_resp_spare(r, &p->back);
+		http_resp_spare(r, &p->back[0]);
 		return prefetch_one(p, r, more);
 	}
 	pthread_mutex_lock(&p->mu);
-	http_resp_spare(r, &p->back);
+	http_resp_spare(r, &p->back[p->back[0].p != NULL]);
 	while (!p->full)
 		pthread_cond_wait(&p->cv, &p->mu);
 	*r = p->page;
@@ -822,7 +830,8 @@ prefetch_stop(struct prefetch *p)
 	pthread_sigmask(SIG_SETMASK, &p->mask, NULL);
 	p->running = 0;
 out:
-	http_spare_release(&p->back);
+	http_spare_release(&p->back[0]);
+	http_spare_release(&p->back[1]);
 	http_spare_release(&p->mine);
 }
 
