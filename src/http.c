@@ -69,6 +69,14 @@ struct http_client {
 	struct tls_trust	*trust;
 	struct http_conn	*idle[HTTP_MAX_IDLE];
 	uint64_t		 handshakes, connects;
+	/*
+	 * The request head, built here request after request: a buffer
+	 * freed and allocated again for each page of a listing made musl's
+	 * allocator unmap and map a page each time, and each unmap stalls
+	 * the process's other thread (a TLB shootdown).  Wiped after each
+	 * request: it holds the Authorization header.
+	 */
+	struct buf		 rq;
 };
 
 /* What one exchange sends. */
@@ -159,6 +167,7 @@ http_client_new(const struct http_opts *o, struct http_client **out)
 
 	*out = NULL;
 	c = xcalloc(1, sizeof(*c));
+	buf_init(&c->rq, HTTP_MAX_REQ_HEAD);
 	c->ca_file = o->ca_file != NULL && *o->ca_file != '\0' ?
 	    xstrdup(o->ca_file) : NULL;
 	c->no_proxy = o->no_proxy != NULL ? xstrdup(o->no_proxy) : NULL;
@@ -199,6 +208,7 @@ http_client_free(struct http_client *c)
 	free(c->ca_file);
 	free(c->no_proxy);
 	free(c->user_agent);
+	buf_release(&c->rq);
 	free(c);
 }
 
@@ -654,13 +664,14 @@ exchange(struct http_client *cl, struct exch *x, struct http_resp *resp)
 {
 	const struct error	*e;
 	struct http_conn	*c = NULL;
-	struct buf		 rq = BUF_INIT(HTTP_MAX_REQ_HEAD);
+	struct buf		*rq = &cl->rq;
 	char			 key[URL_MAX_HOST + 32];
 	int			 attempt, reused, got_any, reusable;
 
 	snprintf(key, sizeof(key), "%.7s://%.255s:%u", x->u->scheme, x->u->host,
 	    x->u->port);
-	if ((e = build_request(cl, x, &rq)) != NULL)
+	buf_reset(rq);
+	if ((e = build_request(cl, x, rq)) != NULL)
 		goto out;
 	for (attempt = 0; attempt < 2; attempt++) {
 		reused = (c = pool_take(cl, key)) != NULL;
@@ -671,7 +682,7 @@ exchange(struct http_client *cl, struct exch *x, struct http_resp *resp)
 		c->net.io_timeout_ms = x->req->read_timeout_ms > 0 ?
 		    x->req->read_timeout_ms : cl->read_ms;
 		got_any = 0;
-		e = roundtrip(x, c, &rq, resp, &got_any, &reusable);
+		e = roundtrip(x, c, rq, resp, &got_any, &reusable);
 		if (e == NULL)
 			break;
 		conn_free(c);
@@ -689,7 +700,9 @@ exchange(struct http_client *cl, struct exch *x, struct http_resp *resp)
 	c = NULL;
 out:
 	conn_free(c);
-	buf_release(&rq);
+	if (rq->p != NULL)
+		wipe(rq->p, rq->len);
+	buf_reset(rq);
 	return e;
 }
 
