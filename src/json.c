@@ -263,6 +263,7 @@ struct json_chunk {
 static union json_blk	*pool_free[JSON_POOL_NCLASS];
 static char		*pool_slab;
 static size_t		 pool_left;
+static void		*pool_slabs;	/* the newest slab, each the one before */
 static _Thread_local int pool_here;
 static int		 scratch_on, scratch_live;
 static struct json_chunk *scratch_head, *scratch_cur;
@@ -358,8 +359,15 @@ json_pool_malloc(size_t n)
 	} else {
 		sz = sizeof(*b) + (cls + 1) * JSON_POOL_GRAIN;
 		if (pool_left < sz) {
+			/*
+			 * Slabs live until exit; each starts with a link to
+			 * the one before, so all stay reachable (valgrind).
+			 */
 			pool_slab = xmalloc(JSON_POOL_SLAB);
-			pool_left = JSON_POOL_SLAB;
+			*(void **)(void *)pool_slab = pool_slabs;
+			pool_slabs = pool_slab;
+			pool_slab += sizeof(*b);
+			pool_left = JSON_POOL_SLAB - sizeof(*b);
 		}
 		b = (union json_blk *)(void *)pool_slab;
 		pool_slab += sz;
