@@ -927,7 +927,6 @@ github_runner_counts(struct github *gh, const char *const *labels,
 	return github_runners_each(gh, NULL, count_one, &a);
 }
 
-
 /* see github.h */
 const struct error *
 github_runner_get(struct github *gh, int64_t id, struct gh_runner *out)

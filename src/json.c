@@ -90,8 +90,7 @@ wrong(const char *key, const char *type)
 	return error_fmt(ERR_PROTO, "field '%s' is not %s", key, type);
 }
 
-/* The typed conversions of a member (see json.h). */
-/* see json.h */
+/* see json.h: the typed conversions of a member */
 const struct error *
 json_as_str(const cJSON *v, const char *key, const char **out)
 {
@@ -268,15 +267,16 @@ static _Thread_local int pool_here;
 static int		 scratch_on, scratch_live;
 static struct json_chunk *scratch_head, *scratch_cur;
 
-/* A scratch block of n bytes (with its header: sz). */
-static union json_blk *
-scratch_alloc(size_t n)
+/*
+ * The current chunk lacks sz bytes: make scratch_cur the next kept chunk
+ * with room (emptied for reuse), or a new one.
+ */
+static void
+scratch_next(size_t sz)
 {
 	struct json_chunk	*c = scratch_cur;
-	size_t			 sz, size;
+	size_t			 size;
 
-	sz = (sizeof(union json_blk) + n + JSON_POOL_GRAIN - 1) &
-	    ~(size_t)(JSON_POOL_GRAIN - 1);
 	while (c != NULL && c->size - c->used < sz) {
 		if ((c = c->next) != NULL)
 			c->used = 0;
@@ -294,8 +294,6 @@ scratch_alloc(size_t n)
 			scratch_head = c;
 	}
 	scratch_cur = c;
-	c->used += sz;
-	return (union json_blk *)(void *)((char *)c->data + c->used - sz);
 }
 
 /* see json.h */
@@ -335,16 +333,14 @@ json_pool_malloc(size_t n)
 	size_t		 cls, sz;
 
 	if (pool_here && scratch_on) {
-		/* The common case inline: the current chunk has room. */
 		sz = (sizeof(*b) + n + JSON_POOL_GRAIN - 1) &
 		    ~(size_t)(JSON_POOL_GRAIN - 1);
-		if (scratch_cur != NULL &&
-		    scratch_cur->size - scratch_cur->used >= sz) {
-			b = (union json_blk *)(void *)((char *)scratch_cur->data
-			    + scratch_cur->used);
-			scratch_cur->used += sz;
-		} else
-			b = scratch_alloc(n);
+		if (scratch_cur == NULL ||
+		    scratch_cur->size - scratch_cur->used < sz)
+			scratch_next(sz);
+		b = (union json_blk *)(void *)((char *)scratch_cur->data +
+		    scratch_cur->used);
+		scratch_cur->used += sz;
 		b->cls = JSON_POOL_SCRATCH;
 		return b + 1;	/* lives until json_scratch_end() */
 	}
