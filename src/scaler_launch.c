@@ -208,10 +208,14 @@ scaler_launch(struct scaler *s, const char *name,
 		return e;
 	}
 	if ((e = userdata_render(s->tmpl != NULL ? s->tmpl :
-	    userdata_default_template(), jit,
-	    name, s->set_id, s->c->name, &ud)) != NULL) {
-		e = error_fmt(ERR_CONFIG, "user data for runner %s is larger "
-		    "than EC2's %u bytes", name, EC2_USER_DATA_MAX);
+	    userdata_default_template(), jit, name, s->set_id, s->c->name,
+	    &ud)) != NULL) {
+		if (e->class == ERR_PROTO)
+			e = error_fmt(ERR_CONFIG, "user data for runner %s is "
+			    "larger than EC2's %u bytes", name,
+			    EC2_USER_DATA_MAX);
+		else
+			e = error_wrap(e, "runner %s", name);
 		goto out;
 	}
 	e = ec2_run(s->aws, &s->launch, s->c->scale_set_id, name, tags,
