@@ -107,9 +107,6 @@ const struct error	*aws_query_call(struct aws *, const struct aws_service *,
 			    const char *action, const char *form,
 			    struct xml_doc *out);
 
-/* Calls and attempts made (tests and bench). */
-uint64_t		 aws_attempts(const struct aws *);
-
 /*
  * The AWS error code of the last aws_query_call() ("" after a success or
  * a transport failure), e.g. "InsufficientInstanceCapacity"; valid until
