@@ -1023,6 +1023,33 @@ query_setup(struct aws *a, const struct aws_service *svc, const char *action,
 
 /* see aws.h */
 const struct error *
+aws_reply_check(const struct aws_service *svc, const char *action,
+    const char *body, size_t len, const char *ctype, struct xml_doc *d)
+{
+	const struct error	*e;
+	char			 want[128], got[160];
+	int			 r;
+
+	snprintf(want, sizeof(want), "%sResponse", action);
+	snprintf(got, sizeof(got), "not XML");
+	if (xml_parse(body, len, d) == NULL &&
+	    (r = xml_child(d, -1, NULL, -1)) != -1) {
+		if (strcmp(d->v[r].name, want) == 0 &&
+		    strcmp(xml_root_ns(d), svc->ns) == 0)
+			return NULL;
+		snprintf(got, sizeof(got), "<%.40s xmlns=\"%.80s\">",
+		    d->v[r].name, xml_root_ns(d));
+	}
+	e = error_fmt(ERR_PROTO, "the reply is not <%s xmlns=\"%s\"> but "
+	    "%s (Content-Type '%.60s'): is a proxy, or %s, answering for "
+	    "%s?", want, svc->ns, got, ctype != NULL ? ctype : "", svc->env,
+	    svc->name);
+	xml_doc_release(d);
+	return e;
+}
+
+/* see aws.h */
+const struct error *
 aws_query_call(struct aws *a, const struct aws_service *svc,
     const char *action, const char *form, struct xml_doc *out)
 {
@@ -1030,6 +1057,7 @@ aws_query_call(struct aws *a, const struct aws_service *svc,
 	struct buf		 url = BUF_INIT(4096);
 	struct buf		 body = BUF_INIT(AWS_MAX_FORM);
 	struct http_resp	 resp = HTTP_RESP_INIT;
+	struct xml_doc		 d = XML_DOC_INIT;
 	struct retry_policy	 pol;
 	const struct error	*e;
 	struct url		 u0 = URL_INIT;
@@ -1058,10 +1086,13 @@ aws_query_call(struct aws *a, const struct aws_service *svc,
 		e = reply_error(a, svc, action, at.region, &resp);
 		goto out;
 	}
-	if (out != NULL && (e = xml_parse(resp.body, resp.body_len, out)) !=
-	    NULL)
-		e = error_wrap(e, "%s %s reply", svc->name, action);
+	if ((e = aws_reply_check(svc, action, resp.body, resp.body_len,
+	    http_resp_header(&resp, "content-type"), out != NULL ? out :
+	    &d)) != NULL)
+		e = error_wrap(e, "%s %s in '%s'", svc->name, action,
+		    at.region);
 out:
+	xml_doc_release(&d);
 	http_resp_release(&resp);
 	url_release(&at.u);
 	buf_release(&at.host);

@@ -32,7 +32,8 @@
 #define EC2_KEY_MAX	96
 
 static const struct aws_service ec2_service = {
-	"ec2", "AWS_ENDPOINT_URL_EC2", "ec2", "ec2", "2016-11-15"
+	"ec2", "AWS_ENDPOINT_URL_EC2", "ec2", "ec2", "2016-11-15",
+	"http://ec2.amazonaws.com/doc/2016-11-15/"
 };
 
 /* Codes that mean "not here": try the next type, subnet or market. */
