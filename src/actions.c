@@ -10,8 +10,8 @@
  * retried; 401/403 also retried on the registration exchange because a
  * fresh registration token can take a moment to become valid), and turns
  * any unexpected status into one error line that names the service's
- * exception (typeName) and ActivityId.  Facts:
- * ../shared/reference/actions-service-protocol.md sections 2.3, 2.4, 3, 5.
+ * exception (typeName) and ActivityId.  Facts: actions/scaleset
+ * client.go, session_client.go and common_client.go.
  */
 
 #include <stdio.h>
@@ -43,7 +43,6 @@ struct actions {
 	char			*admin_token;	/* secret */
 	int64_t			 admin_exp;	/* unix seconds */
 	enum as_exc		 exc;
-	uint64_t		 requests;
 	uint64_t		 refreshes;
 };
 
@@ -105,13 +104,6 @@ enum as_exc
 actions_exception(const struct actions *as)
 {
 	return as->exc;
-}
-
-/* see actions.h */
-uint64_t
-actions_requests(const struct actions *as)
-{
-	return as->requests;
 }
 
 /* see actions.h */
@@ -249,7 +241,6 @@ retry:
 		req.total_timeout_ms = ACTIONS_POLL_TOTAL_TIMEOUT_MS;
 	}
 	log_debug("actions: %s: %s %s", r->what, r->method, r->url);
-	as->requests++;
 	e = call_do(as->http, &req, &as_retry, as_classify, (void *)r, resp);
 	wipe(auth, sizeof(auth));
 	if (e != NULL)

@@ -84,9 +84,6 @@ void			 actions_free(struct actions *);
 /* The exception of the last failed call (AS_EXC_NONE after success). */
 enum as_exc		 actions_exception(const struct actions *);
 
-/* Requests made so far (tests and bench). */
-uint64_t		 actions_requests(const struct actions *);
-
 /*
  * How many times a session was refreshed in place after a 401 (callers
  * persist the new queue token when this changes).

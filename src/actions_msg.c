@@ -6,7 +6,7 @@
  * lists come in a {"count", "value"} envelope, and the long-poll message
  * carries its job messages as a JSON array serialised into the string
  * field "body", so decoding is two-stage.  Field names and types follow
- * ../shared/reference/actions-service-protocol.md sections 3.2 and 4.
+ * actions/scaleset types.go.
  */
 
 #include <stdint.h>
@@ -429,21 +429,6 @@ parse_runner(const cJSON *o, struct as_runner *r)
 		return error_wrap(e, "runner");
 	}
 	return NULL;
-}
-
-/* see actions_msg.h */
-const struct error *
-asmsg_runner(const char *body, size_t len, struct as_runner *out)
-{
-	const struct error	*e;
-	cJSON			*root;
-
-	memset(out, 0, sizeof(*out));
-	if ((e = json_parse(body, len, "runner", &root)) != NULL)
-		return e;
-	e = parse_runner(root, out);
-	cJSON_Delete(root);
-	return e;
 }
 
 static const struct error *

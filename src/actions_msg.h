@@ -154,9 +154,7 @@ const struct error	*asmsg_scale_set_list(const char *body, size_t len,
 const struct error	*asmsg_runner_group_list(const char *body,
 			    size_t len, int64_t *id, int *found);
 
-/* Parse a RunnerReference, or a list of them (*found 0 or 1). */
-const struct error	*asmsg_runner(const char *body, size_t len,
-			    struct as_runner *out);
+/* Parse a list of RunnerReferences (*found 0 or 1). */
 const struct error	*asmsg_runner_list(const char *body, size_t len,
 			    struct as_runner *out, int *found);
 

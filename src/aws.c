@@ -7,7 +7,11 @@
  * with the SDKs' AWS_ENDPOINT_URL[_<SERVICE>] overrides and partition
  * suffixes, SigV4 signing (sigv4.c), standard-mode retries through call.c
  * and AWS error replies turned into "Code: Message (RequestID id)".
- * Facts: ../shared/reference/aws-wire.md sections 1, 2.8, 3, 5, 6, 7.
+ * Facts: IAM User Guide "Create a signed AWS API request" (SigV4), the
+ * Amazon EC2 API Reference "Error codes for the Amazon EC2 API", the AWS
+ * SDKs and Tools Reference Guide "Retry behavior", "Service-specific
+ * endpoints" and "Shared config and credentials files", and the CloudWatch
+ * API Reference PutMetricData.
  */
 
 #include <errno.h>
@@ -66,7 +70,6 @@ struct aws {
 	char			 cred_path[512];
 	char			 conf_path[512];
 	int			 files_loaded;
-	uint64_t		 attempts;
 	char			 last_code[128];	/* see aws_last_code() */
 };
 
@@ -143,13 +146,6 @@ aws_free(struct aws *a)
 	free(a->cred_text);
 	free(a->conf_text);
 	free(a);
-}
-
-/* see aws.h */
-uint64_t
-aws_attempts(const struct aws *a)
-{
-	return a->attempts;
 }
 
 /* see aws.h */
@@ -471,7 +467,7 @@ container_parse(struct aws *a, const struct http_resp *r, const char *url)
 	    (e = json_opt_str(j, "Token", &tok)) != NULL ||
 	    (e = json_opt_str(j, "Expiration", &exp)) != NULL)
 		goto out;
-	if (exp != NULL && imds_parse_time(exp, &t) == -1) {
+	if (exp != NULL && parse_rfc3339(exp, &t) == -1) {
 		e = error_fmt(ERR_PROTO, "container credentials: bad "
 		    "Expiration '%.40s'", exp);
 		goto out;
@@ -712,27 +708,18 @@ static const char *const perm_codes[] = {
 	"IncompleteSignature", "RequestExpired", "OptInRequired", NULL
 };
 
-static int
-in_list(const char *const *l, const char *code)
-{
-	for (; *l != NULL; l++)
-		if (strcmp(*l, code) == 0)
-			return 1;
-	return 0;
-}
-
 /* see aws.h */
 int
 aws_code_throttling(const char *code)
 {
-	return in_list(throttle_codes, code);
+	return str_in_list(throttle_codes, code);
 }
 
 /* see aws.h */
 int
 aws_code_transient(const char *code)
 {
-	return in_list(transient_codes, code);
+	return str_in_list(transient_codes, code);
 }
 
 static void
@@ -839,7 +826,10 @@ sign(struct attempt *at)
 	char			*q;
 	int			 dbg = log_enabled(LOG_DEBUG);
 
-	/* Date and scope from one clock read (aws-wire.md 1.6 item 5). */
+	/*
+	 * Date and scope from one clock read (the scope's date must be
+	 * X-Amz-Date's day: IAM User Guide "Create a signed AWS API request").
+	 */
 	sigv4_date(time(NULL), at->date);
 	sh[n].name = "content-type";
 	sh[n++].value = AWS_CONTENT_TYPE;
@@ -902,13 +892,12 @@ static enum call_verdict
 classify(void *arg, const struct error *e, const struct http_resp *resp,
     int *wait_ms)
 {
-	struct attempt		*at = arg;
 	struct aws_error_info	 ei;
 	const char		*ra;
 	int64_t			 v;
 	int			 retry = 0;
 
-	at->a->attempts++;
+	(void)arg;
 	if (e != NULL)
 		retry = e->class == ERR_UNAVAIL || e->class == ERR_TEMP;
 	else if (resp->status >= 200 && resp->status < 300)
@@ -917,7 +906,8 @@ classify(void *arg, const struct error *e, const struct http_resp *resp,
 	    resp->status == 503 || resp->status == 504) {
 		/*
 		 * EC2's "no capacity here" is a 500 that the caller answers
-		 * with another pool or market (aws-wire.md 2.8), not a retry.
+		 * with another pool or market ("Error codes for the
+		 * Amazon EC2 API": InsufficientInstanceCapacity), not a retry.
 		 */
 		aws_error_parse(resp->body, resp->body_len,
 		    http_resp_header(resp, "x-amzn-query-error"), &ei);
@@ -973,7 +963,7 @@ reply_error(struct aws *a, const struct aws_service *svc, const char *action,
 	else if (aws_code_throttling(ei.code))
 		cls = ERR_TEMP;
 	else if (resp->status == 401 || resp->status == 403 ||
-	    in_list(perm_codes, ei.code))
+	    str_in_list(perm_codes, ei.code))
 		cls = ERR_PERM;
 	else
 		cls = ERR_FAIL;
@@ -1033,6 +1023,33 @@ query_setup(struct aws *a, const struct aws_service *svc, const char *action,
 
 /* see aws.h */
 const struct error *
+aws_reply_check(const struct aws_service *svc, const char *action,
+    const char *body, size_t len, const char *ctype, struct xml_doc *d)
+{
+	const struct error	*e;
+	char			 want[128], got[160];
+	int			 r;
+
+	snprintf(want, sizeof(want), "%sResponse", action);
+	snprintf(got, sizeof(got), "not XML");
+	if (xml_parse(body, len, d) == NULL &&
+	    (r = xml_child(d, -1, NULL, -1)) != -1) {
+		if (strcmp(d->v[r].name, want) == 0 &&
+		    strcmp(xml_root_ns(d), svc->ns) == 0)
+			return NULL;
+		snprintf(got, sizeof(got), "<%.40s xmlns=\"%.80s\">",
+		    d->v[r].name, xml_root_ns(d));
+	}
+	e = error_fmt(ERR_PROTO, "the reply is not <%s xmlns=\"%s\"> but "
+	    "%s (Content-Type '%.60s'): is a proxy, or %s, answering for "
+	    "%s?", want, svc->ns, got, ctype != NULL ? ctype : "", svc->env,
+	    svc->name);
+	xml_doc_release(d);
+	return e;
+}
+
+/* see aws.h */
+const struct error *
 aws_query_call(struct aws *a, const struct aws_service *svc,
     const char *action, const char *form, struct xml_doc *out)
 {
@@ -1040,6 +1057,7 @@ aws_query_call(struct aws *a, const struct aws_service *svc,
 	struct buf		 url = BUF_INIT(4096);
 	struct buf		 body = BUF_INIT(AWS_MAX_FORM);
 	struct http_resp	 resp = HTTP_RESP_INIT;
+	struct xml_doc		 d = XML_DOC_INIT;
 	struct retry_policy	 pol;
 	const struct error	*e;
 	struct url		 u0 = URL_INIT;
@@ -1068,10 +1086,13 @@ aws_query_call(struct aws *a, const struct aws_service *svc,
 		e = reply_error(a, svc, action, at.region, &resp);
 		goto out;
 	}
-	if (out != NULL && (e = xml_parse(resp.body, resp.body_len, out)) !=
-	    NULL)
-		e = error_wrap(e, "%s %s reply", svc->name, action);
+	if ((e = aws_reply_check(svc, action, resp.body, resp.body_len,
+	    http_resp_header(&resp, "content-type"), out != NULL ? out :
+	    &d)) != NULL)
+		e = error_wrap(e, "%s %s in '%s'", svc->name, action,
+		    at.region);
 out:
+	xml_doc_release(&d);
 	http_resp_release(&resp);
 	url_release(&at.u);
 	buf_release(&at.host);

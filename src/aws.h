@@ -59,6 +59,7 @@ struct aws_service {
 	const char	*prefix;	/* endpoint prefix: "monitoring" */
 	const char	*signing;	/* SigV4 service name: "monitoring" */
 	const char	*version;	/* query API version: "2010-08-01" */
+	const char	*ns;		/* replies' XML namespace */
 };
 
 struct aws;
@@ -94,9 +95,11 @@ const struct error	*aws_credentials(struct aws *, const char **source);
 /*
  * One query-API call: POST "Action=<action>&Version=<svc->version>" plus
  * form (further name=value pairs already percent-encoded with
- * url_query_add(); NULL for none), signed, retried as above.  On HTTP 200
- * the XML reply is parsed into *out when out is not NULL (release with
- * xml_doc_release()).  Errors carry AWS's reply as
+ * url_query_add(); NULL for none), signed, retried as above.  A 2xx reply
+ * must be the action's document, <ActionResponse xmlns="svc->ns">, or the
+ * call fails with ERR_PROTO (an HTML page from a proxy is never read as
+ * an empty answer); it is parsed into *out when out is not NULL (release
+ * with xml_doc_release()).  Errors carry AWS's reply as
  * "<svc> <action> in '<region>' failed: Code: Message (RequestID id)":
  * ERR_PERM for authentication and authorisation codes, ERR_TEMP when
  * still throttled after the last attempt, ERR_UNAVAIL for 5xx and
@@ -107,8 +110,17 @@ const struct error	*aws_query_call(struct aws *, const struct aws_service *,
 			    const char *action, const char *form,
 			    struct xml_doc *out);
 
-/* Calls and attempts made (tests and bench). */
-uint64_t		 aws_attempts(const struct aws *);
+/*
+ * Check a 2xx reply (pure): it must be XML whose root is <ActionResponse>
+ * in svc->ns (EC2 API Reference "Query API responses"; the CloudWatch and
+ * STS query APIs alike).  Anything else (an HTML page from a proxy or a
+ * captive portal, another service's reply) is ERR_PROTO naming what came,
+ * so no caller reads it as "no instances" or "done".  Parsed into *out
+ * on success (left empty on error); ctype may be NULL.
+ */
+const struct error	*aws_reply_check(const struct aws_service *,
+			    const char *action, const char *body, size_t len,
+			    const char *ctype, struct xml_doc *out);
 
 /*
  * The AWS error code of the last aws_query_call() ("" after a success or

@@ -534,7 +534,8 @@ static const char AWS_CRED_REMEDY[] = "give ghrctl credentials: an "
     "AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY in the EnvironmentFile";
 
 static const struct aws_service sts_service = {
-	"sts", "AWS_ENDPOINT_URL_STS", "sts", "sts", "2011-06-15"
+	"sts", "AWS_ENDPOINT_URL_STS", "sts", "sts", "2011-06-15",
+	"https://sts.amazonaws.com/doc/2011-06-15/"
 };
 
 static void

@@ -4,11 +4,13 @@
  * EC2 over the Query protocol: launch (RunInstances with a ClientToken per
  * attempt, options tried in order, spot then on-demand), describe (filters
  * and NextToken pagination), terminate (batches), tag, and DryRun
- * permission checks.  Wire facts: ../shared/reference/aws-wire.md
- * section 2 (names such as TagSpecification.N and Filter.N, base64
- * UserData, paging until nextToken is absent, instanceState/name rather
- * than a code, <item> nested in <item>) and ec2-autoscalers.md section
- * 4.6 (which codes mean "no capacity here, try elsewhere").
+ * permission checks.  Wire facts: the Amazon EC2 API Reference pages
+ * RunInstances, DescribeInstances, TerminateInstances, CreateTags and
+ * "Query requests for Amazon EC2" (names such as TagSpecification.N and
+ * Filter.N, base64 UserData, paging until nextToken is absent,
+ * instanceState/name rather than a code, <item> nested in <item>) and
+ * "Error codes for the Amazon EC2 API" (which codes mean "no capacity
+ * here, try elsewhere").
  */
 
 #include <stdarg.h>
@@ -30,7 +32,8 @@
 #define EC2_KEY_MAX	96
 
 static const struct aws_service ec2_service = {
-	"ec2", "AWS_ENDPOINT_URL_EC2", "ec2", "ec2", "2016-11-15"
+	"ec2", "AWS_ENDPOINT_URL_EC2", "ec2", "ec2", "2016-11-15",
+	"http://ec2.amazonaws.com/doc/2016-11-15/"
 };
 
 /* Codes that mean "not here": try the next type, subnet or market. */
@@ -47,15 +50,6 @@ static const char *const capacity_codes[] = {
 static const char *const spot_codes[] = {
 	"SpotMaxPriceTooLow", "MaxSpotInstanceCountExceeded", NULL
 };
-
-static int
-in_list(const char *const *l, const char *s)
-{
-	for (; *l != NULL; l++)
-		if (strcmp(*l, s) == 0)
-			return 1;
-	return 0;
-}
 
 /* see ec2.h */
 void
@@ -90,34 +84,6 @@ ec2_split(const char *list, char *buf, size_t size, const char **v,
     size_t max)
 {
 	return str_list_split(list, buf, size, v, max);
-}
-
-static int64_t
-days_from_civil(int64_t y, unsigned int m, unsigned int d)
-{
-	int64_t		 era;
-	unsigned int	 yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned int)(y - era * 400);
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* see ec2.h */
-int64_t
-ec2_time(const char *s)
-{
-	unsigned int	 y, mo, d, h, mi, se;
-	char		 c;
-
-	if (s == NULL || sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2u%c", &y, &mo, &d,
-	    &h, &mi, &se, &c) != 7 || (c != '.' && c != 'Z') || mo < 1 ||
-	    mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-		return 0;
-	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 }
 
 /* see ec2.h */
@@ -302,7 +268,9 @@ parse_one(const struct xml_doc *d, int item, struct ec2_instances *out)
 	    "instanceType"));
 	copy(in->state, sizeof(in->state), xml_path_text(d, item,
 	    "instanceState/name"));
-	in->launch_time = ec2_time(xml_path_text(d, item, "launchTime"));
+	if (parse_rfc3339(xml_path_text(d, item, "launchTime"),
+	    &in->launch_time) == -1)
+		in->launch_time = 0;
 	copy(in->subnet, sizeof(in->subnet), xml_path_text(d, item,
 	    "subnetId"));
 	copy(in->client_token, sizeof(in->client_token), xml_path_text(d,
@@ -471,7 +439,7 @@ ec2_run(struct aws *a, const struct ec2_launch *l, int64_t scale_set_id,
 					}
 					continue;
 				}
-				if (!in_list(capacity_codes, info->last_code))
+				if (!str_in_list(capacity_codes, info->last_code))
 					return e;
 				log_info("ec2: %s for %s %s in %s; trying the "
 				    "next option", info->last_code, spot ?
@@ -479,7 +447,7 @@ ec2_run(struct aws *a, const struct ec2_launch *l, int64_t scale_set_id,
 				    l->types[t] : "(template type)",
 				    l->nsubnets ? l->subnets[s] :
 				    "(template subnet)");
-				if (spot && in_list(spot_codes, info->last_code))
+				if (spot && str_in_list(spot_codes, info->last_code))
 					skip_spot = 1;
 			}
 		}

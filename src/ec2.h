@@ -221,7 +221,4 @@ const struct error	*ec2_create_tags(struct aws *, const char *const *ids,
 size_t			 ec2_split(const char *list, char *buf, size_t size,
 			    const char **v, size_t max);
 
-/* Parse an ISO-8601 UTC time ("2026-11-23T07:43:13.503Z"); 0 on error. */
-int64_t			 ec2_time(const char *);
-
 #endif

@@ -2,8 +2,8 @@
  * SPDX-License-Identifier: ISC
  *
  * GitHub REST JSON <-> typed structs (see ghjson.h).  Shapes follow the
- * self-hosted runner endpoints (../shared/reference/
- * actions-service-protocol.md section 6.1): a list page is {"total_count",
+ * self-hosted runner endpoints (GitHub REST docs "REST API endpoints for
+ * self-hosted runners"): a list page is {"total_count",
  * "runners": [Runner]}, a Runner has id, name, os, status, busy, labels
  * [{id, name, type}] and newer optional fields; tokens are {"token",
  * "expires_at"}; JIT configs {"runner", "encoded_jit_config"}.  Pure: the
@@ -267,7 +267,7 @@ ghjson_token(const char *body, size_t len, char **token, char *expires,
 		e = error_fmt(ERR_PROTO, "token reply: unusable token");
 		goto out;
 	}
-	if (exp != NULL && ghjson_time_parse(exp, &t) == -1) {
+	if (exp != NULL && parse_rfc3339(exp, &t) == -1) {
 		e = error_fmt(ERR_PROTO, "token reply: expires_at '%.40s' is "
 		    "not an RFC 3339 time", exp);
 		goto out;
@@ -553,66 +553,4 @@ ghjson_fmt_runner(struct ghjson_fmt *f, const struct gh_runner *r,
 		return error_fmt(ERR_SOFTWARE, "cannot print runner JSON");
 	buf_reset(out);
 	return buf_adds(out, f->text);
-}
-
-static int
-digits(const char **sp, int n, int *out)
-{
-	const char	*s = *sp;
-	int		 v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*sp = s + n;
-	*out = v;
-	return 0;
-}
-
-/* see ghjson.h */
-int
-ghjson_time_parse(const char *s, int64_t *out)
-{
-	struct tm	 tm;
-	int		 y, mo, d, h, mi, sec, oh, om, sign;
-	time_t		 t;
-
-	memset(&tm, 0, sizeof(tm));
-	if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) ||
-	    *s++ != '-' || digits(&s, 2, &d) || (*s != 'T' && *s != 't' &&
-	    *s != ' ') || (s++, digits(&s, 2, &h)) || *s++ != ':' ||
-	    digits(&s, 2, &mi) || *s++ != ':' || digits(&s, 2, &sec))
-		return -1;
-	if (*s == '.') {
-		s++;
-		if (*s < '0' || *s > '9')
-			return -1;
-		while (*s >= '0' && *s <= '9')
-			s++;
-	}
-	oh = om = 0;
-	sign = 0;
-	if (*s == 'Z' || *s == 'z')
-		s++;
-	else if (*s == '+' || *s == '-') {
-		sign = *s++ == '+' ? 1 : -1;
-		if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om))
-			return -1;
-	} else
-		return -1;
-	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || sec > 60 || oh > 23 || om > 59)
-		return -1;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = (int64_t)t - sign * (oh * 3600 + om * 60);
-	return 0;
 }

@@ -111,10 +111,4 @@ const struct error	*ghjson_fmt_runner(struct ghjson_fmt *,
 			    const struct gh_runner *, struct buf *out);
 void			 ghjson_fmt_free(struct ghjson_fmt *);
 
-/*
- * Parse an RFC 3339 UTC time ("2026-11-23T10:00:00Z", fractions and
- * numeric offsets accepted) into unix seconds.  Returns 0 or -1.
- */
-int			 ghjson_time_parse(const char *, int64_t *out);
-
 #endif

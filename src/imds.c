@@ -5,8 +5,10 @@
  * role credentials.  The token is kept until a minute before its TTL runs
  * out and fetched again when a GET answers 401 (IMDS restarted, token
  * expired).  A PUT that answers 403 means hop limit or X-Forwarded-For
- * trouble; it is reported, not worked around with IMDSv1.  Facts:
- * ../shared/reference/aws-wire.md section 4.
+ * trouble; it is reported, not worked around with IMDSv1.  Facts: EC2
+ * User Guide "Use the Instance Metadata Service to access instance
+ * metadata" (IMDSv2) and "Retrieve security credentials from instance
+ * metadata".
  */
 
 #include <stdlib.h>
@@ -29,7 +31,6 @@ struct imds {
 	char			*base;		/* no trailing '/' */
 	char			*token;		/* secret */
 	int64_t			 token_until;	/* monotonic ms */
-	uint64_t		 requests;
 };
 
 /* see imds.h */
@@ -87,7 +88,6 @@ exchange(struct imds *m, const char *method, const char *path,
 	req.read_timeout_ms = IMDS_TIMEOUT_MS;
 	req.max_body = IMDS_MAX_BODY;
 	req.no_redirect = 1;
-	m->requests++;
 	if ((e = http_do(m->http, &req, resp)) != NULL)
 		return error_fmt(e->class == ERR_CONFIG ? ERR_CONFIG :
 		    ERR_UNAVAIL, "instance metadata service at %s unreachable "
@@ -188,28 +188,6 @@ imds_region(struct imds *m, char *out, size_t size)
 }
 
 /* see imds.h */
-int
-imds_parse_time(const char *s, int64_t *out)
-{
-	struct tm	 tm;
-	const char	*p;
-	time_t		 t;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
-		return -1;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return -1;
-	*out = (int64_t)t;
-	return 0;
-}
-
-/* see imds.h */
 void
 imds_creds_release(struct imds_creds *c)
 {
@@ -243,7 +221,7 @@ parse_creds(const char *body, size_t len, struct imds_creds *c)
 	    (e = json_get_str(j, "Token", &tok)) != NULL ||
 	    (e = json_get_str(j, "Expiration", &exp)) != NULL)
 		goto out;
-	if (imds_parse_time(exp, &c->expiration) == -1) {
+	if (parse_rfc3339(exp, &c->expiration) == -1) {
 		e = error_fmt(ERR_PROTO, "instance role credentials: bad "
 		    "Expiration '%.40s'", exp);
 		goto out;
@@ -292,11 +270,4 @@ out:
 	if (e != NULL)
 		imds_creds_release(c);
 	return e;
-}
-
-/* see imds.h */
-uint64_t
-imds_requests(const struct imds *m)
-{
-	return m->requests;
 }

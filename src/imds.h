@@ -65,10 +65,5 @@ struct imds_creds {
 const struct error	*imds_credentials(struct imds *, struct imds_creds *);
 void			 imds_creds_release(struct imds_creds *);
 
-/* Parse an ISO-8601 UTC time "2026-11-23T07:00:00Z" (fraction allowed); 0 or -1. */
-int			 imds_parse_time(const char *, int64_t *out);
-
-/* Requests made so far (tests). */
-uint64_t		 imds_requests(const struct imds *);
 
 #endif

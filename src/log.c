@@ -49,20 +49,6 @@ log_init(enum log_level l, enum log_format f, FILE *fp)
 
 /* see log.h */
 void
-log_set_level(enum log_level l)
-{
-	level = l;
-}
-
-/* see log.h */
-enum log_level
-log_get_level(void)
-{
-	return level;
-}
-
-/* see log.h */
-void
 log_set_cmd(const char *c)
 {
 	cmdname = c;
@@ -82,13 +68,6 @@ log_level_parse(const char *s)
 	if (s[0] >= '0' && s[0] <= '4' && s[1] == '\0')
 		return s[0] - '0';
 	return -1;
-}
-
-/* see log.h */
-const char *
-log_level_name(enum log_level l)
-{
-	return names[l];
 }
 
 /* see log.h */

@@ -29,13 +29,10 @@ enum log_format {
 };
 
 void	log_init(enum log_level, enum log_format, FILE *);
-void	log_set_level(enum log_level);
-enum log_level log_get_level(void);
 void	log_set_cmd(const char *cmd);
 
 /* Parse "error|warn|info|debug|trace" (or 0-4); -1 if unknown. */
 int	log_level_parse(const char *);
-const char *log_level_name(enum log_level);
 /* Parse "text|json|auto"; -1 if unknown. */
 int	log_format_parse(const char *);
 

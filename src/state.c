@@ -8,8 +8,8 @@
  * follow got's lockfile/opentemp approach: flock on a separate lock file,
  * a temp file in the same directory, fsync, rename, fsync of the directory,
  * so a crash at any point leaves either the old or the new file.  The
- * fields kept are those actions-service-protocol.md section 3.6 says a
- * session has, plus lastMessageId (section 3.7).
+ * fields kept are those of a session in actions/scaleset types.go
+ * (RunnerScaleSetSession), plus lastMessageId (session_client.go).
  */
 
 #include <errno.h>
@@ -26,6 +26,7 @@
 
 #include "json.h"
 #include "log.h"
+#include "sigv4.h"
 #include "state.h"
 #include "util.h"
 
@@ -204,63 +205,178 @@ make_dir(const char *dir)
 	return NULL;
 }
 
+/* A byte kept as itself in a state file name; '_' starts an escape. */
+static int
+plain(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+/* see state.h */
+const struct error *
+state_name_encode(const char *name, char *dst, size_t size)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	const unsigned char	*p = (const unsigned char *)name;
+	size_t			 n = 0;
+	char			 h[65];
+
+	if (*name == '\0' || strlen(name) > STATE_NAME_MAX)
+		return error_fmt(ERR_CONFIG, "scale set name '%.*s' is empty "
+		    "or longer than %u bytes", STATE_NAME_MAX, name,
+		    STATE_NAME_MAX);
+	if (size < STATE_ENC_MAX + 1)
+		return error_fmt(ERR_SOFTWARE, "state_name_encode: buffer");
+	for (; *p != '\0' && n + 3 <= STATE_ENC_MAX; p++) {
+		if (plain(*p))
+			dst[n++] = (char)*p;
+		else {
+			dst[n++] = '_';
+			dst[n++] = hex[*p >> 4];
+			dst[n++] = hex[*p & 15];
+		}
+	}
+	if (*p != '\0') {
+		/* Too long for a file name: "_h" (never an escape) + hash. */
+		sigv4_sha256_hex(name, strlen(name), h);
+		return str_fmt(dst, size, "_h%s", h);
+	}
+	dst[n] = '\0';
+	return NULL;
+}
+
+/* The file name part older versions used: one '_' for any other byte. */
+static void
+legacy_name(const char *name, char *dst)
+{
+	size_t	 i;
+
+	for (i = 0; name[i] != '\0'; i++)
+		dst[i] = plain((unsigned char)name[i]) || name[i] == '_' ?
+		    name[i] : '_';
+	dst[i] = '\0';
+}
+
+/*
+ * Open and flock path (created 0600 if missing) into *fd; how and stop as
+ * for state_open().
+ */
+static const struct error *
+take_lock(const char *path, enum state_lock how,
+    volatile const sig_atomic_t *stop, int *fd)
+{
+	const struct error	*e;
+	int64_t			 waited = 0;
+
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
+		return error_errno("cannot open lock file", path);
+	while (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			e = error_errno("cannot lock", path);
+		else if (how == STATE_LOCK_NOWAIT || (stop != NULL && *stop))
+			e = error_fmt(ERR_TEMP, "state file '%s' is locked by "
+			    "another ghrctl; try again later", path);
+		else {
+			if (waited == 0)
+				log_info("waiting for the lock on '%s' "
+				    "(another ghrctl holds it)", path);
+			usleep(LOCK_RETRY_MS * 1000);
+			waited += LOCK_RETRY_MS;
+			continue;
+		}
+		close(*fd);
+		*fd = -1;
+		return e;
+	}
+	return NULL;
+}
+
+static const struct error	*read_state(const char *path,
+				    struct state *st);
+
+/*
+ * An upgrade from a version that named files with one '_' for any other
+ * byte: when this scale set has no file under its new name but the old
+ * name holds one written for it (its scaleSetName is name), rename it,
+ * under the old lock, so a live session is not orphaned (409 until the
+ * service expires it).  A file of another scale set that shared the old
+ * name ("a/b" and "a_b") stays where it is.
+ */
+static const struct error *
+migrate(struct state_file *sf, const char *name, enum state_lock how,
+    volatile const sig_atomic_t *stop)
+{
+	const struct error	*e;
+	struct state		 st;
+	struct stat		 sb;
+	char			 legacy[STATE_NAME_MAX + 1], old[700],
+				 old_lock[700];
+	int			 fd, dfd;
+
+	legacy_name(name, legacy);
+	if ((e = str_fmt(old, sizeof(old), "%s/scaleset-%s.json", sf->dir,
+	    legacy)) != NULL || (e = str_fmt(old_lock, sizeof(old_lock),
+	    "%s/scaleset-%s.lock", sf->dir, legacy)) != NULL)
+		return e;
+	if (strcmp(old, sf->path) == 0 || lstat(sf->path, &sb) == 0 ||
+	    lstat(old, &sb) == -1)
+		return NULL;
+	if ((e = take_lock(old_lock, how, stop, &fd)) != NULL)
+		return e;
+	if (lstat(sf->path, &sb) == -1 && read_state(old, &st) == NULL) {
+		if (st.scale_set_name != NULL &&
+		    strcmp(st.scale_set_name, name) == 0) {
+			if (rename(old, sf->path) == -1)
+				e = error_errno("cannot rename the state file "
+				    "to", sf->path);
+			else {
+				log_info("state file '%s' renamed to '%s' (the "
+				    "name now tells scale sets apart)", old,
+				    sf->path);
+				if ((dfd = open(sf->dir, O_RDONLY |
+				    O_DIRECTORY | O_CLOEXEC)) != -1) {
+					(void)fsync(dfd);
+					close(dfd);
+				}
+			}
+		}
+		state_release(&st);
+	}
+	close(fd);
+	return e;
+}
+
 /* see state.h */
 const struct error *
 state_open(const char *dir, const char *name, enum state_lock how,
     volatile const sig_atomic_t *stop, struct state_file *sf)
 {
 	const struct error	*e;
-	char			 safe[STATE_NAME_MAX + 1];
-	size_t			 i;
-	int64_t			 waited = 0;
+	char			 enc[STATE_ENC_MAX + 1];
 
 	state_close(sf);
-	if (*name == '\0' || strlen(name) > STATE_NAME_MAX)
-		return error_fmt(ERR_CONFIG, "scale set name '%s' is empty "
-		    "or too long for a state file name", name);
-	/* Keep the file name to a portable set; the name is in the file. */
-	for (i = 0; name[i] != '\0'; i++)
-		safe[i] = (name[i] >= 'a' && name[i] <= 'z') ||
-		    (name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
-		    name[i] == '.' || name[i] == '_' ? name[i] : '_';
-	safe[i] = '\0';
+	if ((e = state_name_encode(name, enc, sizeof(enc))) != NULL)
+		return e;
 	if ((e = make_dir(dir)) != NULL ||
 	    (e = str_copy(sf->dir, sizeof(sf->dir), dir)) != NULL ||
 	    (e = str_fmt(sf->path, sizeof(sf->path), "%s/scaleset-%s.json",
-	    dir, safe)) != NULL ||
+	    dir, enc)) != NULL ||
 	    (e = str_fmt(sf->lock_path, sizeof(sf->lock_path),
-	    "%s/scaleset-%s.lock", dir, safe)) != NULL)
+	    "%s/scaleset-%s.lock", dir, enc)) != NULL)
 		return e;
-	sf->lock_fd = open(sf->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (sf->lock_fd == -1)
-		return error_errno("cannot open lock file", sf->lock_path);
-	while (flock(sf->lock_fd, LOCK_EX | LOCK_NB) == -1) {
-		if (errno == EINTR)
-			continue;
-		if (errno != EWOULDBLOCK) {
-			e = error_errno("cannot lock", sf->lock_path);
-			state_close(sf);
-			return e;
-		}
-		if (how == STATE_LOCK_NOWAIT || (stop != NULL && *stop)) {
-			e = error_fmt(ERR_TEMP, "state file '%s' is locked by "
-			    "another ghrctl; try again later", sf->lock_path);
-			state_close(sf);
-			return e;
-		}
-		if (waited == 0)
-			log_info("waiting for the lock on '%s' (another "
-			    "ghrctl holds it)", sf->lock_path);
-		usleep(LOCK_RETRY_MS * 1000);
-		waited += LOCK_RETRY_MS;
-	}
-	return NULL;
+	if ((e = take_lock(sf->lock_path, how, stop, &sf->lock_fd)) != NULL)
+		return e;
+	if ((e = migrate(sf, name, how, stop)) != NULL)
+		state_close(sf);
+	return e;
 }
 
-/* see state.h */
-const struct error *
-state_load(const struct state_file *sf, struct state *st)
+/* Read and parse the state file at path (missing: an empty state). */
+static const struct error *
+read_state(const char *path, struct state *st)
 {
 	const struct error	*e = NULL;
 	struct buf		 b = BUF_INIT(STATE_MAX);
@@ -269,24 +385,24 @@ state_load(const struct state_file *sf, struct state *st)
 	int			 fd;
 
 	state_init(st);
-	if ((fd = open(sf->path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return NULL;
-		return error_errno("cannot open state file", sf->path);
+		return error_errno("cannot open state file", path);
 	}
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
-			e = error_errno("cannot read state file", sf->path);
+			e = error_errno("cannot read state file", path);
 			break;
 		}
 		if (n == 0)
 			break;
 		if ((e = buf_add(&b, chunk, (size_t)n)) != NULL) {
 			e = error_fmt(ERR_DATA, "state file '%s' is larger "
-			    "than %u bytes", sf->path, STATE_MAX);
+			    "than %u bytes", path, STATE_MAX);
 			break;
 		}
 	}
@@ -295,9 +411,16 @@ state_load(const struct state_file *sf, struct state *st)
 	if (e == NULL && (e = state_parse(b.p != NULL ? b.p : "", b.len,
 	    st)) != NULL)
 		e = error_fmt(ERR_DATA, "state file '%s': %s (remove it to "
-		    "start afresh)", sf->path, e->msg);
+		    "start afresh)", path, e->msg);
 	buf_release(&b);
 	return e;
+}
+
+/* see state.h */
+const struct error *
+state_load(const struct state_file *sf, struct state *st)
+{
+	return read_state(sf->path, st);
 }
 
 static const struct error *

@@ -13,9 +13,12 @@
 /*
  * The per-scale-set state file: what a one-shot `ghrctl poll` from cron
  * needs from the previous run (the message session and the last message
- * handled).  One JSON file per scale set, <dir>/scaleset-<NAME>.json,
- * guarded by an exclusive flock on <dir>/scaleset-<NAME>.lock so two runs
- * never share or clobber it.  Saving is atomic: a temp file in the same
+ * handled).  One JSON file per scale set, <dir>/scaleset-<ENC>.json,
+ * guarded by an exclusive flock on <dir>/scaleset-<ENC>.lock so two runs
+ * never share or clobber it.  ENC is the name with every byte other than
+ * A-Z a-z 0-9 - . written _xx (lowercase hex), so two names never share a
+ * file ("a/b" is a_2fb, "a_b" a_5fb); a name whose ENC would pass
+ * STATE_ENC_MAX bytes is _h and the SHA-256 of the name in hex.  Saving is atomic: a temp file in the same
  * directory (mode 0600), fsync, rename over the old file, fsync of the
  * directory; the file is never edited in place.
  *
@@ -28,6 +31,7 @@
 #define STATE_VERSION	1
 #define STATE_MAX	(64u << 10)	/* file size ceiling */
 #define STATE_NAME_MAX	128
+#define STATE_ENC_MAX	200	/* longest encoded name in a file name */
 
 struct state {
 	int		 version;
@@ -61,6 +65,14 @@ const struct error	*state_parse(const char *text, size_t len,
 /* Serialise (pure): one JSON object with a trailing newline. */
 const struct error	*state_format(const struct state *, struct buf *out);
 
+/*
+ * The file name part of scale set name (ENC above) into dst (size at
+ * least STATE_ENC_MAX + 1).  ERR_CONFIG for an empty name or one longer
+ * than STATE_NAME_MAX.  Pure.
+ */
+const struct error	*state_name_encode(const char *name, char *dst,
+			    size_t size);
+
 /* Choose the state directory from the configuration (see above). */
 const struct error	*state_dir(const struct config *, char *dst,
 			    size_t size);
@@ -82,7 +94,9 @@ enum state_lock {
 
 /*
  * Open and lock the state file of scale set name in dir (created if
- * missing).  With STATE_LOCK_NOWAIT a lock held by another process is
+ * missing).  A file this scale set left under the name older versions
+ * gave it (one '_' for any other byte) is renamed to its new name first,
+ * when it says it is this scale set's.  With STATE_LOCK_NOWAIT a lock held by another process is
  * ERR_TEMP naming the lock file; with STATE_LOCK_WAIT it retries every
  * 200 ms until it gets it or *stop is set (then ERR_TEMP).  Errors:
  * ERR_IO, ERR_PERM, ERR_TEMP.  Close with state_close().

@@ -225,6 +225,94 @@ parse_u64(const char *s, uint64_t *out)
 
 /* see util.h */
 int
+str_in_list(const char *const *l, const char *s)
+{
+	for (; *l != NULL; l++)
+		if (strcmp(*l, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* n decimal digits at *sp into *out; -1 if one is not a digit. */
+static int
+digits(const char **sp, int n, int *out)
+{
+	const char	*s = *sp;
+	int		 v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*sp = s + n;
+	*out = v;
+	return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int	 days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* see util.h */
+int
+parse_rfc3339(const char *s, int64_t *out)
+{
+	int	 y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+
+	if (s == NULL || digits(&s, 4, &y) || *s++ != '-' ||
+	    digits(&s, 2, &mo) || *s++ != '-' || digits(&s, 2, &d) ||
+	    (*s != 'T' && *s != 't' && *s != ' ') || (s++, digits(&s, 2, &h)) ||
+	    *s++ != ':' || digits(&s, 2, &mi) || *s++ != ':' ||
+	    digits(&s, 2, &sec))
+		return -1;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return -1;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (*s == 'Z' || *s == 'z')
+		s++;
+	else if (*s == '+' || *s == '-') {
+		sign = *s++ == '+' ? 1 : -1;
+		if (digits(&s, 2, &oh) || *s++ != ':' || digits(&s, 2, &om))
+			return -1;
+	} else
+		return -1;
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 ||
+	    d > month_days(y, mo) || h > 23 || mi > 59 || sec > 60 ||
+	    oh > 23 || om > 59)
+		return -1;
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	    sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+/* see util.h */
+int
 parse_i64(const char *s, int64_t *out)
 {
 	uint64_t	 v;

@@ -51,6 +51,9 @@ size_t	 str_list_split(const char *list, char *buf, size_t size,
 /* 1 when s starts with prefix. */
 int	 str_prefix(const char *s, const char *prefix);
 
+/* 1 when s equals one of the strings of the NULL-terminated list l. */
+int	 str_in_list(const char *const *l, const char *s);
+
 /*
  * Strict number parsers: decimal only, no sign unless signed, no leading or
  * trailing junk or blanks, no overflow.  Return 0 on success, -1 otherwise.
@@ -65,6 +68,17 @@ int	 parse_uint(const char *, unsigned int max, unsigned int *);
  */
 int	 parse_duration_ms(const char *, long long default_unit_ms,
 	    long long *out_ms);
+
+/*
+ * An RFC 3339 date-time (section 5.6), "2026-11-23T07:00:00Z": the
+ * separator T, t or a space (the RFC's note), optional fraction (dropped),
+ * offset Z, z or +hh:mm / -hh:mm; the day checked against the month
+ * (leap years included), second 60 allowed (a leap second).  Nothing may
+ * follow.  *out gets Unix seconds.  Returns 0, or -1 (s NULL or not such
+ * a time).  The one parser of such times (GitHub's expires_at, EC2's
+ * launchTime, credential Expiration); HTTP dates are call.c's.
+ */
+int	 parse_rfc3339(const char *s, int64_t *out);
 
 /* Milliseconds on the monotonic clock. */
 int64_t	 now_ms(void);

@@ -8,7 +8,9 @@
  * only the five predefined entities and numeric references are decoded,
  * so there is no entity expansion to abuse.  Pure; every limit is named in
  * xml.h and a violation is ERR_PROTO with the byte offset.
- * Reply shapes: ../shared/reference/aws-wire.md sections 2.7, 2.8, 3.1.
+ * Reply shapes: Amazon EC2 API Reference "Query API responses" and
+ * "Error codes for the Amazon EC2 API", CloudWatch API Reference "Query
+ * API" (<ErrorResponse>).
  */
 
 #include <stdlib.h>
@@ -244,12 +246,32 @@ close_elem(struct xml_parser *x)
 	x->qname[x->depth] = NULL;
 }
 
-/* Attributes up to '>' or '/>'; values are checked but not kept. */
+/*
+ * 1 when attribute an declares the namespace of the root element (qname
+ * qn): xmlns for an unprefixed root, xmlns:p for a root written p:Name.
+ */
+static int
+root_ns_attr(const char *qn, const char *an)
+{
+	const char	*c = strrchr(qn, ':');
+
+	if (c == NULL)
+		return strcmp(an, "xmlns") == 0;
+	return strncmp(an, "xmlns:", 6) == 0 && strlen(an + 6) ==
+	    (size_t)(c - qn) && strncmp(an + 6, qn, (size_t)(c - qn)) == 0;
+}
+
+/*
+ * Attributes up to '>' or '/>'; values are checked but not kept, except
+ * the root element's namespace declaration (doc->ns, as written).
+ */
 static const struct error *
 attributes(struct xml_parser *x, int *empty)
 {
 	const struct error	*e;
 	char			 an[XML_MAX_NAME], q;
+	size_t			 start;
+	int			 ns;
 
 	for (;;) {
 		while (x->i < x->len && is_space(x->p[x->i]))
@@ -277,6 +299,9 @@ attributes(struct xml_parser *x, int *empty)
 		    x->p[x->i] != '\''))
 			return perr(x, "unquoted attribute");
 		q = x->p[x->i++];
+		start = x->i;
+		ns = x->depth == 1 && x->doc->n == 1 &&
+		    root_ns_attr(x->qname[0], an);
 		while (x->i < x->len && x->p[x->i] != q) {
 			if (x->p[x->i] == '<')
 				return perr(x, "'<' in attribute");
@@ -289,6 +314,10 @@ attributes(struct xml_parser *x, int *empty)
 		}
 		if (x->i >= x->len)
 			return perr(x, "unterminated attribute");
+		if (ns) {
+			free(x->doc->ns);
+			x->doc->ns = xstrndup(x->p + start, x->i - start);
+		}
 		x->i++;
 	}
 }
@@ -356,6 +385,7 @@ xml_parse(const char *p, size_t len, struct xml_doc *doc)
 	x.doc = doc;
 	doc->v = NULL;
 	doc->n = doc->cap = 0;
+	doc->ns = NULL;
 	if (memchr(p, '\0', len) != NULL)
 		return error_fmt(ERR_PROTO, "invalid XML: NUL byte");
 	/* A UTF-8 byte order mark is allowed before the declaration. */
@@ -393,8 +423,17 @@ xml_doc_release(struct xml_doc *d)
 		free(d->v[i].text);
 	}
 	free(d->v);
+	free(d->ns);
 	d->v = NULL;
 	d->n = d->cap = 0;
+	d->ns = NULL;
+}
+
+/* see xml.h */
+const char *
+xml_root_ns(const struct xml_doc *d)
+{
+	return d->ns != NULL ? d->ns : "";
 }
 
 /* see xml.h */

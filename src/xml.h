@@ -15,7 +15,7 @@
  * anywhere", which picks stateReason/code over instanceState/code).
  *
  * Accepted: the XML declaration, comments, processing instructions,
- * attributes (skipped), CDATA, the five predefined entities and numeric
+ * attributes (skipped but for the root's namespace declaration), CDATA, the five predefined entities and numeric
  * character references.  Refused with ERR_PROTO: DOCTYPE (so no DTDs and
  * no entity expansion), other entities, mismatched or unclosed tags, NUL
  * bytes, more than XML_MAX_DEPTH levels or XML_MAX_NODES elements.
@@ -35,9 +35,10 @@ struct xml_doc {
 	struct xml_node	*v;
 	size_t		 n;
 	size_t		 cap;
+	char		*ns;	/* the root's namespace name, as written */
 };
 
-#define XML_DOC_INIT	{ NULL, 0, 0 }
+#define XML_DOC_INIT	{ NULL, 0, 0, NULL }
 
 /*
  * Parse len bytes into *doc (release with xml_doc_release()).  On error
@@ -62,6 +63,13 @@ int			 xml_child(const struct xml_doc *, int parent,
  */
 int			 xml_path(const struct xml_doc *, int from,
 			    const char *path);
+
+/*
+ * The namespace name the root element is in: the value of the root's
+ * xmlns attribute, or of xmlns:p when the root is written p:Name; ""
+ * when it has none.  (Declarations on other elements are not read.)
+ */
+const char		*xml_root_ns(const struct xml_doc *);
 
 /* Text of node i ("" when i is -1). */
 const char		*xml_text(const struct xml_doc *, int i);

@@ -37,7 +37,9 @@ Options (besides fakelib's): --region, --access-key/--secret-key,
 --container-token TOKEN (required Authorization of the container
 endpoint), --deny API:ACTION (e.g. ec2:RunInstances: refused with
 UnauthorizedOperation / AccessDenied before validation, repeatable),
---identity-arn ARN (what sts GetCallerIdentity answers), --check-vectors DIR (verify tests/vectors/sigv4 with botocore
+--identity-arn ARN (what sts GetCallerIdentity answers),
+--html-200 API:ACTION (answer 200 with a proxy's HTML page; ACTION may
+be *; repeatable; EC2 also takes {"op":"html"} on --ec2-control), --check-vectors DIR (verify tests/vectors/sigv4 with botocore
 and exit).
 
 Every request is logged (fakelib) with extra fields: "api" (service),
@@ -347,7 +349,8 @@ def put_metric_data(h, params):
 
 
 # ----------------------------------------------------------------------
-# EC2 (aws-wire.md section 2): RunInstances with ClientToken idempotency,
+# EC2 (Amazon EC2 API Reference: RunInstances, DescribeInstances,
+# TerminateInstances, CreateTags, "Query API responses"): RunInstances with ClientToken idempotency,
 # DescribeInstances with filters and NextToken pages, TerminateInstances,
 # CreateTags, DryRun.  Fault injection through --ec2-control (JSON lines
 # appended by the test, read on every EC2 request):
@@ -362,6 +365,10 @@ def put_metric_data(h, params):
 #   {"op":"state","id":ID,"state":S}
 #   {"op":"hide","id":ID}         Describe lags: the instance is missing
 #                                 from every Describe but client-token ones
+#   {"op":"html","action":A|"*","count":N}  (count -1: forever) a 200
+#                                 with a proxy's HTML page (well-formed,
+#                                 so it parses as XML) instead of EC2's
+#                                 reply; the action is not performed
 # The EC2 state is dumped to <log>.ec2 (JSON) after every EC2 request:
 # instances, "max_live" (the most pending+running instances at any
 # moment: the MAX_RUNNERS watermark), "run_calls" and "run_times".
@@ -386,6 +393,7 @@ class Ec2State:
         self.capacity = []
         self.delay = []
         self.throttle = []
+        self.html = []
         self.deny = set()
         self.page = 0
         self.max_live = 0
@@ -427,6 +435,8 @@ class Ec2State:
                 self.instances[c["id"]]["state"] = c["state"]
             elif op == "hide":
                 self.instances[c["id"]]["hidden"] = True
+            elif op == "html":
+                self.html.append(dict(c, count=c.get("count", -1)))
         return True
 
     def live(self):
@@ -699,12 +709,37 @@ def create_tags(h, params):
     return "<requestId>%s</requestId><return>true</return>" % h.request_id
 
 
+class Html200(Exception):
+    """Answer 200 with PROXY_PAGE instead of the action's reply."""
+
+
+# What a TLS-intercepting proxy or captive portal answers with status 200
+# (seen in the wild: issue 12 of this project, "an HTML page from a proxy
+# was taken as zero instances").  Well-formed on purpose: the worst case
+# is a page an XML reader accepts.
+PROXY_PAGE = ("<html><head><title>Notice</title></head><body><p>This "
+              "request was intercepted by the network proxy.</p>"
+              "</body></html>\n")
+
+
+def html_fault(h, api, action):
+    """1 when --html-200 API:ACTION (or API:*) asks for PROXY_PAGE."""
+    for spec in h.server.args.html_200:
+        a, _, act = spec.partition(":")
+        if a == api and act in ("*", action):
+            return True
+    return False
+
+
 def ec2_gate(h, action, params):
     """Faults and DryRun before an EC2 action runs."""
     st = ec2_state(h)
     with h.server.lock:
         if st.control():
             st.dump(h.server.args.log)
+        if st.take(st.html, lambda c: c.get("action", "*") in
+                   ("*", action)) is not None:
+            raise Html200()
         if action in st.deny:
             raise ApiError(403, "UnauthorizedOperation", "You are not "
                            "authorized to perform this operation. Encoded "
@@ -864,10 +899,17 @@ class Handler(fakelib.Handler):
             if fn is None:
                 raise ApiError(400, "InvalidAction", "The action %s is not "
                                "valid for this web service." % action)
+            if html_fault(self, api, action):
+                raise Html200()
             if api == "ec2":
                 extra["t"] = t0
                 ec2_gate(self, action, extra["params"])
             inner = fn(self, extra["params"])
+        except Html200:
+            extra["error"] = "html200"
+            self.record(body, **extra)
+            self.reply(200, PROXY_PAGE, "text/html; charset=utf-8")
+            return
         except ApiError as err:
             extra["error"] = err.code
             if self.signature_debug:
@@ -1021,6 +1063,9 @@ def main():
     ap.add_argument("--identity-arn",
                     default="arn:aws:iam::123456789012:user/ghrctl")
     ap.add_argument("--ec2-control", default="")
+    ap.add_argument("--html-200", action="append", default=[],
+                    help="API:ACTION (ACTION may be *): answer 200 with a "
+                    "proxy's HTML page, repeatable")
     ap.add_argument("--ec2-limit", type=int, default=100000,
                     help="InstanceLimitExceeded beyond this many live")
     if "--check-vectors" in sys.argv:

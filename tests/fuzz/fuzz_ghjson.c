@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	(void)ghurl_link_next(s, next, sizeof(next));
-	(void)ghjson_time_parse(s, &v);
+	(void)parse_rfc3339(s, &v);
 	free(s);
 	return 0;
 }

@@ -18,6 +18,7 @@
 T_REGISTER("aws-error", t_aws_error)
 T_REGISTER("aws-ini", t_aws_ini)
 T_REGISTER("cloudwatch-form", t_cw_form)
+T_REGISTER("aws-reply-root", t_aws_reply_root)
 
 #define S(x)	x, strlen(x)
 
@@ -153,4 +154,64 @@ t_cw_form(void)
 	d[0].unit = "Count";
 	d[0].storage_resolution = 5;
 	T_ERR(cloudwatch_check("x", &dim, 1, d, 1), ERR_USAGE);
+}
+
+/* A 2xx reply is the action's document in the service's namespace, or an error. */
+static void
+t_aws_reply_root(void)
+{
+	static const struct aws_service ec2 = {
+		"ec2", "AWS_ENDPOINT_URL_EC2", "ec2", "ec2", "2016-11-15",
+		"http://ec2.amazonaws.com/doc/2016-11-15/"
+	};
+	struct xml_doc		 d = XML_DOC_INIT;
+	const struct error	*e;
+
+	T_OK(aws_reply_check(&ec2, "DescribeInstances", S("<?xml version="
+	    "\"1.0\" encoding=\"UTF-8\"?>\n<DescribeInstancesResponse xmlns="
+	    "\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r"
+	    "</requestId><reservationSet/></DescribeInstancesResponse>"), NULL,
+	    &d));
+	T_TRUE(d.n == 3);
+	xml_doc_release(&d);
+	/* A prefixed root with its own declaration is the same document. */
+	T_OK(aws_reply_check(&ec2, "TerminateInstances", S("<e:Terminate"
+	    "InstancesResponse xmlns:e='http://ec2.amazonaws.com/doc/2016-11-15/'"
+	    "/>"), NULL, &d));
+	xml_doc_release(&d);
+	/* A proxy's page, well-formed or not. */
+	e = aws_reply_check(&ec2, "DescribeInstances", S("<html><body>"
+	    "<p>intercepted</p></body></html>"), "text/html", &d);
+	T_ERR(e, ERR_PROTO);
+	T_EQ_STR(e != NULL ? e->msg : "", "the reply is not <DescribeInstances"
+	    "Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"> but "
+	    "<html xmlns=\"\"> (Content-Type 'text/html'): is a proxy, or "
+	    "AWS_ENDPOINT_URL_EC2, answering for ec2?");
+	T_TRUE(d.n == 0 && d.v == NULL && d.ns == NULL);
+	e = aws_reply_check(&ec2, "DescribeInstances", S("<!DOCTYPE html>"
+	    "<html><body><br></body></html>"), NULL, &d);
+	T_ERR(e, ERR_PROTO);
+	T_TRUE(e != NULL && strstr(e->msg, "but not XML (Content-Type '')") !=
+	    NULL);
+	T_ERR(aws_reply_check(&ec2, "DescribeInstances", "", 0, NULL, &d),
+	    ERR_PROTO);
+	/* The right name in no namespace, or in another version's. */
+	T_ERR(aws_reply_check(&ec2, "DescribeInstances", S("<DescribeInstances"
+	    "Response><reservationSet/></DescribeInstancesResponse>"), NULL,
+	    &d), ERR_PROTO);
+	T_ERR(aws_reply_check(&ec2, "DescribeInstances", S("<DescribeInstances"
+	    "Response xmlns=\"http://ec2.amazonaws.com/doc/2015-10-01/\"/>"),
+	    NULL, &d), ERR_PROTO);
+	/* Another action's reply, an error document with status 200. */
+	T_ERR(aws_reply_check(&ec2, "DescribeInstances", S("<RunInstances"
+	    "Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"/>"),
+	    NULL, &d), ERR_PROTO);
+	T_ERR(aws_reply_check(&ec2, "DescribeInstances", S("<Response><Errors>"
+	    "<Error><Code>X</Code></Error></Errors></Response>"), NULL, &d),
+	    ERR_PROTO);
+	/* The prefix must be the root's: a default namespace does not do. */
+	T_ERR(aws_reply_check(&ec2, "TerminateInstances", S("<e:Terminate"
+	    "InstancesResponse xmlns='http://ec2.amazonaws.com/doc/2016-11-15/'"
+	    " xmlns:e='urn:x'/>"), NULL, &d), ERR_PROTO);
+	T_TRUE(d.n == 0 && d.ns == NULL);
 }

@@ -16,6 +16,7 @@
 #include "util.h"
 
 T_REGISTER("util", t_util)
+T_REGISTER("rfc3339", t_rfc3339)
 T_REGISTER("buf", t_buf)
 T_REGISTER("b64", t_b64)
 T_REGISTER("error", t_error)
@@ -80,6 +81,72 @@ t_util(void)
 		    "to-it-by-far-and-away-more", buf, 16, v, 3), 0);
 	}
 	T_TRUE(rand_below(10) < 10);
+	{
+		static const char *const l[] = { "a", "bc", NULL };
+
+		T_TRUE(str_in_list(l, "bc"));
+		T_TRUE(!str_in_list(l, "b"));
+		T_TRUE(!str_in_list(l, ""));
+	}
+}
+
+/* The one RFC 3339 parser: GitHub's expires_at, EC2's launchTime, IMDS. */
+static void
+t_rfc3339(void)
+{
+	int64_t	 t;
+
+	T_EQ_INT(parse_rfc3339("1970-01-01T00:00:00Z", &t), 0);
+	T_EQ_INT(t, 0);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:00+01:00", &t), 0);
+	T_EQ_INT(t, 1795424400);
+	T_EQ_INT(parse_rfc3339("2026-11-23T09:00:00Z", &t), 0);
+	T_EQ_INT(t, 1795424400);
+	T_EQ_INT(parse_rfc3339("2026-11-23T04:30:00-04:30", &t), 0);
+	T_EQ_INT(t, 1795424400);
+	T_EQ_INT(parse_rfc3339("2026-11-23t09:00:00z", &t), 0);
+	T_EQ_INT(t, 1795424400);
+	T_EQ_INT(parse_rfc3339("2026-11-23 09:00:00Z", &t), 0);
+	T_EQ_INT(t, 1795424400);
+	/* Fractions dropped (EC2 writes milliseconds). */
+	T_EQ_INT(parse_rfc3339("2000-03-01T00:00:01.5Z", &t), 0);
+	T_EQ_INT(t, 951868801);
+	T_EQ_INT(parse_rfc3339("2026-11-23T07:43:13.503+00:00", &t), 0);
+	T_EQ_INT(t, 1795419793);
+	/* Before 1970 and leap days. */
+	T_EQ_INT(parse_rfc3339("1969-12-31T23:59:59Z", &t), 0);
+	T_EQ_INT(t, -1);
+	T_EQ_INT(parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
+	T_EQ_INT(t, 1709164800);
+	T_EQ_INT(parse_rfc3339("2000-02-29T00:00:00Z", &t), 0);
+	T_EQ_INT(parse_rfc3339("1900-02-29T00:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-02-29T00:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-04-31T00:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-02-30T00:00:00Z", &t), -1);
+	/* A leap second is the next minute's first second. */
+	T_EQ_INT(parse_rfc3339("2016-12-31T23:59:60Z", &t), 0);
+	T_EQ_INT(t, 1483228800);
+	/* Refused. */
+	T_EQ_INT(parse_rfc3339(NULL, &t), -1);
+	T_EQ_INT(parse_rfc3339("", &t), -1);
+	T_EQ_INT(parse_rfc3339("garbage", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:00", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-13-23T10:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-00-23T10:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-00T10:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T24:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:60:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:61Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:00.Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:00ZZ", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:00Z ", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:00+0100", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:00+24:00", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T10:00:00+01:60", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23T1:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("+2026-11-23T10:00:00Z", &t), -1);
+	T_EQ_INT(parse_rfc3339("2026-11-23X10:00:00Z", &t), -1);
 }
 
 static void

@@ -278,12 +278,6 @@ t_ghjson(void)
 	T_ERR(ghjson_token("{\"token\":\"a\",\"expires_at\":\"soon\"}", 33,
 	    &tok, NULL, 0, NULL), ERR_PROTO);
 
-	T_EQ_INT(ghjson_time_parse("1970-01-01T00:00:00Z", &t), 0);
-	T_EQ_INT(t, 0);
-	T_EQ_INT(ghjson_time_parse("2026-11-23T10:00:00+01:00", &t), 0);
-	T_EQ_INT(t, 1795424400);
-	T_EQ_INT(ghjson_time_parse("2026-11-23T10:00:00", &t), -1);
-	T_EQ_INT(ghjson_time_parse("2026-13-23T10:00:00Z", &t), -1);
 
 	T_OK(ghjson_jit_request("r\"1", labels, 2, 7, &b));
 	T_EQ_STR(b.p, "{\"name\":\"r\\\"1\",\"runner_group_id\":7,"

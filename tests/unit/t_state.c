@@ -12,6 +12,7 @@
 #include "t.h"
 
 T_REGISTER("state", t_state)
+T_REGISTER("state-name", t_state_name)
 
 static void
 t_state(void)
@@ -62,4 +63,45 @@ t_state(void)
 	T_ERR(state_parse("", 0, &st), ERR_DATA);
 	buf_release(&b);
 	buf_release(&b2);
+}
+
+/* Scale set names map to file names one to one. */
+static void
+t_state_name(void)
+{
+	static const char *const names[] = { "a/b", "a_b", "a b", "ci a",
+	    "ci_a", "ci-a", "ci.a", "CI_A", "a_2fb", "a_5fb", "_", "__", "_5f",
+	    "\xc3\xa9t\xc3\xa9", "..", ".", NULL };
+	char		 enc[64][STATE_ENC_MAX + 1], big[STATE_NAME_MAX + 2];
+	size_t		 i, j;
+
+	for (i = 0; names[i] != NULL; i++)
+		T_OK(state_name_encode(names[i], enc[i], sizeof(enc[i])));
+	for (i = 0; names[i] != NULL; i++)
+		for (j = i + 1; names[j] != NULL; j++)
+			if (strcmp(enc[i], enc[j]) == 0)
+				T_EQ_STR(names[i], names[j]);
+	T_EQ_STR(enc[0], "a_2fb");
+	T_EQ_STR(enc[1], "a_5fb");
+	T_EQ_STR(enc[2], "a_20b");
+	T_EQ_STR(enc[5], "ci-a");
+	T_EQ_STR(enc[6], "ci.a");
+	T_EQ_STR(enc[13], "_c3_a9t_c3_a9");
+	T_EQ_STR(enc[14], "..");
+	/* Long names: the hash form, still distinct, still short enough. */
+	memset(big, '/', STATE_NAME_MAX);
+	big[STATE_NAME_MAX] = '\0';
+	T_OK(state_name_encode(big, enc[20], sizeof(enc[20])));
+	T_TRUE(strncmp(enc[20], "_h", 2) == 0 && strlen(enc[20]) == 66);
+	big[0] = '_';
+	T_OK(state_name_encode(big, enc[21], sizeof(enc[21])));
+	T_TRUE(strcmp(enc[20], enc[21]) != 0);
+	memset(big, 'a', STATE_NAME_MAX);
+	T_OK(state_name_encode(big, enc[22], sizeof(enc[22])));
+	T_EQ_INT(strlen(enc[22]), STATE_NAME_MAX);
+	big[STATE_NAME_MAX] = 'a';
+	big[STATE_NAME_MAX + 1] = '\0';
+	T_ERR(state_name_encode(big, enc[22], sizeof(enc[22])), ERR_CONFIG);
+	T_ERR(state_name_encode("", enc[22], sizeof(enc[22])), ERR_CONFIG);
+	T_ERR(state_name_encode("a", enc[22], 8), ERR_SOFTWARE);
 }

@@ -15,6 +15,7 @@
 
 T_REGISTER("xml", t_xml)
 T_REGISTER("xml-refuse", t_xml_refuse)
+T_REGISTER("xml-root-ns", t_xml_root_ns)
 
 static char *
 slurp(const char *name, size_t *lenp)
@@ -108,4 +109,32 @@ t_xml_refuse(void)
 		memcpy(deep + 3 * i, "<a>", 3);
 	T_ERR(xml_parse(deep, 3 * i, &d), ERR_PROTO);
 	T_TRUE(d.n == 0 && d.v == NULL);
+}
+
+#define R(x)	x, strlen(x)
+
+/* The root's namespace: the declaration that binds the root's prefix. */
+static void
+t_xml_root_ns(void)
+{
+	struct xml_doc	 d = XML_DOC_INIT;
+
+	T_EQ_STR(xml_root_ns(&d), "");
+	T_OK(xml_parse(R("<a xmlns=\"urn:a\" x='1'><b xmlns=\"urn:b\"/>"
+	    "</a>"), &d));
+	T_EQ_STR(xml_root_ns(&d), "urn:a");
+	xml_doc_release(&d);
+	T_EQ_STR(xml_root_ns(&d), "");
+	T_OK(xml_parse(R("<p:a xmlns:q='urn:q' xmlns:p='urn:p' "
+	    "xmlns='urn:d'/>"), &d));
+	T_EQ_STR(xml_root_ns(&d), "urn:p");
+	xml_doc_release(&d);
+	T_OK(xml_parse(R("<a><b xmlns='urn:b'/></a>"), &d));
+	T_EQ_STR(xml_root_ns(&d), "");
+	xml_doc_release(&d);
+	T_OK(xml_parse(R("<a xmlns:a='urn:a'/>"), &d));
+	T_EQ_STR(xml_root_ns(&d), "");
+	xml_doc_release(&d);
+	T_ERR(xml_parse(R("<a xmlns='urn:a'><b>"), &d), ERR_PROTO);
+	T_TRUE(d.ns == NULL);
 }
