@@ -21,7 +21,13 @@ every TCP connection counted in <log>.conns (see fakelib.py).
   /close                 200 with Connection: close, then closes
   /drop-after            200 with Content-Length, then closes silently
   /eof-body              200 without framing, body until close
+  /header-bomb?n=N       200 whose head has N "a:b" lines with bare LF line
+                         ends and no space after the colon (RFC 9112 2.2
+                         lets a recipient take a bare LF as a line end;
+                         5.1: optional whitespace around the value)
   other paths            404
+  --header-bomb N        every path answers as /header-bomb?n=N with the
+                         JSON body of an empty runner list
 """
 
 import json
@@ -62,13 +68,23 @@ class H(fakelib.Handler):
             self.server.state[key] = n
         return n
 
+    def header_bomb(self, n, body):
+        head = b"HTTP/1.1 200 OK\n" + b"a:b\n" * n + \
+            b"Content-Type:application/json\nContent-Length:%d\n\n" % len(body)
+        self.wfile.write(head + body)
+
     def handle_any(self):
         body = self.read_body()
         self.record(body)
         u = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(u.query))
         p = u.path
-        if p == "/hello":
+        if self.server.args.header_bomb:
+            self.header_bomb(self.server.args.header_bomb,
+                             b'{"total_count":0,"runners":[]}')
+        elif p == "/header-bomb":
+            self.header_bomb(int(q.get("n", "5000")), b"ok\n")
+        elif p == "/hello":
             self.reply(200, "hello\n", "text/plain")
         elif p == "/chunked":
             self.send_response(200)
@@ -134,7 +150,9 @@ class H(fakelib.Handler):
 
 
 def main():
-    args = fakelib.parser(__doc__.splitlines()[0]).parse_args()
+    ap = fakelib.parser(__doc__.splitlines()[0])
+    ap.add_argument("--header-bomb", type=int, default=0)
+    args = ap.parse_args()
     fakelib.serve(H, args)
 
 

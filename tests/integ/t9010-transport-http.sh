@@ -164,7 +164,26 @@ test_trace_redacts() {
 	test_done
 }
 
+# 5,000 header lines "a:b" with bare LF: their stored copy "a: b" is one
+# byte longer each, which once overflowed the copy (issue 13).  Through
+# httpc (the test build) and the program itself (the release build).
+test_header_bomb() {
+	test_init header_bomb
+	start_tls || { test_done; return; }
+	get a "$URL/header-bomb?n=5000"
+	test_eq "$(cat "$T/a.rc")" 0 "5,000 bare-LF header lines: exit status"
+	test_eq "$(cat "$T/a.out")" "$(printf '200\nok')" \
+	    "5,000 bare-LF header lines: body"
+	cleanup
+	fake_start httpd --header-bomb 5000 || { test_done; return; }
+	GITHUB_CONFIG_URL=https://localhost:$HTTPD_PORT/acme \
+	    GITHUB_TOKEN=ghp_T9010bomb ghrctl runners list >"$T/b.out" 2>"$T/b.err"
+	test_eq "$?" 0 "ghrctl runners list through the header bomb: exit status"
+	test_done
+}
+
 run_test test_chunked
+run_test test_header_bomb
 run_test test_bodies
 run_test test_keepalive
 run_test test_timeouts

@@ -14,6 +14,7 @@
 
 T_REGISTER("http_head", t_http_head)
 T_REGISTER("http_head_bad", t_http_head_bad)
+T_REGISTER("http_head_grow", t_http_head_grow)
 T_REGISTER("http_chunked", t_http_chunked)
 T_REGISTER("http_chunked_bad", t_http_chunked_bad)
 T_REGISTER("http_no_proxy", t_http_no_proxy)
@@ -106,6 +107,37 @@ t_http_head_bad(void)
 		T_OK(buf_adds(&big, "X-Filler: 0123456789abcdef\r\n"));
 	T_ERR(http_head_parse(big.p, big.len, &h, &used), ERR_PROTO);
 	buf_release(&big);
+}
+
+/*
+ * The stored copy of "a:b" is "a: b\0", one byte longer than the line with
+ * a bare LF: 5,000 such lines (and lines with an empty value) must fit.
+ */
+static void
+t_http_head_grow(void)
+{
+	struct http_head	 h = HTTP_HEAD_INIT;
+	struct buf		 in = BUF_INIT(HTTP_MAX_HEAD);
+	const char		*s;
+	size_t			 i, used, n = 0;
+
+	T_OK(buf_adds(&in, "HTTP/1.1 200 OK\n"));
+	for (i = 0; i < 5000; i++)
+		if (buf_adds(&in, i % 2 == 0 ? "a:b\n" : "c:\n") != NULL)
+			break;
+	T_EQ_INT(i, 5000);
+	T_OK(buf_adds(&in, "Location:/x\n\n"));
+	T_OK(http_head_parse(in.p, in.len, &h, &used));
+	T_EQ_INT(used, in.len);
+	T_EQ_STR(http_header_find(h.headers, h.headers_len, "location"),
+	    "/x");
+	for (s = h.headers; s < h.headers + h.headers_len && *s != '\0';
+	    s += strlen(s) + 1)
+		n++;
+	T_EQ_INT(n, 5001);
+	T_EQ_INT(h.headers_len, 2500 * 5 + 2500 * 4 + 13 + 1);
+	http_head_release(&h);
+	buf_release(&in);
 }
 
 /* Decode in pieces of step bytes; returns the body or NULL on error. */
