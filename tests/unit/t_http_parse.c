@@ -17,6 +17,7 @@ T_REGISTER("http_head_bad", t_http_head_bad)
 T_REGISTER("http_head_grow", t_http_head_grow)
 T_REGISTER("http_chunked", t_http_chunked)
 T_REGISTER("http_chunked_bad", t_http_chunked_bad)
+T_REGISTER("http_chunked_bad_exact", t_http_chunked_bad_exact)
 T_REGISTER("http_no_proxy", t_http_no_proxy)
 T_REGISTER("http_plain_host", t_http_plain_host)
 
@@ -207,6 +208,43 @@ t_http_chunked_bad(void)
 	T_ERR(dechunk(line.p, line.len, 1000, &out, &rest), ERR_PROTO);
 	buf_release(&out);
 	buf_release(&line);
+}
+
+/*
+ * Malformed bodies that are otherwise complete (a terminator follows), so
+ * each must fail for its own reason, not as a truncated body: an empty
+ * chunk-size line is not a last chunk.
+ */
+static void
+t_http_chunked_bad_exact(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*msg;
+	} bad[] = {
+		{ "\r\n\r\n", "malformed chunk size line" },
+		{ "\n\n", "malformed chunk size line" },
+		{ "5\r\nhello\r\n\r\n\r\n", "malformed chunk size line" },
+		{ "5\r\nhello\r\n;ext\r\n\r\n", "malformed chunk size line" },
+		{ "5\r\nhello\r\n \r\n\r\n", "malformed chunk size line" },
+		{ "g\r\n0\r\n\r\n", "malformed chunk size line" },
+		{ "5\r\nhelloX\r\n0\r\n\r\n", "missing CRLF after chunk data" },
+		{ "11111111111111111\r\n0\r\n\r\n", "chunk size too large" },
+	};
+	static const size_t	 steps[] = { 1, 3, 1000 };
+	const struct error	*e;
+	struct buf		 out = BUF_INIT(1024);
+	size_t			 i, j, rest;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (j = 0; j < sizeof(steps) / sizeof(steps[0]); j++) {
+			e = dechunk(bad[i].in, strlen(bad[i].in), steps[j],
+			    &out, &rest);
+			if (!T_ERR(e, ERR_PROTO))
+				continue;
+			T_EQ_STR(e->msg, bad[i].msg);
+		}
+	buf_release(&out);
 }
 
 static void
