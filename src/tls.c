@@ -173,13 +173,36 @@ read_file(const char *path, struct buf *out)
 
 /* see tls.h */
 const struct error *
+tls_trust_parse(const char *pem, size_t len, const char *name,
+    struct tls_trust **out)
+{
+	struct tls_trust	*t;
+	size_t			 skipped;
+
+	*out = NULL;
+	t = xcalloc(1, sizeof(*t));
+	(void)str_copy(t->file, sizeof(t->file), name);
+	skipped = scan_pem(t, pem != NULL ? pem : "", len);
+	if (t->n == 0) {
+		tls_trust_free(t);
+		return error_fmt(ERR_CONFIG, "no usable certificate in CA file "
+		    "'%s'", name);
+	}
+	if (skipped > 0)
+		log_debug("%s: %zu certificates skipped", name, skipped);
+	log_debug("%zu trust anchors from %s", t->n, name);
+	*out = t;
+	return NULL;
+}
+
+/* see tls.h */
+const struct error *
 tls_trust_load(const char *ca_file, struct tls_trust **out)
 {
-	const struct error	*e = NULL;
-	struct tls_trust	*t;
+	const struct error	*e;
 	struct buf		 pem = BUF_INIT(TLS_MAX_BUNDLE);
 	const char		*path = ca_file;
-	size_t			 i, skipped;
+	size_t			 i;
 
 	*out = NULL;
 	if (path == NULL || *path == '\0')
@@ -193,25 +216,9 @@ tls_trust_load(const char *ca_file, struct tls_trust **out)
 			    "%s and others; set --ca-file or GHRCTL_CA_FILE)",
 			    system_bundles[0]);
 	}
-	t = xcalloc(1, sizeof(*t));
-	(void)str_copy(t->file, sizeof(t->file), path);
-	if ((e = read_file(path, &pem)) != NULL)
-		goto out;
-	skipped = scan_pem(t, pem.p != NULL ? pem.p : "", pem.len);
-	if (t->n == 0) {
-		e = error_fmt(ERR_CONFIG, "no usable certificate in CA file "
-		    "'%s'", path);
-		goto out;
-	}
-	if (skipped > 0)
-		log_debug("%s: %zu certificates skipped", path, skipped);
-	log_debug("%zu trust anchors from %s", t->n, path);
-out:
+	if ((e = read_file(path, &pem)) == NULL)
+		e = tls_trust_parse(pem.p, pem.len, path, out);
 	buf_release(&pem);
-	if (e != NULL)
-		tls_trust_free(t);
-	else
-		*out = t;
 	return e;
 }
 

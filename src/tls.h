@@ -24,6 +24,12 @@ struct tls_conn;
  */
 const struct error	*tls_trust_load(const char *ca_file,
 			    struct tls_trust **out);
+/*
+ * The same from PEM text in memory (pure but for debug logging); name is
+ * the file named in messages.  ERR_CONFIG when no certificate is usable.
+ */
+const struct error	*tls_trust_parse(const char *pem, size_t len,
+			    const char *name, struct tls_trust **out);
 void			 tls_trust_free(struct tls_trust *);
 size_t			 tls_trust_count(const struct tls_trust *);
 const char		*tls_trust_file(const struct tls_trust *);
