@@ -43,7 +43,8 @@ FUZZ_SRCS	= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BEARSSL_SRCS	= $(sort $(shell find $(BEARSSL_DIR)/src -name '*.c' 2>/dev/null))
 
 WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-		  -Wpointer-arith -Wsign-compare -Wformat=2 -Wno-format-nonliteral
+		  -Wpointer-arith -Wsign-compare -Wformat=2 -Wno-format-nonliteral \
+		  -Werror=format-security
 ifeq ($(WERROR),1)
 WARN		+= -Werror
 endif
@@ -55,10 +56,28 @@ INCS		= -Isrc -I$(BEARSSL_DIR)/inc -I$(CJSON_DIR)
 # Per-build compiler and flags.  The release build carries no unwind tables
 # (plain C, nothing unwinds; .eh_frame was 31 KB of the binary).  -pthread:
 # a runner listing fetches its pages on a second thread (src/github.c).
+#
+# Hardening as Debian's hardening=+all (issue 13): a static PIE (ASLR for
+# the program too), -fstack-protector-strong (musl provides the canary and
+# __stack_chk_fail), full RELRO with BIND_NOW, -Werror=format-security (in
+# WARN, every build).  -D_FORTIFY_SOURCE=2 is set but has no effect here:
+# musl ships no fortified headers, so no call becomes a *_chk call (checked
+# by tests/integ/t0030-hardening.sh).  musl-gcc's specs know no
+# -static-pie, so the link names musl's rcrt1.o (the self-relocating start
+# file) and asks ld for a static PIE without a dynamic linker.
+MUSL_LIBDIR	:= $(shell sed -n 's|.*-specs "\(.*\)/musl-gcc.specs".*|\1|p' \
+		  "$$(command -v musl-gcc)" 2>/dev/null)
+GCC_CRTDIR	:= $(dir $(shell musl-gcc -print-libgcc-file-name 2>/dev/null))
 rel_CC		= musl-gcc
 rel_CFLAGS	= -Os -ffunction-sections -fdata-sections -flto \
-		  -fno-asynchronous-unwind-tables -fno-unwind-tables
-rel_LDFLAGS	= -static -pthread -Wl,--gc-sections -s -Os -flto=2
+		  -fno-asynchronous-unwind-tables -fno-unwind-tables \
+		  -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2
+rel_LDFLAGS	= -pthread -nostartfiles \
+		  -Wl,-static,-pie,--no-dynamic-linker,-z,text \
+		  -Wl,-z,relro,-z,now -Wl,--gc-sections -s -Os -flto=2
+rel_CRT0	= $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o \
+		  $(GCC_CRTDIR)crtbeginS.o
+rel_CRTN	= $(GCC_CRTDIR)crtendS.o $(MUSL_LIBDIR)/crtn.o
 dev_CC		= gcc
 dev_CFLAGS	= -O0 -g -DGHRCTL_PLAIN_MALLOC
 dev_LDFLAGS	= -pthread
@@ -124,18 +143,22 @@ build/$(1)/libghrctl.a: $(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS)) build/$(1
 	@ar rcs $$@ $$^
 
 build/$(1)/ghrctl: build/$(1)/obj/src/main.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
-	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
+	    $$($(1)_CRTN) -o $$@
 
 build/$(1)/unit: $(patsubst %.c,build/$(1)/obj/%.o,$(UNIT_SRCS)) build/$(1)/libghrctl.a build/$(1)/libbearssl.a
-	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
+	    $$($(1)_CRTN) -o $$@
 
 build/$(1)/tools/%: build/$(1)/obj/tests/tools/%.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
 	@mkdir -p $$(dir $$@)
-	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
+	    $$($(1)_CRTN) -o $$@
 
 build/$(1)/fuzz-replay/%: build/$(1)/obj/tests/fuzz/%.o build/$(1)/obj/tests/fuzz/replay.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
 	@mkdir -p $$(dir $$@)
-	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
+	    $$($(1)_CRTN) -o $$@
 
 $(1)-all: build/$(1)/ghrctl build/$(1)/unit \
     $(patsubst tests/tools/%.c,build/$(1)/tools/%,$(TOOL_SRCS)) \
