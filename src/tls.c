@@ -684,6 +684,15 @@ tls_read(struct tls_conn *t, void *p, size_t n, size_t *got)
 }
 
 /* see tls.h */
+int
+tls_close_notified(struct tls_conn *t)
+{
+	return !t->eof && (br_ssl_engine_current_state(&t->cc.eng) &
+	    BR_SSL_CLOSED) != 0 && br_ssl_engine_last_error(&t->cc.eng) ==
+	    BR_ERR_OK;
+}
+
+/* see tls.h */
 void
 tls_free(struct tls_conn *t)
 {

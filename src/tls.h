@@ -57,6 +57,12 @@ const struct error	*tls_read(struct tls_conn *, void *, size_t n,
 			    size_t *got);
 
 /* Free the TLS state (the socket is the caller's); NULL is fine. */
+/*
+ * 1 when the stream ended with the peer's close_notify alert; 0 while it
+ * is open or when the socket merely hit end of stream (tls_read() gives
+ * *got 0 for both), which may be a truncation (RFC 5246 7.2.1).
+ */
+int			 tls_close_notified(struct tls_conn *);
 void			 tls_free(struct tls_conn *);
 
 #endif

@@ -20,7 +20,10 @@ every TCP connection counted in <log>.conns (see fakelib.py).
   /echo-headers          200, JSON object of the request headers
   /close                 200 with Connection: close, then closes
   /drop-after            200 with Content-Length, then closes silently
-  /eof-body              200 without framing, body until close
+  /eof-body              200 without framing, body until close (with TLS:
+                         close_notify, then the TCP close)
+  /eof-body-no-notify    the same, but the TCP connection just closes, as
+                         when an attacker cuts it (no close_notify)
   /header-bomb?n=N       200 whose head has N "a:b" lines with bare LF line
                          ends and no space after the colon (RFC 9112 2.2
                          lets a recipient take a bare LF as a line end;
@@ -32,6 +35,7 @@ every TCP connection counted in <log>.conns (see fakelib.py).
 
 import json
 import socket
+import ssl
 import sys
 import time
 import urllib.parse
@@ -139,12 +143,19 @@ class H(fakelib.Handler):
         elif p == "/drop-after":
             self.reply(200, "dropped\n", "text/plain")
             self.close_connection = True
-        elif p == "/eof-body":
+        elif p in ("/eof-body", "/eof-body-no-notify"):
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
             self.wfile.write(b"until-eof\n" * 3)
             self.close_connection = True
+            if p == "/eof-body" and isinstance(self.request, ssl.SSLSocket):
+                # close_notify, then the TCP close (RFC 8446 6.1).
+                try:
+                    self.request.settimeout(5)
+                    self.request.unwrap()
+                except (OSError, ValueError):
+                    pass
         else:
             self.reply(404, {"message": "Not Found"})
 

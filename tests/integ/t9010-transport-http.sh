@@ -39,6 +39,19 @@ test_bodies() {
 	    "300 KB Content-Length body"
 	get b "$URL/eof-body"
 	test_eq "$(grep -c until-eof "$T/b.out")" 3 "body read until close"
+	test_eq "$(cat "$T/b.rc")" 0 "body until close_notify: exit status"
+	get b2 "$URL/eof-body-no-notify"
+	test_eq "$(cat "$T/b2.rc")" 76 \
+	    "body until a TCP close without close_notify: refused (ERR_PROTO)"
+	test_match "$T/b2.err" \
+	    "localhost closed the connection without TLS close_notify after 30 body bytes" \
+	    "no close_notify: message"
+	cleanup
+	fake_start httpd --plain || { test_done; return; }
+	get b3 "http://localhost:$HTTPD_PORT/eof-body-no-notify"
+	test_eq "$(grep -c until-eof "$T/b3.out")" 3 \
+	    "plain http: a body until the TCP close is complete"
+	start_tls || { test_done; return; }
 	get c -X HEAD "$URL/big?n=5000"
 	test_eq "$(cat "$T/c.out")" 200 "HEAD: no body read"
 	get d -X POST -d 'a=1&b=2' "$URL/echo-headers"
