@@ -7,19 +7,27 @@
 #   make test          unit + integration tests, last line "N passed, N failed"
 #   make test SAN=1    the same against an ASan+UBSan glibc build (build/san)
 #   make test VALGRIND=1  integration runs under valgrind (glibc build/dev)
-#   make fuzz [FUZZ_SECONDS=60]   libFuzzer on every target (clang)
+#   make fuzz [FUZZ_SECONDS=60]   libFuzzer on every target (clang), with
+#                  coverage feedback; corpora grow in tests/fuzz/out
+#   make fuzz-ci [FUZZ_CI_BUDGET=480]  every target from its seed corpus,
+#                  the budget shared among them; fails on a crash, leak
+#                  or timeout; prints coverage (cov/ft) per target
 #   make lint          banned calls, headers alone, mandoc -Tlint, shellcheck
 #   make bench         bench/report
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 #
-# Three builds live in their own object directories: build/rel (musl, -Os),
-# build/dev (gcc, glibc, -O0 -g: unit tests, valgrind) and build/san (clang,
-# glibc, ASan+UBSan).  Sources in src/ are all compiled; main.c only goes
-# into the program, everything else also into the unit tests and tools.
+# The builds live in their own object directories: build/rel (musl, -Os),
+# build/dev (gcc, glibc, -O0 -g: unit tests, valgrind), build/san (clang,
+# glibc, ASan+UBSan), build/tsan and build/fuzz (clang, libFuzzer coverage
+# instrumentation plus ASan+UBSan; the fuzz targets in build/fuzz/bin).
+# Sources in src/ are all compiled; main.c only goes into the program,
+# everything else also into the unit tests and tools.
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
 FUZZ_SECONDS	?= 30
+FUZZ_CI_BUDGET	?= 480
+FUZZ_JOBS	?= 2
 
 BEARSSL_DIR	= vendor/bearssl
 CJSON_DIR	= vendor/cjson
@@ -35,7 +43,8 @@ FUZZ_SRCS	= $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BEARSSL_SRCS	= $(sort $(shell find $(BEARSSL_DIR)/src -name '*.c' 2>/dev/null))
 
 WARN		= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-		  -Wpointer-arith -Wsign-compare -Wformat=2 -Wno-format-nonliteral
+		  -Wpointer-arith -Wsign-compare -Wformat=2 -Wno-format-nonliteral \
+		  -Werror=format-security
 ifeq ($(WERROR),1)
 WARN		+= -Werror
 endif
@@ -47,10 +56,28 @@ INCS		= -Isrc -I$(BEARSSL_DIR)/inc -I$(CJSON_DIR)
 # Per-build compiler and flags.  The release build carries no unwind tables
 # (plain C, nothing unwinds; .eh_frame was 31 KB of the binary).  -pthread:
 # a runner listing fetches its pages on a second thread (src/github.c).
+#
+# Hardening as Debian's hardening=+all (issue 13): a static PIE (ASLR for
+# the program too), -fstack-protector-strong (musl provides the canary and
+# __stack_chk_fail), full RELRO with BIND_NOW, -Werror=format-security (in
+# WARN, every build).  -D_FORTIFY_SOURCE=2 is set but has no effect here:
+# musl ships no fortified headers, so no call becomes a *_chk call (checked
+# by tests/integ/t0030-hardening.sh).  musl-gcc's specs know no
+# -static-pie, so the link names musl's rcrt1.o (the self-relocating start
+# file) and asks ld for a static PIE without a dynamic linker.
+MUSL_LIBDIR	:= $(shell sed -n 's|.*-specs "\(.*\)/musl-gcc.specs".*|\1|p' \
+		  "$$(command -v musl-gcc)" 2>/dev/null)
+GCC_CRTDIR	:= $(dir $(shell musl-gcc -print-libgcc-file-name 2>/dev/null))
 rel_CC		= musl-gcc
 rel_CFLAGS	= -Os -ffunction-sections -fdata-sections -flto \
-		  -fno-asynchronous-unwind-tables -fno-unwind-tables
-rel_LDFLAGS	= -static -pthread -Wl,--gc-sections -s -Os -flto=2
+		  -fno-asynchronous-unwind-tables -fno-unwind-tables \
+		  -fPIE -fstack-protector-strong -D_FORTIFY_SOURCE=2
+rel_LDFLAGS	= -pthread -nostartfiles \
+		  -Wl,-static,-pie,--no-dynamic-linker,-z,text \
+		  -Wl,-z,relro,-z,now -Wl,--gc-sections -s -Os -flto=2
+rel_CRT0	= $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o \
+		  $(GCC_CRTDIR)crtbeginS.o
+rel_CRTN	= $(GCC_CRTDIR)crtendS.o $(MUSL_LIBDIR)/crtn.o
 dev_CC		= gcc
 dev_CFLAGS	= -O0 -g -DGHRCTL_PLAIN_MALLOC
 dev_LDFLAGS	= -pthread
@@ -62,13 +89,23 @@ san_LDFLAGS	= -pthread -fsanitize=address,undefined
 tsan_CC		= clang
 tsan_CFLAGS	= -O1 -g -fsanitize=thread -DGHRCTL_PLAIN_MALLOC
 tsan_LDFLAGS	= -pthread -fsanitize=thread
+# Coverage for libFuzzer (-fsanitize=fuzzer-no-link) on every object of
+# src/ and cJSON, so the fuzzer sees which edges an input reached; without
+# it libFuzzer mutates blind.  BearSSL comes from build/san (ASan, no
+# coverage): the targets fuzz our code, and it saves a second BearSSL build.
+fuzz_CC		= clang
+fuzz_CFLAGS	= -O1 -g -fno-omit-frame-pointer \
+		  -fsanitize=fuzzer-no-link,address,undefined \
+		  -fno-sanitize-recover=all -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0 \
+		  -DGHRCTL_PLAIN_MALLOC
+fuzz_LDFLAGS	= -pthread -fsanitize=fuzzer,address,undefined
 
-.PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check
+.PHONY: all test unit integ fuzz fuzz-ci lint bench install clean distclean vendor-check
 
 # Keep intermediate objects: make must not delete one (tests/fuzz/replay.o)
 # that a parallel job is about to link.
 .PRECIOUS: build/rel/obj/tests/%.o build/dev/obj/tests/%.o \
-    build/san/obj/tests/%.o
+    build/san/obj/tests/%.o build/fuzz/obj/tests/%.o
 
 all: ghrctl
 
@@ -106,18 +143,22 @@ build/$(1)/libghrctl.a: $(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS)) build/$(1
 	@ar rcs $$@ $$^
 
 build/$(1)/ghrctl: build/$(1)/obj/src/main.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
-	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
+	    $$($(1)_CRTN) -o $$@
 
 build/$(1)/unit: $(patsubst %.c,build/$(1)/obj/%.o,$(UNIT_SRCS)) build/$(1)/libghrctl.a build/$(1)/libbearssl.a
-	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
+	    $$($(1)_CRTN) -o $$@
 
 build/$(1)/tools/%: build/$(1)/obj/tests/tools/%.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
 	@mkdir -p $$(dir $$@)
-	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
+	    $$($(1)_CRTN) -o $$@
 
 build/$(1)/fuzz-replay/%: build/$(1)/obj/tests/fuzz/%.o build/$(1)/obj/tests/fuzz/replay.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
 	@mkdir -p $$(dir $$@)
-	$$($(1)_CC) $$($(1)_CFLAGS) $$^ $$($(1)_LDFLAGS) -o $$@
+	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
+	    $$($(1)_CRTN) -o $$@
 
 $(1)-all: build/$(1)/ghrctl build/$(1)/unit \
     $(patsubst tests/tools/%.c,build/$(1)/tools/%,$(TOOL_SRCS)) \
@@ -129,6 +170,7 @@ $(eval $(call BUILD,rel))
 $(eval $(call BUILD,dev))
 $(eval $(call BUILD,san))
 $(eval $(call BUILD,tsan))
+$(eval $(call BUILD,fuzz))
 
 ghrctl: build/rel/ghrctl
 	cp build/rel/ghrctl $@
@@ -159,20 +201,20 @@ test: $(TEST_BIN) $(TEST_VARIANT)-all
 unit: $(TEST_VARIANT)-all
 	@build/$(TEST_VARIANT)/unit $(T)
 
-# libFuzzer builds: clang, ASan+UBSan, every target for FUZZ_SECONDS.
-FUZZ_CFLAGS	= -O1 -g -fsanitize=fuzzer,address,undefined \
-		  -DBR_LE_UNALIGNED=0 -DBR_BE_UNALIGNED=0
-build/fuzz/%: tests/fuzz/%.c build/san/libghrctl.a build/san/libbearssl.a
+# libFuzzer targets: each target's object and the library instrumented for
+# coverage (build/fuzz), linked with libFuzzer's main.  tests/fuzz/run.sh
+# runs them FUZZ_JOBS at a time and reports cov/ft per target.
+FUZZ_BINS	= $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(FUZZ_SRCS))
+build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/%.o build/fuzz/libghrctl.a build/san/libbearssl.a
 	@mkdir -p $(dir $@)
-	clang -std=c11 $(DEFS) $(INCS) $(FUZZ_CFLAGS) $^ -o $@
+	$(fuzz_CC) $(fuzz_CFLAGS) $^ $(fuzz_LDFLAGS) -o $@
 
-fuzz: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
-	@for f in $^; do \
-	    n=$$(basename $$f); mkdir -p tests/fuzz/out/$$n; \
-	    echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-	    $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	        tests/fuzz/out/$$n tests/fuzz/corpus/$$n 2>&1 | tail -n 12 || exit 1; \
-	done
+fuzz: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh -s $(FUZZ_SECONDS) -j $(FUZZ_JOBS) \
+	    -o tests/fuzz/out $(FUZZ_BINS)
+
+fuzz-ci: $(FUZZ_BINS)
+	@sh tests/fuzz/run.sh -b $(FUZZ_CI_BUDGET) -j $(FUZZ_JOBS) $(FUZZ_BINS)
 
 lint: dev-all
 	@sh tests/lint.sh

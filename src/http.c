@@ -575,13 +575,22 @@ read_body(const struct exch *x, struct http_conn *c,
 				    (unsigned long long)want);
 		}
 	}
-	/* No framing: the body ends when the server closes. */
+	/*
+	 * No framing: the body ends when the server closes; over TLS only
+	 * with close_notify, since a bare TCP close (anyone on the path can
+	 * forge one) may cut the body short (RFC 5246 7.2.1, RFC 8446 6.1).
+	 */
 	*reusable = 0;
 	for (;;) {
 		if ((e = take(x, c, body, c->in.len)) != NULL)
 			return e;
 		if ((e = conn_more(c, &got)) != NULL)
 			return e;
+		if (got == 0 && c->tls != NULL && !tls_close_notified(c->tls))
+			return error_fmt(ERR_PROTO, "%s closed the connection "
+			    "without TLS close_notify after %zu body bytes: "
+			    "the response may be truncated", x->u->host,
+			    body->len);
 		if (got == 0)
 			return NULL;
 	}

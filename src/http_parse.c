@@ -142,13 +142,19 @@ framing(struct http_head *h, const char *name, size_t nl, const char *v,
 	return NULL;
 }
 
-/* Parse the header lines in [p, end) into h->headers. */
+/*
+ * Parse the header lines in [p, end) into h->headers, which holds cap
+ * bytes.  A line of L bytes before its LF becomes at most L + 2 bytes
+ * ("a:b" is stored as "a: b\0"), so the copy can grow by one byte per
+ * line: http_head_parse() sizes the buffer for that, and the check below
+ * keeps any miscount an error rather than a write past the end.
+ */
 static const struct error *
-parse_fields(const char *p, const char *end, struct http_head *h)
+parse_fields(const char *p, const char *end, struct http_head *h, size_t cap)
 {
 	const struct error	*e;
 	const char		*eol, *colon, *v;
-	char			*out = h->headers;
+	char			*out = h->headers, *lim = h->headers + cap;
 	size_t			 ll, nl, vl, i;
 	int			 te = 0, keep = 0;
 	char			 ex[64];
@@ -186,6 +192,9 @@ parse_fields(const char *p, const char *end, struct http_head *h)
 			    v[i] == 0x7f)
 				return error_fmt(ERR_PROTO, "control character "
 				    "in header '%s'", snip(p, nl, ex, sizeof(ex)));
+		if ((size_t)(lim - out) < nl + 3 + vl + 1)
+			return error_fmt(ERR_SOFTWARE, "response header copy "
+			    "exceeds its buffer");
 		memcpy(out, p, nl);
 		memcpy(out + nl, ": ", 2);
 		memcpy(out + nl + 2, v, vl);
@@ -210,8 +219,8 @@ const struct error *
 http_head_parse(const char *p, size_t n, struct http_head *h, size_t *used)
 {
 	const struct error	*e;
-	const char		*eol, *end = NULL;
-	size_t			 i, lim, ll;
+	const char		*eol, *end = NULL, *q;
+	size_t			 i, lim, ll, lines, cap;
 
 	*used = 0;
 	memset(h, 0, sizeof(*h));
@@ -241,8 +250,13 @@ http_head_parse(const char *p, size_t n, struct http_head *h, size_t *used)
 		ll--;
 	if ((e = parse_status(p, ll, h)) != NULL)
 		return e;
-	h->headers = xmalloc((size_t)(end - p) + 2);
-	if ((e = parse_fields(eol + 1, end, h)) != NULL) {
+	/* Worst case of the copy: the head plus one byte per line. */
+	for (lines = 0, q = p; q < end && (q = memchr(q, '\n',
+	    (size_t)(end - q))) != NULL; q++)
+		lines++;
+	cap = (size_t)(end - p) + lines + 1;
+	h->headers = xmalloc(cap);
+	if ((e = parse_fields(eol + 1, end, h, cap)) != NULL) {
 		http_head_release(h);
 		return e;
 	}

@@ -44,9 +44,40 @@ struct tls_trust {
 	char			 file[512];
 };
 
+/*
+ * Refusals of our own on top of BearSSL's minimal X.509 engine, reported
+ * through the engine's error code (outside BearSSL's ranges: BR_ERR_* for
+ * SSL stay below 32, X.509 ones are 32..63, alerts 256 and up).
+ */
+#define TLS_ERR_LEAF_SHA1	80	/* end-entity signed with SHA-1 (or MD5) */
+#define TLS_ERR_LEAF_RSA	81	/* end-entity RSA key under 2048 bits */
+#define TLS_ERR_LEAF_NO_SAN	82	/* end-entity without a DNS SAN */
+#define TLS_ERR_LEAF_BAD	83	/* end-entity the side decoder refused */
+#define TLS_MIN_RSA_BITS	2048
+
+/*
+ * An X.509 class wrapped around the minimal engine, which validates the
+ * chain (trust, dates, host name, signatures).  The end-entity
+ * certificate is also decoded on the side (br_x509_decoder) for what the
+ * minimal engine accepts but the Web PKI has retired (CA/Browser Forum
+ * Baseline Requirements 6.1.5 and 7.1.3; RFC 6125 6.4.4 and RFC 9525
+ * section 6: no host name from the subject CN): a SHA-1 signature, an RSA
+ * key under 2048 bits, no subjectAltName DNS name.  RSA keys of
+ * intermediates are held to 2048 bits by the minimal engine itself.
+ */
+struct leaf_x509 {
+	const br_x509_class	*vtable;
+	br_x509_minimal_context	 mc;
+	br_x509_decoder_context	 dc;
+	br_name_element		 san;
+	char			 san_buf[256];
+	unsigned int		 ncert;
+	unsigned int		 rsa_bits;	/* of the end-entity key */
+};
+
 struct tls_conn {
 	br_ssl_client_context	 cc;
-	br_x509_minimal_context	 xc;
+	struct leaf_x509	 xc;
 	struct net_conn		*net;
 	const struct error	*io_err;	/* socket error or EOF: conn dead */
 	int			 eof;		/* the socket hit end of stream */
@@ -173,13 +204,36 @@ read_file(const char *path, struct buf *out)
 
 /* see tls.h */
 const struct error *
+tls_trust_parse(const char *pem, size_t len, const char *name,
+    struct tls_trust **out)
+{
+	struct tls_trust	*t;
+	size_t			 skipped;
+
+	*out = NULL;
+	t = xcalloc(1, sizeof(*t));
+	(void)str_copy(t->file, sizeof(t->file), name);
+	skipped = scan_pem(t, pem != NULL ? pem : "", len);
+	if (t->n == 0) {
+		tls_trust_free(t);
+		return error_fmt(ERR_CONFIG, "no usable certificate in CA file "
+		    "'%s'", name);
+	}
+	if (skipped > 0)
+		log_debug("%s: %zu certificates skipped", name, skipped);
+	log_debug("%zu trust anchors from %s", t->n, name);
+	*out = t;
+	return NULL;
+}
+
+/* see tls.h */
+const struct error *
 tls_trust_load(const char *ca_file, struct tls_trust **out)
 {
-	const struct error	*e = NULL;
-	struct tls_trust	*t;
+	const struct error	*e;
 	struct buf		 pem = BUF_INIT(TLS_MAX_BUNDLE);
 	const char		*path = ca_file;
-	size_t			 i, skipped;
+	size_t			 i;
 
 	*out = NULL;
 	if (path == NULL || *path == '\0')
@@ -193,25 +247,9 @@ tls_trust_load(const char *ca_file, struct tls_trust **out)
 			    "%s and others; set --ca-file or GHRCTL_CA_FILE)",
 			    system_bundles[0]);
 	}
-	t = xcalloc(1, sizeof(*t));
-	(void)str_copy(t->file, sizeof(t->file), path);
-	if ((e = read_file(path, &pem)) != NULL)
-		goto out;
-	skipped = scan_pem(t, pem.p != NULL ? pem.p : "", pem.len);
-	if (t->n == 0) {
-		e = error_fmt(ERR_CONFIG, "no usable certificate in CA file "
-		    "'%s'", path);
-		goto out;
-	}
-	if (skipped > 0)
-		log_debug("%s: %zu certificates skipped", path, skipped);
-	log_debug("%zu trust anchors from %s", t->n, path);
-out:
+	if ((e = read_file(path, &pem)) == NULL)
+		e = tls_trust_parse(pem.p, pem.len, path, out);
 	buf_release(&pem);
-	if (e != NULL)
-		tls_trust_free(t);
-	else
-		*out = t;
 	return e;
 }
 
@@ -280,9 +318,27 @@ tls_error(struct tls_conn *t)
 	case BR_ERR_X509_EXPIRED:
 		return error_fmt(ERR_PERM, "TLS: certificate for '%s' expired "
 		    "or not yet valid (check the clock)", t->host);
+	case TLS_ERR_LEAF_SHA1:
+		return error_fmt(ERR_PERM, "TLS: certificate for '%s' is "
+		    "signed with SHA-1, which is not accepted (the server "
+		    "needs a SHA-256 certificate)", t->host);
+	case TLS_ERR_LEAF_RSA:
+		return error_fmt(ERR_PERM, "TLS: certificate for '%s' has a "
+		    "%u-bit RSA key; at least %d bits are needed", t->host,
+		    t->xc.rsa_bits, TLS_MIN_RSA_BITS);
+	case BR_ERR_X509_WEAK_PUBLIC_KEY:
+		return error_fmt(ERR_PERM, "TLS: certificate chain for '%s' "
+		    "has an RSA key shorter than %d bits", t->host,
+		    TLS_MIN_RSA_BITS);
+	case TLS_ERR_LEAF_NO_SAN:
+		return error_fmt(ERR_PERM, "TLS: certificate for '%s' has no "
+		    "subjectAltName DNS name (a name only in the subject CN "
+		    "is not accepted)", t->host);
+	case TLS_ERR_LEAF_BAD:
+		return error_fmt(ERR_PROTO, "TLS: cannot decode the "
+		    "certificate of '%s'", t->host);
 	case BR_ERR_X509_NOT_CA:
 	case BR_ERR_X509_FORBIDDEN_KEY_USAGE:
-	case BR_ERR_X509_WEAK_PUBLIC_KEY:
 	case BR_ERR_X509_BAD_SIGNATURE:
 	case BR_ERR_X509_CRITICAL_EXTENSION:
 		return error_fmt(ERR_PERM, "TLS: certificate chain for '%s' "
@@ -356,13 +412,136 @@ pump(struct tls_conn *t, unsigned int target)
 	}
 }
 
+static struct leaf_x509 *
+leaf_of(const br_x509_class **ctx)
+{
+	return (struct leaf_x509 *)(void *)ctx;
+}
+
+static void
+leaf_start_chain(const br_x509_class **ctx, const char *server_name)
+{
+	struct leaf_x509	*lx = leaf_of(ctx);
+
+	lx->ncert = 0;
+	lx->rsa_bits = 0;
+	lx->san.status = 0;
+	lx->mc.vtable->start_chain(&lx->mc.vtable, server_name);
+}
+
+static void
+leaf_start_cert(const br_x509_class **ctx, uint32_t length)
+{
+	struct leaf_x509	*lx = leaf_of(ctx);
+
+	if (lx->ncert == 0)
+		br_x509_decoder_init(&lx->dc, NULL, NULL);
+	lx->mc.vtable->start_cert(&lx->mc.vtable, length);
+}
+
+static void
+leaf_append(const br_x509_class **ctx, const unsigned char *buf, size_t len)
+{
+	struct leaf_x509	*lx = leaf_of(ctx);
+
+	if (lx->ncert == 0)
+		br_x509_decoder_push(&lx->dc, buf, len);
+	lx->mc.vtable->append(&lx->mc.vtable, buf, len);
+}
+
+static void
+leaf_end_cert(const br_x509_class **ctx)
+{
+	struct leaf_x509	*lx = leaf_of(ctx);
+
+	lx->mc.vtable->end_cert(&lx->mc.vtable);
+	lx->ncert++;
+}
+
+/* Bits of the big-endian unsigned integer n[0..len). */
+static unsigned int
+int_bits(const unsigned char *n, size_t len)
+{
+	unsigned int	 b;
+
+	while (len > 0 && n[0] == 0) {
+		n++;
+		len--;
+	}
+	if (len == 0)
+		return 0;
+	for (b = 8; b > 0 && !(n[0] & (1u << (b - 1))); b--)
+		;
+	return (unsigned int)(len - 1) * 8 + b;
+}
+
+/* The end-entity checks; 0 when the certificate passes them. */
+static int
+leaf_check(struct leaf_x509 *lx)
+{
+	const br_x509_pkey	*pk;
+	int			 h;
+
+	if (lx->ncert == 0 || br_x509_decoder_last_error(&lx->dc) != 0 ||
+	    (pk = br_x509_decoder_get_pkey(&lx->dc)) == NULL)
+		return TLS_ERR_LEAF_BAD;
+	h = br_x509_decoder_get_signer_hash_id(&lx->dc);
+	if (h == br_md5_ID || h == br_sha1_ID || h == br_md5sha1_ID)
+		return TLS_ERR_LEAF_SHA1;
+	if (pk->key_type == BR_KEYTYPE_RSA) {
+		lx->rsa_bits = int_bits(pk->key.rsa.n, pk->key.rsa.nlen);
+		if (lx->rsa_bits < TLS_MIN_RSA_BITS)
+			return TLS_ERR_LEAF_RSA;
+	}
+	if (lx->san.status == 0)
+		return TLS_ERR_LEAF_NO_SAN;
+	return 0;
+}
+
+static unsigned
+leaf_end_chain(const br_x509_class **ctx)
+{
+	struct leaf_x509	*lx = leaf_of(ctx);
+	unsigned		 r;
+	int			 own;
+
+	r = lx->mc.vtable->end_chain(&lx->mc.vtable);
+	/* An untrusted, misnamed or expired chain is reported as that. */
+	if (r == BR_ERR_X509_NOT_TRUSTED || r == BR_ERR_X509_BAD_SERVER_NAME ||
+	    r == BR_ERR_X509_EXPIRED)
+		return r;
+	own = leaf_check(lx);
+	if (own == 0 || (own == TLS_ERR_LEAF_BAD && r != 0))
+		return r;
+	return (unsigned)own;
+}
+
+static const br_x509_pkey *
+leaf_get_pkey(const br_x509_class *const *ctx, unsigned *usages)
+{
+	const struct leaf_x509	*lx = (const struct leaf_x509 *)(const void *)ctx;
+
+	return lx->mc.vtable->get_pkey(&lx->mc.vtable, usages);
+}
+
+static const br_x509_class leaf_x509_vtable = {
+	sizeof(struct leaf_x509),
+	leaf_start_chain,
+	leaf_start_cert,
+	leaf_append,
+	leaf_end_cert,
+	leaf_end_chain,
+	leaf_get_pkey
+};
+
 /*
  * A TLS 1.2 client: ECDHE key exchange with ECDSA or RSA certificates,
  * AES-GCM or ChaCha20-Poly1305, and an X.509 validator that knows the
- * SHA-1/SHA-2 hashes certificate chains are signed with.
+ * SHA-1/SHA-2 hashes certificate chains are signed with (SHA-1 for the
+ * intermediates of old chains; the end entity is refused with it).
  */
 static void
-client_init(br_ssl_client_context *cc, br_x509_minimal_context *xc,
+client_init(br_ssl_client_context *cc, struct leaf_x509 *lx,
     const br_x509_trust_anchor *ta, size_t nta)
 {
 	static const uint16_t suites[] = {
@@ -377,14 +556,23 @@ client_init(br_ssl_client_context *cc, br_x509_minimal_context *xc,
 		&br_sha1_vtable, &br_sha224_vtable, &br_sha256_vtable,
 		&br_sha384_vtable, &br_sha512_vtable
 	};
-	size_t	 i;
-	int	 id;
+	/* A SAN element of type dNSName (GeneralName tag 2). */
+	static const unsigned char san_dns[] = { 0, 2 };
+	br_x509_minimal_context	*xc = &lx->mc;
+	size_t			 i;
+	int			 id;
 
 	br_ssl_client_zero(cc);
 	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
 	br_ssl_engine_set_suites(&cc->eng, suites,
 	    sizeof(suites) / sizeof(suites[0]));
 	br_x509_minimal_init(xc, &br_sha256_vtable, ta, nta);
+	br_x509_minimal_set_minrsa(xc, TLS_MIN_RSA_BITS / 8);
+	lx->vtable = &leaf_x509_vtable;
+	lx->san.oid = san_dns;
+	lx->san.buf = lx->san_buf;
+	lx->san.len = sizeof(lx->san_buf);
+	br_x509_minimal_set_name_elements(xc, &lx->san, 1);
 	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
 		id = (int)((hashes[i]->desc >> BR_HASHDESC_ID_OFF) &
 		    BR_HASHDESC_ID_MASK);
@@ -400,7 +588,7 @@ client_init(br_ssl_client_context *cc, br_x509_minimal_context *xc,
 	    br_ssl_engine_get_ecdsa(&cc->eng));
 	br_ssl_engine_set_default_aes_gcm(&cc->eng);
 	br_ssl_engine_set_default_chapol(&cc->eng);
-	br_ssl_engine_set_x509(&cc->eng, &xc->vtable);
+	br_ssl_engine_set_x509(&cc->eng, &lx->vtable);
 }
 
 /* see tls.h */
@@ -493,6 +681,15 @@ tls_read(struct tls_conn *t, void *p, size_t n, size_t *got)
 	br_ssl_engine_recvapp_ack(&t->cc.eng, len);
 	*got = len;
 	return NULL;
+}
+
+/* see tls.h */
+int
+tls_close_notified(struct tls_conn *t)
+{
+	return !t->eof && (br_ssl_engine_current_state(&t->cc.eng) &
+	    BR_SSL_CLOSED) != 0 && br_ssl_engine_last_error(&t->cc.eng) ==
+	    BR_ERR_OK;
 }
 
 /* see tls.h */

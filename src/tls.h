@@ -24,6 +24,12 @@ struct tls_conn;
  */
 const struct error	*tls_trust_load(const char *ca_file,
 			    struct tls_trust **out);
+/*
+ * The same from PEM text in memory (pure but for debug logging); name is
+ * the file named in messages.  ERR_CONFIG when no certificate is usable.
+ */
+const struct error	*tls_trust_parse(const char *pem, size_t len,
+			    const char *name, struct tls_trust **out);
 void			 tls_trust_free(struct tls_trust *);
 size_t			 tls_trust_count(const struct tls_trust *);
 const char		*tls_trust_file(const struct tls_trust *);
@@ -51,6 +57,12 @@ const struct error	*tls_read(struct tls_conn *, void *, size_t n,
 			    size_t *got);
 
 /* Free the TLS state (the socket is the caller's); NULL is fine. */
+/*
+ * 1 when the stream ended with the peer's close_notify alert; 0 while it
+ * is open or when the socket merely hit end of stream (tls_read() gives
+ * *got 0 for both), which may be a truncation (RFC 5246 7.2.1).
+ */
+int			 tls_close_notified(struct tls_conn *);
 void			 tls_free(struct tls_conn *);
 
 #endif

@@ -110,6 +110,10 @@ def serve(handler, args):
     if args.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        # Security level 0, so the fake can serve the weak certificates
+        # (SHA-1, RSA-1024) the client is tested to refuse; OpenSSL's
+        # default level would refuse to load them.
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
         ctx.load_cert_chain(args.cert, args.key)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     tmp = args.port_file + ".tmp"

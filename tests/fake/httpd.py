@@ -20,12 +20,22 @@ every TCP connection counted in <log>.conns (see fakelib.py).
   /echo-headers          200, JSON object of the request headers
   /close                 200 with Connection: close, then closes
   /drop-after            200 with Content-Length, then closes silently
-  /eof-body              200 without framing, body until close
+  /eof-body              200 without framing, body until close (with TLS:
+                         close_notify, then the TCP close)
+  /eof-body-no-notify    the same, but the TCP connection just closes, as
+                         when an attacker cuts it (no close_notify)
+  /header-bomb?n=N       200 whose head has N "a:b" lines with bare LF line
+                         ends and no space after the colon (RFC 9112 2.2
+                         lets a recipient take a bare LF as a line end;
+                         5.1: optional whitespace around the value)
   other paths            404
+  --header-bomb N        every path answers as /header-bomb?n=N with the
+                         JSON body of an empty runner list
 """
 
 import json
 import socket
+import ssl
 import sys
 import time
 import urllib.parse
@@ -62,13 +72,23 @@ class H(fakelib.Handler):
             self.server.state[key] = n
         return n
 
+    def header_bomb(self, n, body):
+        head = b"HTTP/1.1 200 OK\n" + b"a:b\n" * n + \
+            b"Content-Type:application/json\nContent-Length:%d\n\n" % len(body)
+        self.wfile.write(head + body)
+
     def handle_any(self):
         body = self.read_body()
         self.record(body)
         u = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(u.query))
         p = u.path
-        if p == "/hello":
+        if self.server.args.header_bomb:
+            self.header_bomb(self.server.args.header_bomb,
+                             b'{"total_count":0,"runners":[]}')
+        elif p == "/header-bomb":
+            self.header_bomb(int(q.get("n", "5000")), b"ok\n")
+        elif p == "/hello":
             self.reply(200, "hello\n", "text/plain")
         elif p == "/chunked":
             self.send_response(200)
@@ -123,18 +143,27 @@ class H(fakelib.Handler):
         elif p == "/drop-after":
             self.reply(200, "dropped\n", "text/plain")
             self.close_connection = True
-        elif p == "/eof-body":
+        elif p in ("/eof-body", "/eof-body-no-notify"):
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
             self.wfile.write(b"until-eof\n" * 3)
             self.close_connection = True
+            if p == "/eof-body" and isinstance(self.request, ssl.SSLSocket):
+                # close_notify, then the TCP close (RFC 8446 6.1).
+                try:
+                    self.request.settimeout(5)
+                    self.request.unwrap()
+                except (OSError, ValueError):
+                    pass
         else:
             self.reply(404, {"message": "Not Found"})
 
 
 def main():
-    args = fakelib.parser(__doc__.splitlines()[0]).parse_args()
+    ap = fakelib.parser(__doc__.splitlines()[0])
+    ap.add_argument("--header-bomb", type=int, default=0)
+    args = ap.parse_args()
     fakelib.serve(H, args)
 
 

@@ -22,9 +22,13 @@ def ec_key(path):
         "-out", path)
 
 
-def rsa_key(path):
-    run("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+def rsa_key(path, bits=2048):
+    run("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:%d" % bits,
         "-out", path)
+
+
+def rsa1024_key(path):
+    rsa_key(path, 1024)
 
 
 def ca(d, name, keyfn):
@@ -36,18 +40,20 @@ def ca(d, name, keyfn):
         "-out", os.path.join(d, name + ".pem"))
 
 
-def leaf(d, name, ca_name, dns, keyfn, days="30", expired=False):
+def leaf(d, name, ca_name, dns, keyfn, days="30", expired=False,
+         digest="sha256", san=True):
     key = os.path.join(d, name + ".key")
     csr = os.path.join(d, name + ".csr")
     ext = os.path.join(d, name + ".ext")
     keyfn(key)
     run("req", "-new", "-key", key, "-subj", "/CN=" + dns, "-out", csr)
     with open(ext, "w") as f:
-        f.write("subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\n"
-                "extendedKeyUsage=serverAuth\n" % dns)
+        if san:
+            f.write("subjectAltName=DNS:%s\n" % dns)
+        f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
     args = ["x509", "-req", "-in", csr, "-CA", os.path.join(d, ca_name + ".pem"),
             "-CAkey", os.path.join(d, ca_name + ".key"), "-CAcreateserial",
-            "-extfile", ext, "-out", os.path.join(d, name + ".pem")]
+            "-" + digest, "-extfile", ext, "-out", os.path.join(d, name + ".pem")]
     if expired:
         # Valid for one day, ending yesterday.
         args += ["-not_before", "20000101000000Z", "-not_after", "20000102000000Z"]
@@ -99,6 +105,12 @@ def main():
     leaf(d, "wrongname", "ca", "wrong.example", ec_key)
     leaf(d, "expired", "ca", "localhost", ec_key, expired=True)
     leaf(d, "rsa-server", "rsa-ca", "localhost", rsa_key)
+    # What the client refuses although the chain is trusted and the name
+    # matches: a SHA-1 signature, a 1024-bit RSA key, no subjectAltName
+    # (the name only in the subject CN).
+    leaf(d, "sha1", "ca", "localhost", ec_key, digest="sha1")
+    leaf(d, "rsa1024", "rsa-ca", "localhost", rsa1024_key)
+    leaf(d, "nosan", "ca", "localhost", ec_key, san=False)
     for f in os.listdir(d):
         if f.endswith(".key"):
             os.chmod(os.path.join(d, f), 0o600)

@@ -7,7 +7,8 @@ request "GET http://host:port/path" is forwarded, one per connection.
 Every request line is recorded in --log as a JSON line with the method,
 target and Proxy-Authorization header (absent: null).  With --auth
 USER:PASS the proxy answers 407 unless the matching basic credentials are
-sent.  Connections are counted in <log>.conns.
+sent.  With --header-bomb N the CONNECT reply carries N header lines
+"a:b" with bare LF line ends.  Connections are counted in <log>.conns.
 """
 
 import base64
@@ -104,7 +105,10 @@ class Handler(socketserver.BaseRequestHandler):
                 return
             up = socket.create_connection(("127.0.0.1", int(port)))
             up.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            # --header-bomb N: N "a:b" lines with bare LF in the reply,
+            # as RFC 9112 2.2 and 5.1 allow a sender's bytes to be read.
+            c.sendall(b"HTTP/1.1 200 Connection established\r\n" +
+                      b"a:b\n" * srv.args.header_bomb + b"\r\n")
             pump(c, up)
             up.close()
             return
@@ -136,6 +140,7 @@ class Handler(socketserver.BaseRequestHandler):
 def main():
     ap = fakelib.parser(__doc__.splitlines()[0])
     ap.add_argument("--auth", default="")
+    ap.add_argument("--header-bomb", type=int, default=0)
     args = ap.parse_args()
     srv = Proxy(args)
     tmp = args.port_file + ".tmp"

@@ -161,6 +161,9 @@ tool() {
 #   $CA/wrongname.pem/.key DNS:wrong.example, signed by ca.pem
 #   $CA/expired.pem/.key  localhost, signed by ca.pem, expired
 #   $CA/rsa-ca.pem, $CA/rsa-server.pem/.key  an RSA-2048 chain
+#   $CA/sha1.pem/.key     localhost, signed by ca.pem with ECDSA-SHA1
+#   $CA/rsa1024.pem/.key  localhost, RSA-1024 key, signed by rsa-ca.pem
+#   $CA/nosan.pem/.key    CN=localhost without subjectAltName, by ca.pem
 test_ca() {
 	CA=${TEST_CA_DIR:-$TEST_TMP/ghrctl-test-ca-$$}
 	if [ ! -f "$CA/done" ]; then

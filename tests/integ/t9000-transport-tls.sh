@@ -109,7 +109,33 @@ test_keepalive_one_handshake() {
 	test_done
 }
 
+# Chains that are trusted and name the host, but whose end-entity
+# certificate the Web PKI has retired (issue 13): each refused with its
+# own message, as a trust failure (ERR_PERM), before any request.
+test_weak_leaf() {
+	test_init weak_leaf
+	for c in sha1:ca:"is signed with SHA-1" \
+	    rsa1024:rsa-ca:"has a 1024-bit RSA key; at least 2048 bits are needed" \
+	    nosan:ca:"has no subjectAltName DNS name"; do
+		n=${c%%:*}
+		r=${c#*:}
+		ca=${r%%:*}
+		msg=${r#*:}
+		test_ca && fake_start httpd --cert "$CA/$n.pem" \
+		    --key "$CA/$n.key" || { test_done; return; }
+		get "$n" --ca-file "$CA/$ca.pem" "https://localhost:$HTTPD_PORT/hello"
+		test_eq "$(cat "$T/$n.rc")" 77 "$n: exit status (ERR_PERM)"
+		test_match "$T/$n.err" "certificate for 'localhost' $msg" \
+		    "$n: message"
+		test_eq "$(wc -l <"$(fake_requests_file)")" 0 "$n: no request sent"
+		cleanup
+		rm -f "$T/httpd.log"
+	done
+	test_done
+}
+
 run_test test_good_ca
+run_test test_weak_leaf
 run_test test_wrong_ca
 run_test test_wrong_name
 run_test test_expired

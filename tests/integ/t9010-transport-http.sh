@@ -39,6 +39,19 @@ test_bodies() {
 	    "300 KB Content-Length body"
 	get b "$URL/eof-body"
 	test_eq "$(grep -c until-eof "$T/b.out")" 3 "body read until close"
+	test_eq "$(cat "$T/b.rc")" 0 "body until close_notify: exit status"
+	get b2 "$URL/eof-body-no-notify"
+	test_eq "$(cat "$T/b2.rc")" 76 \
+	    "body until a TCP close without close_notify: refused (ERR_PROTO)"
+	test_match "$T/b2.err" \
+	    "localhost closed the connection without TLS close_notify after 30 body bytes" \
+	    "no close_notify: message"
+	cleanup
+	fake_start httpd --plain || { test_done; return; }
+	get b3 "http://localhost:$HTTPD_PORT/eof-body-no-notify"
+	test_eq "$(grep -c until-eof "$T/b3.out")" 3 \
+	    "plain http: a body until the TCP close is complete"
+	start_tls || { test_done; return; }
 	get c -X HEAD "$URL/big?n=5000"
 	test_eq "$(cat "$T/c.out")" 200 "HEAD: no body read"
 	get d -X POST -d 'a=1&b=2' "$URL/echo-headers"
@@ -164,7 +177,26 @@ test_trace_redacts() {
 	test_done
 }
 
+# 5,000 header lines "a:b" with bare LF: their stored copy "a: b" is one
+# byte longer each, which once overflowed the copy (issue 13).  Through
+# httpc (the test build) and the program itself (the release build).
+test_header_bomb() {
+	test_init header_bomb
+	start_tls || { test_done; return; }
+	get a "$URL/header-bomb?n=5000"
+	test_eq "$(cat "$T/a.rc")" 0 "5,000 bare-LF header lines: exit status"
+	test_eq "$(cat "$T/a.out")" "$(printf '200\nok')" \
+	    "5,000 bare-LF header lines: body"
+	cleanup
+	fake_start httpd --header-bomb 5000 || { test_done; return; }
+	GITHUB_CONFIG_URL=https://localhost:$HTTPD_PORT/acme \
+	    GITHUB_TOKEN=ghp_T9010bomb ghrctl runners list >"$T/b.out" 2>"$T/b.err"
+	test_eq "$?" 0 "ghrctl runners list through the header bomb: exit status"
+	test_done
+}
+
 run_test test_chunked
+run_test test_header_bomb
 run_test test_bodies
 run_test test_keepalive
 run_test test_timeouts

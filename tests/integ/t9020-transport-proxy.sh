@@ -35,6 +35,27 @@ test_connect() {
 	test_done
 }
 
+# A CONNECT reply of 5,000 header lines "a:b" with bare LF goes through
+# the same head parser as any response (issue 13); so does the origin's
+# reply behind it (httpd --header-bomb).
+test_connect_header_bomb() {
+	test_init connect_header_bomb
+	test_ca && fake_start httpd --header-bomb 5000 &&
+	    fake_start proxy --plain --header-bomb 5000 &&
+	    GHRCTL_CA_FILE=$CA/ca.pem && export GHRCTL_CA_FILE ||
+	    { test_done; return; }
+	HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT get a \
+	    "https://localhost:$HTTPD_PORT/hello"
+	test_eq "$(cat "$T/a.rc")" 0 "CONNECT reply with 5,000 lines: exit status"
+	test_eq "$(head -n 1 "$T/a.out")" 200 "CONNECT reply with 5,000 lines: status"
+	HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT \
+	    GITHUB_CONFIG_URL=https://localhost:$HTTPD_PORT/acme \
+	    GITHUB_TOKEN=ghp_T9020bomb ghrctl runners list >"$T/b.out" 2>"$T/b.err"
+	test_eq "$?" 0 "ghrctl runners list through the proxy: exit status"
+	test_eq "$(grep -c CONNECT "$T/proxy.log")" 2 "both went through the proxy"
+	test_done
+}
+
 test_no_proxy() {
 	test_init no_proxy
 	start || { test_done; return; }
@@ -100,6 +121,7 @@ test_plain_http_proxy() {
 }
 
 run_test test_connect
+run_test test_connect_header_bomb
 run_test test_no_proxy
 run_test test_proxy_auth
 run_test test_plain_http_proxy

@@ -14,8 +14,10 @@
 
 T_REGISTER("http_head", t_http_head)
 T_REGISTER("http_head_bad", t_http_head_bad)
+T_REGISTER("http_head_grow", t_http_head_grow)
 T_REGISTER("http_chunked", t_http_chunked)
 T_REGISTER("http_chunked_bad", t_http_chunked_bad)
+T_REGISTER("http_chunked_bad_exact", t_http_chunked_bad_exact)
 T_REGISTER("http_no_proxy", t_http_no_proxy)
 T_REGISTER("http_plain_host", t_http_plain_host)
 
@@ -108,6 +110,37 @@ t_http_head_bad(void)
 	buf_release(&big);
 }
 
+/*
+ * The stored copy of "a:b" is "a: b\0", one byte longer than the line with
+ * a bare LF: 5,000 such lines (and lines with an empty value) must fit.
+ */
+static void
+t_http_head_grow(void)
+{
+	struct http_head	 h = HTTP_HEAD_INIT;
+	struct buf		 in = BUF_INIT(HTTP_MAX_HEAD);
+	const char		*s;
+	size_t			 i, used, n = 0;
+
+	T_OK(buf_adds(&in, "HTTP/1.1 200 OK\n"));
+	for (i = 0; i < 5000; i++)
+		if (buf_adds(&in, i % 2 == 0 ? "a:b\n" : "c:\n") != NULL)
+			break;
+	T_EQ_INT(i, 5000);
+	T_OK(buf_adds(&in, "Location:/x\n\n"));
+	T_OK(http_head_parse(in.p, in.len, &h, &used));
+	T_EQ_INT(used, in.len);
+	T_EQ_STR(http_header_find(h.headers, h.headers_len, "location"),
+	    "/x");
+	for (s = h.headers; s < h.headers + h.headers_len && *s != '\0';
+	    s += strlen(s) + 1)
+		n++;
+	T_EQ_INT(n, 5001);
+	T_EQ_INT(h.headers_len, 2500 * 5 + 2500 * 4 + 13 + 1);
+	http_head_release(&h);
+	buf_release(&in);
+}
+
 /* Decode in pieces of step bytes; returns the body or NULL on error. */
 static const struct error *
 dechunk(const char *in, size_t n, size_t step, struct buf *out, size_t *rest)
@@ -175,6 +208,43 @@ t_http_chunked_bad(void)
 	T_ERR(dechunk(line.p, line.len, 1000, &out, &rest), ERR_PROTO);
 	buf_release(&out);
 	buf_release(&line);
+}
+
+/*
+ * Malformed bodies that are otherwise complete (a terminator follows), so
+ * each must fail for its own reason, not as a truncated body: an empty
+ * chunk-size line is not a last chunk.
+ */
+static void
+t_http_chunked_bad_exact(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*msg;
+	} bad[] = {
+		{ "\r\n\r\n", "malformed chunk size line" },
+		{ "\n\n", "malformed chunk size line" },
+		{ "5\r\nhello\r\n\r\n\r\n", "malformed chunk size line" },
+		{ "5\r\nhello\r\n;ext\r\n\r\n", "malformed chunk size line" },
+		{ "5\r\nhello\r\n \r\n\r\n", "malformed chunk size line" },
+		{ "g\r\n0\r\n\r\n", "malformed chunk size line" },
+		{ "5\r\nhelloX\r\n0\r\n\r\n", "missing CRLF after chunk data" },
+		{ "11111111111111111\r\n0\r\n\r\n", "chunk size too large" },
+	};
+	static const size_t	 steps[] = { 1, 3, 1000 };
+	const struct error	*e;
+	struct buf		 out = BUF_INIT(1024);
+	size_t			 i, j, rest;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (j = 0; j < sizeof(steps) / sizeof(steps[0]); j++) {
+			e = dechunk(bad[i].in, strlen(bad[i].in), steps[j],
+			    &out, &rest);
+			if (!T_ERR(e, ERR_PROTO))
+				continue;
+			T_EQ_STR(e->msg, bad[i].msg);
+		}
+	buf_release(&out);
 }
 
 static void
