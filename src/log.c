@@ -4,7 +4,11 @@
  * stderr logging with levels, two formats and secret masking; see log.h.
  * The secrets registry is guarded by a mutex: a runner listing fetches
  * pages on a second thread (github.c), which may renew a token and
- * register it while this thread logs.
+ * register it while this thread logs.  It has two parts: long-lived
+ * secrets (PAT, App key, AWS keys, admin token), kept until forgotten and
+ * never pushed out, and the newest LOG_SHORT_MAX short-lived ones (JWTs,
+ * JIT configs, registration and queue tokens), which a burst of new ones
+ * may push out.
  */
 
 #include <pthread.h>
@@ -20,7 +24,7 @@
 #include "util.h"
 
 #define LOG_LINE_MAX	4096
-#define LOG_SECRETS_MAX	32
+#define LOG_SHORT_MAX	32
 #define LOG_REDACTED	"<redacted>"
 
 static enum log_level	 level = LOG_WARN;
@@ -28,8 +32,8 @@ static int		 json;
 static int		 stamp;
 static FILE		*out;
 static const char	*cmdname;
-static char		*secrets[LOG_SECRETS_MAX];
-static size_t		 nsecrets;
+static char		**secrets;	/* long-lived, then short-lived */
+static size_t		 nsecrets, nlong, capsecrets;
 static pthread_mutex_t	 secrets_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const names[] = { "error", "warn", "info", "debug", "trace" };
@@ -104,9 +108,9 @@ log_format_parse(const char *s)
 	return -1;
 }
 
-/* see log.h */
-void
-log_secret(const char *s)
+/* Register s; long ones go before the short-lived tail. */
+static void
+secret_add(const char *s, int lasting)
 {
 	size_t	 i;
 
@@ -114,17 +118,51 @@ log_secret(const char *s)
 		return;
 	pthread_mutex_lock(&secrets_mu);
 	for (i = 0; i < nsecrets; i++)
-		if (strcmp(secrets[i], s) == 0)
-			goto out;
-	if (nsecrets == LOG_SECRETS_MAX) {
-		secret_free(secrets[0]);
-		memmove(secrets, secrets + 1, (LOG_SECRETS_MAX - 1) *
-		    sizeof(secrets[0]));
+		if (strcmp(secrets[i], s) == 0) {
+			if (!lasting || i < nlong)
+				goto out;
+			/* A short-lived value turned long-lived. */
+			secret_free(secrets[i]);
+			memmove(secrets + i, secrets + i + 1,
+			    (nsecrets - i - 1) * sizeof(secrets[0]));
+			nsecrets--;
+			break;
+		}
+	if (!lasting && nsecrets - nlong == LOG_SHORT_MAX) {
+		/* Only the oldest short-lived secret ever gives way. */
+		secret_free(secrets[nlong]);
+		memmove(secrets + nlong, secrets + nlong + 1,
+		    (nsecrets - nlong - 1) * sizeof(secrets[0]));
 		nsecrets--;
 	}
-	secrets[nsecrets++] = xstrdup(s);
+	if (nsecrets == capsecrets) {
+		capsecrets = capsecrets == 0 ? LOG_SHORT_MAX * 2 :
+		    capsecrets * 2;
+		secrets = xrealloc(secrets, capsecrets * sizeof(secrets[0]));
+	}
+	if (lasting) {
+		memmove(secrets + nlong + 1, secrets + nlong,
+		    (nsecrets - nlong) * sizeof(secrets[0]));
+		secrets[nlong++] = xstrdup(s);
+	} else
+		secrets[nsecrets] = xstrdup(s);
+	nsecrets++;
 out:
 	pthread_mutex_unlock(&secrets_mu);
+}
+
+/* see log.h */
+void
+log_secret(const char *s)
+{
+	secret_add(s, 1);
+}
+
+/* see log.h */
+void
+log_secret_short(const char *s)
+{
+	secret_add(s, 0);
 }
 
 /* see log.h */
@@ -142,6 +180,8 @@ log_secret_forget(const char *s)
 			memmove(secrets + i, secrets + i + 1,
 			    (nsecrets - i - 1) * sizeof(secrets[0]));
 			nsecrets--;
+			if (i < nlong)
+				nlong--;
 			break;
 		}
 	pthread_mutex_unlock(&secrets_mu);
@@ -154,6 +194,10 @@ log_secrets_clear(void)
 	pthread_mutex_lock(&secrets_mu);
 	while (nsecrets > 0)
 		secret_free(secrets[--nsecrets]);
+	nlong = 0;
+	free(secrets);
+	secrets = NULL;
+	capsecrets = 0;
 	pthread_mutex_unlock(&secrets_mu);
 }
 
