@@ -201,36 +201,77 @@ log_secrets_clear(void)
 	pthread_mutex_unlock(&secrets_mu);
 }
 
+/*
+ * At "://" with user information after it ("://user:pass@host"), the
+ * length of "://user:pass" (up to the last '@' of the authority); else 0.
+ * The authority ends at the first of "/?#" (RFC 3986 section 3.2), or at
+ * what ends a URL quoted in a message.
+ */
+static size_t
+userinfo_len(const char *p)
+{
+	const char	*q, *at = NULL;
+
+	if (strncmp(p, "://", 3) != 0)
+		return 0;
+	for (q = p + 3; *q != '\0' && strchr("/?#'\" <>\t", *q) == NULL; q++)
+		if (*q == '@')
+			at = q;
+	return at != NULL ? (size_t)(at - p) : 0;
+}
+
 /* see log.h */
 void
 log_redact(const char *src, char *dst, size_t size)
 {
-	size_t	 o = 0, i, n;
-	int	 hit;
+	char		*s, *p, esc[8];
+	const char	*rep;
+	size_t		 o = 0, i, n, skip;
+	unsigned char	 c;
 
 	if (size == 0)
 		return;
+	p = s = xstrdup(src);	/* src may be dst */
 	pthread_mutex_lock(&secrets_mu);
-	while (*src != '\0' && o + 1 < size) {
-		hit = 0;
+	while (*p != '\0' && o + 1 < size) {
+		rep = NULL;
+		skip = 0;
 		for (i = 0; i < nsecrets; i++) {
 			n = strlen(secrets[i]);
-			if (strncmp(src, secrets[i], n) == 0) {
-				n = strlen(LOG_REDACTED);
-				if (o + n >= size)
-					n = size - 1 - o;
-				memcpy(dst + o, LOG_REDACTED, n);
-				o += n;
-				src += strlen(secrets[i]);
-				hit = 1;
+			if (strncmp(p, secrets[i], n) == 0) {
+				rep = LOG_REDACTED;
+				skip = n;
 				break;
 			}
 		}
-		if (!hit)
-			dst[o++] = *src++;
+		/* Credentials in a URL: never printed (curl does the same). */
+		if (rep == NULL && (skip = userinfo_len(p)) > 0)
+			rep = "://" LOG_REDACTED;
+		/*
+		 * Control characters (a server's ESC or BEL among them) would
+		 * drive the terminal: shown as \xNN.
+		 */
+		c = (unsigned char)*p;
+		if (rep == NULL && ((c < 0x20 && c != '\t') || c == 0x7f)) {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			rep = esc;
+			skip = 1;
+		}
+		if (rep == NULL) {
+			dst[o++] = *p++;
+			continue;
+		}
+		n = strlen(rep);
+		if (o + n >= size)
+			n = size - 1 - o;
+		memcpy(dst + o, rep, n);
+		o += n;
+		p += skip;
 	}
 	dst[o] = '\0';
 	pthread_mutex_unlock(&secrets_mu);
+	wipe(s, strlen(s));
+	free(s);
 }
 
 /* see log.h */

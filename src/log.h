@@ -56,7 +56,12 @@ void	log_secret_short(const char *);
 void	log_secret_forget(const char *);
 void	log_secrets_clear(void);
 
-/* Copy src into dst (size) with every registered secret masked. */
+/*
+ * Copy src into dst (size; src may be dst) fit for a terminal or a log:
+ * every registered secret and the user information of any URL
+ * ("scheme://user:pass@host") masked, control characters but tab shown
+ * as \xNN.
+ */
 void	log_redact(const char *src, char *dst, size_t size);
 
 void	log_msg(enum log_level, const char *fmt, ...)

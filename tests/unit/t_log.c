@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "t.h"
+#include "url.h"
 
 /*
  * Log one line at warn level to a temporary file; its text in out, less
@@ -79,4 +80,57 @@ t_log_secret_lasting(void)
 	log_secrets_clear();
 	log_redact(lasting[0], out, sizeof(out));
 	T_EQ_STR(out, lasting[0]);
+}
+
+T_REGISTER("log_url_credentials", t_log_url_credentials)
+static void
+t_log_url_credentials(void)
+{
+	const struct error	*e;
+	struct url		 u = URL_INIT;
+	char			 out[1024], url[600];
+
+	log_redact("invalid HTTPS_PROXY: invalid URL 'http://ci:s3cret@a b:1'",
+	    out, sizeof(out));
+	T_EQ_STR(out, "invalid HTTPS_PROXY: invalid URL "
+	    "'http://<redacted>@a b:1'");
+	log_redact("via http://u%40x:p%40ss@proxy:3128/ and https://h/p@q",
+	    out, sizeof(out));
+	T_EQ_STR(out, "via http://<redacted>@proxy:3128/ and https://h/p@q");
+	/* The error itself holds no password, even one longer than shown. */
+	memset(url, 'p', sizeof(url));
+	memcpy(url, "http://ci:", 10);
+	snprintf(url + 250, sizeof(url) - 250, "@host:99999");
+	e = url_parse(url, &u);
+	T_ERR(e, ERR_CONFIG);
+	if (e != NULL)
+		T_TRUE(strstr(e->msg, "ppppp") == NULL);
+	e = url_parse("http://ci:s3cret@host:bad/", &u);
+	T_ERR(e, ERR_CONFIG);
+	if (e != NULL)
+		T_EQ_STR(e->msg, "invalid URL 'http://<redacted>@host:bad/': "
+		    "bad port");
+	url_release(&u);
+}
+
+T_REGISTER("log_control_chars", t_log_control_chars)
+static void
+t_log_control_chars(void)
+{
+	char	 out[256];
+
+	/* A server's message with an OSC title change and a bell. */
+	log_line(out, sizeof(out), "rejected (%s)",
+	    "Bad\033]0;owned\007 cred\tentials\177");
+	T_EQ_STR(out, "ghrctl: warning: rejected (Bad\\x1b]0;owned\\x07 "
+	    "cred\tentials\\x7f)\n");
+	log_redact("a\033[2Jb\r", out, sizeof(out));
+	T_EQ_STR(out, "a\\x1b[2Jb\\x0d");
+	/* In place, as callers quoting server text do. */
+	snprintf(out, sizeof(out), "x\033y");
+	log_redact(out, out, sizeof(out));
+	T_EQ_STR(out, "x\\x1by");
+	/* Cut short, never in the middle of a byte's escape... or past it. */
+	log_redact("\033\033\033", out, 6);
+	T_EQ_INT(strlen(out), 5);
 }
