@@ -305,6 +305,7 @@ register_admin(struct actions *as)
 	while (n > 0 && surl[n - 1] == '/')
 		surl[--n] = '\0';
 	free(as->service_url);
+	log_secret_forget(as->admin_token);
 	secret_free(as->admin_token);
 	as->service_url = surl;
 	as->admin_token = tok;
@@ -560,7 +561,7 @@ session_call(struct actions *as, const char *what, const char *method,
 		e = error_fmt(ERR_TEMP, "actions: %s: %s", what, e->msg);
 		goto out;
 	}
-	log_secret(out->queue_token);
+	log_secret_short(out->queue_token);
 out:
 	http_resp_release(&resp);
 	buf_release(&path);
@@ -829,7 +830,7 @@ actions_jit_config(struct actions *as, int64_t ssid, const char *name,
 		goto out;
 	if ((e = asmsg_jit(resp.body, resp.body_len, jit, runner)) != NULL)
 		goto out;
-	log_secret(*jit);
+	log_secret_short(*jit);
 out:
 	/* The reply holds the JIT config: wipe it. */
 	if (resp.body != NULL)

@@ -348,6 +348,9 @@ static void
 set_creds(struct aws *a, const char *ak, const char *sk, const char *tok,
     int64_t expires, const char *fmt, const char *arg)
 {
+	/* Replaced credentials leave the log mask (log.h). */
+	log_secret_forget(a->creds.secret_key);
+	log_secret_forget(a->creds.token);
 	creds_release(&a->creds);
 	a->creds.access_key = xstrdup(ak);
 	a->creds.secret_key = xstrdup(sk);

@@ -12,6 +12,37 @@
 #include "buf.h"
 #include "util.h"
 
+static void	(*moved_hook)(const void *, size_t);
+
+/* see buf.h */
+void
+buf_set_moved_hook(void (*fn)(const void *, size_t))
+{
+	moved_hook = fn;
+}
+
+/*
+ * Move b's bytes to a new block of cap bytes.  Not realloc(): a block it
+ * moves is freed with its bytes in it, and a buffer holds tokens and keys
+ * (a heap page that is reused, swapped out or dumped shows them).  The old
+ * block is wiped first.
+ */
+static void
+buf_move(struct buf *b, size_t cap)
+{
+	char	*p = xmalloc(cap);
+
+	if (b->p != NULL) {
+		memcpy(p, b->p, b->len < b->cap ? b->len + 1 : b->cap);
+		wipe(b->p, b->cap);
+		if (moved_hook != NULL)
+			moved_hook(b->p, b->cap);
+		free(b->p);
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
 /* see buf.h */
 void
 buf_init(struct buf *b, size_t max)
@@ -36,8 +67,7 @@ buf_grow(struct buf *b, size_t need)
 		cap *= 2;
 	if (cap > b->max + 1)
 		cap = b->max + 1;
-	b->p = xrealloc(b->p, cap);
-	b->cap = cap;
+	buf_move(b, cap);
 	return NULL;
 }
 
@@ -50,8 +80,7 @@ buf_reserve(struct buf *b, size_t n)
 		    b->max);
 	if (b->len + n + 1 <= b->cap)
 		return NULL;
-	b->p = xrealloc(b->p, b->len + n + 1);
-	b->cap = b->len + n + 1;
+	buf_move(b, b->len + n + 1);
 	return NULL;
 }
 

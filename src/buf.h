@@ -47,4 +47,10 @@ void			 buf_release(struct buf *);
 /* Hand the contents to the caller (free() them); the buf becomes empty. */
 char			*buf_detach(struct buf *, size_t *lenp);
 
+/*
+ * Tests: fn(block, size) sees each block a growing buffer leaves, after
+ * it was wiped and before it is freed; NULL: none.
+ */
+void			 buf_set_moved_hook(void (*fn)(const void *, size_t));
+
 #endif

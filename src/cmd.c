@@ -390,3 +390,45 @@ ctx_release(struct ctx *ctx)
 	ctx->http = NULL;
 	config_release(&ctx->cfg);
 }
+
+/*
+ * What a hook may see of the environment: what a shell and the usual
+ * tools need, and GHRCTL_HOOK_* for the hook's own settings.  An allow
+ * list, not a deny list: a secret under a name nobody thought of (a
+ * GH_TOKEN, a VAULT_TOKEN, an AWS_* added later) must not pass either.
+ */
+static int
+hook_may_see(const char *kv)
+{
+	static const char *const names[] = {
+		"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TZ",
+		"TMPDIR", "LANG", "LANGUAGE",
+	};
+	size_t	 i, n = strcspn(kv, "=");
+
+	if (kv[n] != '=')
+		return 0;
+	if (strncmp(kv, "LC_", 3) == 0 || (strncmp(kv, "GHRCTL_HOOK_", 12) ==
+	    0 && n > 12))
+		return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncmp(kv, names[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* see cmd.h */
+char **
+cmd_hook_env(char *const *envp)
+{
+	char	**env;
+	size_t	 n = 0, i;
+
+	for (i = 0; envp != NULL && envp[i] != NULL; i++)
+		n++;
+	env = xcalloc(n + 1, sizeof(env[0]));
+	for (i = 0, n = 0; envp != NULL && envp[i] != NULL; i++)
+		if (hook_may_see(envp[i]))
+			env[n++] = envp[i];
+	return env;
+}

@@ -116,6 +116,14 @@ void			 cmd_help(const struct cmd *c, FILE *fp);
 /* Print only the "usage: ghrctl ..." lines of c. */
 void			 cmd_print_usage(const struct cmd *c, FILE *fp);
 
+/*
+ * The environment a hook (poll --exec) runs with: only the variables
+ * named in the allow list of ghrctl-poll(1) (PATH, HOME, locale, TZ,
+ * GHRCTL_HOOK_* ...), never GITHUB_TOKEN, AWS keys or other secrets.  A
+ * NULL-terminated array pointing into envp; free() the array only.
+ */
+char			**cmd_hook_env(char *const *envp);
+
 /* The common options table (for ghrctl --help and completion). */
 const struct opt	*cmd_common_opts(void);
 

@@ -281,6 +281,7 @@ exec_job(struct poll_run *p, const struct as_job *j)
 {
 	const struct error	*e;
 	struct buf		 b = BUF_INIT(POLL_EVENT_MAX);
+	char			**env = NULL;
 	int			 fds[2], status;
 	pid_t			 pid, w;
 	size_t			 off = 0;
@@ -295,6 +296,7 @@ exec_job(struct poll_run *p, const struct as_job *j)
 		e = error_errno("pipe", NULL);
 		goto out;
 	}
+	env = cmd_hook_env(p->ctx->envp);	/* no secrets (cmd.h) */
 	fflush(stdout);
 	if ((pid = fork()) == -1) {
 		e = error_errno("fork", NULL);
@@ -308,8 +310,7 @@ exec_job(struct poll_run *p, const struct as_job *j)
 		close(fds[0]);
 		close(fds[1]);
 		signal(SIGPIPE, SIG_DFL);
-		execle("/bin/sh", "sh", "-c", p->a.exec, (char *)NULL,
-		    p->ctx->envp);
+		execle("/bin/sh", "sh", "-c", p->a.exec, (char *)NULL, env);
 		_exit(127);
 	}
 	close(fds[0]);
@@ -331,6 +332,7 @@ exec_job(struct poll_run *p, const struct as_job *j)
 		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
 		    WTERMSIG(status));
 out:
+	free(env);
 	buf_release(&b);
 	return e;
 }

@@ -364,7 +364,7 @@ gh_call(struct github *gh, const struct gh_req *rq, struct http_resp *resp)
 		    (e = jwt_sign_rs256(gh->key, gh->app_id,
 		    (int64_t)time(NULL), &auth)) != NULL)
 			goto out;
-		log_secret(auth.p + 7);
+		log_secret_short(auth.p + 7);
 	} else if ((e = buf_addf(&auth, "Bearer %s", gh->token)) != NULL)
 		goto out;
 	h[n++] = (struct http_header){ "Accept", "application/vnd.github+json",
@@ -620,6 +620,7 @@ gh_auth_token(struct github *gh)
 	    (e = ghjson_token(r.body, r.body_len, &tok, NULL, 0, &exp)) != NULL)
 		goto out;
 	log_secret(tok);
+	log_secret_forget(gh->token);
 	secret_free(gh->token);
 	gh->token = tok;
 	/* No expiry given: GitHub's installation tokens last an hour. */
@@ -1049,7 +1050,7 @@ github_token(struct github *gh, enum gh_token_kind kind, char **token_out,
 	if ((e = gh_call(gh, &rq, &r)) == NULL &&
 	    (e = ghjson_token(r.body, r.body_len, token_out, expires_at,
 	    expires_size, NULL)) == NULL)
-		log_secret(*token_out);
+		log_secret_short(*token_out);
 out:
 	http_resp_release(&r);
 	buf_release(&u);
@@ -1095,7 +1096,7 @@ github_jit_config(struct github *gh, const char *name,
 	rq.want = 201;
 	if ((e = gh_call(gh, &rq, &r)) == NULL &&
 	    (e = ghjson_jit(r.body, r.body_len, jit_out, runner_out)) == NULL)
-		log_secret(*jit_out);
+		log_secret_short(*jit_out);
 out:
 	http_resp_release(&r);
 	buf_release(&u);

@@ -124,7 +124,7 @@ get_token(struct imds *m)
 		goto out;
 	}
 	m->token = xstrdup(resp.body);
-	log_secret(m->token);
+	log_secret_short(m->token);
 	m->token_until = now_ms() + (int64_t)IMDS_TOKEN_TTL_S * 1000 -
 	    IMDS_TOKEN_MARGIN_MS;
 out:

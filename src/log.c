@@ -4,7 +4,11 @@
  * stderr logging with levels, two formats and secret masking; see log.h.
  * The secrets registry is guarded by a mutex: a runner listing fetches
  * pages on a second thread (github.c), which may renew a token and
- * register it while this thread logs.
+ * register it while this thread logs.  It has two parts: long-lived
+ * secrets (PAT, App key, AWS keys, admin token), kept until forgotten and
+ * never pushed out, and the newest LOG_SHORT_MAX short-lived ones (JWTs,
+ * JIT configs, registration and queue tokens), which a burst of new ones
+ * may push out.
  */
 
 #include <pthread.h>
@@ -20,7 +24,7 @@
 #include "util.h"
 
 #define LOG_LINE_MAX	4096
-#define LOG_SECRETS_MAX	32
+#define LOG_SHORT_MAX	32
 #define LOG_REDACTED	"<redacted>"
 
 static enum log_level	 level = LOG_WARN;
@@ -28,8 +32,8 @@ static int		 json;
 static int		 stamp;
 static FILE		*out;
 static const char	*cmdname;
-static char		*secrets[LOG_SECRETS_MAX];
-static size_t		 nsecrets;
+static char		**secrets;	/* long-lived, then short-lived */
+static size_t		 nsecrets, nlong, capsecrets;
 static pthread_mutex_t	 secrets_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const names[] = { "error", "warn", "info", "debug", "trace" };
@@ -83,9 +87,9 @@ log_format_parse(const char *s)
 	return -1;
 }
 
-/* see log.h */
-void
-log_secret(const char *s)
+/* Register s; long ones go before the short-lived tail. */
+static void
+secret_add(const char *s, int lasting)
 {
 	size_t	 i;
 
@@ -93,17 +97,51 @@ log_secret(const char *s)
 		return;
 	pthread_mutex_lock(&secrets_mu);
 	for (i = 0; i < nsecrets; i++)
-		if (strcmp(secrets[i], s) == 0)
-			goto out;
-	if (nsecrets == LOG_SECRETS_MAX) {
-		secret_free(secrets[0]);
-		memmove(secrets, secrets + 1, (LOG_SECRETS_MAX - 1) *
-		    sizeof(secrets[0]));
+		if (strcmp(secrets[i], s) == 0) {
+			if (!lasting || i < nlong)
+				goto out;
+			/* A short-lived value turned long-lived. */
+			secret_free(secrets[i]);
+			memmove(secrets + i, secrets + i + 1,
+			    (nsecrets - i - 1) * sizeof(secrets[0]));
+			nsecrets--;
+			break;
+		}
+	if (!lasting && nsecrets - nlong == LOG_SHORT_MAX) {
+		/* Only the oldest short-lived secret ever gives way. */
+		secret_free(secrets[nlong]);
+		memmove(secrets + nlong, secrets + nlong + 1,
+		    (nsecrets - nlong - 1) * sizeof(secrets[0]));
 		nsecrets--;
 	}
-	secrets[nsecrets++] = xstrdup(s);
+	if (nsecrets == capsecrets) {
+		capsecrets = capsecrets == 0 ? LOG_SHORT_MAX * 2 :
+		    capsecrets * 2;
+		secrets = xrealloc(secrets, capsecrets * sizeof(secrets[0]));
+	}
+	if (lasting) {
+		memmove(secrets + nlong + 1, secrets + nlong,
+		    (nsecrets - nlong) * sizeof(secrets[0]));
+		secrets[nlong++] = xstrdup(s);
+	} else
+		secrets[nsecrets] = xstrdup(s);
+	nsecrets++;
 out:
 	pthread_mutex_unlock(&secrets_mu);
+}
+
+/* see log.h */
+void
+log_secret(const char *s)
+{
+	secret_add(s, 1);
+}
+
+/* see log.h */
+void
+log_secret_short(const char *s)
+{
+	secret_add(s, 0);
 }
 
 /* see log.h */
@@ -121,6 +159,8 @@ log_secret_forget(const char *s)
 			memmove(secrets + i, secrets + i + 1,
 			    (nsecrets - i - 1) * sizeof(secrets[0]));
 			nsecrets--;
+			if (i < nlong)
+				nlong--;
 			break;
 		}
 	pthread_mutex_unlock(&secrets_mu);
@@ -133,39 +173,84 @@ log_secrets_clear(void)
 	pthread_mutex_lock(&secrets_mu);
 	while (nsecrets > 0)
 		secret_free(secrets[--nsecrets]);
+	nlong = 0;
+	free(secrets);
+	secrets = NULL;
+	capsecrets = 0;
 	pthread_mutex_unlock(&secrets_mu);
+}
+
+/*
+ * At "://" with user information after it ("://user:pass@host"), the
+ * length of "://user:pass" (up to the last '@' of the authority); else 0.
+ * The authority ends at the first of "/?#" (RFC 3986 section 3.2), or at
+ * what ends a URL quoted in a message.
+ */
+static size_t
+userinfo_len(const char *p)
+{
+	const char	*q, *at = NULL;
+
+	if (strncmp(p, "://", 3) != 0)
+		return 0;
+	for (q = p + 3; *q != '\0' && strchr("/?#'\" <>\t", *q) == NULL; q++)
+		if (*q == '@')
+			at = q;
+	return at != NULL ? (size_t)(at - p) : 0;
 }
 
 /* see log.h */
 void
 log_redact(const char *src, char *dst, size_t size)
 {
-	size_t	 o = 0, i, n;
-	int	 hit;
+	char		*s, *p, esc[8];
+	const char	*rep;
+	size_t		 o = 0, i, n, skip;
+	unsigned char	 c;
 
 	if (size == 0)
 		return;
+	p = s = xstrdup(src);	/* src may be dst */
 	pthread_mutex_lock(&secrets_mu);
-	while (*src != '\0' && o + 1 < size) {
-		hit = 0;
+	while (*p != '\0' && o + 1 < size) {
+		rep = NULL;
+		skip = 0;
 		for (i = 0; i < nsecrets; i++) {
 			n = strlen(secrets[i]);
-			if (strncmp(src, secrets[i], n) == 0) {
-				n = strlen(LOG_REDACTED);
-				if (o + n >= size)
-					n = size - 1 - o;
-				memcpy(dst + o, LOG_REDACTED, n);
-				o += n;
-				src += strlen(secrets[i]);
-				hit = 1;
+			if (strncmp(p, secrets[i], n) == 0) {
+				rep = LOG_REDACTED;
+				skip = n;
 				break;
 			}
 		}
-		if (!hit)
-			dst[o++] = *src++;
+		/* Credentials in a URL: never printed (curl does the same). */
+		if (rep == NULL && (skip = userinfo_len(p)) > 0)
+			rep = "://" LOG_REDACTED;
+		/*
+		 * Control characters (a server's ESC or BEL among them) would
+		 * drive the terminal: shown as \xNN.
+		 */
+		c = (unsigned char)*p;
+		if (rep == NULL && ((c < 0x20 && c != '\t') || c == 0x7f)) {
+			snprintf(esc, sizeof(esc), "\\x%02x", c);
+			rep = esc;
+			skip = 1;
+		}
+		if (rep == NULL) {
+			dst[o++] = *p++;
+			continue;
+		}
+		n = strlen(rep);
+		if (o + n >= size)
+			n = size - 1 - o;
+		memcpy(dst + o, rep, n);
+		o += n;
+		p += skip;
 	}
 	dst[o] = '\0';
 	pthread_mutex_unlock(&secrets_mu);
+	wipe(s, strlen(s));
+	free(s);
 }
 
 /* see log.h */

@@ -37,19 +37,28 @@ int	log_level_parse(const char *);
 int	log_format_parse(const char *);
 
 /*
- * Register a secret value (token, key, JIT config) so it is masked in all
- * later lines.  The string is copied; values shorter than 4 bytes are ignored.
+ * Register a long-lived secret (PAT, App key, AWS secret key and session
+ * token, admin token) so it is masked in all later lines; it stays
+ * registered until log_secret_forget().  The string is copied; values
+ * shorter than 4 bytes are ignored.
  */
 void	log_secret(const char *);
 /*
- * Stop masking s (a single-use value such as a JIT config, once used), so
- * a burst of them cannot push long-lived secrets out of the registry,
- * which keeps the newest 32.
+ * Register a short-lived secret (JWT, JIT config, registration, queue or
+ * IMDS token): the registry keeps the newest 32 of these, so a burst of
+ * them pushes out only older short-lived ones, never a long-lived secret.
  */
+void	log_secret_short(const char *);
+/* Stop masking s (a value replaced or used up). */
 void	log_secret_forget(const char *);
 void	log_secrets_clear(void);
 
-/* Copy src into dst (size) with every registered secret masked. */
+/*
+ * Copy src into dst (size; src may be dst) fit for a terminal or a log:
+ * every registered secret and the user information of any URL
+ * ("scheme://user:pass@host") masked, control characters but tab shown
+ * as \xNN.
+ */
 void	log_redact(const char *src, char *dst, size_t size);
 
 void	log_msg(enum log_level, const char *fmt, ...)

@@ -8,6 +8,9 @@
  * (sysexits.h values, listed in ghrctl(1)).  Nothing below main exits.
  */
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -229,6 +232,24 @@ finish(const struct ctx *ctx, const struct error *e)
 	return status;
 }
 
+/*
+ * The process holds the PAT, the App key and AWS credentials in memory:
+ * no core file (RLIMIT_CORE 0, soft and hard) and not dumpable, which
+ * also keeps other processes of the same user from reading its memory
+ * through /proc or ptrace (prctl(2); ssh-agent does the same).  Failures
+ * are ignored: both only ever lower what is allowed.
+ */
+static void
+no_core_dumps(void)
+{
+	struct rlimit	 rl;
+
+	rl.rlim_cur = 0;
+	rl.rlim_max = 0;
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -239,6 +260,7 @@ main(int argc, char *argv[])
 	struct cmd		 top;
 	int			 i, status;
 
+	no_core_dumps();
 	signal(SIGPIPE, SIG_IGN);
 #ifndef GHRCTL_PLAIN_MALLOC
 	/* Sanitizer and valgrind builds keep plain malloc to see every block. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "log.h"
 #include "url.h"
 #include "util.h"
 
@@ -56,7 +57,11 @@ url_release(struct url *u)
 static const struct error *
 bad(const char *s, const char *why)
 {
-	return error_fmt(ERR_CONFIG, "invalid URL '%.200s': %s", s, why);
+	char	 shown[URL_MAX_USERINFO + 256];
+
+	/* Masked before it is cut: a long password must not show in part. */
+	log_redact(s, shown, sizeof(shown));
+	return error_fmt(ERR_CONFIG, "invalid URL '%.200s': %s", shown, why);
 }
 
 /* Host name or IPv6 literal characters; the result is lower-cased. */

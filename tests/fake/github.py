@@ -8,6 +8,7 @@ sections 2.1 and 6.
 
   --org ORG --enterprise ENT     the scopes that exist (others: 404)
   --token TOK                    the accepted PAT (repeatable)
+  --auth-message TEXT            the 401 message (default: Bad credentials)
   --runners N                    N generated runners (see make_runner)
   --runners-json FILE            or these runners (a JSON list)
   --app-id ID --app-key-pub PEM --installation-id N
@@ -206,7 +207,7 @@ class H(fakelib.Handler):
             exp = st.inst_tokens.get(tok)
         if tok in st.tokens or (exp is not None and exp > time.time()):
             return True
-        self.error(401, "Bad credentials")
+        self.error(401, self.server.args.auth_message)
         return False
 
     def mode_active(self):
@@ -540,6 +541,8 @@ def add_arguments(ap, runners=3):
     ap.add_argument("--org", default="acme")
     ap.add_argument("--enterprise", default="acme-ent")
     ap.add_argument("--token", action="append", default=[])
+    # A hostile server's text for the 401 message (escape sequences).
+    ap.add_argument("--auth-message", default="Bad credentials")
     ap.add_argument("--runners", type=int, default=runners)
     ap.add_argument("--runners-json", default="")
     ap.add_argument("--app-id", default="")

@@ -21,6 +21,9 @@ test_systemd_units() {
 	    '^RestartSec=' '^RestartPreventExitStatus=78$'; do
 		test_match "$p" "$want" "ghrctl-poll@.service: $want"
 	done
+	for u in "$C"/systemd/*.service; do
+		test_match "$u" '^LimitCORE=0$' "$(basename "$u"): no core file"
+	done
 	test_match "$C/systemd/ghrctl-metric.timer" '^OnCalendar=' "metric timer has a schedule"
 	if ! command -v systemd-analyze >/dev/null; then
 		ok "systemd-analyze not installed: unit syntax checked by grep only"
