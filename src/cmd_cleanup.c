@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "cmd_actions.h"
-#include "cmd_scaler.h"
+#include "scaleset.h"
+#include "scaler.h"
 #include "log.h"
 
 static const struct opt cleanup_opts[] = {

@@ -33,7 +33,7 @@
 #include "aws.h"
 #include "cloudwatch.h"
 #include "cmd.h"
-#include "cmd_actions.h"
+#include "scaleset.h"
 #include "ec2.h"
 #include "ghjobs.h"
 #include "github.h"

@@ -9,8 +9,8 @@
  *
  * Per message, in this order (at-least-once, nothing lost): acquire the
  * jobs of its JobAvailable entries (without that, jobs never start on
- * GHES), hand statistics and each job to the sinks (printer, --exec hook,
- * and later the scaler), persist lastMessageId in the state file, and only
+ * GHES), hand statistics and each job to the scaler (--scale), the
+ * printer and the --exec hook, persist lastMessageId in the state file, and only
  * then acknowledge (DELETE) the message.  A run killed between persist and
  * ack acknowledges the pending id first on its next start; polling with
  * lastMessageId means the message is not handled twice.
@@ -22,19 +22,11 @@
  * SIGINT/SIGTERM deletes its session and exits 0.  Facts:
  * ../shared/reference/actions-service-protocol.md sections 3.6-3.10, 4, 5.3.
  *
- * --scale adds the EC2 scaler as one more sink (cmd_scaler.h): a
- * JobAvailable launches one instance at once for its runnerRequestId
- * (runner "ghrctl-<set>-r<id>", so a duplicate or replayed message finds
- * the instance it already has, by name in memory and by ClientToken at
- * EC2 after a crash); a JobCompleted terminates the finished runner's
- * instance and asks for a full reconcile; after each message the
- * statistics correct drift (desired = min(MIN_RUNNERS + totalAssignedJobs,
- * MAX_RUNNERS)); a full reconcile (DescribeInstances, runners, plan with
- * scale-down and cleanup) runs at start, after JobCompleted and every
- * SCALE_RECONCILE_MS.  No launch is made while MAX_RUNNERS instances are
- * live.  A launch that fails for a passing reason (throttled, no
- * capacity, network) fails the message, so it is handled again after a
- * backoff and nothing is lost.
+ * --scale hands each message's statistics and jobs to the scaler
+ * (scaler.h, scaler_events.c), which launches for JobAvailable, retires
+ * finished runners and corrects drift.  A launch that fails for a passing
+ * reason (throttled, no capacity, network) fails the message, so it is
+ * handled again after a backoff and nothing is lost.
  */
 
 #include <errno.h>
@@ -50,8 +42,8 @@
 #include "actions_msg.h"
 #include "buf.h"
 #include "cmd.h"
-#include "cmd_actions.h"
-#include "cmd_scaler.h"
+#include "scaler.h"
+#include "scaleset.h"
 #include "ec2.h"
 #include "log.h"
 #include "plan.h"
@@ -61,8 +53,6 @@
 
 #define KEY_EXEC		256
 #define KEY_SCALE		257
-#define SCALE_RECONCILE_MS	(60 * 1000)
-#define SCALE_RECENT_S		300	/* trust our own launches this long */
 #define POLL_LINE_MAX		1024
 #define POLL_EVENT_MAX		(256u << 10)	/* one event as JSON */
 #define POLL_BACKOFF_BASE_MS	1000
@@ -107,25 +97,6 @@ struct poll_run {
 	/* --scale */
 	struct scaler		 sc;
 	int			 scaling;
-	struct ec2_instances	 known;		/* live as far as we know */
-	struct scaler_launch	*batch;		/* a message's launches */
-	size_t			 nbatch, capbatch;
-	int			 have_known;	/* a full reconcile was done */
-	int			 reconcile;	/* one is wanted */
-	int64_t			 reconciled_ms;
-	int64_t			 assigned;	/* -1 until statistics came */
-};
-
-/*
- * Where the content of a message goes: statistics first, then each job in
- * order.  `poll --follow --scale` (issue 6) adds its scaler here.
- */
-struct poll_sink {
-	const char	*name;
-	const struct error *(*stats)(struct poll_run *,
-			    const struct as_stats *);
-	const struct error *(*job)(struct poll_run *, const struct as_job *);
-	const struct error *(*end)(struct poll_run *);	/* message done */
 };
 
 static const struct error *
@@ -364,313 +335,40 @@ out:
 	return e;
 }
 
+/* A message's statistics: kept, to the scaler, printed. */
 static const struct error *
-keep_stats(struct poll_run *p, const struct as_stats *s)
+on_stats(struct poll_run *p, const struct as_stats *s)
 {
 	p->stats = *s;
 	p->have_stats = 1;
+	if (p->scaling)
+		scaler_stats(&p->sc, s);
+	return print_stats(p, s);
+}
+
+/* A job of a message: to the scaler, printed, to the --exec hook. */
+static const struct error *
+on_job(struct poll_run *p, const struct as_job *j)
+{
+	const struct error	*e;
+
+	if (p->scaling && (e = scaler_job(&p->sc, j)) != NULL)
+		return error_wrap(e, "scale");
+	if ((e = print_job(p, j)) != NULL)
+		return error_wrap(e, "print");
+	if ((e = exec_job(p, j)) != NULL)
+		return error_wrap(e, "exec");
 	return NULL;
 }
 
-/* Live instances we know of. */
-static unsigned int
-scale_live(const struct poll_run *p)
-{
-	unsigned int	 n = 0;
-	size_t		 i;
-
-	for (i = 0; i < p->known.n; i++)
-		n += ec2_state_live(p->known.v[i].state);
-	return n;
-}
-
-static void
-scale_remember(struct poll_run *p, const struct ec2_instance *in)
-{
-	if (p->known.n == p->known.cap) {
-		p->known.cap = p->known.cap ? p->known.cap * 2 : 64;
-		p->known.v = xrealloc(p->known.v, p->known.cap *
-		    sizeof(*p->known.v));
-	}
-	p->known.v[p->known.n] = *in;
-	if (p->known.v[p->known.n].launch_time == 0)
-		p->known.v[p->known.n].launch_time = time(NULL);
-	p->known.n++;
-}
-
-/*
- * Queue runner name for scale_flush() unless it is queued already or
- * MAX_RUNNERS would be passed, counting the queued ones as live.
- */
-static void
-scale_queue(struct poll_run *p, const char *name)
-{
-	size_t	 i, live = scale_live(p) + p->nbatch;
-
-	for (i = 0; i < p->nbatch; i++)
-		if (strcmp(p->batch[i].name, name) == 0)
-			return;		/* the same job twice in a message */
-	for (i = 0; i < p->known.n; i++)
-		if (strcmp(p->known.v[i].runner, name) == 0 &&
-		    ec2_state_live(p->known.v[i].state)) {
-			log_debug("runner %s: instance %s exists", name,
-			    p->known.v[i].id);
-			return;		/* a replayed job */
-		}
-	if (live >= p->sc.set.max_runners) {
-		log_info("runner %s: not launched, %zu of MAX_RUNNERS %u live "
-		    "or launching", name, live, p->sc.set.max_runners);
-		return;
-	}
-	if (p->nbatch == p->capbatch) {
-		p->capbatch = p->capbatch ? p->capbatch * 2 : 64;
-		p->batch = xrealloc(p->batch, p->capbatch *
-		    sizeof(*p->batch));
-	}
-	memset(&p->batch[p->nbatch], 0, sizeof(p->batch[0]));
-	snprintf(p->batch[p->nbatch].name, sizeof(p->batch[0].name), "%s",
-	    name);
-	p->nbatch++;
-}
-
-/*
- * Launch the queued runners, GHRCTL_LAUNCH_CONCURRENCY at a time, and
- * remember their instances.  A failure that may pass (throttling, the
- * network, credentials, configuration, local I/O) is returned after all
- * were tried, so the message is not acknowledged and comes again; names
- * and ClientTokens make the second try launch only what is missing.
- */
+/* A message handled, or an empty poll: the scaler's launches and drift. */
 static const struct error *
-scale_flush(struct poll_run *p)
-{
-	const struct error	*e = NULL, *le;
-	struct scaler_launch	*l;
-	size_t			 i, j;
-
-	if (p->nbatch == 0)
-		return NULL;
-	scaler_launch_all(&p->sc, p->batch, p->nbatch, &p->known);
-	for (i = 0; i < p->nbatch; i++) {
-		l = &p->batch[i];
-		if ((le = l->e) != NULL) {
-			if (le->class == ERR_TEMP || le->class == ERR_UNAVAIL ||
-			    le->class == ERR_CONFIG || le->class == ERR_PERM ||
-			    le->class == ERR_IO) {
-				if (e == NULL)
-					e = error_copy(le);
-				else
-					log_info("%s", le->msg);
-			} else
-				log_warn("%s", le->msg);
-			continue;
-		}
-		if (l->skipped) {
-			log_debug("runner %s: instance %s exists", l->name,
-			    l->out.id);
-			for (j = 0; j < p->known.n; j++)
-				if (strcmp(p->known.v[j].id, l->out.id) == 0)
-					break;
-			if (j < p->known.n)
-				continue;
-		}
-		if (!p->sc.dry_run && l->out.id[0] != '\0') {
-			if (strcmp(l->out.state, "pending") != 0 &&
-			    strcmp(l->out.state, "running") != 0)
-				snprintf(l->out.state, sizeof(l->out.state),
-				    "pending");
-			scale_remember(p, &l->out);
-		}
-	}
-	p->nbatch = 0;
-	return e;
-}
-
-/*
- * A full pass: observe, plan (with scale-down and cleanup), apply.
- * Without launch_ok nothing is launched (the jobs of the message being
- * handled launch their own runners).
- */
-static const struct error *
-scale_reconcile(struct poll_run *p, int launch_ok)
+on_done(struct poll_run *p)
 {
 	const struct error	*e;
-	struct scaler_obs	 o;
-	struct plan		 pl = PLAN_INIT;
-	struct ec2_instances	 recent = EC2_INSTANCES_INIT;
-	char			**ids = NULL;
-	size_t			 nids = 0, i;
-	int64_t			 now = time(NULL);
 
-	scaler_obs_init(&o);
-	if ((e = scaler_observe(&p->sc, p->assigned >= 0 ? &p->assigned :
-	    NULL, now, &o)) != NULL)
-		goto out;
-	/* Our own recent launches count even if Describe lags. */
-	for (i = 0; i < p->known.n; i++)
-		if (now - p->known.v[i].launch_time < SCALE_RECENT_S) {
-			if (recent.n == recent.cap) {
-				recent.cap = recent.cap ? recent.cap * 2 : 16;
-				recent.v = xrealloc(recent.v, recent.cap *
-				    sizeof(*recent.v));
-			}
-			recent.v[recent.n++] = p->known.v[i];
-		}
-	scaler_obs_merge(&o, &recent);
-	p->sc.set.scale = 1;
-	p->sc.set.cleanup = 1;
-	plan_compute(&p->sc.set, &o.in, &pl);
-	if (!launch_ok)
-		pl.launch = 0;
-	log_info("reconcile: desired %u, live %u, launch %u, %zu actions",
-	    pl.desired, pl.live, pl.launch, pl.n);
-	e = scaler_apply(&p->sc, &o, &pl, &ids, &nids);
-	/* What we know now: the observation plus the new instances. */
-	ec2_instances_release(&p->known);
-	for (i = 0; i < o.inst.n; i++)
-		scale_remember(p, &o.inst.v[i]);
-	for (i = 0; i < pl.n; i++)
-		if (pl.v[i].inst != PLAN_NONE &&
-		    strcmp(pl.v[i].result, "terminated") == 0)
-			snprintf(p->known.v[pl.v[i].inst].state,
-			    sizeof(p->known.v[0].state), "terminated");
-	for (i = 0; i < nids; i++) {
-		struct ec2_instance in;
-
-		memset(&in, 0, sizeof(in));
-		snprintf(in.id, sizeof(in.id), "%s", ids[i]);
-		snprintf(in.state, sizeof(in.state), "pending");
-		scale_remember(p, &in);
-	}
-	p->have_known = 1;
-	p->reconcile = 0;
-	p->reconciled_ms = now_ms();
-out:
-	scaler_ids_free(ids, nids);
-	plan_release(&pl);
-	ec2_instances_release(&recent);
-	scaler_obs_release(&o);
-	return e;
-}
-
-static const struct error *
-scale_stats(struct poll_run *p, const struct as_stats *s)
-{
-	if (!p->scaling)
-		return NULL;
-	p->assigned = s->assigned;
-	return NULL;
-}
-
-static const struct error *
-scale_job(struct poll_run *p, const struct as_job *j)
-{
-	const struct error	*e;
-	char			 name[EC2_NAME_MAX];
-	const char		*ids[1];
-	size_t			 i;
-
-	if (!p->scaling)
-		return NULL;
-	if (!p->have_known && (e = scale_reconcile(p, 0)) != NULL)
-		return e;
-	if (j->kind == AS_JOB_AVAILABLE) {
-		snprintf(name, sizeof(name), "%sr%lld", p->sc.prefix,
-		    (long long)j->runner_request_id);
-		scale_queue(p, name);
-		return NULL;
-	}
-	if (j->kind != AS_JOB_COMPLETED || *j->runner_name == '\0')
-		return NULL;
-	/* The ephemeral runner is done: its instance goes now. */
-	p->reconcile = 1;
-	for (i = 0; i < p->known.n; i++) {
-		struct ec2_instance *in = &p->known.v[i];
-
-		if (strcmp(in->runner, j->runner_name) != 0 ||
-		    !ec2_state_live(in->state))
-			continue;
-		ids[0] = in->id;
-		if ((e = ec2_terminate(p->sc.aws, ids, 1, p->sc.dry_run,
-		    NULL)) != NULL) {
-			log_warn("%s", e->msg);
-			return NULL;
-		}
-		log_info("runner %s finished: instance %s terminated",
-		    j->runner_name, in->id);
-		snprintf(in->state, sizeof(in->state), "terminated");
-	}
-	return NULL;
-}
-
-/* After a message (or an empty poll): drift and periodic reconcile. */
-static const struct error *
-scale_end(struct poll_run *p)
-{
-	const struct error	*e;
-	char			 name[EC2_NAME_MAX];
-	unsigned int		 desired, live, n;
-
-	if (!p->scaling)
-		return NULL;
-	/* The jobs of the message first: they are what someone waits for. */
-	if ((e = scale_flush(p)) != NULL)
-		return e;
-	if (!p->have_known || p->reconcile ||
-	    now_ms() - p->reconciled_ms >= SCALE_RECONCILE_MS)
-		return scale_reconcile(p, 1);
-	if (p->assigned < 0)
-		return NULL;
-	desired = plan_desired(p->sc.set.min_runners, p->sc.set.max_runners,
-	    p->assigned);
-	live = scale_live(p);
-	for (n = live; n < desired; n++) {
-		scaler_new_name(&p->sc, name, sizeof(name));
-		scale_queue(p, name);
-	}
-	return scale_flush(p);
-}
-
-static const struct poll_sink poll_sinks[] = {
-	{ "state", keep_stats, NULL, NULL },
-	{ "scale", scale_stats, scale_job, scale_end },
-	{ "print", print_stats, print_job, NULL },
-	{ "exec", NULL, exec_job, NULL },
-	{ NULL, NULL, NULL, NULL }
-};
-
-static const struct error *
-dispatch_end(struct poll_run *p)
-{
-	const struct poll_sink	*k;
-	const struct error	*e;
-
-	for (k = poll_sinks; k->name != NULL; k++)
-		if (k->end != NULL && (e = k->end(p)) != NULL)
-			return error_wrap(e, "%s", k->name);
-	return NULL;
-}
-
-static const struct error *
-dispatch_stats(struct poll_run *p, const struct as_stats *s)
-{
-	const struct poll_sink	*k;
-	const struct error	*e;
-
-	for (k = poll_sinks; k->name != NULL; k++)
-		if (k->stats != NULL && (e = k->stats(p, s)) != NULL)
-			return error_wrap(e, "%s", k->name);
-	return NULL;
-}
-
-static const struct error *
-dispatch_job(struct poll_run *p, const struct as_job *j)
-{
-	const struct poll_sink	*k;
-	const struct error	*e;
-
-	for (k = poll_sinks; k->name != NULL; k++)
-		if (k->job != NULL && (e = k->job(p, j)) != NULL)
-			return error_wrap(e, "%s", k->name);
+	if (p->scaling && (e = scaler_message_done(&p->sc)) != NULL)
+		return error_wrap(e, "scale");
 	return NULL;
 }
 
@@ -723,16 +421,17 @@ handle(struct poll_run *p, const struct as_message *m)
 	if (strcmp(m->type, "RunnerScaleSetJobMessages") != 0)
 		log_warn("ignoring message %lld of type '%s'",
 		    (long long)m->id, m->type);
-	p->nbatch = 0;		/* launches of a message that failed before */
+	if (p->scaling)
+		scaler_message_begin(&p->sc);
 	if ((e = acquire(p, m)) != NULL)
 		return e;
-	if (m->has_stats && (e = dispatch_stats(p, &m->stats)) != NULL)
+	if (m->has_stats && (e = on_stats(p, &m->stats)) != NULL)
 		return e;
 	for (i = 0; i < m->njobs; i++)
 		if (m->jobs[i].kind != AS_JOB_OTHER &&
-		    (e = dispatch_job(p, &m->jobs[i])) != NULL)
+		    (e = on_job(p, &m->jobs[i])) != NULL)
 			return e;
-	if ((e = dispatch_end(p)) != NULL)
+	if ((e = on_done(p)) != NULL)
 		return e;
 	/* Persist before the ack: a crash in between loses nothing. */
 	p->c.st.last_message_id = m->id;
@@ -788,7 +487,7 @@ poll_once(struct poll_run *p, int *bad)
 	if ((e = keep_refreshed(p)) == NULL && got == 1)
 		e = handle(p, &m);
 	else if (e == NULL)
-		e = dispatch_end(p);	/* periodic reconcile when idle */
+		e = on_done(p);	/* periodic reconcile when idle */
 	*bad = got < 0;
 	asmsg_message_release(&m);
 	return e;
@@ -816,7 +515,7 @@ open_session(struct poll_run *p)
 	p->session_ms = now_ms();
 	p->refreshes = actions_session_refreshes(p->c.as);
 	if (created && p->s.has_stats)
-		return dispatch_stats(p, &p->s.stats);
+		return on_stats(p, &p->s.stats);
 	return NULL;
 }
 
@@ -954,7 +653,6 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
 	p.tty = isatty(STDOUT_FILENO) && p.a.fmt == OUT_TABLE;
-	p.assigned = -1;
 	p.max_capacity = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
 	if (p.a.follow) {
 		sig_stop_install();
@@ -978,8 +676,6 @@ out:
 	if (sig_stop && e != NULL && e->class == ERR_TEMP && !p.have_session)
 		e = NULL;	/* stopped while waiting for the lock */
 	asmsg_session_release(&p.s);
-	ec2_instances_release(&p.known);
-	free(p.batch);
 	scaler_close(&p.sc);
 	cmd_as_close(&p.c);
 	return e;

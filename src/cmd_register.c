@@ -19,7 +19,7 @@
 
 #include "actions.h"
 #include "cmd.h"
-#include "cmd_actions.h"
+#include "scaleset.h"
 #include "json.h"
 #include "log.h"
 #include "util.h"

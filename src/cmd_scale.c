@@ -6,7 +6,7 @@
  * tags, its runners from GitHub, its statistics from the Actions Service.
  * plan_compute() decides (desired = min(MIN_RUNNERS + totalAssignedJobs,
  * MAX_RUNNERS), as actions-runner-controller does; see plan.h), then the
- * launches and retirements are carried out (cmd_scaler.h) and the plan is
+ * launches and retirements are carried out (scaler.h) and the plan is
  * printed as a table or JSON.  The scale set's state-file lock is taken
  * without waiting: a second `scale` (or a running `poll --follow`) makes
  * this one exit 75 at once, so overlapping cron runs can never both
@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "cmd_actions.h"
-#include "cmd_scaler.h"
+#include "scaleset.h"
+#include "scaler.h"
 #include "ghjobs.h"
 #include "github.h"
 #include "log.h"

@@ -20,7 +20,7 @@
 
 #include "actions.h"
 #include "cmd.h"
-#include "cmd_actions.h"
+#include "scaleset.h"
 #include "json.h"
 #include "log.h"
 #include "state.h"

@@ -2,13 +2,15 @@
  * SPDX-License-Identifier: ISC
  *
  * Scaling decisions, pure (see plan.h).  The desired count is the one
- * actions-runner-controller uses (../shared/reference/
- * actions-service-protocol.md 5.4); scale-down picks idle runners oldest
+ * actions-runner-controller's listener uses (actions/actions-runner-
+ * controller, cmd/ghalistener/worker/worker.go: min(minRunners +
+ * totalAssignedJobs, maxRunners)); scale-down picks idle runners oldest
  * first and leaves the final word to the service, which refuses to remove
- * a busy runner (JobStillRunningException, section 3.12); the three
- * cleanup classes are those of ec2-autoscalers.md section 5.  Instance
- * and runner counts are small (thousands), so quadratic matching keeps
- * the code obvious.
+ * a busy runner (JobStillRunningException); the three cleanup classes
+ * are those EC2 autoscalers for GitHub runners use (philips-labs/
+ * terraform-aws-github-runner, its scale-down lambda).  Instance and
+ * runner counts are small (thousands), so quadratic matching keeps the
+ * code obvious.
  */
 
 #include <stdio.h>
@@ -42,6 +44,28 @@ plan_desired(unsigned int min_runners, unsigned int max_runners,
 		assigned = max_runners;
 	d = (int64_t)min_runners + assigned;
 	return d > (int64_t)max_runners ? max_runners : (unsigned int)d;
+}
+
+/* see plan.h */
+unsigned int
+plan_room(const struct plan_settings *s, unsigned int live, unsigned int want)
+{
+	unsigned int	 room;
+
+	room = live >= s->max_runners ? 0 : s->max_runners - live;
+	return want < room ? want : room;
+}
+
+/* see plan.h */
+unsigned int
+plan_drift(const struct plan_settings *s, int64_t assigned, unsigned int live)
+{
+	unsigned int	 desired;
+
+	if (assigned < 0)
+		return 0;
+	desired = plan_desired(s->min_runners, s->max_runners, assigned);
+	return plan_room(s, live, desired > live ? desired - live : 0);
 }
 
 /* see plan.h */
@@ -227,7 +251,6 @@ plan_compute(const struct plan_settings *s, const struct plan_input *in,
 {
 	unsigned char	*used;
 	size_t		 i;
-	unsigned int	 room;
 
 	plan_release(p);
 	for (i = 0; i < in->ninst; i++)
@@ -240,11 +263,7 @@ plan_compute(const struct plan_settings *s, const struct plan_input *in,
 	if (s->cleanup)
 		plan_cleanup(s, in, p, used);
 	if (s->scale && p->have_desired) {
-		room = p->live >= s->max_runners ? 0 : s->max_runners - p->live;
-		if (p->desired > p->live)
-			p->launch = p->desired - p->live;
-		if (p->launch > room)
-			p->launch = room;
+		p->launch = plan_drift(s, in->assigned, p->live);
 		if (p->live > p->desired)
 			plan_down(s, in, p, used, p->live - p->desired);
 	}

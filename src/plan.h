@@ -15,12 +15,14 @@
  * what to clean up.  No I/O, no clock.
  *
  * Desired runners, as actions-runner-controller computes them
- * (actions-service-protocol.md 5.4):
+ * (actions/actions-runner-controller, cmd/ghalistener/worker/worker.go):
  *	desired = min(MIN_RUNNERS + statistics.totalAssignedJobs, MAX_RUNNERS)
  * Live instances are those pending or running.  Rules:
  *  - launch = desired - live when positive, and never so many that live +
  *    launch exceeds MAX_RUNNERS (instances being terminated still count:
- *    their replacements come on the next pass);
+ *    their replacements come on the next pass).  plan_room() is the one
+ *    place in ghrctl that bounds launches by MAX_RUNNERS: every launch,
+ *    by a plan, a job or drift correction, is counted through it;
  *  - scale down (live > desired) retires only instances whose runner is
  *    online and idle, oldest first, none younger than min_age; the caller
  *    removes the runner through the service first (a busy runner is
@@ -104,6 +106,22 @@ void			 plan_release(struct plan *);
 /* desired = min(min + assigned, max); assigned < 0 counts as 0. */
 unsigned int		 plan_desired(unsigned int min_runners,
 			    unsigned int max_runners, int64_t assigned);
+
+/*
+ * How many of want new runners may launch beside live instances (pending
+ * or running, launches in flight included): want, capped so that live +
+ * launches never exceeds max_runners.
+ */
+unsigned int		 plan_room(const struct plan_settings *,
+			    unsigned int live, unsigned int want);
+
+/*
+ * Drift correction: how many runners to launch so live reaches
+ * plan_desired() of assigned (0 when assigned < 0, unknown), through
+ * plan_room().
+ */
+unsigned int		 plan_drift(const struct plan_settings *,
+			    int64_t assigned, unsigned int live);
 
 /* Fill *out (released first) from the settings and observations. */
 void			 plan_compute(const struct plan_settings *,

@@ -10,7 +10,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "cmd_scaler.h"
+#include "scaler.h"
+#include "userdata.h"
 #include "ec2.h"
 #include "t.h"
 #include "xml.h"
@@ -189,9 +190,9 @@ t_ec2_misc(void)
 	T_EQ_STR(v[1], "m6i.large");
 	T_EQ_INT(ec2_split(NULL, buf, sizeof(buf), v, EC2_MAX_OPTIONS), 0);
 	T_TRUE(!ec2_state_live("stopped") && ec2_state_live("running"));
-	T_OK(scaler_render("a {{RUNNER_NAME}} {{JIT_CONFIG}} {{X}} "
+	T_OK(userdata_render("a {{RUNNER_NAME}} {{JIT_CONFIG}} {{X}} "
 	    "{{SCALE_SET_ID}}/{{SCALE_SET_NAME}}", "J", "n", "7", "set", &out));
 	T_EQ_STR(out.p, "a n J {{X}} 7/set");
 	buf_release(&out);
-	T_TRUE(strstr(scaler_default_template(), "--jitconfig") != NULL);
+	T_TRUE(strstr(userdata_default_template(), "--jitconfig") != NULL);
 }

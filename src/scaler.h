@@ -1,23 +1,27 @@
 /* SPDX-License-Identifier: ISC */
-#ifndef GHRCTL_CMD_SCALER_H
-#define GHRCTL_CMD_SCALER_H
+#ifndef GHRCTL_SCALER_H
+#define GHRCTL_SCALER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "actions_msg.h"
 #include "aws.h"
 #include "cmd.h"
-#include "cmd_actions.h"
 #include "ec2.h"
 #include "plan.h"
+#include "scaleset.h"
 
 /*
- * What `scale`, `cleanup` and `poll --follow --scale` share: the EC2
- * launch settings from the configuration, the user-data template, the
- * observation of a scale set (EC2 instances by tag, its runners through
- * GitHub REST, its statistics through the Actions Service), launching one
- * runner (JIT config, user data, RunInstances) and carrying out a plan
- * (runner removal through the service first, then TerminateInstances).
+ * The EC2 scaler, one domain layer below the commands `scale`, `cleanup`
+ * and `poll --scale`: it observes a scale set (EC2 instances by tag
+ * (scaler_observe.c), its runners, its statistics), lets plan.c decide
+ * (plan.c alone decides how many may launch: MAX_RUNNERS is enforced
+ * there), launches and binds runners (JIT config, user data from
+ * userdata.c, RunInstances: scaler_launch.c) and retires them (removal
+ * through the service first, then TerminateInstances: scaler_retire.c).
+ * The session holder (`poll`) feeds it each message's statistics and
+ * jobs (scaler_events.c).
  *
  * Runner names are "ghrctl-<scale set id>-<suffix>": "r<runnerRequestId>"
  * for a JobAvailable launch (the same request always gives the same name
@@ -28,6 +32,7 @@
 #define SCALER_PREFIX_MAX	64
 
 struct scaler_worker;
+struct scaler_launch;
 
 struct scaler {
 	struct ctx		*ctx;
@@ -55,6 +60,14 @@ struct scaler {
 	unsigned int		 concurrency;	/* GHRCTL_LAUNCH_CONCURRENCY */
 	struct scaler_worker	*workers;	/* made on first use */
 	size_t			 nworkers;
+	/* the session holder's view (scaler_events.c) */
+	struct ec2_instances	 known;		/* live as far as we know */
+	struct scaler_launch	*batch;		/* a message's launches */
+	size_t			 nbatch, capbatch;
+	int			 have_known;	/* a full reconcile was done */
+	int			 reconcile;	/* one is wanted */
+	int64_t			 reconciled_ms;
+	int64_t			 assigned;	/* -1 until statistics came */
 };
 
 /* Options the commands share. */
@@ -223,14 +236,6 @@ const struct error	*scaler_apply(struct scaler *, struct scaler_obs *,
 			    struct plan *, char ***launched, size_t *nlaunched);
 void			 scaler_ids_free(char **, size_t);
 
-/* Render the template (pure): {{JIT_CONFIG}}, {{RUNNER_NAME}}, {{SCALE_SET_ID}}, {{SCALE_SET_NAME}}. */
-const struct error	*scaler_render(const char *tmpl, const char *jit,
-			    const char *name, const char *set_id,
-			    const char *set_name, struct buf *out);
-
-/* The built-in template (= contrib/user-data.sh.tmpl). */
-const char		*scaler_default_template(void);
-
 /* Print a plan as a table or JSON on stdout. */
 const struct error	*scaler_print(const struct scaler *, enum out_fmt,
 			    const struct plan *, const struct scaler_obs *,
@@ -245,5 +250,35 @@ const struct error	*scaler_print(const struct scaler *, enum out_fmt,
  */
 const struct error	*scaler_pass(struct scaler *, const int64_t *assigned,
 			    enum out_fmt);
+
+/*
+ * The session holder's scaler (`poll --scale`), fed message by message
+ * (scaler_events.c).  scaler_message_begin() before a message's entries;
+ * scaler_stats() with its statistics (the demand); scaler_job() for each
+ * job: a JobAvailable queues a launch named for its runnerRequestId (a
+ * replayed job finds the instance it has), a JobCompleted terminates the
+ * finished runner's instance and asks for a full reconcile;
+ * scaler_message_done() after the entries (or after an empty poll):
+ * launches what was queued, then corrects drift against the statistics
+ * and runs a full reconcile (observe, plan with scale-down and cleanup,
+ * apply) at the start, after a JobCompleted and every
+ * SCALER_RECONCILE_MS.  A launch failure that may pass is returned, so
+ * the message is not acknowledged and comes again.
+ */
+#define SCALER_RECONCILE_MS	(60 * 1000)
+
+void			 scaler_message_begin(struct scaler *);
+void			 scaler_stats(struct scaler *, const struct as_stats *);
+const struct error	*scaler_job(struct scaler *, const struct as_job *);
+const struct error	*scaler_message_done(struct scaler *);
+
+/*
+ * A full reconcile of the session holder: observe (with the statistics
+ * of the last message as the demand, else the scale set's), count its
+ * own recent launches that DescribeInstances does not list yet, plan
+ * with scale-down and cleanup, apply.  Without launch_ok nothing is
+ * launched.
+ */
+const struct error	*scaler_reconcile(struct scaler *, int launch_ok);
 
 #endif

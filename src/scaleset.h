@@ -11,7 +11,8 @@
 #include "state.h"
 
 /*
- * What `register`, `session` and `poll` (and later `scale`) share: the
+ * The scale-set session set-up (struct cmd_as keeps its historical name):
+ * what `register`, `session`, `poll`, `scale` and `cleanup` share: the
  * GitHub REST client that supplies registration tokens, the Actions
  * Service client, the scale set named by the configuration, and the
  * locked per-scale-set state file with the message session in it.

@@ -1,13 +1,14 @@
 /*
  * SPDX-License-Identifier: ISC
  *
- * Shared set-up of the Actions Service commands (register, session, poll):
- * the GitHub REST client hands out registration tokens, which actions.c
+ * The scale-set session set-up that register, session, poll, scale and
+ * cleanup share (see scaleset.h): the GitHub REST client hands out registration tokens, which actions.c
  * exchanges for its admin token (the two service modules never call each
  * other, so the hand-over happens here, through a callback); the scale
  * set is resolved from RUNNER_SCALE_SET_ID or (RUNNER_GROUP,
  * RUNNER_SCALE_SET_NAME); the state file holds the message session.
- * Facts: ../shared/reference/actions-service-protocol.md sections 2, 3.4.
+ * Facts: the registration-token exchange and session calls of the public
+ * actions/scaleset Go client (client.go, session_client.go).
  */
 
 #include <stdio.h>
@@ -16,13 +17,13 @@
 #include <unistd.h>
 
 #include "actions.h"
-#include "cmd_actions.h"
+#include "scaleset.h"
 #include "github.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 void
 cmd_as_init(struct cmd_as *c)
 {
@@ -40,7 +41,7 @@ regtoken(void *arg, char **token)
 	return github_registration_token(c->gh, token, NULL, 0);
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 const struct error *
 cmd_as_open(struct ctx *ctx, struct cmd_as *c, int need_name)
 {
@@ -52,7 +53,7 @@ cmd_as_open(struct ctx *ctx, struct cmd_as *c, int need_name)
 	return cmd_as_open_http(ctx, c, need_name, http);
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 const struct error *
 cmd_as_open_http(const struct ctx *ctx, struct cmd_as *c, int need_name,
     struct http_client *http)
@@ -82,7 +83,7 @@ cmd_as_open_http(const struct ctx *ctx, struct cmd_as *c, int need_name,
 	return actions_new(&o, &c->as);
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 const struct error *
 cmd_as_scale_set(struct ctx *ctx, struct cmd_as *c, struct as_scale_set *out)
 {
@@ -129,7 +130,7 @@ cmd_as_scale_set(struct ctx *ctx, struct cmd_as *c, struct as_scale_set *out)
 	return NULL;
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 const struct error *
 cmd_as_state(struct ctx *ctx, struct cmd_as *c, enum state_lock how,
     volatile const sig_atomic_t *stop)
@@ -154,7 +155,7 @@ cmd_as_state(struct ctx *ctx, struct cmd_as *c, enum state_lock how,
 	return NULL;
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 const struct error *
 cmd_as_save(struct cmd_as *c)
 {
@@ -163,7 +164,7 @@ cmd_as_save(struct cmd_as *c)
 	return state_save(&c->sf, &c->st, (int64_t)time(NULL));
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 void
 cmd_as_keep_session(struct cmd_as *c, const struct as_session *s)
 {
@@ -174,7 +175,7 @@ cmd_as_keep_session(struct cmd_as *c, const struct as_session *s)
 	c->st.queue_token = xstrdup(s->queue_token);
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 void
 cmd_as_load_session(const struct cmd_as *c, struct as_session *s)
 {
@@ -187,7 +188,7 @@ cmd_as_load_session(const struct cmd_as *c, struct as_session *s)
 	s->queue_token = xstrdup(c->st.queue_token);
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 void
 cmd_as_owner(char *dst, size_t size)
 {
@@ -196,7 +197,7 @@ cmd_as_owner(char *dst, size_t size)
 	dst[size - 1] = '\0';
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 size_t
 cmd_as_labels(const char *list, char *buf, size_t size, const char **v,
     size_t max)
@@ -204,7 +205,7 @@ cmd_as_labels(const char *list, char *buf, size_t size, const char **v,
 	return str_list_split(list, buf, size, v, max);
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 void
 cmd_as_close(struct cmd_as *c)
 {
@@ -216,7 +217,7 @@ cmd_as_close(struct cmd_as *c)
 	c->gh = NULL;
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 const struct error *
 cmd_as_begin(struct ctx *ctx, struct cmd_as *c, enum state_lock how,
     volatile const sig_atomic_t *stop)
@@ -247,7 +248,7 @@ cmd_as_begin(struct ctx *ctx, struct cmd_as *c, enum state_lock how,
 	return NULL;
 }
 
-/* see cmd_actions.h */
+/* see scaleset.h */
 const struct error *
 cmd_as_session(struct ctx *ctx, struct cmd_as *c, int refresh_old,
     struct as_session *s, int *created)

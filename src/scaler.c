@@ -1,0 +1,332 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * The scaler's set-up and one-shot pass (see scaler.h): the options the
+ * commands share, the EC2 launch settings, the source of runners
+ * (Actions Service, or GitHub REST for --source rest), printing a plan.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "actions.h"
+#include "aws.h"
+#include "buf.h"
+#include "cmd.h"
+#include "scaler.h"
+#include "scaler_impl.h"
+#include "scaleset.h"
+#include "userdata.h"
+#include "ec2.h"
+#include "ghjobs.h"
+#include "github.h"
+#include "log.h"
+#include "plan.h"
+#include "sig.h"
+#include "util.h"
+
+/* see scaler.h */
+int
+scaler_opt(struct scaler_opts *so, int key, const char *val)
+{
+	switch (key) {
+	case 'n':
+		so->dry_run = 1;
+		return 1;
+	case SCALER_KEY_MIN_AGE:
+		so->min_age = val;
+		return 1;
+	case SCALER_KEY_BOOT:
+		so->boot_timeout = val;
+		return 1;
+	case SCALER_KEY_USER_DATA:
+		so->user_data = val;
+		return 1;
+	case SCALER_KEY_ENDPOINT:
+		so->endpoint = val;
+		return 1;
+	case SCALER_KEY_SOURCE:
+		so->source = val;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * --source rest: the pool id (RUNNER_SCALE_SET_ID, else derived from the
+ * URL and labels) and a name for the state file, before the lock.
+ */
+static const struct error *
+rest_pool(struct ctx *ctx, struct cmd_as *c)
+{
+	char		 buf[4096];
+	const char	*v[CA_LABELS_MAX];
+	size_t		 n;
+
+	if (config_is_set(&ctx->cfg, K_RUNNER_SCALE_SET_ID))
+		c->scale_set_id = config_num(&ctx->cfg, K_RUNNER_SCALE_SET_ID);
+	else {
+		n = cmd_as_labels(config_str(&ctx->cfg, K_RUNNER_LABELS), buf,
+		    sizeof(buf), v, CA_LABELS_MAX);
+		c->scale_set_id = ghjobs_pool_id(
+		    github_target(c->gh)->config_url, v, n);
+	}
+	if (c->name[0] == '\0')
+		return str_fmt(c->name, sizeof(c->name), "rest-%lld",
+		    (long long)c->scale_set_id);
+	return NULL;
+}
+
+/* see scaler.h */
+const struct error *
+scaler_begin(struct ctx *ctx, struct cmd_as *c, struct scaler_opts *o)
+{
+	const struct error	*e;
+	const char		*src = o->source;
+
+	if (src == NULL)
+		src = config_str(&ctx->cfg, K_SOURCE);
+	if (src != NULL && strcmp(src, "rest") == 0)
+		o->rest = 1;
+	else if (src != NULL && strcmp(src, "actions") != 0)
+		return cmd_usage_error(ctx, "--source is actions or rest, not "
+		    "'%s'", src);
+	if ((e = cmd_as_open(ctx, c, 0)) != NULL)
+		return e;
+	if (!o->rest)
+		return cmd_as_begin(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
+	if ((e = rest_pool(ctx, c)) != NULL)
+		return e;
+	return cmd_as_state(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
+}
+
+static long long
+dur_ms(const struct scaler *s, const char *opt, enum cfg_key k,
+    const struct error **e)
+{
+	long long	 ms;
+
+	if (opt == NULL)
+		return config_ms(&s->ctx->cfg, k);
+	if (parse_duration_ms(opt, 1000, &ms) != 0) {
+		*e = error_fmt(ERR_USAGE, "invalid duration '%s' for %s", opt,
+		    config_keys()[k].name);
+		return 0;
+	}
+	return ms;
+}
+
+static const struct error *
+launch_settings(struct scaler *s)
+{
+	const struct config	*cfg = &s->ctx->cfg;
+	struct ec2_launch	*l = &s->launch;
+	const char		*lt, *price;
+
+	memset(l, 0, sizeof(*l));
+	if ((lt = config_str(cfg, K_EC2_LAUNCH_TEMPLATE)) != NULL) {
+		if (str_prefix(lt, "lt-"))
+			l->template_id = lt;
+		else
+			l->template_name = lt;
+		l->template_version = config_str(cfg,
+		    K_EC2_LAUNCH_TEMPLATE_VERSION);
+	}
+	l->ami = config_str(cfg, K_EC2_AMI_ID);
+	if (l->ami == NULL && lt == NULL)
+		return error_fmt(ERR_CONFIG, "set EC2_AMI_ID or "
+		    "EC2_LAUNCH_TEMPLATE to launch runner instances");
+	l->ntypes = ec2_split(config_str(cfg, K_EC2_INSTANCE_TYPE), s->types,
+	    sizeof(s->types), l->types, EC2_MAX_OPTIONS);
+	if (l->ntypes == 0 && lt == NULL)
+		return error_fmt(ERR_CONFIG, "set EC2_INSTANCE_TYPE (or "
+		    "EC2_LAUNCH_TEMPLATE) to launch runner instances");
+	l->nsubnets = ec2_split(config_str(cfg, K_EC2_SUBNET_ID), s->subnets,
+	    sizeof(s->subnets), l->subnets, EC2_MAX_OPTIONS);
+	if (l->nsubnets == 0)
+		return error_fmt(ERR_CONFIG, "set EC2_SUBNET_ID: every launch "
+		    "names its subnet so a retried launch cannot start a second "
+		    "instance");
+	l->ngroups = ec2_split(config_str(cfg, K_EC2_SECURITY_GROUP_ID),
+	    s->groups, sizeof(s->groups), l->groups, EC2_MAX_OPTIONS);
+	l->key_name = config_str(cfg, K_EC2_KEY_PAIR_NAME);
+	l->profile = config_str(cfg, K_EC2_INSTANCE_PROFILE);
+	if ((price = config_str(cfg, K_EC2_SPOT_PRICE)) != NULL &&
+	    *price != '\0') {
+		l->spot = 1;
+		l->spot_price = strcmp(price, "auto") == 0 ? NULL : price;
+	}
+	l->dry_run = s->dry_run;
+	return NULL;
+}
+
+/*
+ * --source rest: the JIT labels and runner group id; a group given by
+ * name is left in *group for rest_group().
+ */
+static const struct error *
+rest_settings(struct scaler *s, const char **group_name)
+{
+	const char	*group = config_str(&s->ctx->cfg, K_RUNNER_GROUP);
+	const char	*v[CA_LABELS_MAX];
+	size_t		 n, i;
+	uint64_t	 id;
+
+	s->rest = 1;
+	n = cmd_as_labels(config_str(&s->ctx->cfg, K_RUNNER_LABELS),
+	    s->labelbuf, sizeof(s->labelbuf), v, CA_LABELS_MAX);
+	if (n == 0)
+		return error_fmt(ERR_CONFIG, "--source rest needs "
+		    "RUNNER_LABELS: jobs are matched by their runs-on labels");
+	s->labels[s->nlabels++] = "self-hosted";
+	for (i = 0; i < n; i++)
+		if (!str_ieq(v[i], "self-hosted"))
+			s->labels[s->nlabels++] = v[i];
+	if (group == NULL || *group == '\0' || str_ieq(group, "default"))
+		s->group_id = 1;
+	else if (parse_u64(group, &id) == 0 && id > 0 && id <= INT64_MAX)
+		s->group_id = (int64_t)id;
+	else
+		*group_name = group;
+	return NULL;
+}
+
+/* --source rest: the id of the runner group called name, asked once. */
+static const struct error *
+rest_group(struct scaler *s, const char *name)
+{
+	const struct error	*e;
+	char			 scope[GHURL_NAME_MAX * 2 + 32];
+	int			 found;
+
+	if ((e = github_runner_group_find(s->c->gh, name, &s->group_id,
+	    &found)) != NULL)
+		return e;
+	if (!found)
+		return error_fmt(ERR_CONFIG, "runner group '%s' (RUNNER_GROUP) "
+		    "does not exist in %s", name, ghurl_scope_name(
+		    github_target(s->c->gh), scope, sizeof(scope)));
+	log_info("runner group '%s' is id %lld", name,
+	    (long long)s->group_id);
+	return NULL;
+}
+
+/* see scaler.h */
+const struct error *
+scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
+    struct scaler *s)
+{
+	const struct error	*e = NULL;
+	struct http_client	*http;
+	const char		*path, *group = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->ctx = ctx;
+	s->assigned = -1;
+	s->c = c;
+	s->dry_run = o->dry_run;
+	snprintf(s->set_id, sizeof(s->set_id), "%lld",
+	    (long long)c->scale_set_id);
+	snprintf(s->prefix, sizeof(s->prefix), "ghrctl-%lld-",
+	    (long long)c->scale_set_id);
+	s->set.min_runners = (unsigned int)config_num(&ctx->cfg, K_MIN_RUNNERS);
+	s->set.max_runners = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
+	s->set.min_age = dur_ms(s, o->min_age, K_MIN_AGE, &e) / 1000;
+	s->set.boot_timeout = dur_ms(s, o->boot_timeout, K_BOOT_TIMEOUT, &e) /
+	    1000;
+	s->set.max_lifetime = config_ms(&ctx->cfg, K_RUNNER_TIMEOUT) / 1000;
+	if (e != NULL || (e = launch_settings(s)) != NULL ||
+	    (o->rest && (e = rest_settings(s, &group)) != NULL))
+		return e;
+	path = o->user_data != NULL ? o->user_data : config_str(&ctx->cfg,
+	    K_USER_DATA_TEMPLATE);
+	if (path != NULL && (e = userdata_read(path, &s->tmpl)) != NULL)
+		return e;
+	s->endpoint = o->endpoint;
+	s->concurrency = (unsigned int)config_num(&ctx->cfg,
+	    K_LAUNCH_CONCURRENCY);
+	if ((e = ctx_http(ctx, &http)) != NULL ||
+	    (e = aws_new(&ctx->cfg, http, ctx->envp, o->endpoint,
+	    &s->aws)) != NULL)
+		return e;
+	if (group != NULL && !o->no_launch)
+		return rest_group(s, group);
+	return NULL;
+}
+
+/* see scaler.h */
+void
+scaler_close(struct scaler *s)
+{
+	scaler_workers_free(s);
+	ec2_instances_release(&s->known);
+	free(s->batch);
+	aws_free(s->aws);
+	free(s->tmpl);
+	memset(s, 0, sizeof(*s));
+}
+
+/* see scaler.h */
+const struct error *
+scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
+    const struct scaler_obs *o, char **ids, size_t nids)
+{
+	const struct error	*e;
+	struct buf		 b = BUF_INIT(16u << 20);
+	size_t			 i;
+
+	if (fmt == OUT_JSON) {
+		if ((e = plan_format_json(p, &o->in, s->dry_run,
+		    (const char *const *)ids, nids, &b)) == NULL)
+			printf("%s\n", b.p);
+		buf_release(&b);
+		return e;
+	}
+	if (p->have_desired)
+		printf("desired %u  live %u  launch %u%s\n", p->desired,
+		    p->live, p->launch, s->dry_run ? "  (dry run)" : "");
+	else
+		printf("desired ?  live %u  launch 0 (no statistics)%s\n",
+		    p->live, s->dry_run ? "  (dry run)" : "");
+	for (i = 0; i < nids; i++)
+		printf("%-12s %-20s %s\n", "launched", ids[i], "");
+	for (i = 0; i < p->n; i++) {
+		const struct plan_action *a = &p->v[i];
+
+		printf("%-12s %-20s %-28s %s%s%s\n", plan_kind_name(a->kind),
+		    a->inst != PLAN_NONE ? o->pi[a->inst].id : "-",
+		    a->runner != PLAN_NONE ? o->pr[a->runner].name :
+		    a->inst != PLAN_NONE && o->pi[a->inst].runner[0] ?
+		    o->pi[a->inst].runner : "-", a->reason,
+		    a->result[0] ? ": " : "", a->result);
+	}
+	return NULL;
+}
+
+/* see scaler.h */
+const struct error *
+scaler_pass(struct scaler *s, const int64_t *assigned, enum out_fmt fmt)
+{
+	const struct error	*e, *pe;
+	struct scaler_obs	 o;
+	struct plan		 p = PLAN_INIT;
+	char			**ids = NULL;
+	size_t			 nids = 0;
+
+	scaler_obs_init(&o);
+	if ((e = scaler_observe(s, assigned, (int64_t)time(NULL), &o)) != NULL)
+		goto out;
+	plan_compute(&s->set, &o.in, &p);
+	if (!s->set.scale)	/* cleanup: nothing is launched */
+		p.have_desired = 0;
+	e = scaler_apply(s, &o, &p, &ids, &nids);
+	if ((pe = scaler_print(s, fmt, &p, &o, ids, nids)) != NULL && e == NULL)
+		e = pe;
+out:
+	scaler_ids_free(ids, nids);
+	plan_release(&p);
+	scaler_obs_release(&o);
+	return e;
+}
