@@ -19,7 +19,7 @@
  * re-creates a session the service expired, treats a 409 session conflict
  * as "another ghrctl is active" and retries every GHRCTL_STANDBY_WAIT
  * (active/standby failover), backs off with full jitter on faults, and on
- * SIGINT/SIGTERM deletes its session and exits 0.  Facts:
+ * SIGINT/SIGTERM/SIGHUP deletes its session and exits 0.  Facts:
  * ../shared/reference/actions-service-protocol.md sections 3.6-3.10, 4, 5.3.
  *
  * --scale hands each message's statistics and jobs to the scaler
@@ -60,7 +60,7 @@
 
 static const struct opt poll_opts[] = {
 	{ "follow", 'f', OPT_NONE, NULL,
-	    "keep polling until SIGINT or SIGTERM" },
+	    "keep polling until SIGINT, SIGTERM or SIGHUP" },
 	{ "exec", KEY_EXEC, OPT_REQ, "CMD",
 	    "run CMD (sh -c) per job event, the event JSON on stdin" },
 	{ "output", 'o', OPT_REQ, "FORMAT", "table (one line per event) "

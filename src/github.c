@@ -764,6 +764,7 @@ prefetch_start(struct prefetch *p)
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, &p->mask);
 	if (pthread_mutex_init(&p->mu, NULL) != 0)
 		goto fail;

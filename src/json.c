@@ -2,8 +2,14 @@
  * SPDX-License-Identifier: ISC
  *
  * Typed getters over cJSON (see json.h).  cJSON stores every number as a
- * double, so integers are accepted only when integral and within 2^53,
- * where the double is exact; GitHub's ids are far below that.
+ * double, which rounds: 9007199254740993 (2^53+1) reads as 2^53 and
+ * 1.0000000000000000001 as 1.  So integers are judged by their text:
+ * after each parse, json_parse() marks every number whose token is not a
+ * plain integer (-?(0|[1-9][0-9]*)) of magnitude <= 2^53 (JSON_NOT_INT),
+ * and the int64 getters refuse marked numbers.  Below 2^53 the double of
+ * an integer token is exact, so the value is read from it.  GitHub's and
+ * the Actions Service's ids are far below 2^53; a larger one is malformed
+ * (refused), never rounded.
  */
 
 #include <math.h>
@@ -18,6 +24,13 @@
 #include "util.h"
 
 #define JSON_INT_LIMIT	9007199254740992.0	/* 2^53 */
+#define JSON_INT_DIGITS	"9007199254740992"	/* 2^53, 16 digits */
+/*
+ * A mark in a number node's type, above cJSON's own flags
+ * (cJSON_IsReference 256, cJSON_StringIsConst 512); cJSON_IsNumber() and
+ * the printer look at the low 8 bits only.
+ */
+#define JSON_NOT_INT	(1 << 12)
 
 /*
  * cJSON's parser records the error position in a global, so parses are
@@ -26,6 +39,101 @@
  * costs nothing next to a parse.
  */
 static pthread_mutex_t	 parse_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The next number token of text[*pos..len) outside strings: its start in
+ * *tok and length in *n (the characters cJSON's parse_number() takes).
+ * 0 when there is none.
+ */
+static int
+next_number(const char *text, size_t len, size_t *pos, const char **tok,
+    size_t *n)
+{
+	size_t	 i = *pos, j;
+	char	 c;
+
+	while (i < len) {
+		c = text[i];
+		if (c == '"') {
+			for (i++; i < len && text[i] != '"'; i++)
+				if (text[i] == '\\')
+					i++;
+			i++;
+			continue;
+		}
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			for (j = i; j < len && strchr("0123456789+-eE.",
+			    text[j]) != NULL && text[j] != '\0'; j++)
+				;
+			*tok = text + i;
+			*n = j - i;
+			*pos = j;
+			return 1;
+		}
+		i++;
+	}
+	*pos = len;
+	return 0;
+}
+
+/* 1 when tok is a plain integer token of magnitude <= 2^53. */
+static int
+int_token(const char *tok, size_t n)
+{
+	size_t	 i, lim = sizeof(JSON_INT_DIGITS) - 1;
+
+	if (n > 0 && *tok == '-') {
+		tok++;
+		n--;
+	}
+	if (n == 0 || n > lim || (n > 1 && *tok == '0'))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (tok[i] < '0' || tok[i] > '9')
+			return 0;
+	return n < lim || memcmp(tok, JSON_INT_DIGITS, lim) <= 0;
+}
+
+/*
+ * Mark the number nodes under node (in document order, as cJSON builds
+ * them) whose token, the next of text from *pos, is not an int_token().
+ */
+static void
+mark_tree(cJSON *node, const char *text, size_t len, size_t *pos)
+{
+	const char	*tok;
+	size_t		 n;
+
+	for (; node != NULL; node = node->next) {
+		if (cJSON_IsNumber(node)) {
+			if (!next_number(text, len, pos, &tok, &n) ||
+			    !int_token(tok, n))
+				node->type |= JSON_NOT_INT;
+		} else if (node->child != NULL)
+			mark_tree(node->child, text, len, pos);
+	}
+}
+
+/*
+ * Mark what is not an exact integer (see the top of the file).  One scan
+ * of the text finds most documents holding integers only; the tree is
+ * walked only when it does not.
+ */
+static void
+mark_numbers(cJSON *root, const char *text, size_t len)
+{
+	const char	*tok;
+	size_t		 pos = 0, n;
+
+	for (;;) {
+		if (!next_number(text, len, &pos, &tok, &n))
+			return;
+		if (!int_token(tok, n))
+			break;
+	}
+	pos = 0;
+	mark_tree(root, text, len, &pos);
+}
 
 /* see json.h */
 const struct error *
@@ -46,6 +154,7 @@ json_parse(const char *text, size_t len, const char *what, cJSON **out)
 	pthread_mutex_unlock(&parse_mu);
 	if (root == NULL)
 		return error_fmt(ERR_PROTO, "%s: invalid JSON", what);
+	mark_numbers(root, text, len);
 	*out = root;
 	return NULL;
 }
@@ -108,6 +217,8 @@ json_as_i64(const cJSON *v, const char *key, int64_t *out)
 
 	if (!cJSON_IsNumber(v))
 		return wrong(key, "a number");
+	if (v->type & JSON_NOT_INT)
+		return wrong(key, "an integer within +-2^53");
 	d = v->valuedouble;
 	/* Range first, so the cast below is defined; no libm needed. */
 	if (!isfinite(d) || d > JSON_INT_LIMIT || d < -JSON_INT_LIMIT ||

@@ -40,7 +40,11 @@ const struct error	*json_get_str(const cJSON *obj, const char *key,
 const struct error	*json_opt_str(const cJSON *obj, const char *key,
 			    const char **out);
 
-/* An integral number within +-2^53 (what a double holds exactly). */
+/*
+ * An integer written as one (no fraction, no exponent) within +-2^53,
+ * what a double holds exactly; judged from the number's text, so
+ * 2^53+1 or 1.0000000000000000001 is refused, never rounded.
+ */
 const struct error	*json_get_i64(const cJSON *obj, const char *key,
 			    int64_t *out);
 const struct error	*json_opt_i64(const cJSON *obj, const char *key,

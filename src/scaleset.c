@@ -302,6 +302,14 @@ retry:
 		return e;
 	*created = 1;
 	cmd_as_keep_session(c, s);
+	/*
+	 * A new session numbers its messages from the start (GitHub's own
+	 * listener polls a new session from lastMessageId 0): an older
+	 * session's last id would skip its messages, and acking an older
+	 * session's pending id would ack another, unhandled message.  What
+	 * the old session left unacked comes again in the new one.
+	 */
+	c->st.last_message_id = c->st.last_acked_id = 0;
 	log_info("session %s opened for scale set %lld", s->id,
 	    (long long)c->scale_set_id);
 	return cmd_as_save(c);

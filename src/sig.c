@@ -1,7 +1,8 @@
 /*
  * SPDX-License-Identifier: ISC
  *
- * SIGINT/SIGTERM as a stop request for long-running commands; see sig.h.
+ * SIGINT/SIGTERM/SIGHUP as a stop request for long-running commands; see
+ * sig.h.
  */
 
 #include <signal.h>
@@ -30,6 +31,7 @@ sig_stop_install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 /* see sig.h */

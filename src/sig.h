@@ -6,7 +6,9 @@
 
 /*
  * The stop request of long-running commands (poll --follow, metric
- * --follow).  sig_stop_install() makes SIGINT and SIGTERM set sig_stop
+ * --follow).  sig_stop_install() makes SIGINT, SIGTERM and SIGHUP (a
+ * closed terminal, tmux or ssh; there is nothing to reload: the
+ * configuration is read once) set sig_stop
  * (handlers without SA_RESTART, so sleeps and waits return early); the
  * transport's waits (net.c) give up with ERR_TEMP "interrupted" once it is
  * set, so a command blocked in a 50-second long poll stops at once and can

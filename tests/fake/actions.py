@@ -35,10 +35,11 @@ queue lives on another path tree (/broker/...) than the service
      {"op":"runners","status":"online"}  every runner online and idle
 Runners made by generatejitconfig are also listed by the REST API (offline
 until a control line says otherwise) and go from both when removed.
-State is dumped to <log>.state (JSON) after every request: acked message
-ids, acquired request ids, sessions, scale sets, "sent" ([messageId, time
-the reply carrying it was sent]) and "acquired_t" ([[runnerRequestId...],
-time the acquirejobs request arrived]).  --no-state dumps it only at exit
+Message ids belong to a session: a new one numbers from 100000001 again
+(see AState.renumber).  State is dumped to <log>.state (JSON) after every
+request: acked message ids, acquired request ids, sessions, scale sets,
+"sent" ([messageId, time the reply carrying it was sent]) and "acquired_t"
+([[runnerRequestId...], time the acquirejobs request arrived]).  --no-state dumps it only at exit
 (SIGTERM), for bench/poll-messages: with 10,000 messages a dump per request
 would set the pace.
 """
@@ -58,6 +59,7 @@ import fakelib
 import github
 
 API = "6.0-preview"
+FIRST_MSG = 100000001      # a session's first messageId
 
 
 def b64u(b):
@@ -92,7 +94,7 @@ class AState:
         self.next_set = 1
         self.sessions = {}         # scale set id -> session dict
         self.queue = {}            # scale set id -> [messages]
-        self.next_msg = 100000001
+        self.next_id = {}          # scale set id -> its session's next messageId
         self.acked = []
         self.acquired = []
         self.runners = {}          # id -> runner
@@ -123,6 +125,20 @@ class AState:
             if line.strip():
                 self.apply(json.loads(line))
 
+    def renumber(self, sid):
+        """A new session numbers its messages from the start again, and
+        what the old one did not ack comes again under new ids: GitHub's
+        own listener starts every session at lastMessageID 0
+        (actions/actions-runner-controller, cmd/ghalistener/listener/
+        listener.go), so a client that polls a new session with an old
+        session's lastMessageId skips them, and one that acks an old id
+        acks another message."""
+        n = FIRST_MSG
+        for m in self.queue.get(sid, []):
+            m["messageId"] = n
+            n += 1
+        self.next_id[sid] = n
+
     def default_set(self):
         return min(self.sets) if self.sets else 1
 
@@ -131,11 +147,11 @@ class AState:
         if op == "message":
             sid = c.get("scaleSetId", self.default_set())
             stats = c.get("statistics", {"totalAssignedJobs": len(c.get("jobs", []))})
-            m = {"messageId": self.next_msg,
+            m = {"messageId": self.next_id.get(sid, FIRST_MSG),
                  "messageType": c.get("messageType", "RunnerScaleSetJobMessages"),
                  "body": json.dumps(c.get("jobs", [])) if "body" not in c else c["body"],
                  "statistics": stats}
-            self.next_msg += 1
+            self.next_id[sid] = m["messageId"] + 1
             self.queue.setdefault(sid, []).append(m)
         elif op == "raw":
             self.raw.append(c)
@@ -285,7 +301,10 @@ class H(github.H):
     def new_session(self, ssid, owner):
         st, a = self.server.ast, self.server.args
         tok = jwt({"exp": int(time.time()) + a.queue_ttl, "scp": "queue"})
-        s = st.sessions.get(ssid) or {"sessionId": str(uuid.uuid4()), "ownerName": owner}
+        s = st.sessions.get(ssid)
+        if s is None:
+            s = {"sessionId": str(uuid.uuid4()), "ownerName": owner}
+            st.renumber(ssid)
         s["token"] = tok
         s["expired"] = False
         st.sessions[ssid] = s

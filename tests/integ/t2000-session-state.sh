@@ -112,7 +112,23 @@ test_token_not_logged() {
 	test_done
 }
 
+# A full disk: RLIMIT_FSIZE 0 with SIGXFSZ ignored makes every write to a
+# file fail (EFBIG) while the lock and the read still work; stderr goes
+# through a pipe, which the limit does not cover.
+test_open_unsaved() {
+	test_init open_unsaved
+	as_setup
+	(trap '' XFSZ; ulimit -f 0; ghrctl session open 2>&1; echo "rc=$?") | cat >"$T/out"
+	test_match "$T/out" "^rc=74$" "session open with a full state directory exits 74"
+	test_match "$T/out" "deleted" "and says the new session was deleted"
+	test_eq "$(fstate sessions)" "{}" "no session left live at the service"
+	ghrctl session open >/dev/null
+	test_eq "$?" 0 "the next open gets a session (no 409)"
+	test_done
+}
+
 run_test test_open_show_close
+run_test test_open_unsaved
 run_test test_refresh_atomic
 run_test test_flock
 run_test test_expired_session

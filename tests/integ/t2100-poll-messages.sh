@@ -83,7 +83,36 @@ test_long_poll_timeout() {
 	test_done
 }
 
+# A new session numbers its messages from the start again (the fake as
+# the service): a run that polls it with the old session's lastMessageId
+# skips its messages, and one that acks the old session's pending id acks
+# another message, never handled.
+test_new_session_from_zero() {
+	test_init new_session_from_zero
+	as_setup --hold 1
+	for r in 31 32 33; do
+		ctl "{\"op\":\"message\",\"jobs\":[$(job JobAvailable $r)]}"
+	done
+	for r in 31 32 33; do ghrctl poll -o json >/dev/null; done
+	test_eq "$(field lastMessageId)" 100000003 "three messages handled"
+	# killed after persisting 100000003, before its ack
+	sed -i 's/"lastAckedId":100000003/"lastAckedId":100000002/' "$T/state/$SF"
+	ctl '{"op":"expire_sessions"}'
+	for r in 34 35 36; do
+		ctl "{\"op\":\"message\",\"jobs\":[$(job JobAvailable $r)]}"
+	done
+	for r in 34 35 36; do ghrctl poll -o json >>"$T/out" 2>>"$T/err"; done
+	test_eq "$(fstate acquired)" "[31, 32, 33, 34, 35, 36]" "every job of the new session served"
+	test_eq "$(grep -c '"event":"JobAvailable"' "$T/out")" 3 "three events after the new session"
+	test_eq "$(field lastMessageId)" 100000003 "lastMessageId counts the new session's messages"
+	sid=$(fstate sessions | sed 's/.*"sessionId": "\([^"]*\)".*/\1/')
+	test_match "$ACTIONS_LOG" "message\\?sessionId=$sid\"" "the new session is polled from the start (no lastMessageId)"
+	test_nomatch "$ACTIONS_LOG" "message(/[0-9]+)?\\?sessionId=$sid&lastMessageId=100000003\"" "and not from the old session's last id"
+	test_done
+}
+
 run_test test_acquire_ack_once
+run_test test_new_session_from_zero
 run_test test_text_and_exec
 run_test test_persist_before_ack
 run_test test_long_poll_timeout

@@ -1,6 +1,6 @@
 #!/bin/sh
 # t2110-poll-follow.sh: ghrctl poll --follow over TLS against the fake
-# Actions Service: SIGTERM closes the session and exits 0; an expired
+# Actions Service: SIGTERM (and SIGHUP) closes the session and exits 0; an expired
 # session is re-created; an expired queue token is refreshed; admin
 # tokens are renewed before they expire; a 409 session conflict means
 # standby, and the standby takes over once the other session is gone.
@@ -12,8 +12,10 @@ no_sessions() { [ "$(fstate sessions)" = "{}" ]; }
 retried() { [ "$(count POST /tenant/1/_apis/runtime/runnerscalesets/1/sessions)" -ge "$1" ]; }
 has_session() { [ "$(fstate sessions)" != "{}" ]; }
 
-test_sigterm() {
-	test_init sigterm
+# stop_signal SIG: SIG ends poll --follow; SIGHUP is what a closed
+# terminal (tmux, ssh) sends, a stop request like SIGTERM.
+stop_signal() {
+	test_init "sig$1"
 	as_setup --hold 1
 	ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
 	job=$!
@@ -22,15 +24,17 @@ test_sigterm() {
 	wait_long acked 100000001 && ok "message handled and acked" || not_ok "message not acked"
 	msg 42
 	wait_long acked 100000002 && ok "re-polls at once: second message acked" || not_ok "second message not acked"
-	kill -TERM "$(leaf "$job")"
+	kill -"$1" "$(leaf "$job")"
 	wait "$job"
-	test_eq "$?" 0 "SIGTERM: exit 0"
-	no_sessions && ok "session deleted at the service" || not_ok "session left open"
+	test_eq "$?" 0 "SIG$1: exit 0"
+	no_sessions && ok "SIG$1: session deleted at the service" || not_ok "SIG$1: session left open"
 	grep -q '"sessionId"' "$T/state/scaleset-ghrctl-test.json" && not_ok "session left in the state file" || ok "state file forgets the session"
 	test_eq "$(grep -c '"event":"JobAvailable"' "$T/out")" 2 "two events printed"
 	test_eq "$(fstate acquired)" "[41, 42]" "both acquired"
 	test_done
 }
+test_sigterm() { stop_signal TERM; }
+test_sighup() { stop_signal HUP; }
 
 test_session_recreated() {
 	test_init session_recreated
@@ -93,6 +97,7 @@ test_standby_takeover() {
 }
 
 run_test test_sigterm
+run_test test_sighup
 run_test test_session_recreated
 run_test test_admin_token_renewed
 run_test test_standby_takeover

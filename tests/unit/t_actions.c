@@ -116,6 +116,13 @@ t_actions_message(void)
 	    "\\\"JobAvailable\\\"}]\"}"), &m), ERR_PROTO);
 	T_ERR(asmsg_message(LIT("{\"messageId\":\"1\",\"messageType\":\"x\"}"),
 	    &m), ERR_PROTO);
+	/* A runnerRequestId a double cannot hold is not rounded. */
+	T_ERR(asmsg_message(LIT("{\"messageId\":1,\"messageType\":"
+	    "\"RunnerScaleSetJobMessages\",\"body\":\"[{\\\"messageType\\\":"
+	    "\\\"JobAvailable\\\",\\\"runnerRequestId\\\":9007199254740993}]\"}"),
+	    &m), ERR_PROTO);
+	T_ERR(asmsg_message(LIT("{\"messageId\":9007199254740993,"
+	    "\"messageType\":\"x\"}"), &m), ERR_PROTO);
 	buf_release(&b);
 }
 

@@ -16,6 +16,7 @@
 
 T_REGISTER("json", t_json)
 T_REGISTER("json_depth", t_json_depth)
+T_REGISTER("json_int64", t_json_int64)
 T_REGISTER("json_pool", t_json_pool)
 T_REGISTER("json_scratch", t_json_scratch)
 
@@ -210,3 +211,82 @@ t_json_scratch(void)
 	cJSON_InitHooks(NULL);
 }
 
+
+/* Parse doc and read its member "n" as an int64 (ERR_PROTO or NULL). */
+static const struct error *
+int_of(const char *doc, int64_t *n)
+{
+	const struct error	*e;
+	cJSON			*root;
+
+	if ((e = json_parse(doc, strlen(doc), "test", &root)) != NULL)
+		return e;
+	e = json_get_i64(root, "n", n);
+	cJSON_Delete(root);
+	return e;
+}
+
+/*
+ * Integers are read from the number's text, never rounded: what a double
+ * cannot hold exactly, a fraction or an exponent is malformed.
+ */
+static void
+t_json_int64(void)
+{
+	static const char *const bad[] = {
+		"{\"n\":9007199254740993}",		/* 2^53+1 */
+		"{\"n\":-9007199254740993}",
+		"{\"n\":9223372036854775807}",	/* 2^63-1 */
+		"{\"n\":9223372036854775808}",	/* 2^63 */
+		"{\"n\":-9223372036854775809}",
+		"{\"n\":18446744073709551616}",	/* 2^64 */
+		"{\"n\":18446744073709551617}",
+		"{\"n\":99999999999999999999999999}",
+		"{\"n\":1.5}",
+		"{\"n\":1.0}",
+		"{\"n\":1.0000000000000000001}",
+		"{\"n\":9007199254740990.6}",
+		"{\"n\":1e3}",
+		"{\"n\":-0.0}",
+		"{\"n\":\"5\"}",
+		"{\"n\":[5]}",
+		"{\"n\":true}",
+	};
+	int64_t		 n;
+	size_t		 i;
+	const char	*doc;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = 7;
+		T_ERR(int_of(bad[i], &n), ERR_PROTO);
+		T_EQ_INT(n, 7);
+	}
+	T_OK(int_of("{\"n\":9007199254740992}", &n));	/* 2^53 */
+	T_EQ_INT(n, 9007199254740992LL);
+	T_OK(int_of("{\"n\":-9007199254740992}", &n));
+	T_EQ_INT(n, -9007199254740992LL);
+	T_OK(int_of("{\"n\":9007199254740991}", &n));
+	T_EQ_INT(n, 9007199254740991LL);
+	T_OK(int_of("{\"n\":-42}", &n));
+	T_EQ_INT(n, -42);
+	T_OK(int_of("{\"n\":0}", &n));
+	T_EQ_INT(n, 0);
+	/* Numbers inside strings and keys do not confuse the reading. */
+	doc = "{\"a\":\"1.5 \\\" 9007199254740993\",\"9.5\":[1,2.5,"
+	    "{\"x\":1e9}],\"n\":123456789012345}";
+	T_OK(int_of(doc, &n));
+	T_EQ_INT(n, 123456789012345LL);
+	doc = "{\"a\":[1.5,\"x\"],\"n\":9007199254740993,\"m\":7}";
+	T_ERR(int_of(doc, &n), ERR_PROTO);
+	{
+		cJSON	*root;
+
+		T_OK(json_parse(doc, strlen(doc), "test", &root));
+		T_OK(json_get_i64(root, "m", &n));
+		T_EQ_INT(n, 7);
+		/* the double is still there for non-integer readers */
+		T_TRUE(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "a"),
+		    0)->valuedouble == 1.5);
+		cJSON_Delete(root);
+	}
+}
