@@ -54,6 +54,16 @@ print(json.dumps({"op": "message", "statistics": {"totalAssignedJobs": stats},
               "repositoryName": "app", "ownerName": "acme"} for i in n]}))' "$@" >>"$T/actions.ctl"
 }
 
+# jobs ID,ID...: jobs for the fake's job model; jobstate ID: a job's state
+jobs() { actl "{\"op\":\"jobs\",\"ids\":[$1]}"; }
+jobstate() { fstate jobs | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], "-"))' "$1"; }
+# names: the runner tags of the instances, sorted, on one line
+names() {
+	"$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(sorted(i["tags"]["ghrctl:runner"] for i in d["instances"])))' "$AWS_LOG.ec2"
+}
+
 # inst N, rname N, istate N: the id, runner name and state of the N-th
 # instance the fake EC2 launched.
 inst() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][int(sys.argv[2]) - 1]["id"])' "$AWS_LOG.ec2" "$1"; }

@@ -12,16 +12,6 @@
 . ./lib.sh
 . ./ec2lib.sh
 
-jobs() { actl "{\"op\":\"jobs\",\"ids\":[$1]}"; }
-# names: the runner tags of the instances, sorted, on one line
-names() {
-	"$PY" -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-print(" ".join(sorted(i["tags"]["ghrctl:runner"] for i in d["instances"])))' "$AWS_LOG.ec2"
-}
-# jobstate ID: the fake's state of job request ID
-jobstate() { fstate jobs | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], "-"))' "$1"; }
-
 test_cron_acquire_mode() {
 	test_init cron_acquire_mode
 	ec2_setup || { test_done; return; }

@@ -8,13 +8,6 @@
 . ./lib.sh
 . ./ec2lib.sh
 
-jobs() { actl "{\"op\":\"jobs\",\"ids\":[$1]}"; }
-names() {
-	"$PY" -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-print(" ".join(sorted(i["tags"]["ghrctl:runner"] for i in d["instances"])))' "$AWS_LOG.ec2"
-}
-jobstate() { fstate jobs | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], "-"))' "$1"; }
 has_session() { [ -s "$T/state/scaleset-ghrctl-test.json" ]; }
 
 test_acquire_empty_200() {
