@@ -234,9 +234,12 @@ set_value(struct config *cfg, enum cfg_key k, const char *value,
 /*
  * Read a small file that may hold a secret.  A file with a secret must not
  * be readable by group or others: refuse it, naming the chmod to run.
+ * *sb (may be NULL) gets the fstat of the descriptor read, so a caller
+ * checks the very file it read, not one swapped in after.
  */
 static const struct error *
-read_private_file(const char *path, int secret, struct buf *out)
+read_private_file(const char *path, int secret, struct buf *out,
+    struct stat *sb)
 {
 	const struct error	*e = NULL;
 	struct stat		 st;
@@ -250,6 +253,8 @@ read_private_file(const char *path, int secret, struct buf *out)
 		e = error_errno("cannot stat", path);
 		goto out;
 	}
+	if (sb != NULL)
+		*sb = st;
 	if (secret && (st.st_mode & 077) != 0) {
 		e = error_fmt(ERR_PERM, "'%s' holds a secret but is readable "
 		    "by others (mode %04o): run chmod 600 '%s'", path,
@@ -393,6 +398,25 @@ env_dup(char *const *envp, const char *a, const char *b)
 	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
 }
 
+/*
+ * The settings file decides what runs on the machines it starts (AMI,
+ * user-data template, endpoints): it must belong to this user or root
+ * and be writable by no one else (OpenSSH's rule for its own files).
+ */
+static const struct error *
+check_config_owner(const char *path, const struct stat *st)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return error_fmt(ERR_PERM, "'%s' belongs to uid %u, not to this "
+		    "user (uid %u) or root: run chown to fix it", path,
+		    (unsigned int)st->st_uid, (unsigned int)geteuid());
+	if ((st->st_mode & 022) != 0)
+		return error_fmt(ERR_PERM, "'%s' is writable by others (mode "
+		    "%04o): run chmod go-w '%s'", path,
+		    (unsigned int)(st->st_mode & 07777), path);
+	return NULL;
+}
+
 /* Pick the config file: explicit, $GHRCTL_CONFIG, XDG, then /etc. */
 static const struct error *
 load_file(struct config *cfg, const struct cfg_flags *fl, char *const *envp)
@@ -424,18 +448,25 @@ load_file(struct config *cfg, const struct cfg_flags *fl, char *const *envp)
 		if (stat(path, &st) == -1)
 			return NULL;
 	}
-	/* Read once without the secret check to learn whether it holds one. */
-	if ((e = read_private_file(path, 0, &b)) != NULL)
+	/*
+	 * One open: its owner and mode come from the descriptor read, and
+	 * whether it must be private is known once it is parsed.
+	 */
+	if ((e = read_private_file(path, 0, &b, &st)) == NULL)
+		e = check_config_owner(path, &st);
+	if (e != NULL) {
+		buf_release(&b);
 		return e;
+	}
 	fc.cfg = cfg;
 	fc.path = path;
 	fc.has_secret = 0;
 	e = config_parse_text(b.p != NULL ? b.p : "", path, file_set, &fc);
 	buf_release(&b);
-	if (e == NULL && fc.has_secret &&
-	    (e = read_private_file(path, 1, &b)) != NULL)
-		return e;
-	buf_release(&b);
+	if (e == NULL && fc.has_secret && (st.st_mode & 077) != 0)
+		e = error_fmt(ERR_PERM, "'%s' holds a secret but is readable "
+		    "by others (mode %04o): run chmod 600 '%s'", path,
+		    (unsigned int)(st.st_mode & 07777), path);
 	if (e == NULL)
 		cfg->file = xstrdup(path);
 	return e;
@@ -450,7 +481,7 @@ load_token_file(struct config *cfg)
 	char			 origin[96];
 	char			*tok;
 
-	if ((e = read_private_file(path, 1, &b)) != NULL)
+	if ((e = read_private_file(path, 1, &b, NULL)) != NULL)
 		return error_wrap(e, "%s", keys[K_GITHUB_TOKEN_FILE].name);
 	tok = b.p != NULL ? b.p : (char *)"";
 	trim(&tok);
