@@ -244,14 +244,7 @@ check_config(struct doctor *d, const struct error *resolve_err)
 		return;
 	}
 	d->t = github_target(d->as.gh);
-	if (config_num(&ctx->cfg, K_MIN_RUNNERS) >
-	    config_num(&ctx->cfg, K_MAX_RUNNERS)) {
-		fail(d, C_CONFIG, ERR_CONFIG, "lower MIN_RUNNERS or raise "
-		    "MAX_RUNNERS", "MIN_RUNNERS %lld is above MAX_RUNNERS %lld",
-		    config_num(&ctx->cfg, K_MIN_RUNNERS),
-		    config_num(&ctx->cfg, K_MAX_RUNNERS));
-		return;
-	}
+	/* MIN_RUNNERS above MAX_RUNNERS is a resolve_err (config.c). */
 	for (i = 0; i < K_NKEYS; i++) {
 		if (ctx->cfg.v[i].src == SRC_FILE)
 			nfile++;

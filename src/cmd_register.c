@@ -5,10 +5,12 @@
  * RUNNER_SCALE_SET_NAME (--name) in RUNNER_GROUP, update its labels when
  * RUNNER_LABELS changed, and print its id; --delete removes it; --jit
  * prints a just-in-time runner config for one runner of the set (stdout
- * only: it is a secret).  Scale-set runners get no default labels, so a
- * scale set without RUNNER_LABELS is labelled with its name, as
- * actions/scaleset does.  Facts: ../shared/reference/
- * actions-service-protocol.md sections 3.4, 3.5 and 3.11.
+ * only: it is a secret).  Scale-set runners get no default labels, so
+ * the scale set's name is always its first label, then RUNNER_LABELS, as
+ * ARC does (actions-runner-controller, the listener's scale set creation)
+ * and as actions/scaleset does when given no labels: `runs-on: <name>`
+ * then reaches it.  Facts: actions/scaleset client.go (scale sets, JIT
+ * configs) and types.go (RunnerScaleSet, Label).
  */
 
 #include <stdio.h>
@@ -166,6 +168,45 @@ out:
 	return e;
 }
 
+/* 1 when label (case-insensitive, as runs-on matches) is in v. */
+static int
+has_label(char *const *v, size_t n, const char *label)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (str_ieq(v[i], label))
+			return 1;
+	return 0;
+}
+
+/*
+ * The scale set's labels: its name first, then RUNNER_LABELS without it.
+ * ERR_CONFIG when they do not fit CA_LABELS_MAX.
+ */
+static const struct error *
+set_labels(struct ctx *ctx, const char *name, char *buf, size_t size,
+    const char **labels, size_t *n)
+{
+	const char	*more[CA_LABELS_MAX + 1];
+	size_t		 m, i;
+
+	m = cmd_as_labels(config_str(&ctx->cfg, K_RUNNER_LABELS), buf, size,
+	    more, CA_LABELS_MAX + 1);
+	labels[0] = name;
+	*n = 1;
+	for (i = 0; i < m; i++) {
+		if (str_ieq(more[i], name))
+			continue;
+		if (*n == CA_LABELS_MAX)
+			return error_fmt(ERR_CONFIG, "RUNNER_LABELS: a scale "
+			    "set has at most %d labels, its name included",
+			    CA_LABELS_MAX);
+		labels[(*n)++] = more[i];
+	}
+	return NULL;
+}
+
 static const struct error *
 do_register(struct ctx *ctx, struct cmd_as *c, const struct register_args *a)
 {
@@ -179,12 +220,9 @@ do_register(struct ctx *ctx, struct cmd_as *c, const struct register_args *a)
 	int			 found;
 
 	memset(&ns, 0, sizeof(ns));
-	n = cmd_as_labels(config_str(&ctx->cfg, K_RUNNER_LABELS), lbuf,
-	    sizeof(lbuf), labels, CA_LABELS_MAX);
-	if (n == 0) {
-		labels[0] = c->name;
-		n = 1;
-	}
+	if ((e = set_labels(ctx, c->name, lbuf, sizeof(lbuf), labels, &n)) !=
+	    NULL)
+		return e;
 	if ((e = actions_runner_group_id(c->as,
 	    config_str(&ctx->cfg, K_RUNNER_GROUP), &gid)) != NULL ||
 	    (e = actions_scale_set_find(c->as, gid, c->name, &ss, &found)) !=
@@ -199,6 +237,11 @@ do_register(struct ctx *ctx, struct cmd_as *c, const struct register_args *a)
 		    "would be created" : "created");
 	} else if (!asmsg_labels_equal(ss.labels, ss.nlabels,
 	    (char *const *)labels, n)) {
+		if (!has_label(ss.labels, ss.nlabels, c->name))
+			log_warn("scale set '%s' (id %lld) lacks its name among "
+			    "its labels, so 'runs-on: %s' does not reach it; "
+			    "%s", c->name, (long long)ss.id, c->name,
+			    a->dry_run ? "register would add it" : "adding it");
 		action = a->dry_run ? "update" : "updated";
 		if (!a->dry_run && (e = actions_scale_set_update_labels(c->as,
 		    ss.id, labels, n, &ns)) != NULL)

@@ -164,6 +164,27 @@ parse_bool(const char *s, long long *out)
 	return -1;
 }
 
+/*
+ * A scale set or runner group name goes into URLs, file names, tags and
+ * the user data's shell: a control character (a newline, ESC) in it is
+ * refused; any other byte, a space included ("ci a"), is a valid name.
+ */
+static const struct error *
+check_name(enum cfg_key k, const char *value, const char *origin)
+{
+	const unsigned char	*p;
+
+	if (k != K_RUNNER_SCALE_SET_NAME && k != K_RUNNER_GROUP)
+		return NULL;
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return error_fmt(ERR_CONFIG, "%s: %s holds a control "
+			    "character (0x%02x at byte %zu): a name must be "
+			    "printable", origin, keys[k].name, *p,
+			    (size_t)(p - (const unsigned char *)value));
+	return NULL;
+}
+
 /* Type-check value for key k and store it with its origin. */
 static const struct error *
 set_value(struct config *cfg, enum cfg_key k, const char *value,
@@ -172,6 +193,7 @@ set_value(struct config *cfg, enum cfg_key k, const char *value,
 	const struct cfg_desc	*d = &keys[k];
 	struct cfg_val		*v = &cfg->v[k];
 	unsigned int		 u;
+	const struct error	*e;
 	long long		 n = 0, ms = 0;
 	int			 r;
 	const char		*want = NULL;
@@ -179,6 +201,8 @@ set_value(struct config *cfg, enum cfg_key k, const char *value,
 	if (strlen(value) > CFG_VALUE_MAX)
 		return error_fmt(ERR_CONFIG, "%s: value of %s is too long",
 		    origin, d->name);
+	if ((e = check_name(k, value, origin)) != NULL)
+		return e;
 	switch (d->type) {
 	case CFG_STR:
 	case CFG_SECRET:
@@ -236,9 +260,12 @@ set_value(struct config *cfg, enum cfg_key k, const char *value,
 /*
  * Read a small file that may hold a secret.  A file with a secret must not
  * be readable by group or others: refuse it, naming the chmod to run.
+ * *sb (may be NULL) gets the fstat of the descriptor read, so a caller
+ * checks the very file it read, not one swapped in after.
  */
 static const struct error *
-read_private_file(const char *path, int secret, struct buf *out)
+read_private_file(const char *path, int secret, struct buf *out,
+    struct stat *sb)
 {
 	const struct error	*e = NULL;
 	struct stat		 st;
@@ -250,6 +277,13 @@ read_private_file(const char *path, int secret, struct buf *out)
 		return error_errno("cannot open", path);
 	if (fstat(fd, &st) == -1) {
 		e = error_errno("cannot stat", path);
+		goto out;
+	}
+	if (sb != NULL)
+		*sb = st;
+	if (S_ISDIR(st.st_mode)) {
+		e = error_fmt(ERR_CONFIG, "'%s' is a directory, not a file of "
+		    "settings", path);
 		goto out;
 	}
 	if (secret && (st.st_mode & 077) != 0) {
@@ -395,6 +429,36 @@ env_dup(char *const *envp, const char *a, const char *b)
 	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
 }
 
+/* The 1-based line of p at text. */
+static size_t
+lineof(const char *text, const char *p)
+{
+	size_t	 n = 1;
+
+	for (; text < p; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/*
+ * The settings file decides what runs on the machines it starts (AMI,
+ * user-data template, endpoints): it must belong to this user or root
+ * and be writable by no one else (OpenSSH's rule for its own files).
+ */
+static const struct error *
+check_config_owner(const char *path, const struct stat *st)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return error_fmt(ERR_PERM, "'%s' belongs to uid %u, not to this "
+		    "user (uid %u) or root: run chown to fix it", path,
+		    (unsigned int)st->st_uid, (unsigned int)geteuid());
+	if ((st->st_mode & 022) != 0)
+		return error_fmt(ERR_PERM, "'%s' is writable by others (mode "
+		    "%04o): run chmod go-w '%s'", path,
+		    (unsigned int)(st->st_mode & 07777), path);
+	return NULL;
+}
+
 /* Pick the config file: explicit, $GHRCTL_CONFIG, XDG, then /etc. */
 static const struct error *
 load_file(struct config *cfg, const struct cfg_flags *fl, char *const *envp)
@@ -404,6 +468,7 @@ load_file(struct config *cfg, const struct cfg_flags *fl, char *const *envp)
 	struct file_ctx		 fc;
 	const char		*explicit, *xdg, *home;
 	char			 path[1024];
+	const char		*nul;
 	struct stat		 st;
 
 	explicit = fl != NULL ? fl->config_file : NULL;
@@ -426,18 +491,31 @@ load_file(struct config *cfg, const struct cfg_flags *fl, char *const *envp)
 		if (stat(path, &st) == -1)
 			return NULL;
 	}
-	/* Read once without the secret check to learn whether it holds one. */
-	if ((e = read_private_file(path, 0, &b)) != NULL)
+	/*
+	 * One open: its owner and mode come from the descriptor read, and
+	 * whether it must be private is known once it is parsed.
+	 */
+	if ((e = read_private_file(path, 0, &b, &st)) == NULL)
+		e = check_config_owner(path, &st);
+	if (e != NULL) {
+		buf_release(&b);
 		return e;
+	}
+	if (b.p != NULL && (nul = memchr(b.p, '\0', b.len)) != NULL) {
+		e = error_fmt(ERR_CONFIG, "%s:%zu: a NUL byte (is it a "
+		    "settings file?)", path, lineof(b.p, nul));
+		buf_release(&b);
+		return e;
+	}
 	fc.cfg = cfg;
 	fc.path = path;
 	fc.has_secret = 0;
 	e = config_parse_text(b.p != NULL ? b.p : "", path, file_set, &fc);
 	buf_release(&b);
-	if (e == NULL && fc.has_secret &&
-	    (e = read_private_file(path, 1, &b)) != NULL)
-		return e;
-	buf_release(&b);
+	if (e == NULL && fc.has_secret && (st.st_mode & 077) != 0)
+		e = error_fmt(ERR_PERM, "'%s' holds a secret but is readable "
+		    "by others (mode %04o): run chmod 600 '%s'", path,
+		    (unsigned int)(st.st_mode & 07777), path);
 	if (e == NULL)
 		cfg->file = xstrdup(path);
 	return e;
@@ -452,7 +530,7 @@ load_token_file(struct config *cfg)
 	char			 origin[96];
 	char			*tok;
 
-	if ((e = read_private_file(path, 1, &b)) != NULL)
+	if ((e = read_private_file(path, 1, &b, NULL)) != NULL)
 		return error_wrap(e, "%s", keys[K_GITHUB_TOKEN_FILE].name);
 	tok = b.p != NULL ? b.p : (char *)"";
 	trim(&tok);
@@ -501,6 +579,12 @@ config_resolve(struct config *cfg, const struct cfg_flags *fl,
 		    origin)) != NULL)
 			return e;
 	}
+	if (cfg->v[K_MIN_RUNNERS].n > cfg->v[K_MAX_RUNNERS].n)
+		return error_fmt(ERR_CONFIG, "MIN_RUNNERS=%lld (%s) is more "
+		    "than MAX_RUNNERS=%lld (%s): lower MIN_RUNNERS or raise "
+		    "MAX_RUNNERS", cfg->v[K_MIN_RUNNERS].n,
+		    cfg->v[K_MIN_RUNNERS].origin, cfg->v[K_MAX_RUNNERS].n,
+		    cfg->v[K_MAX_RUNNERS].origin);
 	if (cfg->v[K_GITHUB_TOKEN_FILE].s != NULL &&
 	    cfg->v[K_GITHUB_TOKEN_FILE].src >= cfg->v[K_GITHUB_TOKEN].src &&
 	    (e = load_token_file(cfg)) != NULL)

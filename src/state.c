@@ -205,6 +205,102 @@ make_dir(const char *dir)
 	return NULL;
 }
 
+/*
+ * The directory must not let others plant or swap files in it: owned by
+ * this user or root, writable by neither group nor others (OpenSSH's
+ * StrictModes rule).  A symbolic link to such a directory is fine.
+ */
+static const struct error *
+check_dir(const char *dir)
+{
+	struct stat	 sb;
+
+	if (stat(dir, &sb) == -1)
+		return error_errno("cannot stat state directory", dir);
+	if (!S_ISDIR(sb.st_mode))
+		return error_fmt(ERR_CONFIG, "state directory '%s' is not a "
+		    "directory", dir);
+	if (sb.st_uid != geteuid() && sb.st_uid != 0)
+		return error_fmt(ERR_PERM, "state directory '%s' belongs to "
+		    "uid %u, not to this user (uid %u) or root: use a "
+		    "directory of this user's (GHRCTL_STATE_DIR)", dir,
+		    (unsigned int)sb.st_uid, (unsigned int)geteuid());
+	if ((sb.st_mode & 022) != 0)
+		return error_fmt(ERR_PERM, "state directory '%s' is writable "
+		    "by others (mode %04o), who could plant a state file: run "
+		    "chmod 700 '%s'", dir, (unsigned int)(sb.st_mode & 07777),
+		    dir);
+	return NULL;
+}
+
+/*
+ * A state or lock file opened as fd is trusted only when it is a regular
+ * file of this user's with mode 0600: one planted by someone else, or
+ * left readable by others, is refused (its queue URL is never polled).
+ */
+static const struct error *
+check_file(int fd, const char *what, const char *path)
+{
+	struct stat	 sb;
+
+	if (fstat(fd, &sb) == -1)
+		return error_errno("cannot stat", path);
+	if (!S_ISREG(sb.st_mode))
+		return error_fmt(ERR_PERM, "%s '%s' is not a regular file: "
+		    "remove it", what, path);
+	if (sb.st_uid != geteuid())
+		return error_fmt(ERR_PERM, "%s '%s' belongs to uid %u, not to "
+		    "this user (uid %u), so it is not trusted: remove it",
+		    what, path, (unsigned int)sb.st_uid,
+		    (unsigned int)geteuid());
+	if ((sb.st_mode & 07777) != 0600)
+		return error_fmt(ERR_PERM, "%s '%s' is mode %04o, not 0600, so "
+		    "it is not trusted: remove it (or, if this user wrote it, "
+		    "run chmod 600 '%s')", what, path,
+		    (unsigned int)(sb.st_mode & 07777), path);
+	return NULL;
+}
+
+/*
+ * Open what at path with O_NOFOLLOW (a symbolic link is refused, named as
+ * such) and check it (check_file).  A missing file gives *fd -1 and no
+ * error; with create it is made, 0600 whatever the umask.
+ */
+static const struct error *
+open_checked(const char *path, int flags, int create, const char *what,
+    int *fd)
+{
+	const struct error	*e;
+	char			 op[64];
+
+	*fd = -1;
+	if (create && (*fd = open(path, flags | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) != -1) {
+		if (fchmod(*fd, 0600) == -1) {
+			e = error_errno("cannot chmod", path);
+			close(*fd);
+			*fd = -1;
+			return e;
+		}
+		return NULL;
+	}
+	if ((*fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return NULL;
+		if (errno == ELOOP)
+			return error_fmt(ERR_PERM, "%s '%s' is a symbolic "
+			    "link, so it is not trusted: remove it", what,
+			    path);
+		snprintf(op, sizeof(op), "cannot open %s", what);
+		return error_errno(op, path);
+	}
+	if ((e = check_file(*fd, what, path)) != NULL) {
+		close(*fd);
+		*fd = -1;
+	}
+	return e;
+}
+
 /* A byte kept as itself in a state file name; '_' starts an escape. */
 static int
 plain(unsigned char c)
@@ -269,8 +365,11 @@ take_lock(const char *path, enum state_lock how,
 	const struct error	*e;
 	int64_t			 waited = 0;
 
-	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1)
-		return error_errno("cannot open lock file", path);
+	if ((e = open_checked(path, O_RDWR, 1, "lock file", fd)) != NULL)
+		return e;
+	if (*fd == -1)	/* removed between the two opens */
+		return error_fmt(ERR_TEMP, "lock file '%s' vanished; try "
+		    "again", path);
 	while (flock(*fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
@@ -360,7 +459,7 @@ state_open(const char *dir, const char *name, enum state_lock how,
 	state_close(sf);
 	if ((e = state_name_encode(name, enc, sizeof(enc))) != NULL)
 		return e;
-	if ((e = make_dir(dir)) != NULL ||
+	if ((e = make_dir(dir)) != NULL || (e = check_dir(dir)) != NULL ||
 	    (e = str_copy(sf->dir, sizeof(sf->dir), dir)) != NULL ||
 	    (e = str_fmt(sf->path, sizeof(sf->path), "%s/scaleset-%s.json",
 	    dir, enc)) != NULL ||
@@ -385,11 +484,9 @@ read_state(const char *path, struct state *st)
 	int			 fd;
 
 	state_init(st);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return NULL;
-		return error_errno("cannot open state file", path);
-	}
+	if ((e = open_checked(path, O_RDONLY, 0, "state file", &fd)) !=
+	    NULL || fd == -1)
+		return e;
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n == -1 && errno == EINTR)
@@ -457,6 +554,11 @@ state_save(const struct state_file *sf, struct state *st, int64_t now)
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		e = error_errno("cannot create temp file in", sf->dir);
 		goto out;
+	}
+	/* 0600 whatever the umask: anything else is refused when read. */
+	if (fchmod(fd, 0600) == -1) {
+		e = error_errno("cannot chmod", tmp);
+		goto fail;
 	}
 	if ((e = write_all(fd, b.p, b.len, tmp)) != NULL)
 		goto fail;

@@ -25,6 +25,8 @@ queue lives on another path tree (/broker/...) than the service
      {"op":"stall_delete","seconds":N}  the next message DELETE hangs N s,
                                    then fails 503 without acking
      {"op":"delete_scale_set","id":N}   scale set vanishes server-side
+     {"op":"labels","id":N,"labels":["a",...]}  scale set N's labels become
+                                   these (as another client or the UI set them)
      {"op":"empty_queue_url","count":N} next N sessions have no queue URL
      {"op":"busy_runner","name":R}      removing R: JobStillRunningException
      {"op":"bom"}                  prefix later JSON replies with a UTF-8 BOM
@@ -216,6 +218,9 @@ class AState:
         elif op == "delete_scale_set":
             self.sets.pop(c["id"], None)
             self.sessions.pop(c["id"], None)
+        elif op == "labels":
+            self.sets[c["id"]]["labels"] = [{"type": "System", "name": n}
+                                            for n in c["labels"]]
         elif op == "empty_queue_url":
             self.empty_url = c.get("count", 1)
         elif op == "busy_runner":

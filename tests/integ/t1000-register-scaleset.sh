@@ -43,6 +43,38 @@ test_labels_updated() {
 	test_done
 }
 
+# The scale set's name is its first label (as ARC does), so runs-on: NAME
+# reaches it whatever RUNNER_LABELS says.
+labels_of() {
+	"$PY" -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(",".join(l["name"] for l in d["sets"][sys.argv[2]]["labels"]))' "$ACTIONS_LOG.state" "$1"
+}
+
+test_name_label() {
+	test_init name_label
+	as_setup --no-register
+	ghrctl register --labels linux,x64 -o json >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "register exits 0"
+	test_match "$T/out" '"labels":\["ghrctl-test","linux","x64"\],"action":"created"' "the name comes first"
+	test_eq "$(labels_of 1)" "ghrctl-test,linux,x64" "the service has the name as first label"
+	ghrctl register --labels x64,GHRCTL-TEST,linux -o json >"$T/out" 2>"$T/err"
+	test_match "$T/out" '"action":"unchanged"' "the name among RUNNER_LABELS (any case): unchanged"
+	test_eq "$(count PATCH /tenant/1)" 0 "no PATCH"
+	# Labelled by another client (or an older ghrctl) without its name.
+	ctl '{"op":"labels","id":1,"labels":["linux","x64"]}'
+	ghrctl register -n --labels linux,x64 -o json >"$T/out" 2>"$T/err"
+	test_match "$T/err" "scale set 'ghrctl-test' \(id 1\) lacks its name among its labels, so 'runs-on: ghrctl-test' does not reach it; register would add it" \
+	    "-n warns that the name is missing"
+	test_match "$T/out" '"action":"update","dryRun":true' "and would update"
+	test_eq "$(count PATCH /tenant/1)" 0 "nothing changed by -n"
+	ghrctl register --labels linux,x64 >"$T/out" 2>"$T/err"
+	test_match "$T/err" "lacks its name among its labels.*adding it" "register warns"
+	test_eq "$(labels_of 1)" "ghrctl-test,linux,x64" "and adds it, first"
+	ghrctl register --labels linux,x64 >"$T/out" 2>"$T/err"
+	test_eq "$(wc -c <"$T/err" | tr -d ' ')" 0 "no warning once it is there"
+	test_done
+}
+
 test_delete() {
 	test_init delete
 	as_setup --no-register
@@ -106,6 +138,7 @@ test_tokens_not_logged() {
 
 run_test test_get_or_create
 run_test test_labels_updated
+run_test test_name_label
 run_test test_delete
 run_test test_dry_run
 run_test test_jit

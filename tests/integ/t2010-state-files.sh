@@ -2,7 +2,10 @@
 # t2010-state-files.sh: the state directory's file names tell scale sets
 # apart ("ci a" and "ci_a" never share a state file or lock), and a state
 # file left under the name an older ghrctl gave it is taken over on first
-# use, so an upgrade does not orphan a live session.
+# use, so an upgrade does not orphan a live session.  Only what this user
+# wrote is trusted: a state or lock file of another owner, not 0600 or a
+# symbolic link, and a state directory others may write to, are refused
+# with exit 77 (a planted state file's queue URL is never polled).
 . ./lib.sh
 . ./aslib.sh
 
@@ -68,6 +71,93 @@ test_other_sets_file_stays() {
 	test_done
 }
 
+# plant MODE: the session's state file rewritten with its queue URL
+# pointing at /planted on the fake, then given MODE.
+plant() {
+	ghrctl session open >/dev/null
+	sed "s|\"messageQueueUrl\":\"[^\"]*\"|\"messageQueueUrl\":\"https://localhost:$ACTIONS_PORT/planted/queue\"|" \
+	    "$T/state/scaleset-ghrctl-test.json" >"$T/planted"
+	cat "$T/planted" >"$T/state/scaleset-ghrctl-test.json"
+	chmod "$1" "$T/state/scaleset-ghrctl-test.json"
+}
+
+test_planted_state_file() {
+	test_init planted_state_file
+	as_setup || { test_done; return; }
+	plant 644
+	ghrctl poll >"$T/out" 2>"$T/err"
+	test_eq "$?" 77 "poll with a 0644 state file: exit 77"
+	test_match "$T/err" "state file '$T/state/scaleset-ghrctl-test.json' is mode 0644, not 0600" \
+	    "the file and its mode are named"
+	test_eq "$(grep -c '/planted' "$ACTIONS_LOG")" 0 "the planted queue URL is never polled"
+	ghrctl session show >/dev/null 2>"$T/err"
+	test_eq "$?" 77 "session show refuses it too"
+	chmod 600 "$T/state/scaleset-ghrctl-test.json"
+	if [ "$(id -u)" = 0 ]; then
+		chown 65534 "$T/state/scaleset-ghrctl-test.json"
+		ghrctl poll >"$T/out" 2>"$T/err"
+		test_eq "$?" 77 "a state file of another owner: exit 77"
+		test_match "$T/err" "belongs to uid 65534, not to this user" "the owner is named"
+		test_eq "$(grep -c '/planted' "$ACTIONS_LOG")" 0 "still never polled"
+		chown 0 "$T/state/scaleset-ghrctl-test.json"
+		chown 65534 "$T/state/scaleset-ghrctl-test.lock"
+		ghrctl session show >/dev/null 2>"$T/err"
+		test_eq "$?" 77 "a lock file of another owner: exit 77"
+		test_match "$T/err" "lock file .* belongs to uid 65534" "the lock file is named"
+		chown 0 "$T/state/scaleset-ghrctl-test.lock"
+	else
+		ok "skipped: chown needs root"
+	fi
+	chmod 640 "$T/state/scaleset-ghrctl-test.lock"
+	ghrctl session show >/dev/null 2>"$T/err"
+	test_eq "$?" 77 "a 0640 lock file: exit 77"
+	test_done
+}
+
+test_symlinks() {
+	test_init symlinks
+	as_setup || { test_done; return; }
+	plant 600
+	mv "$T/state/scaleset-ghrctl-test.json" "$T/elsewhere.json"
+	ln -s "$T/elsewhere.json" "$T/state/scaleset-ghrctl-test.json"
+	ghrctl poll >"$T/out" 2>"$T/err"
+	test_eq "$?" 77 "a symbolic link as state file: exit 77"
+	test_match "$T/err" "state file '$T/state/scaleset-ghrctl-test.json' is a symbolic link" "named as such"
+	test_eq "$(grep -c '/planted' "$ACTIONS_LOG")" 0 "the linked file is never read"
+	rm "$T/state/scaleset-ghrctl-test.json" "$T/state/scaleset-ghrctl-test.lock"
+	: >"$T/victim"
+	ln -s "$T/victim" "$T/state/scaleset-ghrctl-test.lock"
+	ghrctl session show >/dev/null 2>"$T/err"
+	test_eq "$?" 77 "a symbolic link as lock file: exit 77"
+	test_match "$T/err" "lock file .* is a symbolic link" "named as such"
+	test_done
+}
+
+test_state_dir_mode() {
+	test_init state_dir_mode
+	as_setup || { test_done; return; }
+	ghrctl session open >/dev/null
+	chmod 770 "$T/state"
+	ghrctl session show >/dev/null 2>"$T/err"
+	test_eq "$?" 77 "a group-writable state directory: exit 77"
+	test_match "$T/err" "state directory '$T/state' is writable by others \(mode 0770\)" "directory and mode named"
+	chmod 1777 "$T/state"
+	ghrctl poll >/dev/null 2>"$T/err"
+	test_eq "$?" 77 "a world-writable (sticky) state directory: exit 77"
+	chmod 755 "$T/state"
+	ghrctl session show >/dev/null 2>"$T/err"
+	test_eq "$?" 0 "0755 is fine ($(cat "$T/err"))"
+	ghrctl session close
+	mkdir -m 700 "$T/real"
+	ln -s "$T/real" "$T/linked"
+	GHRCTL_STATE_DIR="$T/linked" ghrctl session open >/dev/null 2>"$T/err"
+	test_eq "$?" 0 "a symbolic link to a private directory is fine ($(cat "$T/err"))"
+	test_done
+}
+
 run_test test_names_apart
 run_test test_upgrade_migrates
 run_test test_other_sets_file_stays
+run_test test_planted_state_file
+run_test test_symlinks
+run_test test_state_dir_mode

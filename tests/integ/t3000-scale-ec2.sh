@@ -80,7 +80,7 @@ test_lock() {
 	ec2_setup || { test_done; return; }
 	stats 4
 	mkdir -p "$T/state"
-	flock "$T/state/scaleset-ghrctl-test.lock" sleep 3 &
+	(umask 077 && exec flock "$T/state/scaleset-ghrctl-test.lock" sleep 3) &
 	holder=$!
 	sleep 0.3
 	ghrctl scale >"$T/out" 2>"$T/err"

@@ -94,7 +94,7 @@ test_config_fails() {
 	MIN_RUNNERS=5 MAX_RUNNERS=2 ghrctl doctor >"$T/out" 2>"$T/err"
 	test_eq "$?" 78 "MIN_RUNNERS above MAX_RUNNERS: exit 78"
 	mark config FAIL "config fails"
-	test_match "$T/out" "fix: lower MIN_RUNNERS or raise MAX_RUNNERS" "with its remedy"
+	test_match "$T/out" "MIN_RUNNERS=5 \(env MIN_RUNNERS\) is more than MAX_RUNNERS=2 \(env MAX_RUNNERS\): lower MIN_RUNNERS or raise MAX_RUNNERS" "with its remedy"
 	mark dns skip "dependent checks are skipped"
 	test_match "$T/out" "dns +needs 'config', which failed" "skip says why"
 	MAX_RUNNERS=lots ghrctl doctor >"$T/out" 2>"$T/err"

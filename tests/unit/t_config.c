@@ -67,6 +67,57 @@ t_config(void)
 	config_release(&cfg);
 	T_EQ_INT(config_key_find("EC2_SUBNET_ID"), K_EC2_SUBNET_ID);
 	T_EQ_INT(config_key_find("NOPE"), -1);
+
+	/* MIN_RUNNERS may equal MAX_RUNNERS, never pass it. */
+	{
+		char	*eq[] = { "MIN_RUNNERS=4", "MAX_RUNNERS=4",
+		    "HOME=/nonexistent", NULL };
+		char	*more[] = { "MIN_RUNNERS=5", "MAX_RUNNERS=4",
+		    "HOME=/nonexistent", NULL };
+		char	*deflt[] = { "MIN_RUNNERS=11", "HOME=/nonexistent",
+		    NULL };
+
+		T_OK(config_resolve(&cfg, &fl, eq));
+		config_release(&cfg);
+		e = config_resolve(&cfg, &fl, more);
+		T_ERR(e, ERR_CONFIG);
+		T_EQ_STR(e != NULL ? e->msg : "", "MIN_RUNNERS=5 (env "
+		    "MIN_RUNNERS) is more than MAX_RUNNERS=4 (env MAX_RUNNERS): "
+		    "lower MIN_RUNNERS or raise MAX_RUNNERS");
+		config_release(&cfg);
+		T_ERR(config_resolve(&cfg, &fl, deflt), ERR_CONFIG);
+		config_release(&cfg);
+	}
+	/* Names: any printable byte, no control character. */
+	{
+		char	*sp[] = { "RUNNER_SCALE_SET_NAME=ci a",
+		    "RUNNER_GROUP=g\xc3\xa9 1", "HOME=/nonexistent", NULL };
+		char	*nl[] = { "RUNNER_SCALE_SET_NAME=ci\na",
+		    "HOME=/nonexistent", NULL };
+		char	*esc[] = { "RUNNER_GROUP=\x1b[31mred",
+		    "HOME=/nonexistent", NULL };
+		char	*del[] = { "RUNNER_SCALE_SET_NAME=a\x7f",
+		    "HOME=/nonexistent", NULL };
+
+		T_OK(config_resolve(&cfg, &fl, sp));
+		T_EQ_STR(config_str(&cfg, K_RUNNER_SCALE_SET_NAME), "ci a");
+		config_release(&cfg);
+		e = config_resolve(&cfg, &fl, nl);
+		T_ERR(e, ERR_CONFIG);
+		T_EQ_STR(e != NULL ? e->msg : "", "env RUNNER_SCALE_SET_NAME: "
+		    "RUNNER_SCALE_SET_NAME holds a control character (0x0a at "
+		    "byte 2): a name must be printable");
+		config_release(&cfg);
+		T_ERR(config_resolve(&cfg, &fl, esc), ERR_CONFIG);
+		config_release(&cfg);
+		T_ERR(config_resolve(&cfg, &fl, del), ERR_CONFIG);
+		config_release(&cfg);
+		T_OK(config_flag(&fl, K_RUNNER_SCALE_SET_NAME, "scale-set",
+		    "x\ty"));
+		T_ERR(config_resolve(&cfg, &fl, sp), ERR_CONFIG);
+		config_release(&cfg);
+		memset(&fl, 0, sizeof(fl));
+	}
 }
 
 struct seen {
