@@ -105,7 +105,7 @@ fuzz_LDFLAGS	= -pthread -fsanitize=fuzzer,address,undefined
 # Keep intermediate objects: make must not delete one (tests/fuzz/replay.o)
 # that a parallel job is about to link.
 .PRECIOUS: build/rel/obj/tests/%.o build/dev/obj/tests/%.o \
-    build/san/obj/tests/%.o build/fuzz/obj/tests/%.o
+    build/san/obj/tests/%.o build/tsan/obj/tests/%.o build/fuzz/obj/tests/%.o
 
 all: ghrctl
 
