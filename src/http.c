@@ -220,6 +220,13 @@ http_client_handshakes(const struct http_client *c)
 }
 
 /* see http.h */
+int
+http_client_total_ms(const struct http_client *c)
+{
+	return c->total_ms;
+}
+
+/* see http.h */
 uint64_t
 http_client_connects(const struct http_client *c)
 {

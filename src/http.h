@@ -118,5 +118,7 @@ void			 http_spare_release(struct http_spare *s);
 /* Counters, for tests and bench/: TLS handshakes and TCP connects made. */
 uint64_t		 http_client_handshakes(const struct http_client *);
 uint64_t		 http_client_connects(const struct http_client *);
+/* The client's total timeout (http_opts total_timeout_ms), in ms. */
+int			 http_client_total_ms(const struct http_client *);
 
 #endif

@@ -7,7 +7,8 @@
  * not eat the whole budget), and poll()-driven reads and writes.
  * TCP_NODELAY is set on every socket: BearSSL writes a handshake flight as
  * several small records and Nagle plus delayed ACK would add ~40 ms to each
- * exchange (../shared/reference/toolchain-notes.md, section 2).
+ * exchange (RFC 896 and RFC 1122 section 4.2.3.2: Nagle's algorithm and
+ * delayed acknowledgements).
  *
  * XXX getaddrinfo() itself cannot be bounded by the deadline (issue 2).
  */
@@ -199,6 +200,9 @@ net_read(struct net_conn *c, void *p, size_t n, size_t *got)
 	ssize_t			 r;
 
 	*got = 0;
+	/* Past the deadline nothing more is read, even bytes that trickle. */
+	if (c->end != 0 && now_ms() >= c->end)
+		return timed_out(c, c->end_ms);
 	for (;;) {
 		r = recv(c->fd, p, n, 0);
 		if (r >= 0) {
