@@ -87,6 +87,7 @@ exchange(struct imds *m, const char *method, const char *path,
 	req.read_timeout_ms = IMDS_TIMEOUT_MS;
 	req.max_body = IMDS_MAX_BODY;
 	req.no_redirect = 1;
+	req.direct = 1;		/* credentials: never through a proxy */
 	m->requests++;
 	if ((e = http_do(m->http, &req, resp)) != NULL)
 		return error_fmt(e->class == ERR_CONFIG ? ERR_CONFIG :

@@ -32,6 +32,21 @@
 #include "sig.h"
 #include "util.h"
 
+static char	 override_name[256], override_addr[64];
+
+/* see net.h */
+void
+net_resolve_override(const char *name, const char *addr)
+{
+	override_name[0] = override_addr[0] = '\0';
+	if (name != NULL && addr != NULL &&
+	    str_copy(override_name, sizeof(override_name), name) != NULL)
+		override_name[0] = '\0';
+	if (addr != NULL && str_copy(override_addr, sizeof(override_addr),
+	    addr) != NULL)
+		override_name[0] = '\0';
+}
+
 /* see net.h */
 void
 net_init(struct net_conn *c)
@@ -170,6 +185,10 @@ net_connect(struct net_conn *c, const char *host, unsigned int port,
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(serv, sizeof(serv), "%u", port);
+	if (override_name[0] != '\0' && str_ieq(host, override_name)) {
+		host = override_addr;
+		hints.ai_flags |= AI_NUMERICHOST;
+	}
 	if ((r = getaddrinfo(host, serv, &hints, &res)) != 0)
 		return error_fmt(ERR_UNAVAIL, "cannot resolve '%s': %s", host,
 		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
