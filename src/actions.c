@@ -10,8 +10,10 @@
  * retried; 401/403 also retried on the registration exchange because a
  * fresh registration token can take a moment to become valid), and turns
  * any unexpected status into one error line that names the service's
- * exception (typeName) and ActivityId.  Facts:
- * ../shared/reference/actions-service-protocol.md sections 2.3, 2.4, 3, 5.
+ * exception (typeName) and ActivityId.  Facts: the actions/scaleset Go
+ * client (github.com/actions/scaleset, client.go: registration, admin
+ * token, scale set, message session and JIT calls) and actions/runner
+ * (src/Sdk, the message queue and api-version=6.0-preview).
  */
 
 #include <stdio.h>

@@ -7,7 +7,10 @@
  * with the SDKs' AWS_ENDPOINT_URL[_<SERVICE>] overrides and partition
  * suffixes, SigV4 signing (sigv4.c), standard-mode retries through call.c
  * and AWS error replies turned into "Code: Message (RequestID id)".
- * Facts: ../shared/reference/aws-wire.md sections 1, 2.8, 3, 5, 6, 7.
+ * Facts: the AWS SDKs and Tools Reference Guide (standardized credential
+ * providers, region, AWS_ENDPOINT_URL service-specific endpoints, retry
+ * behavior), the IAM User Guide (Signature Version 4 request signing) and
+ * the EC2 and CloudWatch API references (Common Errors).
  */
 
 #include <errno.h>
@@ -843,7 +846,11 @@ sign(struct attempt *at)
 	char			*q;
 	int			 dbg = log_enabled(LOG_DEBUG);
 
-	/* Date and scope from one clock read (aws-wire.md 1.6 item 5). */
+	/*
+	 * Date and scope from one clock read: X-Amz-Date and the credential
+	 * scope's date must be the same day (IAM User Guide, "Create a
+	 * signed AWS API request", step 2).
+	 */
 	sigv4_date(time(NULL), at->date);
 	sh[n].name = "content-type";
 	sh[n++].value = AWS_CONTENT_TYPE;
@@ -921,7 +928,9 @@ classify(void *arg, const struct error *e, const struct http_resp *resp,
 	    resp->status == 503 || resp->status == 504) {
 		/*
 		 * EC2's "no capacity here" is a 500 that the caller answers
-		 * with another pool or market (aws-wire.md 2.8), not a retry.
+		 * with another pool or market (EC2 API reference, "Error codes
+		 * for the Amazon EC2 API": InsufficientInstanceCapacity), not
+		 * a retry.
 		 */
 		aws_error_parse(resp->body, resp->body_len,
 		    http_resp_header(resp, "x-amzn-query-error"), &ei);

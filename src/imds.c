@@ -5,8 +5,10 @@
  * role credentials.  The token is kept until a minute before its TTL runs
  * out and fetched again when a GET answers 401 (IMDS restarted, token
  * expired).  A PUT that answers 403 means hop limit or X-Forwarded-For
- * trouble; it is reported, not worked around with IMDSv1.  Facts:
- * ../shared/reference/aws-wire.md section 4.
+ * trouble; it is reported, not worked around with IMDSv1.  Facts: EC2
+ * User Guide, "Use the Instance Metadata Service to access instance
+ * metadata" (IMDSv2 token PUT, X-aws-ec2-metadata-token, hop limit) and
+ * "Retrieve security credentials from instance metadata".
  */
 
 #include <stdlib.h>

@@ -106,7 +106,8 @@ class ApiError(Exception):
 
 
 # ----------------------------------------------------------------------
-# Signatures (toolchain-notes.md section 5: clock-free botocore re-signing)
+# Signatures: re-signed with botocore's SigV4Auth at the request's own
+# X-Amz-Date (botocore/auth.py), so the check does not depend on clocks.
 
 def botocore_authz(method, url, headers, body, amz_date, region, service,
                    akid, secret, token):
@@ -350,7 +351,8 @@ def put_metric_data(h, params):
 
 
 # ----------------------------------------------------------------------
-# EC2 (aws-wire.md section 2): RunInstances with ClientToken idempotency,
+# EC2 (EC2 API reference: RunInstances, "Ensure idempotency in Amazon EC2
+# API requests"): RunInstances with ClientToken idempotency,
 # DescribeInstances with filters and NextToken pages, TerminateInstances,
 # CreateTags, DryRun.  Fault injection through --ec2-control (JSON lines
 # appended by the test, read on every EC2 request):
