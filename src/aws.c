@@ -517,6 +517,7 @@ creds_container(struct aws *a, int *found)
 	req.total_timeout_ms = AWS_CONTAINER_TIMEOUT_MS;
 	req.max_body = IMDS_MAX_BODY;
 	req.no_redirect = 1;
+	req.direct = 1;		/* credentials: never through a proxy */
 	if ((e = call_do(a->http, &req, &pol, NULL, NULL, &resp)) != NULL) {
 		e = error_wrap(e, "container credentials from %s", url);
 		goto out;

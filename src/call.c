@@ -6,9 +6,11 @@
  * (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
  * A Retry-After header (RFC 9110 section 10.2.3: delta-seconds or an
  * HTTP-date) replaces the random wait when the classifier asked for a retry
- * without naming a wait itself.  The loop never waits past the policy's
- * total budget: when the next wait would cross it, the last result is
- * returned as it is.
+ * without naming a wait itself.  The whole call has one deadline, the
+ * request's total timeout: each attempt gets what is left of it, and a
+ * Retry-After that ends past it fails the call as temporary (ERR_TEMP);
+ * a backoff that would cross it, or the policy's total budget, returns the
+ * last result as it is.
  */
 
 #include <errno.h>
@@ -189,19 +191,25 @@ call_retry_after_ms(const char *v, long long now)
 	return (t - now) * 1000;
 }
 
-/* How long to wait before the next attempt, after attempt n failed. */
+/*
+ * How long to wait before the next attempt, after attempt n failed;
+ * *from_server tells a wait the server asked for (Retry-After).
+ */
 static long long
 next_wait(const struct retry_policy *p, int n, const struct error *e,
-    const struct http_resp *resp, int forced)
+    const struct http_resp *resp, int forced, int *from_server)
 {
 	const char	*ra;
 	long long	 ms;
 
+	*from_server = 0;
 	if (forced >= 0)
 		return forced;
 	if (e == NULL && (ra = http_resp_header(resp, "Retry-After")) != NULL &&
-	    (ms = call_retry_after_ms(ra, (long long)time(NULL))) >= 0)
+	    (ms = call_retry_after_ms(ra, (long long)time(NULL))) >= 0) {
+		*from_server = 1;
 		return ms;
+	}
 	return (long long)rand_below((uint64_t)call_backoff_cap_ms(p, n) + 1);
 }
 
@@ -222,18 +230,36 @@ call_do_prepared(struct http_client *c, const struct http_req *req,
 {
 	struct retry_policy	 p = policy_defaults(pp);
 	const struct error	*e;
-	int64_t			 start = now_ms();
+	struct http_req		 r;
+	int64_t			 start = now_ms(), deadline, left;
 	long long		 wait;
-	int			 n, forced;
+	int			 n, forced, asked, budget;
 
 	if (classify == NULL)
 		classify = call_classify_default;
+	/*
+	 * The whole call (every attempt, every read, every wait) ends by
+	 * the request's total timeout (GHRCTL_TIMEOUT): a server that
+	 * trickles a byte at a time, or fails slowly again and again, does
+	 * not hold a call for several times it.  Only a wait the classifier
+	 * chose itself (a GitHub rate limit, within --max-wait) moves the
+	 * deadline.
+	 */
+	budget = req->total_timeout_ms > 0 ? req->total_timeout_ms :
+	    http_client_total_ms(c);
+	deadline = start + budget;
 	memset(resp, 0, sizeof(*resp));
 	for (n = 1;; n++) {
 		http_resp_release(resp);
 		if (prepare != NULL && (e = prepare(arg, n)) != NULL)
 			return e;
-		e = http_do(c, req, resp);
+		if ((left = deadline - now_ms()) <= 0)
+			return error_fmt(ERR_TEMP, "%s %s: no time left for "
+			    "attempt %d within the %d ms timeout", req->method,
+			    req->url, n, budget);
+		r = *req;
+		r.total_timeout_ms = (int)left;
+		e = http_do(c, &r, resp);
 		forced = -1;
 		if (classify(arg, e, resp, &forced) == CALL_DONE)
 			return e;
@@ -245,7 +271,21 @@ call_do_prepared(struct http_client *c, const struct http_req *req,
 			    req->method, req->url, n);
 			return e;
 		}
-		wait = next_wait(&p, n, e, resp, forced);
+		wait = next_wait(&p, n, e, resp, forced, &asked);
+		if (forced >= 0)
+			deadline += wait;
+		else if (now_ms() + wait >= deadline) {
+			log_debug("%s %s: next wait of %lld ms would pass the "
+			    "%d ms timeout", req->method, req->url, wait,
+			    budget);
+			if (!asked)
+				return e;
+			/* Retry-After past the deadline: try again later. */
+			http_resp_release(resp);
+			return error_fmt(ERR_TEMP, "%s %s: the server asked to "
+			    "retry in %lld ms, past the %d ms timeout",
+			    req->method, req->url, wait, budget);
+		}
 		if (now_ms() - start + wait > p.total_ms) {
 			log_debug("%s %s: next wait of %lld ms would pass the "
 			    "%d ms budget", req->method, req->url, wait,

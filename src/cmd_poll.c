@@ -19,8 +19,9 @@
  * re-creates a session the service expired, treats a 409 session conflict
  * as "another ghrctl is active" and retries every GHRCTL_STANDBY_WAIT
  * (active/standby failover), backs off with full jitter on faults, and on
- * SIGINT/SIGTERM/SIGHUP deletes its session and exits 0.  Facts:
- * ../shared/reference/actions-service-protocol.md sections 3.6-3.10, 4, 5.3.
+ * SIGINT/SIGTERM/SIGHUP deletes its session and exits 0.  Facts: the
+ * actions/scaleset Go client (github.com/actions/scaleset: message
+ * session, message polling, acquire and delete calls).
  *
  * --scale hands each message's statistics and jobs to the scaler
  * (scaler.h, scaler_events.c), which launches for JobAvailable, retires

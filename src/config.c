@@ -106,7 +106,7 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	[K_READ_TIMEOUT] = { "GHRCTL_READ_TIMEOUT", CFG_DURATION, "30s", "read-timeout",
 	    "longest silence while reading a reply", 0, 0 },
 	[K_TIMEOUT] = { "GHRCTL_TIMEOUT", CFG_DURATION, "120s", "timeout",
-	    "longest time for one HTTP exchange", 0, 0 },
+	    "longest time for one call: all attempts, reads and waits", 0, 0 },
 	[K_MAX_WAIT] = { "GHRCTL_MAX_WAIT", CFG_DURATION, "60s", "max-wait",
 	    "longest wait for a GitHub rate limit to reset before failing", 0, 0 },
 	[K_STANDBY_WAIT] = { "GHRCTL_STANDBY_WAIT", CFG_DURATION, "30s", NULL,

@@ -4,9 +4,10 @@
  * GitHub REST client for self-hosted runners (see github.h).  One request
  * function, gh_call(), adds the headers GitHub asks for, the credential,
  * the rate-limit policy and the error wording; the endpoint functions only
- * say what differs.  Facts: ../shared/reference/actions-service-protocol.md
- * sections 1 (config URL), 2.1 (App JWT -> installation token) and 6 (runner
- * endpoints, pagination, rate limits: primary limits answer 403/429 with
+ * say what differs.  Facts: GitHub REST API docs: "Authenticating as a
+ * GitHub App installation" (App JWT -> installation token), "REST API
+ * endpoints for self-hosted runners", "Using pagination in the REST API"
+ * and "Rate limits for the REST API" (primary limits answer 403/429 with
  * x-ratelimit-remaining 0 and a reset time; secondary limits answer
  * 403/429 with retry-after, or a message and nothing else, in which case
  * GitHub asks clients to wait at least a minute).

@@ -17,9 +17,14 @@
  * marked secret are no longer sent.  Proxies follow curl's environment
  * conventions: HTTPS through CONNECT, plain HTTP in absolute form, basic
  * proxy credentials from the proxy URL's userinfo, NO_PROXY matching in
- * http_parse.c.  Bodies are never logged; -vvv traces the request and
+ * http_parse.c; loopback, link-local and metadata hosts, and requests
+ * marked direct, never go through a proxy, and no redirect leads to a
+ * link-local host.  Bodies are never logged; -vvv traces the request and
  * response heads with secret values shown as <redacted>.
  */
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +222,13 @@ uint64_t
 http_client_handshakes(const struct http_client *c)
 {
 	return c->handshakes;
+}
+
+/* see http.h */
+int
+http_client_total_ms(const struct http_client *c)
+{
+	return c->total_ms;
 }
 
 /* see http.h */
@@ -722,14 +734,83 @@ is_redirect(int status)
 	    status == 307 || status == 308;
 }
 
-/* Pick the proxy for u, or NULL. */
+/* host as an IPv4 address (also IPv4-mapped IPv6); -1 if it is none. */
+static int
+host_v4(const char *host, uint8_t b[4])
+{
+	struct in_addr	 a4;
+	struct in6_addr	 a6;
+
+	if (inet_pton(AF_INET, host, &a4) == 1) {
+		memcpy(b, &a4.s_addr, 4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memcpy(b, a6.s6_addr + 12, 4);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * 0: an ordinary host; 1: link-local or a metadata/credential address;
+ * 2: loopback.
+ */
+static int
+host_kind(const char *host)
+{
+	static const char *const aws6[] = { "fd00:ec2::254", "fd00:ec2::23" };
+	struct in6_addr		 a6, w;
+	uint8_t			 b[4];
+	size_t			 n = strlen(host), i;
+
+	if (str_ieq(host, "localhost") || (n > 10 &&
+	    str_ieq(host + n - 10, ".localhost")))
+		return 2;
+	if (host_v4(host, b) == 0)
+		return b[0] == 127 ? 2 : (b[0] == 169 && b[1] == 254) ? 1 : 0;
+	if (inet_pton(AF_INET6, host, &a6) != 1)
+		return 0;
+	if (IN6_IS_ADDR_LOOPBACK(&a6))
+		return 2;
+	if (IN6_IS_ADDR_LINKLOCAL(&a6))
+		return 1;
+	for (i = 0; i < sizeof(aws6) / sizeof(aws6[0]); i++)
+		if (inet_pton(AF_INET6, aws6[i], &w) == 1 &&
+		    memcmp(&a6, &w, sizeof(w)) == 0)
+			return 1;
+	return 0;
+}
+
+/* see http.h */
+int
+http_host_local(const char *host)
+{
+	return host_kind(host) != 0;
+}
+
+/* see http.h */
+int
+http_host_link_local(const char *host)
+{
+	return host_kind(host) == 1;
+}
+
+/*
+ * Pick the proxy for u, or NULL.  Loopback, link-local and metadata hosts
+ * are never proxied, whatever NO_PROXY says: a proxy would see the IMDS
+ * token, credential replies and signed requests, and could answer with
+ * credentials of its choice (Go's net/http does not proxy loopback either).
+ */
 static const struct proxy *
-choose_proxy(const struct http_client *cl, const struct url *u)
+choose_proxy(const struct http_client *cl, const struct http_req *req,
+    const struct url *u)
 {
 	const struct proxy	*p = strcmp(u->scheme, "https") == 0 ?
 	    &cl->https_proxy : &cl->http_proxy;
 
-	if (!p->set || http_no_proxy_match(cl->no_proxy, u->host, u->port))
+	if (!p->set || req->direct || http_host_local(u->host) ||
+	    http_no_proxy_match(cl->no_proxy, u->host, u->port))
 		return NULL;
 	return p;
 }
@@ -763,7 +844,7 @@ http_do(struct http_client *cl, const struct http_req *req,
 		memset(&x, 0, sizeof(x));
 		x.req = req;
 		x.u = &u;
-		x.px = choose_proxy(cl, &u);
+		x.px = choose_proxy(cl, req, &u);
 		x.strip = strip;
 		x.end = end;
 		x.total_ms = total;
@@ -782,6 +863,13 @@ http_do(struct http_client *cl, const struct http_req *req,
 		}
 		if ((e = url_resolve(&u, loc, &next)) != NULL)
 			goto out;
+		/* Nobody may send us to the metadata service (SSRF). */
+		if (http_host_link_local(next.host) &&
+		    strcmp(next.host, u.host) != 0) {
+			e = error_fmt(ERR_PROTO, "%s redirected to link-local "
+			    "address '%s': refused", u.host, next.host);
+			goto out;
+		}
 		if (!url_same_origin(&u, &next))
 			strip = 1;
 		log_debug("%d redirect to %s://%s%s", resp->status,

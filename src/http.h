@@ -57,6 +57,7 @@ struct http_req {
 	int				 total_timeout_ms; /* 0: client default */
 	size_t				 max_body;	/* 0: client default */
 	int				 no_redirect;	/* do not follow 3xx on GET */
+	int				 direct;	/* never through a proxy */
 	struct http_spare		*spare;		/* NULL: none */
 };
 
@@ -115,8 +116,20 @@ void			 http_resp_spare(struct http_resp *r,
 			    struct http_spare *s);
 void			 http_spare_release(struct http_spare *s);
 
+/*
+ * 1 when host is one no proxy may see: a loopback or link-local address
+ * (127/8, ::1, 169.254/16, fe80::/10, IPv4-mapped too), localhost and
+ * *.localhost (RFC 6761 section 6.3), or an EC2 metadata or container
+ * credential address (fd00:ec2::254, fd00:ec2::23).
+ */
+int			 http_host_local(const char *host);
+/* 1 for link-local and metadata hosts: no redirect may lead there. */
+int			 http_host_link_local(const char *host);
+
 /* Counters, for tests and bench/: TLS handshakes and TCP connects made. */
 uint64_t		 http_client_handshakes(const struct http_client *);
 uint64_t		 http_client_connects(const struct http_client *);
+/* The client's total timeout (http_opts total_timeout_ms), in ms. */
+int			 http_client_total_ms(const struct http_client *);
 
 #endif

@@ -6,9 +6,7 @@
  * out and fetched again when a GET answers 401 (IMDS restarted, token
  * expired).  A PUT that answers 403 means hop limit or X-Forwarded-For
  * trouble; it is reported, not worked around with IMDSv1.  Facts: EC2
- * User Guide "Use the Instance Metadata Service to access instance
- * metadata" (IMDSv2) and "Retrieve security credentials from instance
- * metadata".
+	req.direct = 1;		/* credentials: never through a proxy */
  */
 
 #include <stdlib.h>
@@ -88,6 +86,7 @@ exchange(struct imds *m, const char *method, const char *path,
 	req.read_timeout_ms = IMDS_TIMEOUT_MS;
 	req.max_body = IMDS_MAX_BODY;
 	req.no_redirect = 1;
+	req.direct = 1;		/* credentials: never through a proxy */
 	if ((e = http_do(m->http, &req, resp)) != NULL)
 		return error_fmt(e->class == ERR_CONFIG ? ERR_CONFIG :
 		    ERR_UNAVAIL, "instance metadata service at %s unreachable "

@@ -7,7 +7,8 @@
  * not eat the whole budget), and poll()-driven reads and writes.
  * TCP_NODELAY is set on every socket: BearSSL writes a handshake flight as
  * several small records and Nagle plus delayed ACK would add ~40 ms to each
- * exchange (../shared/reference/toolchain-notes.md, section 2).
+ * exchange (RFC 896 and RFC 1122 section 4.2.3.2: Nagle's algorithm and
+ * delayed acknowledgements).
  *
  * XXX getaddrinfo() itself cannot be bounded by the deadline (issue 2).
  */
@@ -30,6 +31,21 @@
 #include "net.h"
 #include "sig.h"
 #include "util.h"
+
+static char	 override_name[256], override_addr[64];
+
+/* see net.h */
+void
+net_resolve_override(const char *name, const char *addr)
+{
+	override_name[0] = override_addr[0] = '\0';
+	if (name != NULL && addr != NULL &&
+	    str_copy(override_name, sizeof(override_name), name) != NULL)
+		override_name[0] = '\0';
+	if (addr != NULL && str_copy(override_addr, sizeof(override_addr),
+	    addr) != NULL)
+		override_name[0] = '\0';
+}
 
 /* see net.h */
 void
@@ -169,6 +185,10 @@ net_connect(struct net_conn *c, const char *host, unsigned int port,
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	snprintf(serv, sizeof(serv), "%u", port);
+	if (override_name[0] != '\0' && str_ieq(host, override_name)) {
+		host = override_addr;
+		hints.ai_flags |= AI_NUMERICHOST;
+	}
 	if ((r = getaddrinfo(host, serv, &hints, &res)) != 0)
 		return error_fmt(ERR_UNAVAIL, "cannot resolve '%s': %s", host,
 		    r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
@@ -199,6 +219,9 @@ net_read(struct net_conn *c, void *p, size_t n, size_t *got)
 	ssize_t			 r;
 
 	*got = 0;
+	/* Past the deadline nothing more is read, even bytes that trickle. */
+	if (c->end != 0 && now_ms() >= c->end)
+		return timed_out(c, c->end_ms);
 	for (;;) {
 		r = recv(c->fd, p, n, 0);
 		if (r >= 0) {

@@ -31,6 +31,14 @@ struct net_conn {
 void			 net_init(struct net_conn *c);
 
 /*
+ * For test drivers only (httpc --resolve, as curl's --resolve): connect
+ * to the numeric address addr whenever the host is name, so a test can
+ * use a name that is not loopback-looking without DNS.  NULL: none.
+ */
+void			 net_resolve_override(const char *name,
+			    const char *addr);
+
+/*
  * Resolve host and connect to port within connect_ms (and c->end).  Sets
  * c->fd and c->peer.  Errors: ERR_UNAVAIL (resolve failed, refused,
  * unreachable), ERR_TEMP (timed out).

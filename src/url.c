@@ -6,8 +6,9 @@
  * userinfo (proxy credentials), bracketed IPv6 literals and a port.
  * Control characters and spaces are refused anywhere in a URL so that a
  * URL can never inject a header line.  Percent-encoding keeps exactly the
- * unreserved set, which is what AWS SigV4 canonicalisation requires
- * (see ../shared/reference for the SigV4 notes).
+ * unreserved set, which is what AWS SigV4 canonicalisation requires (IAM
+ * User Guide, "Create a signed AWS API request": URI-encode every byte
+ * except the unreserved characters).
  */
 
 #include <stdio.h>

@@ -3,8 +3,9 @@
 
 Serves both layouts: GHES (/api/v3/...) and hosted (no prefix).  Scopes:
 /orgs/ORG, /repos/ORG/REPO (any repo of ORG) and /enterprises/ENT share
-one set of runners.  Facts: ../shared/reference/actions-service-protocol.md
-sections 2.1 and 6.
+one set of runners.  Facts: GitHub REST API docs ("REST API endpoints for
+self-hosted runners", "Authenticating as a GitHub App installation",
+"Rate limits for the REST API").
 
   --org ORG --enterprise ENT     the scopes that exist (others: 404)
   --token TOK                    the accepted PAT (repeatable)

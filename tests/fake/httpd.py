@@ -12,6 +12,8 @@ every TCP connection counted in <log>.conns (see fakelib.py).
   /big-chunked?n=BYTES   the same, chunked in 1000-byte chunks
   /stall                 reads the request, never answers
   /slow-body             promises 10 bytes, sends 5, then stalls
+  /trickle?n=N&every=S   promises N bytes, sends one every S seconds (each
+                         read is quick, the whole reply is not)
   /status/N              status N, empty body
   /status/503-then-200?n=K&ra=S  K times 503 with Retry-After: S (default
                          1 and 1), then 200 "ok\\n"; counted per path
@@ -112,6 +114,20 @@ class H(fakelib.Handler):
             self.wfile.write(b"0\r\n\r\n")
         elif p == "/stall":
             time.sleep(60)
+            self.close_connection = True
+        elif p == "/trickle":
+            n = int(q.get("n", "40"))
+            self.send_response(200)
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            self.wfile.flush()
+            try:
+                for _ in range(n):
+                    time.sleep(float(q.get("every", "0.25")))
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+            except OSError:
+                pass
             self.close_connection = True
         elif p == "/slow-body":
             self.send_response(200)

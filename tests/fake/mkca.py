@@ -41,7 +41,7 @@ def ca(d, name, keyfn):
 
 
 def leaf(d, name, ca_name, dns, keyfn, days="30", expired=False,
-         digest="sha256", san=True):
+         digest="sha256", san=True, more=()):
     key = os.path.join(d, name + ".key")
     csr = os.path.join(d, name + ".csr")
     ext = os.path.join(d, name + ".ext")
@@ -49,7 +49,8 @@ def leaf(d, name, ca_name, dns, keyfn, days="30", expired=False,
     run("req", "-new", "-key", key, "-subj", "/CN=" + dns, "-out", csr)
     with open(ext, "w") as f:
         if san:
-            f.write("subjectAltName=DNS:%s\n" % dns)
+            f.write("subjectAltName=%s\n"
+                    % ",".join("DNS:" + n for n in (dns,) + tuple(more)))
         f.write("basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
     args = ["x509", "-req", "-in", csr, "-CA", os.path.join(d, ca_name + ".pem"),
             "-CAkey", os.path.join(d, ca_name + ".key"), "-CAcreateserial",
@@ -100,7 +101,10 @@ def main():
     ca(d, "ca", ec_key)
     ca(d, "other-ca", ec_key)
     ca(d, "rsa-ca", rsa_key)
-    leaf(d, "server", "ca", "localhost", ec_key)
+    # origin.test (RFC 6761 section 6.2: never in DNS) names the server
+    # where a test needs a host that is not loopback: proxies are never
+    # used for loopback (t9020).
+    leaf(d, "server", "ca", "localhost", ec_key, more=("origin.test",))
     leaf(d, "other", "other-ca", "localhost", ec_key)
     leaf(d, "wrongname", "ca", "wrong.example", ec_key)
     leaf(d, "expired", "ca", "localhost", ec_key, expired=True)

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: ISC
 """Fake forward proxy on 127.0.0.1 for the transport tests.
 
-CONNECT host:port opens a tunnel (loopback targets only); an absolute-form
-request "GET http://host:port/path" is forwarded, one per connection.
+CONNECT host:port opens a tunnel (loopback targets only, and names under
+.test, RFC 6761 section 6.2, which this proxy resolves to 127.0.0.1); an
+absolute-form request "GET http://host:port/path" is forwarded, one per
+connection.
 Every request line is recorded in --log as a JSON line with the method,
 target and Proxy-Authorization header (absent: null).  With --auth
 USER:PASS the proxy answers 407 unless the matching basic credentials are
@@ -24,6 +26,11 @@ sys.path.insert(0, os.path.dirname(__file__))
 import fakelib  # noqa: E402
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def loopback(host):
+    host = host.strip("[]").lower()
+    return host in LOOPBACK or host.endswith(".test")
 
 
 class Proxy(socketserver.ThreadingMixIn, socketserver.TCPServer):
@@ -100,7 +107,7 @@ class Handler(socketserver.BaseRequestHandler):
                 return
         if method == "CONNECT":
             host, _, port = target.rpartition(":")
-            if host.strip("[]") not in LOOPBACK:
+            if not loopback(host):
                 c.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
                 return
             up = socket.create_connection(("127.0.0.1", int(port)))
@@ -118,7 +125,7 @@ class Handler(socketserver.BaseRequestHandler):
             return
         hostport, _, path = target[7:].partition("/")
         host, _, port = hostport.rpartition(":")
-        if host.strip("[]") not in LOOPBACK:
+        if not loopback(host):
             c.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
             return
         up = socket.create_connection(("127.0.0.1", int(port or 80)))

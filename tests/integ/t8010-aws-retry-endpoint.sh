@@ -64,6 +64,34 @@ test_5xx_retried() {
 	test_done
 }
 
+# 502, 503 and 504 without an AWS error code (a load balancer's HTML page)
+# are retried like any 5xx: one attempt each, then success.
+test_bare_5xx_retried() {
+	test_init bare_5xx_retried
+	setup --bare-5xx 502,503,504 || { test_done; return; }
+	export AWS_ENDPOINT_URL_CLOUDWATCH="https://localhost:$AWS_PORT"
+	AWS_MAX_ATTEMPTS=4 metric
+	test_eq "$?" 0 "bare 502, 503, 504, then success"
+	test_eq "$(api)" 4 "four attempts"
+	for st in 502 503 504; do
+		test_eq "$(grep -c "\"error\": \"bare-$st\"" "$T/api")" 1 \
+		    "bare $st answered once, and retried"
+	done
+	test_done
+}
+
+test_bare_503_exhausted() {
+	test_init bare_503_exhausted
+	setup --bare-5xx 503,503,503 || { test_done; return; }
+	export AWS_ENDPOINT_URL_CLOUDWATCH="https://localhost:$AWS_PORT"
+	metric
+	test_eq "$?" 69 "three bare 503s: out of attempts, exit 69"
+	test_eq "$(api)" 3 "each 503 retried up to the attempt limit"
+	test_match "$T/err" "HTTP 503 with no AWS error in the reply" \
+	    "the error says what came back"
+	test_done
+}
+
 test_not_retried() {
 	test_init not_retried
 	setup || { test_done; return; }
@@ -138,5 +166,7 @@ run_test test_fake_json_protocol
 run_test test_throttling_retried
 run_test test_throttling_exhausted
 run_test test_5xx_retried
+run_test test_bare_5xx_retried
+run_test test_bare_503_exhausted
 run_test test_not_retried
 run_test test_endpoints

@@ -115,6 +115,46 @@ test_retry_after() {
 	test_done
 }
 
+# Retry-After: 3 is waited out: the retry comes 3 s after the 503 (the
+# server's clock), not a backoff's fraction of a second later.
+test_retry_after_waited() {
+	test_init retry_after_waited
+	start_tls || { test_done; return; }
+	get a --retry "$URL/status/503-then-200?n=1&ra=3"
+	test_eq "$(cat "$T/a.rc")" 0 "503 + Retry-After: 3, then 200"
+	gap=$("$PY" -c 'import json, sys
+t = [json.loads(l)["t"] for l in open(sys.argv[1]) if "503-then-200" in l]
+print("ok" if len(t) == 2 and t[1] - t[0] >= 2.9 else "gap %s" % t)' \
+	    "$T/httpd.log")
+	test_eq "$gap" ok "the retry came at least 2.9 s after the 503"
+	# A Retry-After past the whole call's timeout fails at once, as
+	# temporary (exit 75), without waiting.
+	s=$(date +%s)
+	get b --retry --timeout 2000 "$URL/status/503-then-200/b?n=1&ra=30"
+	test_eq "$(cat "$T/b.rc")" 75 "Retry-After past --timeout: exit 75"
+	test_match "$T/b.err" "asked to retry in 30000 ms, past the 2000 ms timeout" \
+	    "the error says why"
+	test_eq "$(( $(date +%s) - s < 2 ))" 1 "no wait for it"
+	test_done
+}
+
+# A server that sends a byte every 0.2 s keeps every read short: the whole
+# call (all its attempts) still ends at --timeout.
+test_trickle_deadline() {
+	test_init trickle_deadline
+	start_tls || { test_done; return; }
+	s=$("$PY" -c 'import time; print(time.time())')
+	get a --retry --timeout 2000 --read-timeout 1000 \
+	    "$URL/trickle?n=100&every=0.2"
+	el=$("$PY" -c 'import sys, time; print("%.1f" % (time.time() - float(sys.argv[1])))' "$s")
+	test_eq "$(cat "$T/a.rc")" 75 "trickle past --timeout: exit 75"
+	test_match "$T/a.err" "timed out" "a timeout is reported"
+	test_eq "$("$PY" -c 'import sys; print(float(sys.argv[1]) < 3.0)' "$el")" True \
+	    "the call ended within --timeout 2 s (took $el s)"
+	test_eq "$(grep -c /trickle "$T/httpd.log")" 1 "no attempt after the deadline"
+	test_done
+}
+
 test_redirect() {
 	test_init redirect
 	test_ca && fake_start httpd --plain || { test_done; return; }
@@ -202,6 +242,8 @@ run_test test_keepalive
 run_test test_timeouts
 run_test test_body_cap
 run_test test_retry_after
+run_test test_retry_after_waited
+run_test test_trickle_deadline
 run_test test_redirect
 run_test test_plain_http_policy
 run_test test_trace_redacts

@@ -6,13 +6,15 @@
  *   httpc [-n COUNT] [-X METHOD] [-d BODY] [-H 'Name: value'] [-v]
  *         [--ca-file F] [--max-body N] [--read-timeout MS] [--timeout MS]
  *         [--connect-timeout MS] [--allow-http] [--no-redirect] [--retry]
- *         URL
+ *         [--resolve NAME:ADDR] URL
  *
  * Makes COUNT sequential requests through one http_client (so keep-alive
  * is exercised), prints the status and body of the last reply on stdout,
  * and "handshakes=N connects=N" on stderr.  Proxies come from the
  * environment as in ghrctl; the CA file from --ca-file or GHRCTL_CA_FILE.
- * Authorization headers given with -H are marked secret.  On error prints
+ * Authorization headers given with -H are marked secret.  --resolve makes
+ * NAME connect to ADDR (as curl's --resolve), for tests that need a name
+ * that is neither loopback nor in DNS.  On error prints
  * "httpc: <message>" and exits with error_exit_status().
  */
 
@@ -24,6 +26,7 @@
 #include "error.h"
 #include "http.h"
 #include "log.h"
+#include "net.h"
 #include "util.h"
 
 #define MAX_HEADERS	16
@@ -37,7 +40,8 @@ usage(void)
 	    "[-H 'Name: value'] [-v] [--ca-file F] [--max-body N]\n"
 	    "             [--read-timeout MS] [--timeout MS] "
 	    "[--connect-timeout MS] [--allow-http]\n"
-	    "             [--no-redirect] [--retry] URL\n");
+	    "             [--no-redirect] [--retry] [--resolve NAME:ADDR] "
+	    "URL\n");
 	exit(64);
 }
 
@@ -117,6 +121,14 @@ main(int argc, char *argv[])
 			req.no_redirect = 1;
 		else if (strcmp(a, "--retry") == 0)
 			retry = 1;
+		else if (strcmp(a, "--resolve") == 0 && v != NULL &&
+		    (colon = strchr(v, ':')) != NULL) {
+			char	*rn = xstrndup(v, (size_t)(colon - v));
+
+			i++;
+			net_resolve_override(rn, colon + 1);
+			free(rn);
+		}
 		else if (a[0] != '-' && url == NULL)
 			url = a;
 		else

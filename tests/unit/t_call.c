@@ -2,10 +2,20 @@
  * SPDX-License-Identifier: ISC
  *
  * Unit tests for call.c: backoff ceilings, Retry-After parsing, the
- * default classifier.  Sleeping is stubbed with call_set_sleep().
+ * default classifier, Retry-After waits and the call's deadline (against
+ * a canned server on 127.0.0.1).  Sleeping is stubbed with
+ * call_set_sleep().
  */
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "call.h"
 #include "http.h"
@@ -144,6 +154,124 @@ t_call_do_transport_error(void)
 	    ERR_CONFIG);
 	T_EQ_INT(seen, 1);
 	T_EQ_INT(nslept, 0);
+	http_client_free(c);
+	call_set_sleep(NULL);
+}
+
+/*
+ * A one-connection HTTP server on 127.0.0.1 in a thread: reads a request
+ * head, answers the next canned reply, for as many requests as there are
+ * replies (keep-alive).
+ */
+struct canned {
+	int			 lfd;
+	const char *const	*replies;
+};
+
+static void *
+canned_serve(void *arg)
+{
+	struct canned	*cs = arg;
+	char		 buf[4096];
+	size_t		 have = 0;
+	ssize_t		 r;
+	int		 fd, i;
+
+	if ((fd = accept(cs->lfd, NULL, NULL)) == -1)
+		return NULL;
+	for (i = 0; cs->replies[i] != NULL; i++) {
+		have = 0;
+		while (have < sizeof(buf) - 1) {
+			if ((r = read(fd, buf + have, sizeof(buf) - 1 - have))
+			    <= 0)
+				goto out;
+			have += (size_t)r;
+			buf[have] = '\0';
+			if (strstr(buf, "\r\n\r\n") != NULL)
+				break;
+		}
+		if (write(fd, cs->replies[i], strlen(cs->replies[i])) < 0)
+			break;
+	}
+out:
+	close(fd);
+	return NULL;
+}
+
+/* Start the server; its URL into url. */
+static int
+canned_start(struct canned *cs, const char *const *replies, pthread_t *th,
+    char *url, size_t size)
+{
+	struct sockaddr_in	 sa;
+	socklen_t		 len = sizeof(sa);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cs->replies = replies;
+	if ((cs->lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(cs->lfd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(cs->lfd, 1) == -1 ||
+	    getsockname(cs->lfd, (struct sockaddr *)&sa, &len) == -1)
+		return -1;
+	snprintf(url, size, "http://127.0.0.1:%u/x", ntohs(sa.sin_port));
+	return pthread_create(th, NULL, canned_serve, cs) == 0 ? 0 : -1;
+}
+
+T_REGISTER("call_retry_after_waits", t_call_retry_after_waits)
+static void
+t_call_retry_after_waits(void)
+{
+	static const char *const busy_then_ok[] = {
+		"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\n"
+		"Content-Length: 0\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+		NULL
+	};
+	static const char *const busy_long[] = {
+		"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\n"
+		"Content-Length: 0\r\n\r\n",
+		NULL
+	};
+	struct http_opts	 o;
+	struct http_client	*c = NULL;
+	struct http_req		 req;
+	struct http_resp	 resp = HTTP_RESP_INIT;
+	struct retry_policy	 p = { 4, 100, 1000, 600000 };
+	struct canned		 cs;
+	pthread_t		 th;
+	char			 url[64];
+
+	memset(&o, 0, sizeof(o));
+	memset(&req, 0, sizeof(req));
+	o.total_timeout_ms = 10000;
+	req.method = "GET";
+	req.url = url;
+	call_set_sleep(fake_sleep);
+	T_OK(http_client_new(&o, &c));
+	/* Retry-After: 3 is a 3,000 ms wait, not a backoff. */
+	if (T_TRUE(canned_start(&cs, busy_then_ok, &th, url,
+	    sizeof(url)) == 0)) {
+		nslept = 0;
+		T_OK(call_do(c, &req, &p, NULL, NULL, &resp));
+		T_EQ_INT(resp.status, 200);
+		T_EQ_INT(nslept, 1);
+		T_EQ_INT(slept[0], 3000);
+		http_resp_release(&resp);
+		pthread_join(th, NULL);
+		close(cs.lfd);
+	}
+	/* Retry-After: 30 ends past the 10 s timeout: temporary, no wait. */
+	if (T_TRUE(canned_start(&cs, busy_long, &th, url,
+	    sizeof(url)) == 0)) {
+		nslept = 0;
+		T_ERR(call_do(c, &req, &p, NULL, NULL, &resp), ERR_TEMP);
+		T_EQ_INT(nslept, 0);
+		T_TRUE(resp.body == NULL && resp.status == 0);
+		pthread_join(th, NULL);
+		close(cs.lfd);
+	}
 	http_client_free(c);
 	call_set_sleep(NULL);
 }
