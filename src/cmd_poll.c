@@ -411,6 +411,45 @@ acquire(struct poll_run *p, const struct as_message *m)
 	return keep_refreshed(p);
 }
 
+/*
+ * Quarantine what m's body held that did not parse (see asmsg_message()):
+ * an error line for each part, with its size and SHA-256 and never its
+ * content, and a record in the state directory (state_quarantine()).  The
+ * rest of the message is handled and the message acknowledged, so one
+ * poison entry neither blocks the queue nor drops the jobs beside it.  A
+ * record that cannot be written is a warning: it must not block either.
+ */
+static void
+quarantine(struct poll_run *p, const struct as_message *m)
+{
+	const struct error	*e;
+	const struct as_bad	*b;
+	char			 part[32], now[32], why[512], line[1024];
+	size_t			 i;
+
+	utc_now(now, sizeof(now));
+	for (i = 0; i < m->nbad; i++) {
+		b = &m->bad[i];
+		if (b->index < 0)
+			(void)str_copy(part, sizeof(part), "its body");
+		else
+			(void)str_fmt(part, sizeof(part), "job entry %ld",
+			    b->index);
+		log_error("message %lld: %s is malformed and quarantined "
+		    "(%zu bytes, sha256 %s): %s", (long long)m->id, part,
+		    b->size, b->sha256, b->why);
+		why[0] = '\0';
+		log_json_escape(b->why, why, sizeof(why));
+		if ((e = str_fmt(line, sizeof(line), "{\"time\":\"%s\","
+		    "\"scaleSetId\":%lld,\"messageId\":%lld,\"entry\":%ld,"
+		    "\"size\":%zu,\"sha256\":\"%s\",\"error\":\"%s\"}", now,
+		    (long long)p->c.scale_set_id, (long long)m->id, b->index,
+		    b->size, b->sha256, why)) != NULL ||
+		    (e = state_quarantine(&p->c.sf, line)) != NULL)
+			log_warn("quarantine record not written: %s", e->msg);
+	}
+}
+
 /* Handle one message, persist its id, then acknowledge it. */
 static const struct error *
 handle(struct poll_run *p, const struct as_message *m)
@@ -423,6 +462,7 @@ handle(struct poll_run *p, const struct as_message *m)
 		    (long long)m->id, m->type);
 	if (p->scaling)
 		scaler_message_begin(&p->sc);
+	quarantine(p, m);
 	if ((e = acquire(p, m)) != NULL)
 		return e;
 	if (m->has_stats && (e = on_stats(p, &m->stats)) != NULL)

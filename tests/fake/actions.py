@@ -19,6 +19,12 @@ queue lives on another path tree (/broker/...) than the service
   --scopes, --ghes-version   as github.py
   --control FILE   JSON lines appended by the test, read on each request:
      {"op":"message","jobs":[...],"statistics":{...}}   queue a message
+     {"op":"poison","kinds":[K...],"jobs":[...]}  queue a message whose
+                                   body is malformed: K "notjson" makes the
+                                   whole body unparsable; "string",
+                                   "negative", "huge" (2^64), "noid" add a
+                                   JobAvailable entry with such a
+                                   runnerRequestId beside the good jobs
      {"op":"raw","status":200,"body":""}   answer the next poll with this
      {"op":"expire_sessions"}      forget every session (service-side expiry)
      {"op":"expire_queue_tokens"}  queue tokens answer 401 until refreshed
@@ -82,6 +88,29 @@ def jwt_exp(tok):
 
 def exc(name):
     return "GitHub.Actions.Runtime.WebApi.%s, GitHub.Actions.Runtime.WebApi" % name
+
+
+# Malformed job messages, as a service or a proxy in between may send them:
+# GitHub's own listener fails the whole message on any of these (its
+# json.Unmarshal in parseMessage, actions/actions-runner-controller
+# cmd/ghalistener/listener/listener.go), so they are worth a fault mode.
+POISON = {
+    "string": '{"messageType":"JobAvailable","runnerRequestId":"9001"}',
+    "negative": '{"messageType":"JobAvailable","runnerRequestId":-9001}',
+    "huge": '{"messageType":"JobAvailable","runnerRequestId":18446744073709551616}',
+    "noid": '{"messageType":"JobAvailable"}',
+}
+
+
+def poison_body(c):
+    """The body string of a poison message (see --control "poison")."""
+    kinds = c.get("kinds", ["notjson"])
+    if "notjson" in kinds:
+        return '[{"messageType":"JobAvailable","runnerRequestId":1'
+    parts = [json.dumps(j) for j in c.get("jobs", [])]
+    for i, k in enumerate(kinds):
+        parts.insert(min(i, len(parts)), POISON[k])
+    return "[" + ",".join(parts) + "]"
 
 
 class AState:
@@ -153,6 +182,8 @@ class AState:
                  "statistics": stats}
             self.next_id[sid] = m["messageId"] + 1
             self.queue.setdefault(sid, []).append(m)
+        elif op == "poison":
+            self.apply(dict(c, op="message", body=poison_body(c)))
         elif op == "raw":
             self.raw.append(c)
         elif op == "expire_sessions":
