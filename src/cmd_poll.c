@@ -86,6 +86,7 @@ struct poll_run {
 	struct cmd_as		 c;
 	struct as_session	 s;
 	int			 have_session;
+	char			 stale[ASMSG_ID_MAX];	/* ours, to delete */
 	uint64_t		 refreshes;	/* actions_session_refreshes seen */
 	int64_t			 session_ms;	/* when opened/refreshed */
 	unsigned int		 max_capacity;
@@ -543,6 +544,44 @@ drop_session(struct poll_run *p)
 	return cmd_as_save(&p->c);
 }
 
+/*
+ * Delete p->stale, a session of ours that was given up while it may still
+ * be live at the service.  Until that is done, a new session gets 409
+ * against our own old one.  1 when it is gone.
+ */
+static int
+delete_stale(struct poll_run *p)
+{
+	const struct error	*e;
+
+	if (p->stale[0] == '\0')
+		return 1;
+	e = actions_session_delete(p->c.as, p->c.scale_set_id, p->stale);
+	if (e != NULL && actions_exception(p->c.as) != AS_EXC_SESSION_GONE) {
+		log_warn("cannot delete our old session %s yet: %s", p->stale,
+		    e->msg);
+		return 0;
+	}
+	log_info("old session %s deleted", p->stale);
+	p->stale[0] = '\0';
+	return 1;
+}
+
+/*
+ * The session was lost (session_lost()).  When the service refused its
+ * queue token even after a refresh, the session itself may still be
+ * live: delete it at the service before a new one is made, or the new
+ * one would get 409 against our own old one.
+ */
+static const struct error *
+lose_session(struct poll_run *p)
+{
+	if (actions_exception(p->c.as) == AS_EXC_QUEUE_TOKEN)
+		(void)str_copy(p->stale, sizeof(p->stale), p->s.id);
+	(void)delete_stale(p);
+	return drop_session(p);
+}
+
 static const struct error *
 open_session(struct poll_run *p)
 {
@@ -577,8 +616,8 @@ poll_one_shot(struct poll_run *p)
 	if ((e = open_session(p)) != NULL)
 		return e;
 	if ((e = poll_once(p, &bad)) != NULL && session_lost(p)) {
-		log_info("session expired at the service; opening a new one");
-		if ((e = drop_session(p)) != NULL ||
+		log_info("session lost at the service; opening a new one");
+		if ((e = lose_session(p)) != NULL ||
 		    (e = open_session(p)) != NULL)
 			return e;
 		e = poll_once(p, &bad);
@@ -609,6 +648,9 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 	if (!p->have_session && (e = open_session(p)) != NULL) {
 		if (actions_exception(p->c.as) != AS_EXC_SESSION_CONFLICT)
 			return e;
+		/* Our own old session still holds the scale set? */
+		if (p->stale[0] != '\0' && delete_stale(p))
+			return NULL;
 		if (!*standby)
 			log_warn("standby: another ghrctl holds the session of "
 			    "scale set '%s'; retrying every %llds", p->c.name,
@@ -623,8 +665,8 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 	if ((e = poll_once(p, &bad)) != NULL) {
 		if (!session_lost(p))
 			return e;
-		log_info("session expired at the service; opening a new one");
-		return drop_session(p);
+		log_info("session lost at the service; opening a new one");
+		return lose_session(p);
 	}
 	*faults = 0;
 	if (bad)
@@ -633,7 +675,7 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 	if (every > 0 && now_ms() - p->session_ms >= every && !sig_stop) {
 		if ((e = actions_session_refresh(p->c.as, p->c.scale_set_id,
 		    &p->s)) != NULL)
-			return session_lost(p) ? drop_session(p) : e;
+			return session_lost(p) ? lose_session(p) : e;
 		p->session_ms = now_ms();
 		cmd_as_keep_session(&p->c, &p->s);
 		if ((e = cmd_as_save(&p->c)) != NULL)
@@ -665,6 +707,7 @@ poll_follow(struct poll_run *p)
 		sig_nap(wait);
 	}
 	/* Stopped by a signal: give the scale set back, exit 0. */
+	(void)delete_stale(p);
 	if (p->have_session) {
 		if ((e = actions_session_delete(p->c.as, p->c.scale_set_id,
 		    p->s.id)) != NULL)

@@ -28,6 +28,8 @@ queue lives on another path tree (/broker/...) than the service
      {"op":"raw","status":200,"body":""}   answer the next poll with this
      {"op":"expire_sessions"}      forget every session (service-side expiry)
      {"op":"expire_queue_tokens"}  queue tokens answer 401 until refreshed
+     {"op":"queue_401","count":N}  the next N queue calls answer 401 even
+                                   with a fresh token (the session stays)
      {"op":"stall_delete","seconds":N}  the next message DELETE hangs N s,
                                    then fails 503 without acking
      {"op":"delete_scale_set","id":N}   scale set vanishes server-side
@@ -131,6 +133,7 @@ class AState:
         self.busy = set()
         self.raw = []
         self.stall = 0
+        self.q401 = 0              # queue calls still to refuse (queue_401)
         self.empty_url = 0
         self.bom = False
         self.ctl_off = 0
@@ -191,6 +194,13 @@ class AState:
         elif op == "expire_queue_tokens":
             for s in self.sessions.values():
                 s["expired"] = True
+        elif op == "queue_401":
+            # A queue that refuses a token just refreshed: GitHub's own
+            # listener refreshes once and then fails the same way ("failed
+            # to get next message after message session refresh",
+            # actions/actions-runner-controller cmd/ghalistener/listener/
+            # listener.go); the session itself is still live.
+            self.q401 = c.get("count", 2)
         elif op == "stall_delete":
             self.stall = c["seconds"]
         elif op == "delete_scale_set":
@@ -321,6 +331,9 @@ class H(github.H):
 
     def queue_ok(self, sid=None):
         st = self.server.ast
+        if st.q401 > 0:
+            st.q401 -= 1
+            return None
         auth = self.headers.get("Authorization") or ""
         tok = auth[7:] if auth.startswith("Bearer ") else ""
         for ssid, s in st.sessions.items():

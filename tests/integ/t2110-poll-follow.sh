@@ -59,6 +59,41 @@ test_session_recreated() {
 	test_done
 }
 
+# A queue that answers 401 again right after a successful refresh: the
+# poller must not forget its live session and then stand by (409) against
+# it; it deletes what it owns before creating a new one.
+test_queue_401_twice() {
+	test_init queue_401_twice
+	as_setup --hold 1
+	ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session && ok "session opened" || not_ok "no session"
+	sid1=$(fstate sessions)
+	ctl '{"op":"queue_401","count":2}'
+	msg 71
+	wait_long acked 100000001 && ok "message after a repeated 401 handled" || not_ok "locked out after a repeated 401"
+	test_nomatch "$T/err" "standby" "never stands by against its own session"
+	[ "$(fstate sessions)" != "$sid1" ] && ok "the refused session was replaced" || not_ok "same session"
+	test_eq "$(count DELETE /tenant/1/_apis/runtime/runnerscalesets/1/sessions/)" 1 "the old session was deleted first"
+	kill -TERM "$(leaf "$job")"
+	wait "$job"
+	test_eq "$?" 0 "exit 0"
+	no_sessions && ok "no session left" || not_ok "a session left at the service"
+	test_done
+}
+
+test_queue_401_one_shot() {
+	test_init queue_401_one_shot
+	as_setup --hold 1
+	ghrctl session open >/dev/null
+	ctl '{"op":"queue_401","count":2}'
+	msg 72
+	ghrctl poll -o json >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "one-shot poll after a repeated 401: exit 0"
+	acked 100000001 && ok "and the message handled" || not_ok "message not handled"
+	test_done
+}
+
 test_admin_token_renewed() {
 	test_init admin_token_renewed
 	as_setup --hold 1 --admin-ttl 62
@@ -99,5 +134,7 @@ test_standby_takeover() {
 run_test test_sigterm
 run_test test_sighup
 run_test test_session_recreated
+run_test test_queue_401_twice
+run_test test_queue_401_one_shot
 run_test test_admin_token_renewed
 run_test test_standby_takeover
