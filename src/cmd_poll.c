@@ -57,6 +57,7 @@
 #define POLL_EVENT_MAX		(256u << 10)	/* one event as JSON */
 #define POLL_BACKOFF_BASE_MS	1000
 #define POLL_BAD_REPLY_MS	1000	/* pause after a 200 with no body */
+#define POLL_PERMANENT_TRIES	5	/* permanent errors before giving up */
 
 static const struct opt poll_opts[] = {
 	{ "follow", 'f', OPT_NONE, NULL,
@@ -636,6 +637,22 @@ fatal(const struct error *e)
 	    (e->class == ERR_FAIL && e->http_status == 0);
 }
 
+/*
+ * Errors that stay until a person acts: a credential or permission
+ * refused after ghrctl's own token refresh and re-registration (401, 403:
+ * ERR_PERM), a scale set the service no longer knows (404).  --follow
+ * tries them POLL_PERMANENT_TRIES times in a row (a token may be in the
+ * middle of a rotation), then ends, with exit 77 or 1, which the systemd
+ * unit does not restart (RestartPreventExitStatus=), so that alerting on
+ * a failed unit works instead of retrying forever.
+ */
+static int
+permanent(const struct error *e)
+{
+	return e->class == ERR_PERM ||
+	    (e->class == ERR_FAIL && e->http_status == 404);
+}
+
 /* One turn of --follow: make sure of a session, poll, keep it fresh. */
 static const struct error *
 follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
@@ -689,17 +706,25 @@ static const struct error *
 poll_follow(struct poll_run *p)
 {
 	const struct error	*e = NULL;
-	unsigned int		 faults = 0;
+	unsigned int		 faults = 0, perm = 0;
 	int			 standby = 0;
 	long long		 wait;
 
 	while (!sig_stop) {
-		if ((e = follow_turn(p, &faults, &standby)) == NULL)
+		if ((e = follow_turn(p, &faults, &standby)) == NULL) {
+			perm = 0;
 			continue;
+		}
 		if (sig_stop)
 			break;
 		if (fatal(e))
 			return e;
+		if (!permanent(e))
+			perm = 0;
+		else if (++perm >= POLL_PERMANENT_TRIES)
+			return error_fmt(e->class, "%s (%u times in a row: "
+			    "giving up; fix the cause and start again)", e->msg,
+			    perm);
 		wait = backoff_ms(faults++, config_ms(&p->ctx->cfg,
 		    K_STANDBY_WAIT));
 		log_warn("%s (retrying in %lld ms)", e->msg, wait);

@@ -30,6 +30,11 @@ queue lives on another path tree (/broker/...) than the service
      {"op":"expire_queue_tokens"}  queue tokens answer 401 until refreshed
      {"op":"queue_401","count":N}  the next N queue calls answer 401 even
                                    with a fresh token (the session stays)
+     {"op":"revoke_token"}         the PAT is revoked (REST answers 401 Bad
+                                   credentials) and admin tokens expire
+     {"op":"github_mode","mode":M} REST answers as --mode M from now on
+                                   (e.g. 403: a missing permission), and
+                                   admin tokens expire
      {"op":"stall_delete","seconds":N}  the next message DELETE hangs N s,
                                    then fails 503 without acking
      {"op":"delete_scale_set","id":N}   scale set vanishes server-side
@@ -201,6 +206,17 @@ class AState:
             # actions/actions-runner-controller cmd/ghalistener/listener/
             # listener.go); the session itself is still live.
             self.q401 = c.get("count", 2)
+        elif op == "revoke_token":
+            # A revoked PAT answers 401 "Bad credentials" (docs.github.com,
+            # REST API troubleshooting); the service's admin tokens live
+            # on until they expire, so expire them to make the next admin
+            # call register again with the revoked PAT.
+            with self.rest.lock:
+                self.rest.tokens.clear()
+            self.admin = {}
+        elif op == "github_mode":
+            self.args.mode = c["mode"]
+            self.admin = {}
         elif op == "stall_delete":
             self.stall = c["seconds"]
         elif op == "delete_scale_set":

@@ -94,6 +94,49 @@ test_queue_401_one_shot() {
 	test_done
 }
 
+# perm_end NAME CTL-LINE STATUS [PATTERN]: after CTL-LINE, errors that
+# need a person end --follow with STATUS (not restarted by the systemd
+# unit) after a few tries, instead of retrying forever.
+perm_end() {
+	test_init "$1"
+	as_setup --hold 1
+	SESSION_REFRESH_INTERVAL=1s ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session && ok "$1: session opened" || not_ok "$1: no session"
+	ctl "$2"
+	gone() { ! kill -0 "$job" 2>/dev/null; }
+	if wait_long gone; then ok "$1: --follow ends"; else
+		not_ok "$1: still retrying after 30 s"
+		kill -TERM "$(leaf "$job")"
+	fi
+	wait "$job"
+	test_eq "$?" "$3" "$1: exit status"
+	[ -z "${4:-}" ] || test_match "$T/err" "$4" "$1: says why"
+	test_done
+}
+test_revoked_token() { perm_end revoked_token '{"op":"revoke_token"}' 77 "Bad credentials.*giving up"; }
+test_missing_permission() { perm_end missing_permission '{"op":"github_mode","mode":"403"}' 77 "Resource not accessible.*giving up"; }
+test_scale_set_gone() { perm_end scale_set_gone '{"op":"delete_scale_set","id":1}' 1 "ghrctl register"; }
+
+# A passing fault (GitHub answering 500) keeps --follow retrying.
+test_transient_keeps_going() {
+	test_init transient_keeps_going
+	as_setup --hold 1
+	SESSION_REFRESH_INTERVAL=1s ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session
+	ctl '{"op":"github_mode","mode":"500"}'
+	sleep 12
+	kill -0 "$job" 2>/dev/null && ok "still running through 500s" || not_ok "ended on a passing fault"
+	ctl '{"op":"github_mode","mode":"ok"}'
+	msg 81
+	wait_long acked 100000001 && ok "serves jobs again once GitHub is back" || not_ok "no job served after the fault"
+	kill -TERM "$(leaf "$job")"
+	wait "$job"
+	test_eq "$?" 0 "exit 0"
+	test_done
+}
+
 test_admin_token_renewed() {
 	test_init admin_token_renewed
 	as_setup --hold 1 --admin-ttl 62
@@ -137,4 +180,8 @@ run_test test_session_recreated
 run_test test_queue_401_twice
 run_test test_queue_401_one_shot
 run_test test_admin_token_renewed
+run_test test_revoked_token
+run_test test_missing_permission
+run_test test_scale_set_gone
+run_test test_transient_keeps_going
 run_test test_standby_takeover
