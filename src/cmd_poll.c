@@ -70,11 +70,13 @@ static const struct opt poll_opts[] = {
 	    "launch and retire EC2 runners as the events arrive" },
 	SCALER_OPT_USER_DATA,
 	SCALER_OPT_ENDPOINT,
+	CA_OPT_CLOSE_SESSION,
 	OPT_END
 };
 
 struct poll_args {
 	int		 follow;
+	int		 close_session;
 	const char	*exec;
 	enum out_fmt	 fmt;
 	int		 scale;
@@ -115,6 +117,9 @@ poll_opt(void *arg, int key, const char *val)
 		return NULL;
 	case KEY_SCALE:
 		a->scale = 1;
+		return NULL;
+	case CA_KEY_CLOSE_SESSION:
+		a->close_session = 1;
 		return NULL;
 	case SCALER_KEY_USER_DATA:
 	case SCALER_KEY_ENDPOINT:
@@ -748,7 +753,7 @@ poll_follow(struct poll_run *p)
 static const struct error *
 cmd_poll(struct ctx *ctx, int argc, char *argv[])
 {
-	const struct error	*e;
+	const struct error	*e, *e2;
 	struct poll_run		 p;
 
 	memset(&p, 0, sizeof(p));
@@ -760,6 +765,9 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 	if (argc > 0)
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
+	if (p.a.follow && p.a.close_session)
+		return cmd_usage_error(ctx, "--close-session is for one-shot "
+		    "runs: --follow always closes its session when stopped");
 	p.tty = isatty(STDOUT_FILENO) && p.a.fmt == OUT_TABLE;
 	p.max_capacity = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
 	if (p.a.follow) {
@@ -778,6 +786,14 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 		e = poll_follow(&p);
 	else
 		e = poll_one_shot(&p);
+	if (p.a.close_session && p.c.have_state) {
+		/* Ended even after a failed poll; its error comes first. */
+		e2 = cmd_as_end_session(&p.c);
+		if (e == NULL)
+			e = e2;
+		else if (e2 != NULL)
+			log_warn("%s", e2->msg);
+	}
 out:
 	if (p.tty && p.stats_shown)
 		fputs("\n", stdout);
@@ -791,7 +807,7 @@ out:
 
 const struct cmd cmd_poll_def = {
 	"poll", cmd_poll,
-	"poll [-f] [-o table|json] [--exec CMD]\n"
+	"poll [-f] [-o table|json] [--exec CMD] [--close-session]\n"
 	"poll --follow --scale [--user-data-template FILE] [--endpoint-url URL] "
 	"[options]",
 	"long-poll the scale set's job events (once, or --follow)",

@@ -56,6 +56,7 @@ static const struct opt scale_opts[] = {
 	    "rest: scan at most N repositories (100)" },
 	{ "max-runs", KEY_MAX_RUNS, OPT_REQ, "N",
 	    "rest: read the jobs of at most N runs (200)" },
+	CA_OPT_CLOSE_SESSION,
 	OPT_END
 };
 
@@ -63,6 +64,7 @@ struct scale_args {
 	struct scaler_opts	 so;
 	enum out_fmt		 fmt;
 	struct gh_scan_limits	 lim;
+	int			 close_session;
 };
 
 static const struct error *
@@ -75,6 +77,9 @@ scale_opt(void *arg, int key, const char *val)
 	switch (key) {
 	case 'o':
 		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON, &a->fmt);
+	case CA_KEY_CLOSE_SESSION:
+		a->close_session = 1;
+		return NULL;
 	case KEY_MAX_REPOS:
 	case KEY_MAX_RUNS:
 		if (parse_uint(val, REST_LIMIT, key == KEY_MAX_REPOS ?
@@ -249,6 +254,8 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 	}
 	s.set.scale = 1;
 	e = scaler_pass(&s, a.so.rest ? &assigned : NULL, a.fmt);
+	if (e == NULL && a.close_session && !a.so.dry_run)
+		e = cmd_as_end_session(&c);
 out:
 	scaler_close(&s);
 	cmd_as_close(&c);
@@ -259,7 +266,8 @@ const struct cmd cmd_scale_def = {
 	"scale", cmd_scale,
 	"scale [-n] [-o table|json] [--min-age DURATION] "
 	"[--user-data-template FILE] [--endpoint-url URL] "
-	"[--source actions|rest] [--max-repos N] [--max-runs N]",
+	"[--source actions|rest] [--max-repos N] [--max-runs N] "
+	"[--close-session]",
 	"launch or retire EC2 runners once to match the assigned jobs",
 	scale_opts, NULL
 };

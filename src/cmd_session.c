@@ -239,12 +239,7 @@ session_close(struct ctx *ctx, int argc, char *argv[])
 		printf("would close session %s\n", c.st.session_id);
 		goto out;
 	}
-	if ((e = actions_session_delete(c.as, c.scale_set_id,
-	    c.st.session_id)) != NULL)
-		goto out;
-	log_info("session %s closed", c.st.session_id);
-	state_clear_session(&c.st);
-	e = cmd_as_save(&c);
+	e = cmd_as_end_session(&c);
 out:
 	cmd_as_close(&c);
 	return e;

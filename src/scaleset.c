@@ -165,6 +165,28 @@ cmd_as_save(struct cmd_as *c)
 }
 
 /* see scaleset.h */
+const struct error *
+cmd_as_end_session(struct cmd_as *c)
+{
+	const struct error	*e;
+	const char		*id = c->st.session_id;
+
+	if (id == NULL) {
+		log_info("no session open for scale set '%s'", c->name);
+		return NULL;
+	}
+	if ((e = actions_session_delete(c->as, c->scale_set_id, id)) != NULL) {
+		if (actions_exception(c->as) != AS_EXC_SESSION_GONE)
+			return e;
+		log_info("session %s was already gone at the service", id);
+	} else
+		log_info("session %s closed", id);
+	state_clear_session(&c->st);
+	c->st.last_message_id = c->st.last_acked_id = 0;
+	return cmd_as_save(c);
+}
+
+/* see scaleset.h */
 void
 cmd_as_keep_session(struct cmd_as *c, const struct as_session *s)
 {

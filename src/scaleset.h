@@ -20,6 +20,12 @@
 
 #define CA_LABELS_MAX	ASMSG_MAX_LABELS
 
+/* --close-session of the one-shot runs (poll, scale): cmd_as_end_session(). */
+#define CA_KEY_CLOSE_SESSION	640
+#define CA_OPT_CLOSE_SESSION	{ "close-session", CA_KEY_CLOSE_SESSION, \
+	    OPT_NONE, NULL, "end the message session after this one-shot " \
+	    "run (else later runs share it)" }
+
 struct cmd_as {
 	struct github		*gh;
 	struct actions		*as;
@@ -80,6 +86,14 @@ const struct error	*cmd_as_begin(struct ctx *, struct cmd_as *,
 const struct error	*cmd_as_session(struct ctx *, struct cmd_as *,
 			    int refresh_old, struct as_session *s,
 			    int *created);
+
+/*
+ * End the session kept in the state file: delete it at the service (one
+ * already gone there is fine) and forget it, with its message ids, in the
+ * state file.  Nothing to do when there is none.  `session close` and
+ * the one-shot runs' --close-session.
+ */
+const struct error	*cmd_as_end_session(struct cmd_as *);
 
 /* Save c->st (ERR_IO). */
 const struct error	*cmd_as_save(struct cmd_as *);
