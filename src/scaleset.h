@@ -78,7 +78,8 @@ const struct error	*cmd_as_begin(struct ctx *, struct cmd_as *,
  * The session to use: the one in the state file when it is still valid
  * (refresh_old: check it with a refresh), else a new one (saved in the
  * state file, its lastMessageId and pending ack reset to 0: a new
- * session's messages are numbered from the start).  *created says
+ * session's messages are numbered from the start; a new session that
+ * cannot be saved is deleted at the service again).  *created says
  * which.  A scale set deleted server-side is looked up again once (it
  * may have been re-created under a new id).
  * Release *s with asmsg_session_release().
