@@ -239,6 +239,17 @@ set_aside(struct as_message *m, long index, const char *text, size_t len,
 	(void)str_copy(b->why, sizeof(b->why), e->msg);
 }
 
+/* Set aside the compact JSON of node, part index of m, failed with e. */
+static void
+set_aside_node(struct as_message *m, long index, const cJSON *node,
+    const struct error *e)
+{
+	char	*s = json_print(node);
+
+	set_aside(m, index, s, strlen(s), e);
+	free(s);
+}
+
 /*
  * The "body" string: a JSON array of job messages.  What does not parse
  * is set aside (see actions_msg.h), never an error.
@@ -251,7 +262,6 @@ parse_jobs(const char *text, struct as_message *m)
 	const cJSON		*it;
 	size_t			 n;
 	long			 i = 0;
-	char			*s;
 
 	if (*text == '\0')
 		return;
@@ -273,11 +283,8 @@ parse_jobs(const char *text, struct as_message *m)
 	cJSON_ArrayForEach(it, root) {
 		if ((e = parse_job(it, &m->jobs[m->njobs])) == NULL)
 			m->njobs++;
-		else {
-			s = json_print(it);
-			set_aside(m, i, s, strlen(s), e);
-			free(s);
-		}
+		else
+			set_aside_node(m, i, it, e);
 		i++;
 	}
 	cJSON_Delete(root);
@@ -315,14 +322,25 @@ asmsg_message(const char *body, size_t len, struct as_message *m)
 	if ((e = json_parse(body, len, "message", &root)) != NULL)
 		return e;
 	if ((e = json_want_object(root, "message")) != NULL ||
-	    (e = json_get_i64(root, "messageId", &m->id)) != NULL ||
-	    (e = json_get_str(root, "messageType", &type)) != NULL ||
-	    (e = json_opt_str(root, "body", &text)) != NULL ||
-	    (e = parse_stats(root, &m->has_stats, &m->stats)) != NULL)
+	    (e = json_get_i64(root, "messageId", &m->id)) != NULL)
 		goto out;
+	/* From here on, what is malformed is set aside (see the header). */
+	if ((e = json_get_str(root, "messageType", &type)) != NULL) {
+		set_aside_node(m, ASMSG_BAD_TYPE, root, e);
+		type = "";
+	}
+	if ((e = parse_stats(root, &m->has_stats, &m->stats)) != NULL)
+		set_aside_node(m, ASMSG_BAD_STATS,
+		    cJSON_GetObjectItemCaseSensitive(root, "statistics"), e);
 	m->type = xstrdup(type);
-	if (strcmp(type, "RunnerScaleSetJobMessages") == 0)
-		parse_jobs(text, m);
+	if (strcmp(type, "RunnerScaleSetJobMessages") == 0) {
+		if ((e = json_opt_str(root, "body", &text)) != NULL)
+			set_aside_node(m, ASMSG_BAD_BODY,
+			    cJSON_GetObjectItemCaseSensitive(root, "body"), e);
+		else
+			parse_jobs(text, m);
+	}
+	e = NULL;
 out:
 	cJSON_Delete(root);
 	if (e != NULL) {

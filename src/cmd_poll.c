@@ -437,8 +437,12 @@ quarantine(struct poll_run *p, const struct as_message *m)
 	utc_now(now, sizeof(now));
 	for (i = 0; i < m->nbad; i++) {
 		b = &m->bad[i];
-		if (b->index < 0)
+		if (b->index == ASMSG_BAD_BODY)
 			(void)str_copy(part, sizeof(part), "its body");
+		else if (b->index == ASMSG_BAD_STATS)
+			(void)str_copy(part, sizeof(part), "its statistics");
+		else if (b->index == ASMSG_BAD_TYPE)
+			(void)str_copy(part, sizeof(part), "its messageType");
 		else
 			(void)str_fmt(part, sizeof(part), "job entry %ld",
 			    b->index);

@@ -24,7 +24,8 @@ queue lives on another path tree (/broker/...) than the service
                                    whole body unparsable; "string",
                                    "negative", "huge" (2^64), "noid" add a
                                    JobAvailable entry with such a
-                                   runnerRequestId beside the good jobs
+                                   runnerRequestId beside the good jobs;
+                                   "statistics" sends them as a string
      {"op":"raw","status":200,"body":""}   answer the next poll with this
      {"op":"expire_sessions"}      forget every session (service-side expiry)
      {"op":"expire_queue_tokens"}  queue tokens answer 401 until refreshed
@@ -112,6 +113,7 @@ POISON = {
 def poison_body(c):
     """The body string of a poison message (see --control "poison")."""
     kinds = c.get("kinds", ["notjson"])
+    kinds = [k for k in kinds if k != "statistics"]
     if "notjson" in kinds:
         return '[{"messageType":"JobAvailable","runnerRequestId":1'
     parts = [json.dumps(j) for j in c.get("jobs", [])]
@@ -191,7 +193,10 @@ class AState:
             self.next_id[sid] = m["messageId"] + 1
             self.queue.setdefault(sid, []).append(m)
         elif op == "poison":
-            self.apply(dict(c, op="message", body=poison_body(c)))
+            m = dict(c, op="message", body=poison_body(c))
+            if "statistics" in c.get("kinds", []):
+                m["statistics"] = "7"      # not an object
+            self.apply(m)
         elif op == "raw":
             self.raw.append(c)
         elif op == "expire_sessions":

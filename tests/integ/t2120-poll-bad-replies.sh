@@ -96,6 +96,12 @@ test_poison_one_shot() {
 	test_eq "$(grep -c 'job entry [0-9]* is malformed and quarantined' "$T/err")" 4 "four entries quarantined"
 	acked 100000003 && ok "the message acked" || not_ok "message with poison entries not acked"
 	test_eq "$(wc -l <"$q" | tr -d ' ')" 5 "five quarantine records"
+	ctl "{\"op\":\"poison\",\"kinds\":[\"statistics\"],\"jobs\":[$(job 150)]}"
+	ghrctl poll -o json >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "statistics of the wrong shape: exit 0"
+	test_match "$T/err" "message 100000004: its statistics is malformed and quarantined" "quarantined"
+	served 150 && ok "the job beside them is served" || not_ok "job beside bad statistics not served"
+	acked 100000004 && ok "and the message acked" || not_ok "message with bad statistics not acked"
 	test_done
 }
 

@@ -106,6 +106,29 @@ t_actions_message(void)
 	    "\"body\":\"[1]\"}"), &m));
 	T_EQ_INT(m.njobs, 0);
 	asmsg_message_release(&m);
+	/*
+	 * Once the messageId is read, a malformed messageType or statistics
+	 * is set aside too, so the message can be acknowledged.
+	 */
+	T_OK(asmsg_message(LIT("{\"messageId\":4,\"messageType\":7,"
+	    "\"statistics\":\"x\",\"body\":\"[]\"}"), &m));
+	T_EQ_INT(m.id, 4);
+	T_EQ_STR(m.type, "");
+	T_EQ_INT(m.has_stats, 0);
+	T_EQ_INT(m.nbad, 2);
+	T_EQ_INT(m.bad[0].index, ASMSG_BAD_TYPE);
+	T_EQ_INT(m.bad[1].index, ASMSG_BAD_STATS);
+	T_EQ_INT(m.bad[1].size, 3);
+	asmsg_message_release(&m);
+	T_OK(asmsg_message(LIT("{\"messageId\":5,\"messageType\":"
+	    "\"RunnerScaleSetJobMessages\",\"body\":[1],"
+	    "\"statistics\":{\"totalAssignedJobs\":\"2\"}}"), &m));
+	T_EQ_INT(m.nbad, 2);
+	T_EQ_INT(m.bad[0].index, ASMSG_BAD_STATS);
+	T_EQ_INT(m.bad[1].index, ASMSG_BAD_BODY);
+	T_EQ_INT(m.bad[1].size, 3);
+	asmsg_message_release(&m);
+	T_ERR(asmsg_message(LIT("[1]"), &m), ERR_PROTO);
 	/* Wrong shapes of the envelope. */
 	T_ERR(asmsg_message(LIT("{\"messageType\":\"x\"}"), &m), ERR_PROTO);
 	T_ERR(asmsg_message(LIT("{\"messageId\":\"1\",\"messageType\":\"x\"}"),
