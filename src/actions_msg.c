@@ -19,6 +19,7 @@
 #include "actions_msg.h"
 #include "b64.h"
 #include "json.h"
+#include "sigv4.h"
 #include "util.h"
 
 #define JWT_PART_MAX	8192	/* decoded JWT claims */
@@ -92,6 +93,7 @@ asmsg_message_release(struct as_message *m)
 	for (i = 0; i < m->njobs; i++)
 		asmsg_job_release(&m->jobs[i]);
 	free(m->jobs);
+	free(m->bad);
 	free(m->type);
 	memset(m, 0, sizeof(*m));
 }
@@ -222,41 +224,74 @@ out:
 	return NULL;
 }
 
-/* The "body" string: a JSON array of job messages. */
-static const struct error *
+/* Set aside len bytes of text, part index of m's body, failed with e. */
+static void
+set_aside(struct as_message *m, long index, const char *text, size_t len,
+    const struct error *e)
+{
+	struct as_bad	*b;
+
+	m->bad = xrealloc(m->bad, (m->nbad + 1) * sizeof(*m->bad));
+	b = &m->bad[m->nbad++];
+	b->index = index;
+	b->size = len;
+	sigv4_sha256_hex(text, len, b->sha256);
+	(void)str_copy(b->why, sizeof(b->why), e->msg);
+}
+
+/* Set aside the compact JSON of node, part index of m, failed with e. */
+static void
+set_aside_node(struct as_message *m, long index, const cJSON *node,
+    const struct error *e)
+{
+	char	*s = json_print(node);
+
+	set_aside(m, index, s, strlen(s), e);
+	free(s);
+}
+
+/*
+ * The "body" string: a JSON array of job messages.  What does not parse
+ * is set aside (see actions_msg.h), never an error.
+ */
+static void
 parse_jobs(const char *text, struct as_message *m)
 {
 	const struct error	*e;
 	cJSON			*root = NULL;
 	const cJSON		*it;
 	size_t			 n;
+	long			 i = 0;
 
 	if (*text == '\0')
-		return NULL;
+		return;
 	if ((e = json_parse(text, strlen(text), "message body", &root)) !=
 	    NULL)
-		return e;
+		goto whole;
 	if (!cJSON_IsArray(root)) {
 		e = error_fmt(ERR_PROTO, "message body is not a JSON array");
-		goto out;
+		goto whole;
 	}
 	n = (size_t)cJSON_GetArraySize(root);
 	if (n > ASMSG_MAX_JOBS) {
 		e = error_fmt(ERR_PROTO, "message holds more than %d jobs",
 		    ASMSG_MAX_JOBS);
-		goto out;
+		goto whole;
 	}
-	if (n == 0)
-		goto out;
-	m->jobs = xcalloc(n, sizeof(*m->jobs));
+	if (n > 0)
+		m->jobs = xcalloc(n, sizeof(*m->jobs));
 	cJSON_ArrayForEach(it, root) {
-		if ((e = parse_job(it, &m->jobs[m->njobs])) != NULL)
-			goto out;
-		m->njobs++;
+		if ((e = parse_job(it, &m->jobs[m->njobs])) == NULL)
+			m->njobs++;
+		else
+			set_aside_node(m, i, it, e);
+		i++;
 	}
-out:
 	cJSON_Delete(root);
-	return e;
+	return;
+whole:
+	cJSON_Delete(root);
+	set_aside(m, -1, text, strlen(text), e);
 }
 
 static int
@@ -287,14 +322,25 @@ asmsg_message(const char *body, size_t len, struct as_message *m)
 	if ((e = json_parse(body, len, "message", &root)) != NULL)
 		return e;
 	if ((e = json_want_object(root, "message")) != NULL ||
-	    (e = json_get_i64(root, "messageId", &m->id)) != NULL ||
-	    (e = json_get_str(root, "messageType", &type)) != NULL ||
-	    (e = json_opt_str(root, "body", &text)) != NULL ||
-	    (e = parse_stats(root, &m->has_stats, &m->stats)) != NULL)
+	    (e = json_get_i64(root, "messageId", &m->id)) != NULL)
 		goto out;
+	/* From here on, what is malformed is set aside (see the header). */
+	if ((e = json_get_str(root, "messageType", &type)) != NULL) {
+		set_aside_node(m, ASMSG_BAD_TYPE, root, e);
+		type = "";
+	}
+	if ((e = parse_stats(root, &m->has_stats, &m->stats)) != NULL)
+		set_aside_node(m, ASMSG_BAD_STATS,
+		    cJSON_GetObjectItemCaseSensitive(root, "statistics"), e);
 	m->type = xstrdup(type);
-	if (strcmp(type, "RunnerScaleSetJobMessages") == 0)
-		e = parse_jobs(text, m);
+	if (strcmp(type, "RunnerScaleSetJobMessages") == 0) {
+		if ((e = json_opt_str(root, "body", &text)) != NULL)
+			set_aside_node(m, ASMSG_BAD_BODY,
+			    cJSON_GetObjectItemCaseSensitive(root, "body"), e);
+		else
+			parse_jobs(text, m);
+	}
+	e = NULL;
 out:
 	cJSON_Delete(root);
 	if (e != NULL) {

@@ -72,6 +72,26 @@ struct as_job {
 	char		*result;		/* JobCompleted */
 };
 
+/*
+ * A malformed part of a message, set aside (quarantined) so that the rest
+ * is handled and the message acknowledged: one entry of the job array
+ * that is not a valid job message (index >= 0; its compact JSON is what
+ * size and sha256 describe), the whole "body" string when it is not a
+ * JSON array (ASMSG_BAD_BODY), the "statistics" (ASMSG_BAD_STATS) or the
+ * "messageType" (ASMSG_BAD_TYPE) when of the wrong shape.  Never the
+ * content itself: it may be anything.
+ */
+#define ASMSG_BAD_BODY		(-1)
+#define ASMSG_BAD_STATS		(-2)
+#define ASMSG_BAD_TYPE		(-3)
+
+struct as_bad {
+	long		 index;		/* entry, or an ASMSG_BAD_* part */
+	size_t		 size;		/* bytes */
+	char		 sha256[65];	/* hex digest of those bytes */
+	char		 why[256];	/* the parse error (names no content) */
+};
+
 /* A long-poll reply (GetMessage 200). */
 struct as_message {
 	int64_t		 id;		/* messageId */
@@ -80,6 +100,8 @@ struct as_message {
 	struct as_stats	 stats;
 	struct as_job	*jobs;		/* parsed from the "body" string */
 	size_t		 njobs;
+	struct as_bad	*bad;		/* what was set aside, nbad */
+	size_t		 nbad;
 };
 
 struct as_scale_set {
@@ -124,8 +146,15 @@ enum as_job_kind asmsg_job_kind(const char *message_type);
  * Parse a GetMessage body: {"messageId", "messageType", "body",
  * "statistics"} where body is a string holding a JSON array of job
  * messages (an empty or null body means no jobs).  Envelopes of a type
- * other than RunnerScaleSetJobMessages are returned with njobs 0.  An
- * empty reply is ERR_PROTO "empty message".  Release with
+ * other than RunnerScaleSetJobMessages are returned with njobs 0.  Once
+ * the messageId is read, nothing else is an error, so the message can
+ * always be acknowledged: a body that is not a JSON array, each entry
+ * that is not a valid job message (wrong types; a JobAvailable whose
+ * runnerRequestId is missing, not a positive integer, or beyond 2^53),
+ * statistics or a messageType of the wrong shape are set aside in bad
+ * (type "" and has_stats 0 for the last two) and the rest returned, so
+ * one poison part cannot block the queue.  An empty reply, one that is
+ * not a JSON object, or one without a readable messageId is ERR_PROTO.  Release with
  * asmsg_message_release() (also on failure).
  */
 const struct error	*asmsg_message(const char *body, size_t len,

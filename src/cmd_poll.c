@@ -62,6 +62,7 @@
 #define ACQUIRE_TRIES		3	/* an empty or unparsable acquire reply */
 #define ACQUIRE_PAUSE_MS	500
 #define SCALE_MAX_MESSAGES	1000	/* one `scale` reads at most these */
+#define POLL_PERMANENT_TRIES	5	/* permanent errors before giving up */
 
 static const struct opt poll_opts[] = {
 	{ "follow", 'f', OPT_NONE, NULL,
@@ -74,11 +75,13 @@ static const struct opt poll_opts[] = {
 	    "launch and retire EC2 runners as the events arrive" },
 	SCALER_OPT_USER_DATA,
 	SCALER_OPT_ENDPOINT,
+	CA_OPT_CLOSE_SESSION,
 	OPT_END
 };
 
 struct poll_args {
 	int		 follow;
+	int		 close_session;
 	const char	*exec;
 	enum out_fmt	 fmt;
 	int		 scale;
@@ -91,6 +94,7 @@ struct poll_run {
 	struct cmd_as		 c;
 	struct as_session	 s;
 	int			 have_session;
+	char			 stale[ASMSG_ID_MAX];	/* ours, to delete */
 	uint64_t		 refreshes;	/* actions_session_refreshes seen */
 	int64_t			 session_ms;	/* when opened/refreshed */
 	unsigned int		 max_capacity;
@@ -122,6 +126,9 @@ poll_opt(void *arg, int key, const char *val)
 		return NULL;
 	case KEY_SCALE:
 		a->scale = 1;
+		return NULL;
+	case CA_KEY_CLOSE_SESSION:
+		a->close_session = 1;
 		return NULL;
 	case SCALER_KEY_USER_DATA:
 	case SCALER_KEY_ENDPOINT:
@@ -494,6 +501,49 @@ acquire_waiting(struct poll_run *p)
 	return e;
 }
 
+/*
+ * Quarantine what m's body held that did not parse (see asmsg_message()):
+ * an error line for each part, with its size and SHA-256 and never its
+ * content, and a record in the state directory (state_quarantine()).  The
+ * rest of the message is handled and the message acknowledged, so one
+ * poison entry neither blocks the queue nor drops the jobs beside it.  A
+ * record that cannot be written is a warning: it must not block either.
+ */
+static void
+quarantine(struct poll_run *p, const struct as_message *m)
+{
+	const struct error	*e;
+	const struct as_bad	*b;
+	char			 part[32], now[32], why[512], line[1024];
+	size_t			 i;
+
+	utc_now(now, sizeof(now));
+	for (i = 0; i < m->nbad; i++) {
+		b = &m->bad[i];
+		if (b->index == ASMSG_BAD_BODY)
+			(void)str_copy(part, sizeof(part), "its body");
+		else if (b->index == ASMSG_BAD_STATS)
+			(void)str_copy(part, sizeof(part), "its statistics");
+		else if (b->index == ASMSG_BAD_TYPE)
+			(void)str_copy(part, sizeof(part), "its messageType");
+		else
+			(void)str_fmt(part, sizeof(part), "job entry %ld",
+			    b->index);
+		log_error("message %lld: %s is malformed and quarantined "
+		    "(%zu bytes, sha256 %s): %s", (long long)m->id, part,
+		    b->size, b->sha256, b->why);
+		why[0] = '\0';
+		log_json_escape(b->why, why, sizeof(why));
+		if ((e = str_fmt(line, sizeof(line), "{\"time\":\"%s\","
+		    "\"scaleSetId\":%lld,\"messageId\":%lld,\"entry\":%ld,"
+		    "\"size\":%zu,\"sha256\":\"%s\",\"error\":\"%s\"}", now,
+		    (long long)p->c.scale_set_id, (long long)m->id, b->index,
+		    b->size, b->sha256, why)) != NULL ||
+		    (e = state_quarantine(&p->c.sf, line)) != NULL)
+			log_warn("quarantine record not written: %s", e->msg);
+	}
+}
+
 /* Handle one message, persist its id, then acknowledge it. */
 static const struct error *
 handle(struct poll_run *p, const struct as_message *m)
@@ -506,6 +556,7 @@ handle(struct poll_run *p, const struct as_message *m)
 		    (long long)m->id, m->type);
 	if (p->scaling)
 		scaler_message_begin(&p->sc, m->id);
+	quarantine(p, m);
 	if ((e = acquire(p, m)) != NULL)
 		return e;
 	if (m->has_stats && (e = on_stats(p, &m->stats)) != NULL)
@@ -590,6 +641,44 @@ drop_session(struct poll_run *p)
 	return cmd_as_save(&p->c);
 }
 
+/*
+ * Delete p->stale, a session of ours that was given up while it may still
+ * be live at the service.  Until that is done, a new session gets 409
+ * against our own old one.  1 when it is gone.
+ */
+static int
+delete_stale(struct poll_run *p)
+{
+	const struct error	*e;
+
+	if (p->stale[0] == '\0')
+		return 1;
+	e = actions_session_delete(p->c.as, p->c.scale_set_id, p->stale);
+	if (e != NULL && actions_exception(p->c.as) != AS_EXC_SESSION_GONE) {
+		log_warn("cannot delete our old session %s yet: %s", p->stale,
+		    e->msg);
+		return 0;
+	}
+	log_info("old session %s deleted", p->stale);
+	p->stale[0] = '\0';
+	return 1;
+}
+
+/*
+ * The session was lost (session_lost()).  When the service refused its
+ * queue token even after a refresh, the session itself may still be
+ * live: delete it at the service before a new one is made, or the new
+ * one would get 409 against our own old one.
+ */
+static const struct error *
+lose_session(struct poll_run *p)
+{
+	if (actions_exception(p->c.as) == AS_EXC_QUEUE_TOKEN)
+		(void)str_copy(p->stale, sizeof(p->stale), p->s.id);
+	(void)delete_stale(p);
+	return drop_session(p);
+}
+
 static const struct error *
 open_session(struct poll_run *p)
 {
@@ -629,8 +718,8 @@ poll_one_shot(struct poll_run *p)
 	if ((e = open_session(p)) != NULL)
 		return e;
 	if ((e = poll_once(p, &bad)) != NULL && session_lost(p)) {
-		log_info("session expired at the service; opening a new one");
-		if ((e = drop_session(p)) != NULL ||
+		log_info("session lost at the service; opening a new one");
+		if ((e = lose_session(p)) != NULL ||
 		    (e = open_session(p)) != NULL)
 			return e;
 		e = poll_once(p, &bad);
@@ -649,6 +738,22 @@ fatal(const struct error *e)
 	    (e->class == ERR_FAIL && e->http_status == 0);
 }
 
+/*
+ * Errors that stay until a person acts: a credential or permission
+ * refused after ghrctl's own token refresh and re-registration (401, 403:
+ * ERR_PERM), a scale set the service no longer knows (404).  --follow
+ * tries them POLL_PERMANENT_TRIES times in a row (a token may be in the
+ * middle of a rotation), then ends, with exit 77 or 1, which the systemd
+ * unit does not restart (RestartPreventExitStatus=), so that alerting on
+ * a failed unit works instead of retrying forever.
+ */
+static int
+permanent(const struct error *e)
+{
+	return e->class == ERR_PERM ||
+	    (e->class == ERR_FAIL && e->http_status == 404);
+}
+
 /* One turn of --follow: make sure of a session, poll, keep it fresh. */
 static const struct error *
 follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
@@ -661,6 +766,9 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 	if (!p->have_session && (e = open_session(p)) != NULL) {
 		if (actions_exception(p->c.as) != AS_EXC_SESSION_CONFLICT)
 			return e;
+		/* Our own old session still holds the scale set? */
+		if (p->stale[0] != '\0' && delete_stale(p))
+			return NULL;
 		if (!*standby)
 			log_warn("standby: another ghrctl holds the session of "
 			    "scale set '%s'; retrying every %llds", p->c.name,
@@ -675,8 +783,8 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 	if ((e = poll_once(p, &bad)) != NULL) {
 		if (!session_lost(p))
 			return e;
-		log_info("session expired at the service; opening a new one");
-		return drop_session(p);
+		log_info("session lost at the service; opening a new one");
+		return lose_session(p);
 	}
 	*faults = 0;
 	if (bad)
@@ -685,7 +793,7 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 	if (every > 0 && now_ms() - p->session_ms >= every && !sig_stop) {
 		if ((e = actions_session_refresh(p->c.as, p->c.scale_set_id,
 		    &p->s)) != NULL)
-			return session_lost(p) ? drop_session(p) : e;
+			return session_lost(p) ? lose_session(p) : e;
 		p->session_ms = now_ms();
 		cmd_as_keep_session(&p->c, &p->s);
 		if ((e = cmd_as_save(&p->c)) != NULL)
@@ -699,17 +807,25 @@ static const struct error *
 poll_follow(struct poll_run *p)
 {
 	const struct error	*e = NULL;
-	unsigned int		 faults = 0;
+	unsigned int		 faults = 0, perm = 0;
 	int			 standby = 0;
 	long long		 wait;
 
 	while (!sig_stop) {
-		if ((e = follow_turn(p, &faults, &standby)) == NULL)
+		if ((e = follow_turn(p, &faults, &standby)) == NULL) {
+			perm = 0;
 			continue;
+		}
 		if (sig_stop)
 			break;
 		if (fatal(e))
 			return e;
+		if (!permanent(e))
+			perm = 0;
+		else if (++perm >= POLL_PERMANENT_TRIES)
+			return error_fmt(e->class, "%s (%u times in a row: "
+			    "giving up; fix the cause and start again)", e->msg,
+			    perm);
 		wait = backoff_ms(faults++, config_ms(&p->ctx->cfg,
 		    K_STANDBY_WAIT));
 		log_warn("%s (retrying in %lld ms)", e->msg, wait);
@@ -717,6 +833,7 @@ poll_follow(struct poll_run *p)
 		sig_nap(wait);
 	}
 	/* Stopped by a signal: give the scale set back, exit 0. */
+	(void)delete_stale(p);
 	if (p->have_session) {
 		if ((e = actions_session_delete(p->c.as, p->c.scale_set_id,
 		    p->s.id)) != NULL)
@@ -732,7 +849,7 @@ poll_follow(struct poll_run *p)
 static const struct error *
 cmd_poll(struct ctx *ctx, int argc, char *argv[])
 {
-	const struct error	*e;
+	const struct error	*e, *e2;
 	struct poll_run		 p;
 
 	memset(&p, 0, sizeof(p));
@@ -744,6 +861,9 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 	if (argc > 0)
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
+	if (p.a.follow && p.a.close_session)
+		return cmd_usage_error(ctx, "--close-session is for one-shot "
+		    "runs: --follow always closes its session when stopped");
 	p.tty = isatty(STDOUT_FILENO) && p.a.fmt == OUT_TABLE;
 	p.max_capacity = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
 	if (p.a.follow) {
@@ -764,6 +884,14 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 		actions_set_poll_deadline(p.c.as, config_ms(&ctx->cfg,
 		    K_READ_DEADLINE));
 		e = poll_one_shot(&p);
+	}
+	if (p.a.close_session && p.c.have_state) {
+		/* Ended even after a failed poll; its error comes first. */
+		e2 = cmd_as_end_session(&p.c);
+		if (e == NULL)
+			e = e2;
+		else if (e2 != NULL)
+			log_warn("%s", e2->msg);
 	}
 out:
 	if (p.tty && p.stats_shown)
@@ -794,7 +922,7 @@ drain(struct poll_run *p)
 				return e;
 			log_info("session expired at the service; opening a "
 			    "new one");
-			if ((e = drop_session(p)) != NULL ||
+			if ((e = lose_session(p)) != NULL ||
 			    (e = open_session(p)) != NULL)
 				return e;
 			again = 1;
@@ -810,7 +938,8 @@ drain(struct poll_run *p)
 
 /* see cmd_poll.h */
 const struct error *
-poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt)
+poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt,
+    int close_session)
 {
 	const struct error	*e;
 	struct poll_run		 p;
@@ -844,6 +973,8 @@ poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt)
 		goto out;
 	p.sc.drift_key = p.c.st.last_message_id;
 	e = scaler_pass(&p.sc, NULL, fmt);
+	if (e == NULL && close_session && !so->dry_run && p.have_session)
+		e = cmd_as_end_session(&p.c);
 out:
 	asmsg_session_release(&p.s);
 	scaler_close(&p.sc);
@@ -853,7 +984,7 @@ out:
 
 const struct cmd cmd_poll_def = {
 	"poll", cmd_poll,
-	"poll [-f] [-o table|json] [--exec CMD]\n"
+	"poll [-f] [-o table|json] [--exec CMD] [--close-session]\n"
 	"poll --follow --scale [--user-data-template FILE] [--endpoint-url URL] "
 	"[options]",
 	"long-poll the scale set's job events (once, or --follow)",

@@ -57,6 +57,7 @@ static const struct opt scale_opts[] = {
 	    "rest: scan at most N repositories (100)" },
 	{ "max-runs", KEY_MAX_RUNS, OPT_REQ, "N",
 	    "rest: read the jobs of at most N runs (200)" },
+	CA_OPT_CLOSE_SESSION,
 	OPT_END
 };
 
@@ -64,6 +65,7 @@ struct scale_args {
 	struct scaler_opts	 so;
 	enum out_fmt		 fmt;
 	struct gh_scan_limits	 lim;
+	int			 close_session;
 };
 
 static const struct error *
@@ -76,6 +78,9 @@ scale_opt(void *arg, int key, const char *val)
 	switch (key) {
 	case 'o':
 		return cmd_output_parse(val, OUT_ALLOW_TABLE_JSON, &a->fmt);
+	case CA_KEY_CLOSE_SESSION:
+		a->close_session = 1;
+		return NULL;
 	case KEY_MAX_REPOS:
 	case KEY_MAX_RUNS:
 		if (parse_uint(val, REST_LIMIT, key == KEY_MAX_REPOS ?
@@ -234,7 +239,7 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 	if ((e = scaler_source(ctx, &a.so)) != NULL)
 		return e;
 	if (!a.so.rest)
-		return poll_scale(ctx, &a.so, a.fmt);
+		return poll_scale(ctx, &a.so, a.fmt, a.close_session);
 	if ((e = scaler_begin(ctx, &c, &a.so)) != NULL ||
 	    (e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
 		goto out;
@@ -254,6 +259,8 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 	}
 	s.set.scale = 1;
 	e = scaler_pass(&s, a.so.rest ? &assigned : NULL, a.fmt);
+	if (e == NULL && a.close_session && !a.so.dry_run)
+		e = cmd_as_end_session(&c);
 out:
 	scaler_close(&s);
 	cmd_as_close(&c);
@@ -264,7 +271,8 @@ const struct cmd cmd_scale_def = {
 	"scale", cmd_scale,
 	"scale [-n] [-o table|json] [--min-age DURATION] "
 	"[--user-data-template FILE] [--endpoint-url URL] "
-	"[--source actions|rest] [--max-repos N] [--max-runs N]",
+	"[--source actions|rest] [--max-repos N] [--max-runs N] "
+	"[--close-session]",
 	"launch or retire EC2 runners once to match the assigned jobs",
 	scale_opts, NULL
 };

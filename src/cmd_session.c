@@ -124,29 +124,6 @@ print_session(const struct session_args *a, const struct state *st,
 		    (long long)stats->idle);
 }
 
-/*
- * A session created but not saved (full or unwritable state directory)
- * would stay live at the service with nobody knowing its id, and every
- * later run would get 409 until the service expires it: delete it.
- * Returns the save error e, saying what became of the session.
- */
-static const struct error *
-forget_unsaved(struct cmd_as *c, const struct as_session *s,
-    const struct error *e)
-{
-	const struct error	*d;
-	char			 why[512];
-
-	(void)str_copy(why, sizeof(why), e->msg);
-	if ((d = actions_session_delete(c->as, c->scale_set_id, s->id)) !=
-	    NULL)
-		return error_fmt(e->class, "%s; the new session %s could "
-		    "not be deleted either (%s): it blocks other runs (409) "
-		    "until the service expires it", why, s->id, d->msg);
-	return error_fmt(e->class, "%s; the new session %s was deleted at "
-	    "the service", why, s->id);
-}
-
 static const struct error *
 session_open(struct ctx *ctx, int argc, char *argv[])
 {
@@ -160,15 +137,10 @@ session_open(struct ctx *ctx, int argc, char *argv[])
 	memset(&s, 0, sizeof(s));
 	if ((e = session_args(ctx, argc, argv, &a)) != NULL || ctx->done)
 		return e;
-	created = 0;
 	if ((e = cmd_as_open(ctx, &c, 0)) != NULL ||
-	    (e = cmd_as_begin(ctx, &c, STATE_LOCK_NOWAIT, NULL)) != NULL)
+	    (e = cmd_as_begin(ctx, &c, STATE_LOCK_NOWAIT, NULL)) != NULL ||
+	    (e = cmd_as_session(ctx, &c, 1, &s, &created)) != NULL)
 		goto out;
-	if ((e = cmd_as_session(ctx, &c, 1, &s, &created)) != NULL) {
-		if (created)
-			e = forget_unsaved(&c, &s, e);
-		goto out;
-	}
 	log_info("session %s %s", s.id, created ? "created" : "still valid");
 	print_session(&a, &c.st, s.has_stats ? &s.stats : NULL);
 out:
@@ -239,12 +211,7 @@ session_close(struct ctx *ctx, int argc, char *argv[])
 		printf("would close session %s\n", c.st.session_id);
 		goto out;
 	}
-	if ((e = actions_session_delete(c.as, c.scale_set_id,
-	    c.st.session_id)) != NULL)
-		goto out;
-	log_info("session %s closed", c.st.session_id);
-	state_clear_session(&c.st);
-	e = cmd_as_save(&c);
+	e = cmd_as_end_session(&c);
 out:
 	cmd_as_close(&c);
 	return e;

@@ -165,6 +165,28 @@ cmd_as_save(struct cmd_as *c)
 }
 
 /* see scaleset.h */
+const struct error *
+cmd_as_end_session(struct cmd_as *c)
+{
+	const struct error	*e;
+	const char		*id = c->st.session_id;
+
+	if (id == NULL) {
+		log_info("no session open for scale set '%s'", c->name);
+		return NULL;
+	}
+	if ((e = actions_session_delete(c->as, c->scale_set_id, id)) != NULL) {
+		if (actions_exception(c->as) != AS_EXC_SESSION_GONE)
+			return e;
+		log_info("session %s was already gone at the service", id);
+	} else
+		log_info("session %s closed", id);
+	state_clear_session(&c->st);
+	c->st.last_message_id = c->st.last_acked_id = 0;
+	return cmd_as_save(c);
+}
+
+/* see scaleset.h */
 void
 cmd_as_keep_session(struct cmd_as *c, const struct as_session *s)
 {
@@ -248,6 +270,30 @@ cmd_as_begin(struct ctx *ctx, struct cmd_as *c, enum state_lock how,
 	return NULL;
 }
 
+/*
+ * A session created but not saved (full or unwritable state directory)
+ * would stay live at the service with nobody knowing its id, and every
+ * later run would get 409 until the service expires it: delete it.
+ * Returns the save error e, saying what became of the session.
+ */
+static const struct error *
+forget_unsaved(struct cmd_as *c, const struct as_session *s,
+    const struct error *e)
+{
+	const struct error	*d;
+	char			 why[ERROR_MSG_MAX];
+
+	(void)str_copy(why, sizeof(why), e->msg);
+	state_clear_session(&c->st);
+	if ((d = actions_session_delete(c->as, c->scale_set_id, s->id)) !=
+	    NULL)
+		return error_fmt(e->class, "%s; the new session %s could "
+		    "not be deleted either (%s): it blocks other runs (409) "
+		    "until the service expires it", why, s->id, d->msg);
+	return error_fmt(e->class, "%s; the new session %s was deleted at "
+	    "the service", why, s->id);
+}
+
 /* see scaleset.h */
 const struct error *
 cmd_as_session(struct ctx *ctx, struct cmd_as *c, int refresh_old,
@@ -312,5 +358,7 @@ retry:
 	c->st.last_message_id = c->st.last_acked_id = 0;
 	log_info("session %s opened for scale set %lld", s->id,
 	    (long long)c->scale_set_id);
-	return cmd_as_save(c);
+	if ((e = cmd_as_save(c)) != NULL)
+		return forget_unsaved(c, s, e);
+	return NULL;
 }

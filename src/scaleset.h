@@ -20,6 +20,12 @@
 
 #define CA_LABELS_MAX	ASMSG_MAX_LABELS
 
+/* --close-session of the one-shot runs (poll, scale): cmd_as_end_session(). */
+#define CA_KEY_CLOSE_SESSION	640
+#define CA_OPT_CLOSE_SESSION	{ "close-session", CA_KEY_CLOSE_SESSION, \
+	    OPT_NONE, NULL, "end the message session after this one-shot " \
+	    "run (else later runs share it)" }
+
 struct cmd_as {
 	struct github		*gh;
 	struct actions		*as;
@@ -72,7 +78,8 @@ const struct error	*cmd_as_begin(struct ctx *, struct cmd_as *,
  * The session to use: the one in the state file when it is still valid
  * (refresh_old: check it with a refresh), else a new one (saved in the
  * state file, its lastMessageId and pending ack reset to 0: a new
- * session's messages are numbered from the start).  *created says
+ * session's messages are numbered from the start; a new session that
+ * cannot be saved is deleted at the service again).  *created says
  * which.  A scale set deleted server-side is looked up again once (it
  * may have been re-created under a new id).
  * Release *s with asmsg_session_release().
@@ -80,6 +87,14 @@ const struct error	*cmd_as_begin(struct ctx *, struct cmd_as *,
 const struct error	*cmd_as_session(struct ctx *, struct cmd_as *,
 			    int refresh_old, struct as_session *s,
 			    int *created);
+
+/*
+ * End the session kept in the state file: delete it at the service (one
+ * already gone there is fine) and forget it, with its message ids, in the
+ * state file.  Nothing to do when there is none.  `session close` and
+ * the one-shot runs' --close-session.
+ */
+const struct error	*cmd_as_end_session(struct cmd_as *);
 
 /* Save c->st (ERR_IO). */
 const struct error	*cmd_as_save(struct cmd_as *);

@@ -601,6 +601,33 @@ state_remove(const struct state_file *sf)
 }
 
 /* see state.h */
+const struct error *
+state_quarantine(const struct state_file *sf, const char *line)
+{
+	const struct error	*e = NULL;
+	struct stat		 sb;
+	char			 path[720], old[730];
+	size_t			 len = strlen(line);
+	int			 fd;
+
+	if ((e = str_fmt(path, sizeof(path), "%s.quarantine", sf->path)) !=
+	    NULL || (e = str_fmt(old, sizeof(old), "%s.old", path)) != NULL)
+		return e;
+	if (stat(path, &sb) == 0 &&
+	    (size_t)sb.st_size + len + 1 > STATE_QUARANTINE_MAX &&
+	    rename(path, old) == -1)
+		return error_errno("cannot rename", path);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) == -1)
+		return error_errno("cannot open", path);
+	if ((e = write_all(fd, line, len, path)) == NULL)
+		e = write_all(fd, "\n", 1, path);
+	if (close(fd) == -1 && e == NULL)
+		e = error_errno("cannot write", path);
+	return e;
+}
+
+/* see state.h */
 void
 state_close(struct state_file *sf)
 {

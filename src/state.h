@@ -116,6 +116,17 @@ const struct error	*state_save(const struct state_file *,
 /* Remove the state file (not the lock).  Missing is fine. */
 const struct error	*state_remove(const struct state_file *);
 
+/*
+ * The quarantine record of the scale set: one line (a JSON object, no
+ * newline) appended to <state file>.quarantine, created mode 0600.  The
+ * record is bounded: a file that would grow past STATE_QUARANTINE_MAX is
+ * first renamed to <state file>.quarantine.old (replacing the one
+ * before), so the two hold the newest records.  ERR_IO, ERR_PERM.
+ */
+#define STATE_QUARANTINE_MAX	(64u << 10)
+const struct error	*state_quarantine(const struct state_file *,
+			    const char *line);
+
 /* Unlock and close; safe on a closed or initialised file. */
 void			 state_close(struct state_file *);
 

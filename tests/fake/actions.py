@@ -19,9 +19,23 @@ queue lives on another path tree (/broker/...) than the service
   --scopes, --ghes-version   as github.py
   --control FILE   JSON lines appended by the test, read on each request:
      {"op":"message","jobs":[...],"statistics":{...}}   queue a message
+     {"op":"poison","kinds":[K...],"jobs":[...]}  queue a message whose
+                                   body is malformed: K "notjson" makes the
+                                   whole body unparsable; "string",
+                                   "negative", "huge" (2^64), "noid" add a
+                                   JobAvailable entry with such a
+                                   runnerRequestId beside the good jobs;
+                                   "statistics" sends them as a string
      {"op":"raw","status":200,"body":""}   answer the next poll with this
      {"op":"expire_sessions"}      forget every session (service-side expiry)
      {"op":"expire_queue_tokens"}  queue tokens answer 401 until refreshed
+     {"op":"queue_401","count":N}  the next N queue calls answer 401 even
+                                   with a fresh token (the session stays)
+     {"op":"revoke_token"}         the PAT is revoked (REST answers 401 Bad
+                                   credentials) and admin tokens expire
+     {"op":"github_mode","mode":M} REST answers as --mode M from now on
+                                   (e.g. 403: a missing permission), and
+                                   admin tokens expire
      {"op":"stall_delete","seconds":N}  the next message DELETE hangs N s,
                                    then fails 503 without acking
      {"op":"delete_scale_set","id":N}   scale set vanishes server-side
@@ -112,6 +126,30 @@ def exc(name):
     return "GitHub.Actions.Runtime.WebApi.%s, GitHub.Actions.Runtime.WebApi" % name
 
 
+# Malformed job messages, as a service or a proxy in between may send them:
+# GitHub's own listener fails the whole message on any of these (its
+# json.Unmarshal in parseMessage, actions/actions-runner-controller
+# cmd/ghalistener/listener/listener.go), so they are worth a fault mode.
+POISON = {
+    "string": '{"messageType":"JobAvailable","runnerRequestId":"9001"}',
+    "negative": '{"messageType":"JobAvailable","runnerRequestId":-9001}',
+    "huge": '{"messageType":"JobAvailable","runnerRequestId":18446744073709551616}',
+    "noid": '{"messageType":"JobAvailable"}',
+}
+
+
+def poison_body(c):
+    """The body string of a poison message (see --control "poison")."""
+    kinds = c.get("kinds", ["notjson"])
+    kinds = [k for k in kinds if k != "statistics"]
+    if "notjson" in kinds:
+        return '[{"messageType":"JobAvailable","runnerRequestId":1'
+    parts = [json.dumps(j) for j in c.get("jobs", [])]
+    for i, k in enumerate(kinds):
+        parts.insert(min(i, len(parts)), POISON[k])
+    return "[" + ",".join(parts) + "]"
+
+
 class AState:
     def __init__(self, args):
         self.lock = threading.Lock()
@@ -130,6 +168,7 @@ class AState:
         self.busy = set()
         self.raw = []
         self.stall = 0
+        self.q401 = 0              # queue calls still to refuse (queue_401)
         self.empty_url = 0
         self.bom = False
         self.ctl_off = 0
@@ -206,6 +245,11 @@ class AState:
                  "statistics": stats}
             self.next_id[sid] = m["messageId"] + 1
             self.queue.setdefault(sid, []).append(m)
+        elif op == "poison":
+            m = dict(c, op="message", body=poison_body(c))
+            if "statistics" in c.get("kinds", []):
+                m["statistics"] = "7"      # not an object
+            self.apply(m)
         elif op == "raw":
             self.raw.append(c)
         elif op == "expire_sessions":
@@ -213,6 +257,24 @@ class AState:
         elif op == "expire_queue_tokens":
             for s in self.sessions.values():
                 s["expired"] = True
+        elif op == "queue_401":
+            # A queue that refuses a token just refreshed: GitHub's own
+            # listener refreshes once and then fails the same way ("failed
+            # to get next message after message session refresh",
+            # actions/actions-runner-controller cmd/ghalistener/listener/
+            # listener.go); the session itself is still live.
+            self.q401 = c.get("count", 2)
+        elif op == "revoke_token":
+            # A revoked PAT answers 401 "Bad credentials" (docs.github.com,
+            # REST API troubleshooting); the service's admin tokens live
+            # on until they expire, so expire them to make the next admin
+            # call register again with the revoked PAT.
+            with self.rest.lock:
+                self.rest.tokens.clear()
+            self.admin = {}
+        elif op == "github_mode":
+            self.args.mode = c["mode"]
+            self.admin = {}
         elif op == "stall_delete":
             self.stall = c["seconds"]
         elif op == "delete_scale_set":
@@ -371,6 +433,9 @@ class H(github.H):
 
     def queue_ok(self, sid=None):
         st = self.server.ast
+        if st.q401 > 0:
+            st.q401 -= 1
+            return None
         auth = self.headers.get("Authorization") or ""
         tok = auth[7:] if auth.startswith("Bearer ") else ""
         for ssid, s in st.sessions.items():

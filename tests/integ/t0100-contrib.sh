@@ -18,7 +18,7 @@ test_systemd_units() {
 	for want in '^ExecStart=.* poll --follow --scale$' '^DynamicUser=yes$' \
 	    '^StateDirectory=' '^ProtectSystem=strict$' '^NoNewPrivileges=yes$' \
 	    '^EnvironmentFile=/etc/ghrctl/%i.env$' '^Restart=on-failure$' \
-	    '^RestartSec=' '^RestartPreventExitStatus=78$'; do
+	    '^RestartSec=' '^RestartPreventExitStatus=1 65 77 78$'; do
 		test_match "$p" "$want" "ghrctl-poll@.service: $want"
 	done
 	for u in "$C"/systemd/*.service; do

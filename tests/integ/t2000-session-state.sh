@@ -122,6 +122,9 @@ test_open_unsaved() {
 	test_match "$T/out" "^rc=74$" "session open with a full state directory exits 74"
 	test_match "$T/out" "deleted" "and says the new session was deleted"
 	test_eq "$(fstate sessions)" "{}" "no session left live at the service"
+	(trap '' XFSZ; ulimit -f 0; ghrctl poll 2>&1; echo "rc=$?") | cat >"$T/out"
+	test_match "$T/out" "^rc=74$" "a one-shot poll with a full state directory exits 74"
+	test_eq "$(fstate sessions)" "{}" "and leaves no session live either"
 	ghrctl session open >/dev/null
 	test_eq "$?" 0 "the next open gets a session (no 409)"
 	test_done

@@ -59,6 +59,84 @@ test_session_recreated() {
 	test_done
 }
 
+# A queue that answers 401 again right after a successful refresh: the
+# poller must not forget its live session and then stand by (409) against
+# it; it deletes what it owns before creating a new one.
+test_queue_401_twice() {
+	test_init queue_401_twice
+	as_setup --hold 1
+	ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session && ok "session opened" || not_ok "no session"
+	sid1=$(fstate sessions)
+	ctl '{"op":"queue_401","count":2}'
+	msg 71
+	wait_long acked 100000001 && ok "message after a repeated 401 handled" || not_ok "locked out after a repeated 401"
+	test_nomatch "$T/err" "standby" "never stands by against its own session"
+	[ "$(fstate sessions)" != "$sid1" ] && ok "the refused session was replaced" || not_ok "same session"
+	test_eq "$(count DELETE /tenant/1/_apis/runtime/runnerscalesets/1/sessions/)" 1 "the old session was deleted first"
+	kill -TERM "$(leaf "$job")"
+	wait "$job"
+	test_eq "$?" 0 "exit 0"
+	no_sessions && ok "no session left" || not_ok "a session left at the service"
+	test_done
+}
+
+test_queue_401_one_shot() {
+	test_init queue_401_one_shot
+	as_setup --hold 1
+	ghrctl session open >/dev/null
+	ctl '{"op":"queue_401","count":2}'
+	msg 72
+	ghrctl poll -o json >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "one-shot poll after a repeated 401: exit 0"
+	acked 100000001 && ok "and the message handled" || not_ok "message not handled"
+	test_done
+}
+
+# perm_end NAME CTL-LINE STATUS [PATTERN]: after CTL-LINE, errors that
+# need a person end --follow with STATUS (not restarted by the systemd
+# unit) after a few tries, instead of retrying forever.
+perm_end() {
+	test_init "$1"
+	as_setup --hold 1
+	SESSION_REFRESH_INTERVAL=1s ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session && ok "$1: session opened" || not_ok "$1: no session"
+	ctl "$2"
+	gone() { ! kill -0 "$job" 2>/dev/null; }
+	if wait_long gone; then ok "$1: --follow ends"; else
+		not_ok "$1: still retrying after 30 s"
+		kill -TERM "$(leaf "$job")"
+	fi
+	wait "$job"
+	test_eq "$?" "$3" "$1: exit status"
+	[ -z "${4:-}" ] || test_match "$T/err" "$4" "$1: says why"
+	test_done
+}
+test_revoked_token() { perm_end revoked_token '{"op":"revoke_token"}' 77 "Bad credentials.*giving up"; }
+test_missing_permission() { perm_end missing_permission '{"op":"github_mode","mode":"403"}' 77 "Resource not accessible.*giving up"; }
+test_scale_set_gone() { perm_end scale_set_gone '{"op":"delete_scale_set","id":1}' 1 "ghrctl register"; }
+
+# A passing fault (GitHub answering 500) keeps --follow retrying.
+test_transient_keeps_going() {
+	test_init transient_keeps_going
+	as_setup --hold 1
+	SESSION_REFRESH_INTERVAL=1s ghrctl poll --follow -o json >"$T/out" 2>"$T/err" &
+	job=$!
+	wait_long has_session
+	ctl '{"op":"github_mode","mode":"500"}'
+	sleep 12
+	kill -0 "$job" 2>/dev/null && ok "still running through 500s" || not_ok "ended on a passing fault"
+	ctl '{"op":"github_mode","mode":"ok"}'
+	msg 81
+	wait_long acked 100000001 && ok "serves jobs again once GitHub is back" || not_ok "no job served after the fault"
+	kill -TERM "$(leaf "$job")"
+	wait "$job"
+	test_eq "$?" 0 "exit 0"
+	test_done
+}
+
 test_admin_token_renewed() {
 	test_init admin_token_renewed
 	as_setup --hold 1 --admin-ttl 62
@@ -99,5 +177,11 @@ test_standby_takeover() {
 run_test test_sigterm
 run_test test_sighup
 run_test test_session_recreated
+run_test test_queue_401_twice
+run_test test_queue_401_one_shot
 run_test test_admin_token_renewed
+run_test test_revoked_token
+run_test test_missing_permission
+run_test test_scale_set_gone
+run_test test_transient_keeps_going
 run_test test_standby_takeover

@@ -106,23 +106,86 @@ t_actions_message(void)
 	    "\"body\":\"[1]\"}"), &m));
 	T_EQ_INT(m.njobs, 0);
 	asmsg_message_release(&m);
-	/* Wrong shapes. */
+	/*
+	 * Once the messageId is read, a malformed messageType or statistics
+	 * is set aside too, so the message can be acknowledged.
+	 */
+	T_OK(asmsg_message(LIT("{\"messageId\":4,\"messageType\":7,"
+	    "\"statistics\":\"x\",\"body\":\"[]\"}"), &m));
+	T_EQ_INT(m.id, 4);
+	T_EQ_STR(m.type, "");
+	T_EQ_INT(m.has_stats, 0);
+	T_EQ_INT(m.nbad, 2);
+	T_EQ_INT(m.bad[0].index, ASMSG_BAD_TYPE);
+	T_EQ_INT(m.bad[1].index, ASMSG_BAD_STATS);
+	T_EQ_INT(m.bad[1].size, 3);
+	asmsg_message_release(&m);
+	T_OK(asmsg_message(LIT("{\"messageId\":5,\"messageType\":"
+	    "\"RunnerScaleSetJobMessages\",\"body\":[1],"
+	    "\"statistics\":{\"totalAssignedJobs\":\"2\"}}"), &m));
+	T_EQ_INT(m.nbad, 2);
+	T_EQ_INT(m.bad[0].index, ASMSG_BAD_STATS);
+	T_EQ_INT(m.bad[1].index, ASMSG_BAD_BODY);
+	T_EQ_INT(m.bad[1].size, 3);
+	asmsg_message_release(&m);
+	T_ERR(asmsg_message(LIT("[1]"), &m), ERR_PROTO);
+	/* Wrong shapes of the envelope. */
 	T_ERR(asmsg_message(LIT("{\"messageType\":\"x\"}"), &m), ERR_PROTO);
-	T_ERR(asmsg_message(LIT("{\"messageId\":1,\"messageType\":"
-	    "\"RunnerScaleSetJobMessages\",\"body\":\"{}\"}"), &m),
-	    ERR_PROTO);
-	T_ERR(asmsg_message(LIT("{\"messageId\":1,\"messageType\":"
-	    "\"RunnerScaleSetJobMessages\",\"body\":\"[{\\\"messageType\\\":"
-	    "\\\"JobAvailable\\\"}]\"}"), &m), ERR_PROTO);
 	T_ERR(asmsg_message(LIT("{\"messageId\":\"1\",\"messageType\":\"x\"}"),
-	    &m), ERR_PROTO);
-	/* A runnerRequestId a double cannot hold is not rounded. */
-	T_ERR(asmsg_message(LIT("{\"messageId\":1,\"messageType\":"
-	    "\"RunnerScaleSetJobMessages\",\"body\":\"[{\\\"messageType\\\":"
-	    "\\\"JobAvailable\\\",\\\"runnerRequestId\\\":9007199254740993}]\"}"),
 	    &m), ERR_PROTO);
 	T_ERR(asmsg_message(LIT("{\"messageId\":9007199254740993,"
 	    "\"messageType\":\"x\"}"), &m), ERR_PROTO);
+	/* A body that is not a JSON array is set aside whole, not an error. */
+	T_OK(asmsg_message(LIT("{\"messageId\":1,\"messageType\":"
+	    "\"RunnerScaleSetJobMessages\",\"body\":\"{}\"}"), &m));
+	T_EQ_INT(m.njobs, 0);
+	T_EQ_INT(m.nbad, 1);
+	T_EQ_INT(m.bad[0].index, -1);
+	asmsg_message_release(&m);
+	T_OK(asmsg_message(LIT("{\"messageId\":1,\"messageType\":"
+	    "\"RunnerScaleSetJobMessages\",\"body\":\"not json\","
+	    "\"statistics\":{\"totalAssignedJobs\":4}}"), &m));
+	T_EQ_INT(m.id, 1);
+	T_EQ_INT(m.njobs, 0);
+	T_EQ_INT(m.has_stats, 1);
+	T_EQ_INT(m.stats.assigned, 4);
+	T_EQ_INT(m.nbad, 1);
+	T_EQ_INT(m.bad[0].index, -1);
+	T_EQ_INT(m.bad[0].size, 8);
+	T_EQ_STR(m.bad[0].sha256,
+	    "7ccfa1fbf3940e6f0c0375d87c0f9235a50514e14cb427bdfaf5077987b26ccf");
+	asmsg_message_release(&m);
+	/*
+	 * Poison entries (a runnerRequestId that is a string, negative, 2^64
+	 * or 2^53+1, none at all, an entry that is not an object) are set
+	 * aside one by one; the good entries beside them are returned.
+	 */
+	T_OK(asmsg_message(LIT("{\"messageId\":3,\"messageType\":"
+	    "\"RunnerScaleSetJobMessages\",\"body\":\"["
+	    "{\\\"messageType\\\":\\\"JobAvailable\\\",\\\"runnerRequestId\\\":5},"
+	    "{\\\"messageType\\\":\\\"JobAvailable\\\",\\\"runnerRequestId\\\":\\\"7\\\"},"
+	    "{\\\"messageType\\\":\\\"JobAvailable\\\",\\\"runnerRequestId\\\":-3},"
+	    "{\\\"messageType\\\":\\\"JobAvailable\\\",\\\"runnerRequestId\\\":18446744073709551616},"
+	    "{\\\"messageType\\\":\\\"JobAvailable\\\",\\\"runnerRequestId\\\":9007199254740993},"
+	    "{\\\"messageType\\\":\\\"JobAvailable\\\"},"
+	    "\\\"x\\\","
+	    "{\\\"messageType\\\":\\\"JobAvailable\\\",\\\"runnerRequestId\\\":6}"
+	    "]\"}"), &m));
+	T_EQ_INT(m.njobs, 2);
+	T_EQ_INT(m.jobs[0].runner_request_id, 5);
+	T_EQ_INT(m.jobs[1].runner_request_id, 6);
+	T_EQ_INT(m.nbad, 6);
+	T_EQ_INT(m.bad[0].index, 1);
+	T_EQ_INT(m.bad[0].size, 52);
+	T_EQ_STR(m.bad[0].sha256,
+	    "9485f353bd74215c901b9873038e4d00b309ae7f3dbb0f5867e70a3c4c5e4a68");
+	T_TRUE(strstr(m.bad[0].why, "runnerRequestId") != NULL);
+	T_EQ_INT(m.bad[1].index, 2);
+	T_EQ_INT(m.bad[2].index, 3);
+	T_EQ_INT(m.bad[3].index, 4);
+	T_EQ_INT(m.bad[4].index, 5);
+	T_EQ_INT(m.bad[5].index, 6);
+	asmsg_message_release(&m);
 	buf_release(&b);
 }
 
