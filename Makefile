@@ -9,6 +9,10 @@
 #   make test VALGRIND=1  integration runs under valgrind (glibc build/dev)
 #   make fuzz [FUZZ_SECONDS=60]   libFuzzer on every target (clang)
 #   make lint          banned calls, headers alone, mandoc -Tlint, shellcheck
+#   make mutate [M=pattern]  plant each bug of tests/mutants/ in a scratch
+#                      copy, one at a time; its narrow tests, then the whole
+#                      suite (build/dev) must fail; table in tests/MUTANTS.md
+#   make mutate-check  every mutant still applies (patch --dry-run; CI)
 #   make bench         bench/report
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 #
@@ -63,7 +67,8 @@ tsan_CC		= clang
 tsan_CFLAGS	= -O1 -g -fsanitize=thread -DGHRCTL_PLAIN_MALLOC
 tsan_LDFLAGS	= -pthread -fsanitize=thread
 
-.PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check
+.PHONY: all test unit integ fuzz lint bench install clean distclean vendor-check \
+    mutate mutate-check
 
 # Keep intermediate objects: make must not delete one (tests/fuzz/replay.o)
 # that a parallel job is about to link.
@@ -173,6 +178,13 @@ fuzz: $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 	    $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	        tests/fuzz/out/$$n tests/fuzz/corpus/$$n 2>&1 | tail -n 12 || exit 1; \
 	done
+
+# Mutation testing (tests/mutate.sh): sequential and niced, about 30 min.
+mutate: vendor-check
+	@nice -n 10 sh tests/mutate.sh $(M)
+
+mutate-check:
+	@sh tests/mutate.sh --check
 
 lint: dev-all
 	@sh tests/lint.sh
