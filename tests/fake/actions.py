@@ -27,6 +27,7 @@ queue lives on another path tree (/broker/...) than the service
      {"op":"delete_scale_set","id":N}   scale set vanishes server-side
      {"op":"empty_queue_url","count":N} next N sessions have no queue URL
      {"op":"busy_runner","name":R}      removing R: JobStillRunningException
+     {"op":"refuse_remove","name":R}    removing R: 403 AccessDeniedException
      {"op":"bom"}                  prefix later JSON replies with a UTF-8 BOM
      {"op":"statistics","stats":{...}}  scale sets report these statistics
      {"op":"runner","name":R,"status":"online","busy":B}  runner status as
@@ -98,6 +99,7 @@ class AState:
         self.runners = {}          # id -> runner
         self.next_runner = 17
         self.busy = set()
+        self.refuse = set()  # names whose removal fails 403
         self.raw = []
         self.stall = 0
         self.empty_url = 0
@@ -153,6 +155,8 @@ class AState:
             self.empty_url = c.get("count", 1)
         elif op == "busy_runner":
             self.busy.add(c["name"])
+        elif op == "refuse_remove":
+            self.refuse.add(c["name"])
         elif op == "bom":
             self.bom = True
         elif op == "statistics":
@@ -255,6 +259,7 @@ class H(github.H):
         tok = jwt({"exp": exp, "iat": int(time.time()), "scp": "admin"})
         with st.lock:
             st.admin[tok] = exp
+        self.issue(tok)
         self.ajson(201, {"url": self.base() + "/tenant/1/", "token": tok,
                          "token_schema": "OAuthAccessToken"})
 
@@ -287,6 +292,7 @@ class H(github.H):
         tok = jwt({"exp": int(time.time()) + a.queue_ttl, "scp": "queue"})
         s = st.sessions.get(ssid) or {"sessionId": str(uuid.uuid4()), "ownerName": owner}
         s["token"] = tok
+        self.issue(tok)
         s["expired"] = False
         st.sessions[ssid] = s
         url = self.base() + "/broker/%d/message?sessionId=%s" % (ssid, s["sessionId"])
@@ -403,6 +409,7 @@ class H(github.H):
                     "labels": [{"id": 1, "name": l["name"], "type": "custom"}
                                for l in st.sets[ssid]["labels"]]})
             cfg = base64.b64encode(("JITSECRET-" + uuid.uuid4().hex).encode()).decode()
+            self.issue(cfg)
             return self.ajson(200, {"runner": r, "encodedJITConfig": cfg})
         return self.ajson(404, {"message": "no route"})
 
@@ -418,6 +425,9 @@ class H(github.H):
         if method == "GET":
             return self.ajson(200, r)
         if method == "DELETE":
+            if r["name"] in st.refuse:
+                return self.aerr(403, "AccessDeniedException",
+                                 "Access denied to agent %s" % r["name"])
             if r["name"] in st.busy:
                 return self.aerr(400, "JobStillRunningException",
                                  "Job is still running on agent %s" % r["name"])
