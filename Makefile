@@ -13,6 +13,10 @@
 #                  the budget shared among them; fails on a crash, leak
 #                  or timeout; prints coverage (cov/ft) per target
 #   make lint          banned calls, headers alone, mandoc -Tlint, shellcheck
+#   make mutate [M=pattern]  plant each bug of tests/mutants/ in a scratch
+#                      copy, one at a time; its narrow tests, then the whole
+#                      suite (build/dev) must fail; table in tests/MUTANTS.md
+#   make mutate-check  every mutant still applies (patch --dry-run; CI)
 #   make bench         bench/report
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 #
@@ -100,7 +104,8 @@ fuzz_CFLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DGHRCTL_PLAIN_MALLOC
 fuzz_LDFLAGS	= -pthread -fsanitize=fuzzer,address,undefined
 
-.PHONY: all test unit integ fuzz fuzz-ci lint bench install clean distclean vendor-check
+.PHONY: all test unit integ fuzz fuzz-ci lint bench install clean distclean vendor-check \
+    mutate mutate-check
 
 # Keep intermediate objects: make must not delete one (tests/fuzz/replay.o)
 # that a parallel job is about to link.
@@ -215,6 +220,13 @@ fuzz: $(FUZZ_BINS)
 
 fuzz-ci: $(FUZZ_BINS)
 	@sh tests/fuzz/run.sh -b $(FUZZ_CI_BUDGET) -j $(FUZZ_JOBS) $(FUZZ_BINS)
+
+# Mutation testing (tests/mutate.sh): sequential and niced, about 30 min.
+mutate: vendor-check
+	@nice -n 10 sh tests/mutate.sh $(M)
+
+mutate-check:
+	@sh tests/mutate.sh --check
 
 lint: dev-all
 	@sh tests/lint.sh

@@ -28,7 +28,7 @@ done
 
 if command -v shellcheck >/dev/null; then
 	shellcheck -S warning -s sh -e SC1091,SC2034,SC2317 build.sh vendor/fetch.sh tests/run.sh \
-	    tests/lint.sh .ci/run bench/startup || fail=1
+	    tests/lint.sh tests/mutate.sh .ci/run bench/startup || fail=1
 	shellcheck -S warning -s bash -e SC2207 completions/ghrctl.bash || fail=1
 fi
 [ "$fail" -eq 0 ] && echo "lint: clean"

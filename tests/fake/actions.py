@@ -43,6 +43,7 @@ queue lives on another path tree (/broker/...) than the service
                                    these (as another client or the UI set them)
      {"op":"empty_queue_url","count":N} next N sessions have no queue URL
      {"op":"busy_runner","name":R}      removing R: JobStillRunningException
+     {"op":"refuse_remove","name":R}    removing R: 403 AccessDeniedException
      {"op":"bom"}                  prefix later JSON replies with a UTF-8 BOM
      {"op":"statistics","stats":{...}}  scale sets report these statistics
      {"op":"runner","name":R,"status":"online","busy":B}  runner status as
@@ -166,6 +167,7 @@ class AState:
         self.runners = {}          # id -> runner
         self.next_runner = 17
         self.busy = set()
+        self.refuse = set()  # names whose removal fails 403
         self.raw = []
         self.stall = 0
         self.q401 = 0              # queue calls still to refuse (queue_401)
@@ -287,6 +289,8 @@ class AState:
             self.empty_url = c.get("count", 1)
         elif op == "busy_runner":
             self.busy.add(c["name"])
+        elif op == "refuse_remove":
+            self.refuse.add(c["name"])
         elif op == "bom":
             self.bom = True
         elif op == "statistics":
@@ -414,6 +418,7 @@ class H(github.H):
         tok = jwt({"exp": exp, "iat": int(time.time()), "scp": "admin"})
         with st.lock:
             st.admin[tok] = exp
+        self.issue(tok)
         self.ajson(201, {"url": self.base() + "/tenant/1/", "token": tok,
                          "token_schema": "OAuthAccessToken"})
 
@@ -452,6 +457,7 @@ class H(github.H):
             s = {"sessionId": str(uuid.uuid4()), "ownerName": owner}
             st.renumber(ssid)
         s["token"] = tok
+        self.issue(tok)
         s["expired"] = False
         st.sessions[ssid] = s
         url = self.base() + "/broker/%d/message?sessionId=%s" % (ssid, s["sessionId"])
@@ -576,6 +582,7 @@ class H(github.H):
                     "labels": [{"id": 1, "name": l["name"], "type": "custom"}
                                for l in st.sets[ssid]["labels"]]})
             cfg = base64.b64encode(("JITSECRET-" + uuid.uuid4().hex).encode()).decode()
+            self.issue(cfg)
             return self.ajson(200, {"runner": r, "encodedJITConfig": cfg})
         return self.ajson(404, {"message": "no route"})
 
@@ -591,6 +598,9 @@ class H(github.H):
         if method == "GET":
             return self.ajson(200, r)
         if method == "DELETE":
+            if r["name"] in st.refuse:
+                return self.aerr(403, "AccessDeniedException",
+                                 "Access denied to agent %s" % r["name"])
             if r["name"] in st.busy:
                 return self.aerr(400, "JobStillRunningException",
                                  "Job is still running on agent %s" % r["name"])

@@ -523,10 +523,12 @@ def run_instances(h, params):
         raise ApiError(400, "InvalidParameterValue", "ghrctl launches one")
     if "UserData" in params:
         try:
-            base64.b64decode(params["UserData"], validate=True)
+            ud = base64.b64decode(params["UserData"], validate=True)
         except Exception:
             raise ApiError(400, "InvalidParameterValue",
                            "Invalid BASE64 encoding of user data.")
+        for w in re.findall(rb"[A-Za-z0-9+/=]{24,}", ud):
+            h.reflect(w.decode())
     if market == "on-demand" and any(
             params.get("TagSpecification.%d.ResourceType" % n) ==
             "spot-instances-request" for n in range(1, 10)):
@@ -976,6 +978,8 @@ class Handler(fakelib.Handler):
             token = "token%d/%s+=" % (n, uuid.uuid4().hex)
             expires = time.time() + srv.args.cred_ttl
             srv.keys[akid] = (secret, token, expires)
+        self.issue(secret)
+        self.issue(token)
         exp = datetime.datetime.fromtimestamp(
             int(expires), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         return akid, {"AccessKeyId": akid, "SecretAccessKey": secret,
@@ -1102,6 +1106,8 @@ def main():
         for k in args.static_key:
             akid, _, secret = k.partition(":")
             self.keys[akid] = (secret, None, None)
+        # --echo-secrets: the caller's secret keys are reflected too.
+        self.issued += [v[0] for v in self.keys.values()]
         self.api_requests = 0
         self.imds_tokens = {}
         self.imds_serial = 0

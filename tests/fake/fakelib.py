@@ -7,6 +7,16 @@ speaks TLS with the per-run test CA's certificate, records every request it
 receives as one JSON line in --log (method, path, headers, body), and counts
 TCP connections (= TLS handshakes) in <log>.conns.  Fakes never reach any
 address other than loopback.
+
+--echo-secrets makes a fake reflect secrets, as servers and proxies that
+copy input into their answers do (CWE-209, "Generation of Error Message
+Containing Sensitive Information", https://cwe.mitre.org/data/definitions/
+209.html): every reply carries an X-Echo header with the request's
+credentials (Authorization, X-Amz-Security-Token, the IMDSv2 token) and the
+secrets the fake handed out in earlier replies (Handler.issue()) or found
+in the request's body (Handler.reflect(): the fake EC2 reflects the long
+words of RunInstances user data, where a JIT config travels).  A
+client that logs reply headers at -vvv must mask each of them.
 """
 
 import argparse
@@ -29,6 +39,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.conns = 0
         self.lock = threading.Lock()
         self.state = {}
+        self.issued = []        # secrets handed out, for --echo-secrets
+        self.issued_lock = threading.Lock()
         super().__init__(addr, handler)
 
     def get_request(self):
@@ -80,6 +92,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with open(self.server.args.log, "a") as f:
                 f.write(json.dumps(entry, sort_keys=True) + "\n")
 
+    def issue(self, secret):
+        """Note a secret this reply hands out: later replies echo it."""
+        self.__dict__.setdefault("pending_secrets", []).append(secret)
+
+    def reflect(self, value):
+        """Echo a secret the request carried in this very reply."""
+        self.__dict__.setdefault("reflected", []).append(value)
+
+    def echo(self):
+        """The X-Echo value: request credentials, then earlier secrets."""
+        vals = [self.headers.get(h) for h in
+                ("Authorization", "X-Amz-Security-Token",
+                 "X-aws-ec2-metadata-token")]
+        vals += self.__dict__.pop("reflected", [])
+        with self.server.issued_lock:
+            vals += self.server.issued[-8:]
+        return " ".join(v for v in vals if v and "\n" not in v)
+
     def reply(self, status, body=b"", ctype="application/json", headers=None):
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
@@ -88,6 +118,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(status)
         if body or status not in (204, 304):
             self.send_header("Content-Type", ctype)
+        if getattr(self.server.args, "echo_secrets", False):
+            self.send_header("X-Echo", self.echo())
+        with self.server.issued_lock:
+            self.server.issued += self.__dict__.pop("pending_secrets", [])
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
@@ -102,6 +136,8 @@ def parser(description):
     ap.add_argument("--log", default="")
     ap.add_argument("--cert", default="", help="PEM chain; enables TLS")
     ap.add_argument("--key", default="")
+    ap.add_argument("--echo-secrets", action="store_true",
+                    help="reflect credentials and issued secrets (X-Echo)")
     return ap
 
 

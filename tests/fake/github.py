@@ -318,6 +318,7 @@ class H(fakelib.Handler):
             tok = kind + hashlib.sha1(os.urandom(8)).hexdigest().upper()[:26]
             exp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z",
                                 time.gmtime(time.time() + 3600))
+            self.issue(tok)
             return self.send(201, {"token": tok, "expires_at": exp})
         if rest == "/actions/runners/generate-jitconfig" and method == "POST":
             return self.jit(body)
@@ -420,6 +421,7 @@ class H(fakelib.Handler):
         exp = time.time() + a.token_ttl
         with st.lock:
             st.inst_tokens[tok] = exp
+        self.issue(tok)
         self.send(201, {"token": tok, "expires_at": time.strftime(
             "%Y-%m-%dT%H:%M:%SZ", time.gmtime(exp)),
             "permissions": {"organization_self_hosted_runners": "write"}})
@@ -533,6 +535,7 @@ class H(fakelib.Handler):
             st.runners.append(r)
         cfg = base64.b64encode(json.dumps(
             {".runner": "JIT-SECRET-" + name}).encode()).decode()
+        self.issue(cfg)
         self.send(201, {"runner": r, "encoded_jit_config": cfg})
 
 

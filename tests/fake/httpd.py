@@ -14,6 +14,8 @@ every TCP connection counted in <log>.conns (see fakelib.py).
   /slow-body             promises 10 bytes, sends 5, then stalls
   /trickle?n=N&every=S   promises N bytes, sends one every S seconds (each
                          read is quick, the whole reply is not)
+  /cut-body              promises 10 bytes, sends 5, then closes
+  /cut-chunked           chunked: one chunk "hello", then closes
   /status/N              status N, empty body
   /status/503-then-200?n=K&ra=S  K times 503 with Retry-After: S (default
                          1 and 1), then 200 "ok\\n"; counted per path
@@ -136,6 +138,20 @@ class H(fakelib.Handler):
             self.wfile.write(b"12345")
             self.wfile.flush()
             time.sleep(60)
+            self.close_connection = True
+        elif p in ("/cut-body", "/cut-chunked"):
+            # A peer that dies mid-body (RFC 9112 section 8: an incomplete
+            # message; the client must not take it as whole).
+            self.send_response(200)
+            if p == "/cut-body":
+                self.send_header("Content-Length", "10")
+                self.end_headers()
+                self.wfile.write(b"12345")
+            else:
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.write(b"5\r\nhello\r\n")
+            self.wfile.flush()
             self.close_connection = True
         elif p.startswith("/status/503-then-200"):
             n = self.count(p)

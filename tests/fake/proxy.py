@@ -10,7 +10,8 @@ Every request line is recorded in --log as a JSON line with the method,
 target and Proxy-Authorization header (absent: null).  With --auth
 USER:PASS the proxy answers 407 unless the matching basic credentials are
 sent.  With --header-bomb N the CONNECT reply carries N header lines
-"a:b" with bare LF line ends.  Connections are counted in <log>.conns.
+"a:b" with bare LF line ends.  Connections are counted in <log>.conns.  --echo-secrets (see
+fakelib.py) adds the request's Proxy-Authorization to forwarded replies.
 """
 
 import base64
@@ -136,10 +137,16 @@ class Handler(socketserver.BaseRequestHandler):
                 out.append(l)
         out.append("Connection: close")
         up.sendall(("\r\n".join(out) + "\r\n\r\n").encode("latin-1") + rest)
+        echo = srv.args.echo_secrets and auth
         while True:
             d = up.recv(65536)
             if not d:
                 break
+            if echo and b"\r\n" in d:
+                # --echo-secrets (fakelib.py): reflect Proxy-Authorization.
+                i = d.index(b"\r\n") + 2
+                d = d[:i] + b"X-Echo: " + auth.encode() + b"\r\n" + d[i:]
+                echo = False
             c.sendall(d)
         up.close()
 

@@ -185,7 +185,13 @@ assert sys.argv[2] not in json.dumps(d["actions"]), d' "$T/out" "$name" &&
 	echo "{\"op\":\"busy_runner\",\"name\":\"$name\"}" >>"$T/actions.ctl"
 	ghrctl scale --min-age 5m -o json >"$T/out" 2>"$T/err"
 	test_eq "$(instances running)" 1 "JobStillRunningException: instance kept"
-	test_match "$T/out" 'JobStillRunningException' "the plan says why"
+	test_match "$T/out" 'kept: runner is busy \(JobStillRunningException\)' "the plan says why"
+	# A removal the service refuses for another reason: kept too.
+	echo "{\"op\":\"refuse_remove\",\"name\":\"$name\"}" >>"$T/actions.ctl"
+	actl "{\"op\":\"runner\",\"name\":\"$name\",\"status\":\"online\",\"busy\":false}"
+	ghrctl scale --min-age 5m -o json >"$T/out" 2>"$T/err"
+	test_eq "$(instances running)" 1 "removal refused (403): instance kept"
+	test_match "$T/out" '"result":"failed: [^"]*AccessDenied' "the plan says it failed"
 	test_done
 }
 

@@ -86,10 +86,16 @@ test_killed_mid_launch() {
 }
 
 test_killed_before_describe() {
-	test_init killed_before_describe
+	test_init "killed_before_describe${SECOND_OPTION:+_second_option}"
 	ec2_setup || { test_done; return; }
 	# The instance exists but is not tagged visibly (as while Describe
 	# lags): the rerun's JIT name collides and the ClientToken finds it.
+	# SECOND_OPTION=1: it was launched on the second option (the first
+	# type had no capacity), so the lookup must try every option's token.
+	if [ -n "${SECOND_OPTION:-}" ]; then
+		export EC2_INSTANCE_TYPE="m5.large, m6i.large"
+		ectl '{"op":"capacity","type":"m5.large","market":"on-demand","code":"InsufficientInstanceCapacity","count":-1}'
+	fi
 	ectl '{"op":"delay","action":"RunInstances","seconds":30,"count":1}'
 	scaler_start
 	msg 1 78
@@ -106,6 +112,12 @@ test_killed_before_describe() {
 	test_match "$T/err" "adopting instance $id" "the earlier instance is adopted"
 	scaler_stop
 	test_done
+}
+
+test_killed_before_describe_second() {
+	SECOND_OPTION=1
+	test_killed_before_describe
+	unset SECOND_OPTION
 }
 
 test_throttle_storm() {
@@ -142,5 +154,6 @@ run_test test_max_runners
 run_test test_replay_no_duplicate
 run_test test_killed_mid_launch
 run_test test_killed_before_describe
+run_test test_killed_before_describe_second
 run_test test_throttle_storm
 run_test test_job_completed

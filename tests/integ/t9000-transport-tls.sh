@@ -28,6 +28,8 @@ test_good_ca() {
 	test_eq "$(head -n 1 "$T/b.out")" 200 "GHRCTL_CA_FILE"
 	SSL_CERT_FILE=$CA/ca.pem get c "https://localhost:$HTTPD_PORT/hello"
 	test_eq "$(head -n 1 "$T/c.out")" 200 "SSL_CERT_FILE"
+	SSL_CERT_FILE=$CA/other-ca.pem get d --ca-file "$CA/ca.pem" "https://localhost:$HTTPD_PORT/hello"
+	test_eq "$(head -n 1 "$T/d.out")" 200 "--ca-file wins over SSL_CERT_FILE"
 	test_match "$T/a.err" '^handshakes=1 connects=1$' "one handshake"
 	test_done
 }

@@ -235,6 +235,21 @@ test_header_bomb() {
 	test_done
 }
 
+# A body cut short by the peer is an error, never a shorter body.
+test_cut_bodies() {
+	test_init cut_bodies
+	start_tls || { test_done; return; }
+	get a "$URL/cut-body"
+	test_eq "$(cat "$T/a.rc")" 76 "Content-Length body cut: ERR_PROTO"
+	test_match "$T/a.err" 'closed the connection after 5 of 10 body bytes' \
+	    "Content-Length body cut: message"
+	get b "$URL/cut-chunked"
+	test_eq "$(cat "$T/b.rc")" 76 "chunked body cut: ERR_PROTO"
+	test_match "$T/b.err" 'closed the connection in the middle of a chunked body' \
+	    "chunked body cut: message"
+	test_done
+}
+
 run_test test_chunked
 run_test test_header_bomb
 run_test test_bodies
@@ -247,3 +262,4 @@ run_test test_trickle_deadline
 run_test test_redirect
 run_test test_plain_http_policy
 run_test test_trace_redacts
+run_test test_cut_bodies

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -16,6 +18,49 @@
 T_REGISTER("config", t_config)
 T_REGISTER("config_parse", t_config_parse)
 T_REGISTER("log", t_log)
+
+/*
+ * GITHUB_TOKEN_FILE from the config file does not override GITHUB_TOKEN
+ * from the environment (the higher source wins); from the same source the
+ * file is read.
+ */
+static void
+t_config_token_file(void)
+{
+	struct config	 cfg;
+	struct cfg_flags fl;
+	char		 dir[] = "/tmp/ghrctl-t-config.XXXXXX", cf[64], tf[64];
+	char		 ecf[96], etf[96];
+	char		*env[] = { ecf, "GITHUB_TOKEN=ghp_fromenv0123", NULL };
+	char		*env2[] = { ecf, "GITHUB_TOKEN=ghp_fromenv0123", etf, NULL };
+	FILE		*f;
+
+	memset(&fl, 0, sizeof(fl));
+	if (!T_TRUE(mkdtemp(dir) != NULL))
+		return;
+	snprintf(cf, sizeof(cf), "%s/config", dir);
+	snprintf(tf, sizeof(tf), "%s/token", dir);
+	snprintf(ecf, sizeof(ecf), "GHRCTL_CONFIG=%s", cf);
+	snprintf(etf, sizeof(etf), "GITHUB_TOKEN_FILE=%s", tf);
+	if ((f = fopen(tf, "w")) != NULL) {
+		fputs("ghp_fromfile0123\n", f);
+		fclose(f);
+	}
+	chmod(tf, 0600);
+	if ((f = fopen(cf, "w")) != NULL) {
+		fprintf(f, "GITHUB_TOKEN_FILE=%s\n", tf);
+		fclose(f);
+	}
+	T_OK(config_resolve(&cfg, &fl, env));
+	T_EQ_STR(config_str(&cfg, K_GITHUB_TOKEN), "ghp_fromenv0123");
+	config_release(&cfg);
+	T_OK(config_resolve(&cfg, &fl, env2));
+	T_EQ_STR(config_str(&cfg, K_GITHUB_TOKEN), "ghp_fromfile0123");
+	config_release(&cfg);
+	unlink(tf);
+	unlink(cf);
+	rmdir(dir);
+}
 
 static void
 t_config(void)
@@ -118,6 +163,7 @@ t_config(void)
 		config_release(&cfg);
 		memset(&fl, 0, sizeof(fl));
 	}
+	t_config_token_file();
 }
 
 struct seen {
@@ -183,6 +229,17 @@ t_log(void)
 	T_EQ_STR(out, jit);			/* forgotten */
 	log_redact("token ghp_abcdefghijklmnop", out, sizeof(out));
 	T_EQ_STR(out, "token <redacted>");
+	/* A few more live secrets do not push the token out either. */
+	for (i = 0; i < 8; i++) {
+		snprintf(jit, sizeof(jit), "queue-token-%03d", i);
+		log_secret(jit);
+	}
+	log_redact("token ghp_abcdefghijklmnop", out, sizeof(out));
+	T_EQ_STR(out, "token <redacted>");
+	for (i = 0; i < 8; i++) {
+		snprintf(jit, sizeof(jit), "queue-token-%03d", i);
+		log_secret_forget(jit);
+	}
 	out[0] = '\0';
 	log_json_escape("a\"b\\c\nd\x01", out, sizeof(out));
 	T_EQ_STR(out, "a\\\"b\\\\c\\nd\\u0001");

@@ -117,12 +117,13 @@ t_plan_cleanup(void)
 		{ "i-4", "", 1, NOW - 700 },		/* no runner tag */
 		{ "i-5", "g-5", 1, NOW - 100 },		/* booting */
 	};
-	struct plan_runner	 r[5] = {
+	struct plan_runner	 r[6] = {
 		{ 1, "g-1", 0, 0 }, { 2, "g-2", 1, 0 }, { 3, "g-3", 1, 1 },
 		{ 6, "g-6", 0, 0 },	/* offline, no instance */
 		{ 7, "other-7", 0, 0 },	/* not ours */
+		{ 8, "g-8", 0, 1 },	/* offline but still busy: kept */
 	};
-	struct plan_input	 pi = { in, 5, r, 5, 0, NOW, "g-" };
+	struct plan_input	 pi = { in, 5, r, 6, 0, NOW, "g-" };
 	struct plan		 p = PLAN_INIT;
 	struct plan_settings	 s = base;
 

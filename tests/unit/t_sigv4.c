@@ -140,6 +140,36 @@ t_sigv4(void)
 	T_TRUE(n >= 20);
 }
 
+/*
+ * Headers given out of order are sorted by lower-case name; query values
+ * are decoded and encoded again (%2f -> %2F, %7E -> ~), then sorted by name
+ * and value (AWS SigV4 "Create a canonical request",
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html).
+ */
+static void
+t_sigv4_canonical_order(void)
+{
+	static const struct sigv4_header h[] = {
+		{ "X-Amz-Date", "20150830T123600Z" },
+		{ "Host", "example.amazonaws.com" },
+		{ "Content-Type", "text/plain" },
+	};
+	struct sigv4_req	 r = { "GET", "/", "b=x%2fy&a=%7E&a=1", h, 3,
+				    NULL, 0 };
+	struct buf		 out = BUF_INIT(SIGV4_MAX_CREQ);
+	struct buf		 sh = BUF_INIT(SIGV4_MAX_AUTHZ);
+
+	T_OK(sigv4_canonical_request(&r, &out, &sh));
+	T_EQ_STR(out.p, "GET\n/\na=1&a=~&b=x%2Fy\n"
+	    "content-type:text/plain\nhost:example.amazonaws.com\n"
+	    "x-amz-date:20150830T123600Z\n\n"
+	    "content-type;host;x-amz-date\n"
+	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	T_EQ_STR(sh.p, "content-type;host;x-amz-date");
+	buf_release(&out);
+	buf_release(&sh);
+}
+
 static void
 t_sigv4_misc(void)
 {
@@ -149,4 +179,5 @@ t_sigv4_misc(void)
 	T_EQ_STR(d, "20261123T070000Z");
 	sigv4_sha256_hex("", 0, h);
 	T_EQ_STR(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	t_sigv4_canonical_order();
 }
