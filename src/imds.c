@@ -6,7 +6,9 @@
  * out and fetched again when a GET answers 401 (IMDS restarted, token
  * expired).  A PUT that answers 403 means hop limit or X-Forwarded-For
  * trouble; it is reported, not worked around with IMDSv1.  Facts: EC2
-	req.direct = 1;		/* credentials: never through a proxy */
+ * User Guide "Use the Instance Metadata Service to access instance
+ * metadata" (IMDSv2) and "Retrieve security credentials from instance
+ * metadata".
  */
 
 #include <stdlib.h>

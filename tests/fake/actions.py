@@ -211,6 +211,13 @@ class AState:
             n += 1
         self.next_id[sid] = n
 
+    def enqueue(self, sid, body, stats, kind="RunnerScaleSetJobMessages"):
+        """Queue a message for scale set sid under its session's next id."""
+        m = {"messageId": self.next_id.get(sid, FIRST_MSG), "messageType": kind,
+             "body": body, "statistics": stats}
+        self.next_id[sid] = m["messageId"] + 1
+        self.queue.setdefault(sid, []).append(m)
+
     def default_set(self):
         return min(self.sets) if self.sets else 1
 
@@ -241,12 +248,8 @@ class AState:
         if op == "message":
             sid = c.get("scaleSetId", self.default_set())
             stats = c.get("statistics", {"totalAssignedJobs": len(c.get("jobs", []))})
-            m = {"messageId": self.next_id.get(sid, FIRST_MSG),
-                 "messageType": c.get("messageType", "RunnerScaleSetJobMessages"),
-                 "body": json.dumps(c.get("jobs", [])) if "body" not in c else c["body"],
-                 "statistics": stats}
-            self.next_id[sid] = m["messageId"] + 1
-            self.queue.setdefault(sid, []).append(m)
+            self.enqueue(sid, json.dumps(c.get("jobs", [])) if "body" not in c else c["body"],
+                         stats, c.get("messageType", "RunnerScaleSetJobMessages"))
         elif op == "poison":
             m = dict(c, op="message", body=poison_body(c))
             if "statistics" in c.get("kinds", []):
@@ -303,14 +306,10 @@ class AState:
             for i in c["ids"]:
                 self.jobs[i] = "assigned" if mode == "service" else "available"
             if sid in self.sessions or mode == "service":
-                m = {"messageId": self.next_msg,
-                     "messageType": "RunnerScaleSetJobMessages",
-                     "body": json.dumps([{"messageType": kind, "runnerRequestId": i,
-                                          "repositoryName": "app", "ownerName": "acme"}
-                                         for i in c["ids"]]),
-                     "statistics": None}
-                self.next_msg += 1
-                self.queue.setdefault(sid, []).append(m)
+                self.enqueue(sid, json.dumps(
+                    [{"messageType": kind, "runnerRequestId": i,
+                      "repositoryName": "app", "ownerName": "acme"} for i in c["ids"]]),
+                    None)
         elif op == "take":      # acquired by another scale set's listener
             for i in c["ids"]:
                 self.jobs[i] = "elsewhere"
