@@ -55,11 +55,11 @@ test_connect_header_bomb() {
 	    GHRCTL_CA_FILE=$CA/ca.pem && export GHRCTL_CA_FILE ||
 	    { test_done; return; }
 	HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT get a \
-	    "https://localhost:$HTTPD_PORT/hello"
+	    "https://origin.test:$HTTPD_PORT/hello"
 	test_eq "$(cat "$T/a.rc")" 0 "CONNECT reply with 5,000 lines: exit status"
 	test_eq "$(head -n 1 "$T/a.out")" 200 "CONNECT reply with 5,000 lines: status"
 	HTTPS_PROXY=http://127.0.0.1:$PROXY_PORT \
-	    GITHUB_CONFIG_URL=https://localhost:$HTTPD_PORT/acme \
+	    GITHUB_CONFIG_URL=https://origin.test:$HTTPD_PORT/acme \
 	    GITHUB_TOKEN=ghp_T9020bomb ghrctl runners list >"$T/b.out" 2>"$T/b.err"
 	test_eq "$?" 0 "ghrctl runners list through the proxy: exit status"
 	test_eq "$(grep -c CONNECT "$T/proxy.log")" 2 "both went through the proxy"

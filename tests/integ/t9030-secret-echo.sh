@@ -137,8 +137,10 @@ test_proxy_password() {
 	test_init proxy_password
 	test_ca && fake_start httpd --plain && fake_start proxy --plain --echo-secrets ||
 	    { test_done; return; }
-	HTTP_PROXY=http://ci:pw9030secret@127.0.0.1:$PROXY_PORT tool httpc -v \
-	    "http://127.0.0.1:$HTTPD_PORT/hello" >"$T/out" 2>"$T/err"
+	# Loopback is never proxied: the origin is origin.test, which the
+	# fake proxy resolves to 127.0.0.1 (see t9020).
+	HTTP_PROXY=http://ci:pw9030secret@127.0.0.1:$PROXY_PORT tool httpc -v --allow-http \
+	    "http://origin.test:$HTTPD_PORT/hello" >"$T/out" 2>"$T/err"
 	test_eq "$(head -n 1 "$T/out")" 200 "plain http through the proxy"
 	echoed "$T/err" "proxy"
 	clear_of "$T/err" "$(printf 'ci:pw9030secret' | base64)" "proxy credentials"
