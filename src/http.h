@@ -57,6 +57,7 @@ struct http_req {
 	int				 total_timeout_ms; /* 0: client default */
 	size_t				 max_body;	/* 0: client default */
 	int				 no_redirect;	/* do not follow 3xx on GET */
+	const char			*user_agent;	/* NULL: the client's */
 	struct http_spare		*spare;		/* NULL: none */
 };
 
