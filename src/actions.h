@@ -12,8 +12,8 @@
 /*
  * The GitHub Actions Service (runner scale sets): registration, scale
  * sets, message sessions, the message long poll, job acquisition, JIT
- * configs and runners.  Facts: ../shared/reference/
- * actions-service-protocol.md sections 2.3-2.4, 3 and 5.
+ * configs and runners.  Facts: actions/scaleset client.go,
+ * session_client.go, common_client.go and types.go.
  *
  * Auth: a registration token (from the caller's callback; GitHub REST) is
  * exchanged at POST {api}/actions/runner-registration ("RemoteAuth") for

@@ -105,7 +105,8 @@ class ApiError(Exception):
 
 
 # ----------------------------------------------------------------------
-# Signatures (toolchain-notes.md section 5: clock-free botocore re-signing)
+# Signatures (botocore's SigV4Auth re-signs the request with its own
+# X-Amz-Date, so no clock is involved)
 
 def botocore_authz(method, url, headers, body, amz_date, region, service,
                    akid, secret, token):
