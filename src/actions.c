@@ -45,6 +45,9 @@ struct actions {
 	enum as_exc		 exc;
 	uint64_t		 refreshes;
 	int			 poll_deadline_ms;	/* 0: the long poll */
+	char			*subsystem;
+	int64_t			 ua_ssid;	/* the scale set in ua */
+	char			 ua[512];	/* JSON User-Agent */
 };
 
 enum as_auth {
@@ -69,6 +72,28 @@ static const struct retry_policy as_retry = { 5, 1000, 30000, 120000 };
 /* A long poll under a client-side deadline: cut short, never retried. */
 static const struct retry_policy as_once = { 1, 1000, 1000, 1000 };
 
+/*
+ * The User-Agent names the scale set a call is about (see actions.h):
+ * rebuilt when a call names another one.
+ */
+static void
+ua_scale_set(struct actions *as, int64_t ssid)
+{
+	char	 sub[128];
+
+	if (as->ua[0] != '\0' && (ssid <= 0 || ssid == as->ua_ssid))
+		return;
+	if (ssid > 0)
+		as->ua_ssid = ssid;
+	sub[0] = '\0';		/* log_json_escape() appends */
+	log_json_escape(as->subsystem, sub, sizeof(sub));
+	snprintf(as->ua, sizeof(as->ua), "{\"system\":\"ghrctl\","
+	    "\"version\":\"%s\",\"commit_sha\":\"\",\"scale_set_id\":%lld,"
+	    "\"subsystem\":\"%s\",\"build_version\":\"%s\","
+	    "\"build_commit_sha\":\"\",\"kind\":\"scaleset\"}",
+	    GHRCTL_VERSION, (long long)as->ua_ssid, sub, GHRCTL_VERSION);
+}
+
 /* see actions.h */
 const struct error *
 actions_new(const struct actions_opts *o, struct actions **out)
@@ -85,6 +110,8 @@ actions_new(const struct actions_opts *o, struct actions **out)
 	as->api_base = xstrdup(o->api_base);
 	as->regtoken = o->regtoken;
 	as->regtoken_arg = o->regtoken_arg;
+	as->subsystem = xstrdup(o->subsystem != NULL ? o->subsystem : "");
+	ua_scale_set(as, 0);
 	*out = as;
 	return NULL;
 }
@@ -98,6 +125,7 @@ actions_free(struct actions *as)
 	free(as->config_url);
 	free(as->api_base);
 	free(as->service_url);
+	free(as->subsystem);
 	secret_free(as->admin_token);
 	free(as);
 }
@@ -239,6 +267,7 @@ retry:
 	}
 	req.max_body = ACTIONS_MAX_BODY;
 	req.no_redirect = 1;
+	req.user_agent = as->ua;
 	if (r->long_poll) {
 		req.read_timeout_ms = ACTIONS_POLL_READ_TIMEOUT_MS;
 		req.total_timeout_ms = ACTIONS_POLL_TOTAL_TIMEOUT_MS;
@@ -447,7 +476,9 @@ actions_scale_set_find(struct actions *as, int64_t group, const char *name,
 	    (e = admin_call(as, "get scale set", "GET", AS_SS_PATH, q.p, NULL,
 	    200, 0, &resp)) != NULL)
 		goto out;
-	e = asmsg_scale_set_list(resp.body, resp.body_len, out, found);
+	if ((e = asmsg_scale_set_list(resp.body, resp.body_len, out,
+	    found)) == NULL && *found)
+		ua_scale_set(as, out->id);
 out:
 	http_resp_release(&resp);
 	buf_release(&q);
@@ -464,6 +495,7 @@ scale_set_call(struct actions *as, const char *what, const char *method,
 	char			 path[128];
 
 	memset(out, 0, sizeof(*out));
+	ua_scale_set(as, id);
 	if (id > 0)
 		snprintf(path, sizeof(path), AS_SS_PATH "/%lld",
 		    (long long)id);
@@ -472,7 +504,8 @@ scale_set_call(struct actions *as, const char *what, const char *method,
 	if ((e = admin_call(as, what, method, path, NULL, body, 200, 0,
 	    &resp)) != NULL)
 		return e;
-	e = asmsg_scale_set(resp.body, resp.body_len, out);
+	if ((e = asmsg_scale_set(resp.body, resp.body_len, out)) == NULL)
+		ua_scale_set(as, out->id);
 	http_resp_release(&resp);
 	return e;
 }
@@ -538,6 +571,7 @@ actions_scale_set_delete(struct actions *as, int64_t id)
 	char			 path[128];
 
 	snprintf(path, sizeof(path), AS_SS_PATH "/%lld", (long long)id);
+	ua_scale_set(as, id);
 	e = admin_call(as, "delete scale set", "DELETE", path, NULL, NULL,
 	    204, 200, &resp);
 	http_resp_release(&resp);
@@ -554,6 +588,7 @@ session_call(struct actions *as, const char *what, const char *method,
 	struct http_resp	 resp = HTTP_RESP_INIT;
 	struct buf		 path = BUF_INIT(1024);
 
+	ua_scale_set(as, ssid);
 	if ((e = buf_addf(&path, AS_SS_PATH "/%lld/sessions",
 	    (long long)ssid)) != NULL)
 		goto out;
@@ -619,6 +654,7 @@ actions_session_delete(struct actions *as, int64_t ssid, const char *sid)
 	struct http_resp	 resp = HTTP_RESP_INIT;
 	struct buf		 path = BUF_INIT(1024);
 
+	ua_scale_set(as, ssid);
 	if ((e = buf_addf(&path, AS_SS_PATH "/%lld/sessions/",
 	    (long long)ssid)) != NULL ||
 	    (e = url_encode(&path, sid, strlen(sid), URL_ENC_UNRESERVED)))
@@ -647,6 +683,7 @@ queue_call(struct actions *as, int64_t ssid, struct as_session *s,
 {
 	const struct error	*e;
 
+	ua_scale_set(as, ssid);
 	r->auth = AS_AUTH_QUEUE;
 	r->token = s->queue_token;
 	if ((e = as_call(as, r, resp)) == NULL || e->http_status != 401)
@@ -782,6 +819,7 @@ actions_acquirable_jobs(struct actions *as, int64_t ssid, int64_t **ids,
 
 	*ids = NULL;
 	*n = 0;
+	ua_scale_set(as, ssid);
 	snprintf(path, sizeof(path), AS_SS_PATH "/%lld/acquirablejobs",
 	    (long long)ssid);
 	if ((e = admin_call(as, "acquirable jobs", "GET", path, NULL, NULL,
@@ -849,6 +887,7 @@ actions_jit_config(struct actions *as, int64_t ssid, const char *name,
 	char			 path[160];
 
 	*jit = NULL;
+	ua_scale_set(as, ssid);
 	snprintf(path, sizeof(path), AS_SS_PATH "/%lld/generatejitconfig",
 	    (long long)ssid);
 	if ((e = asmsg_jit_request(name, work_folder, &body)) != NULL ||

@@ -12,8 +12,8 @@
 /*
  * The GitHub Actions Service (runner scale sets): registration, scale
  * sets, message sessions, the message long poll, job acquisition, JIT
- * configs and runners.  Facts: ../shared/reference/
- * actions-service-protocol.md sections 2.3-2.4, 3 and 5.
+ * configs and runners.  Facts: actions/scaleset client.go,
+ * session_client.go, common_client.go and types.go.
  *
  * Auth: a registration token (from the caller's callback; GitHub REST) is
  * exchanged at POST {api}/actions/runner-registration ("RemoteAuth") for
@@ -74,9 +74,17 @@ struct actions_opts {
 	const char		*api_base;	/* GitHub REST base, no trailing / */
 	actions_regtoken_fn	 regtoken;
 	void			*regtoken_arg;
+	const char		*subsystem;	/* User-Agent's: the command */
 };
 
-/* No network traffic.  Free with actions_free(). */
+/*
+ * No network traffic.  Free with actions_free().  Every request carries a
+ * JSON User-Agent as actions/scaleset's client sends (common_client.go
+ * setUserAgent, client.go SystemInfo): {"system":"ghrctl","version":V,
+ * "commit_sha":"","scale_set_id":N,"subsystem":S,"build_version":V,
+ * "build_commit_sha":"","kind":"scaleset"}, N the scale set of the last
+ * call that named one (0 before).
+ */
 const struct error	*actions_new(const struct actions_opts *,
 			    struct actions **out);
 void			 actions_free(struct actions *);

@@ -14,8 +14,7 @@
  * message sessions, the long-poll message envelope with its JSON-in-a-
  * string job array, JIT configs, runner references, error bodies, the
  * admin token's JWT "exp" claim, and the request bodies ghrctl sends.
- * Facts: ../shared/reference/actions-service-protocol.md sections 2.3,
- * 2.4, 3 and 4.  Every parser takes the raw reply (not necessarily
+ * Facts: actions/scaleset types.go and client.go.  Every parser takes the raw reply (not necessarily
  * NUL-terminated; a UTF-8 BOM is skipped), never keeps a pointer into
  * it, and returns ERR_PROTO naming the field when the shape is wrong.
  * No I/O, no clock: unit-tested and fuzzed (tests/fuzz/fuzz_actions_msg.c).

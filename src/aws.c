@@ -1034,6 +1034,9 @@ aws_reply_check(const struct aws_service *svc, const char *action,
 	char			 want[128], got[160];
 	int			 r;
 
+	if (svc->ns == NULL)
+		return error_fmt(ERR_SOFTWARE, "aws: service %s has no reply "
+		    "namespace", svc->name);
 	snprintf(want, sizeof(want), "%sResponse", action);
 	snprintf(got, sizeof(got), "not XML");
 	if (xml_parse(body, len, d) == NULL &&

@@ -14,7 +14,9 @@
 /*
  * AWS plumbing shared by the EC2 and CloudWatch modules: credentials,
  * region, endpoints, SigV4 signing, standard-mode retries and the one
- * query-API call path.  Facts: ../shared/reference/aws-wire.md.
+ * query-API call path.  Facts: IAM User Guide "Create a signed AWS API
+ * request", the AWS SDKs and Tools Reference Guide, the EC2 and
+ * CloudWatch API References.
  *
  * Credentials, in the SDKs' order, resolved on first use and cached:
  *  1. AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SESSION_TOKEN);
@@ -59,7 +61,7 @@ struct aws_service {
 	const char	*prefix;	/* endpoint prefix: "monitoring" */
 	const char	*signing;	/* SigV4 service name: "monitoring" */
 	const char	*version;	/* query API version: "2010-08-01" */
-	const char	*ns;		/* replies' XML namespace */
+	const char	*ns;		/* replies' XML namespace (required) */
 };
 
 struct aws;

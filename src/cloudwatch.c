@@ -5,7 +5,8 @@
  * in nested lists (unlike EC2), timestamps ISO-8601 UTC, numbers plain
  * decimals.  Batching follows the documented limits: 1000 metrics and
  * 1 MB per request, 30 dimensions per metric.  The wire names were
- * produced by botocore (aws-wire.md 3.1) and are re-checked against
+ * produced by botocore (CloudWatch API Reference PutMetricData, query
+ * protocol) and are re-checked against
  * botocore's model by tests/fake/aws.py on every request.
  */
 

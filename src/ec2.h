@@ -16,8 +16,8 @@
  * or AWS_ENDPOINT_URL_EC2): RunInstances, DescribeInstances,
  * TerminateInstances, CreateTags, each with DryRun.  Wire names
  * (TagSpecification.N, Filter.N, InstanceId.N, ResourceId.N, ...) are
- * those of ../shared/reference/aws-wire.md section 2 and
- * ec2-autoscalers.md section 4; tests/fake/aws.py checks every request
+ * those of the Amazon EC2 API Reference (RunInstances, DescribeInstances,
+ * TerminateInstances, CreateTags); tests/fake/aws.py checks every request
  * against botocore's model.
  *
  * Tag scheme of every instance (and its volumes) ghrctl launches:

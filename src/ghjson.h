@@ -11,8 +11,8 @@
 /*
  * Pure adapters between GitHub REST JSON and typed structs: runner pages,
  * runners, tokens, JIT configs, installations, error bodies, and the
- * requests ghrctl sends.  Field names: ../shared/reference/
- * actions-service-protocol.md section 6.1.  Every parser takes the raw body
+ * requests ghrctl sends.  Field names: GitHub REST docs "REST API
+ * endpoints for self-hosted runners".  Every parser takes the raw body
  * (not NUL-terminated necessarily) and returns ERR_PROTO naming the field
  * on a shape it does not accept; nothing returned points into the body.
  */

@@ -465,7 +465,8 @@ build_request(struct http_client *cl, const struct exch *x, struct buf *rq)
 		goto out;
 	log_trace("> %.*s", (int)(rq->len - 2), rq->p);
 	if ((e = add_header(rq, "Host", hp.p, 0)) != NULL ||
-	    (e = add_header(rq, "User-Agent", cl->user_agent, 0)) != NULL)
+	    (e = add_header(rq, "User-Agent", r->user_agent != NULL ?
+	    r->user_agent : cl->user_agent, 0)) != NULL)
 		goto out;
 	if (absolute && x->px->auth != NULL &&
 	    (e = add_header(rq, "Proxy-Authorization", x->px->auth, 1)) != NULL)

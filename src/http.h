@@ -58,6 +58,7 @@ struct http_req {
 	size_t				 max_body;	/* 0: client default */
 	int				 no_redirect;	/* do not follow 3xx on GET */
 	int				 direct;	/* never through a proxy */
+	const char			*user_agent;	/* NULL: the client's */
 	struct http_spare		*spare;		/* NULL: none */
 };
 

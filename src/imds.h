@@ -15,8 +15,8 @@
  * sent as X-aws-ec2-metadata-token on every GET, fetched again once when
  * a GET answers 401.  No IMDSv1 fallback.  Each request has a short
  * deadline (IMDS_TIMEOUT_MS) and is tried once, as botocore does, so
- * ghrctl does not hang off EC2.  Facts: ../shared/reference/aws-wire.md
- * section 4.
+ * ghrctl does not hang off EC2.  Facts: EC2 User Guide "Use the Instance
+ * Metadata Service to access instance metadata" (IMDSv2).
  */
 
 #define IMDS_ENDPOINT		"http://169.254.169.254"

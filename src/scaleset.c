@@ -80,6 +80,7 @@ cmd_as_open_http(const struct ctx *ctx, struct cmd_as *c, int need_name,
 	o.api_base = t->api_base;
 	o.regtoken = regtoken;
 	o.regtoken_arg = c;
+	o.subsystem = ctx->cmd != NULL ? ctx->cmd->name : "";
 	return actions_new(&o, &c->as);
 }
 

@@ -4,8 +4,8 @@
 Everything github.py serves (registration tokens, PAT and App auth) plus:
 POST {api}/actions/runner-registration (RemoteAuth) -> service URL + admin
 JWT, the scale-set, session, message-queue, acquire, JIT and runner
-endpoints of ../shared/reference/actions-service-protocol.md section 3,
-with the status codes given there (creates 200, deletes 204, empty poll
+endpoints of actions/scaleset (client.go, session_client.go,
+internal/testserver/server.go), with the status codes given there (creates 200, deletes 204, empty poll
 202).  Admin calls need api-version=6.0-preview and the admin JWT; queue
 calls need the session's queue JWT (401 once it expired).  The message
 queue lives on another path tree (/broker/...) than the service

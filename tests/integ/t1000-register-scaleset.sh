@@ -75,6 +75,55 @@ test_name_label() {
 	test_done
 }
 
+# Actions Service calls carry the JSON User-Agent of actions/scaleset's
+# client (common_client.go setUserAgent): system, version, scale set, kind.
+test_user_agent() {
+	test_init user_agent
+	as_setup
+	ghrctl session open >/dev/null 2>"$T/err"
+	test_eq "$?" 0 "session open ($(cat "$T/err"))"
+	"$PY" - "$ACTIONS_LOG" >"$T/ua" <<'PYEOF'
+import json, sys
+seen = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    h = {k.lower(): v for k, v in r.get("headers", {}).items()}
+    p = r.get("path", "")
+    ua = h.get("user-agent", "")
+    if "/_apis/" in p or "runner-registration" in p:
+        try:
+            d = json.loads(ua)
+        except ValueError:
+            print("not JSON:", p, ua)
+            continue
+        if "/sessions" in p:
+            seen["session"] = d
+        seen.setdefault("first", d)
+    elif p.startswith("/api/") or "/actions/runners/" in p:
+        seen["rest"] = ua
+s = seen.get("session", {})
+print("system", s.get("system"))
+print("kind", s.get("kind"))
+print("subsystem", s.get("subsystem"))
+print("scale_set_id", s.get("scale_set_id"))
+print("version", s.get("version") == s.get("build_version") != "")
+print("keys", ",".join(sorted(s)))
+print("first", seen.get("first", {}).get("scale_set_id"))
+print("rest", seen.get("rest", "")[:7])
+PYEOF
+	test_nomatch "$T/ua" '^not JSON' "every Actions Service call has a JSON User-Agent"
+	test_match "$T/ua" '^system ghrctl$' "system ghrctl"
+	test_match "$T/ua" '^kind scaleset$' "kind scaleset"
+	test_match "$T/ua" '^subsystem register$' "subsystem: the command"
+	test_match "$T/ua" '^scale_set_id 1$' "the session calls name scale set 1"
+	test_match "$T/ua" '^version True$' "version and build_version"
+	test_match "$T/ua" '^keys build_commit_sha,build_version,commit_sha,kind,scale_set_id,subsystem,system,version$' \
+	    "the fields of actions/scaleset's SystemInfo and userAgent"
+	test_match "$T/ua" '^first 0$' "0 before a scale set is known"
+	test_match "$T/ua" '^rest ghrctl/' "GitHub REST calls keep ghrctl/VERSION"
+	test_done
+}
+
 test_delete() {
 	test_init delete
 	as_setup --no-register
@@ -139,6 +188,7 @@ test_tokens_not_logged() {
 run_test test_get_or_create
 run_test test_labels_updated
 run_test test_name_label
+run_test test_user_agent
 run_test test_delete
 run_test test_dry_run
 run_test test_jit

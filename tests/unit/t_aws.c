@@ -4,7 +4,7 @@
  * The pure parts of aws.c and cloudwatch.c: AWS error replies (EC2 XML,
  * query XML, JSON with x-amzn-query-error), retry code lists, INI files,
  * partition suffixes, and the PutMetricData form against the body
- * botocore produces (aws-wire.md 3.1).
+ * botocore produces (CloudWatch API Reference PutMetricData).
  */
 
 #include <math.h>
@@ -119,7 +119,7 @@ t_cw_form(void)
 	d[0].unit = "Count";
 	d[0].timestamp = 1795417200;	/* 2026-11-23T07:00:00Z */
 	T_OK(cloudwatch_form("GitHubRunners", &dim, 1, d, 1, &f));
-	/* botocore 1.43.11's query body for the same call (aws-wire.md 3.1),
+	/* botocore 1.43.11's query body for the same call (query protocol),
 	 * percent-encoded, with "3" where botocore writes "3.0". */
 	T_EQ_STR(f.p, "Namespace=GitHubRunners"
 	    "&MetricData.member.1.MetricName=IdleRunners"
@@ -214,4 +214,11 @@ t_aws_reply_root(void)
 	    "InstancesResponse xmlns='http://ec2.amazonaws.com/doc/2016-11-15/'"
 	    " xmlns:e='urn:x'/>"), NULL, &d), ERR_PROTO);
 	T_TRUE(d.n == 0 && d.ns == NULL);
+	{
+		static const struct aws_service none = { "x", "X", "x", "x",
+		    "1", NULL };
+
+		T_ERR(aws_reply_check(&none, "A", S("<AResponse/>"), NULL, &d),
+		    ERR_SOFTWARE);
+	}
 }

@@ -86,7 +86,7 @@ t_ec2_form(void)
 	T_TRUE(has(f.p, "TagSpecification.2.ResourceType=volume"));
 	T_TRUE(has(f.p, "TagSpecification.1.Tag.1.Key=ghrctl%3Arunner"));
 	T_TRUE(has(f.p, "TagSpecification.2.Tag.1.Value=r%201"));
-	/* '+', '/' and '=' of base64 are percent-encoded (aws-wire.md 8.2) */
+	/* '+', '/' and '=' of base64 are percent-encoded (RFC 3986 section 2.2) */
 	T_TRUE(has(f.p, "UserData=IyEvYmluL3NoCmVjaG8gaGkgPi90bXAveAo%3D"));
 	T_TRUE(strstr(f.p, "TagSpecifications") == NULL);
 	T_TRUE(strstr(f.p, "DryRun") == NULL);
