@@ -114,7 +114,7 @@ PYEOF
 	test_nomatch "$T/ua" '^not JSON' "every Actions Service call has a JSON User-Agent"
 	test_match "$T/ua" '^system ghrctl$' "system ghrctl"
 	test_match "$T/ua" '^kind scaleset$' "kind scaleset"
-	test_match "$T/ua" '^subsystem register$' "subsystem: the command"
+	test_match "$T/ua" '^subsystem open$' "subsystem: the command's verb (session open)"
 	test_match "$T/ua" '^scale_set_id 1$' "the session calls name scale set 1"
 	test_match "$T/ua" '^version True$' "version and build_version"
 	test_match "$T/ua" '^keys build_commit_sha,build_version,commit_sha,kind,scale_set_id,subsystem,system,version$' \
