@@ -37,7 +37,8 @@ fi
 # 1. Unit tests.
 echo "# unit"
 (cd "$TOP" && "$GHRCTL_BUILD/unit") >"$OUT/unit.out" 2>&1
-echo "exit $?" >>"$OUT/unit.out"
+# On a line of its own: a crash can cut the last "ok" line short.
+printf '\nexit %d\n' $? >>"$OUT/unit.out"
 
 # 2. Integration scripts, JOBS at a time, each into its own file.
 echo "# integration"
@@ -46,7 +47,7 @@ ls "$TOP"/tests/integ/t[0-9]*.sh 2>/dev/null |
 xargs -P "$JOBS" -I{} sh -c '
 	s={}; n=$(basename "$s" .sh)
 	(cd "$(dirname "$s")" && sh "$s") >"$0/$n.out" 2>&1
-	echo "exit $?" >>"$0/$n.out"' "$OUT" <"$OUT/scripts"
+	printf "\nexit %d\n" $? >>"$0/$n.out"' "$OUT" <"$OUT/scripts"
 
 # 3. Fuzz corpora replayed through the plain (non-libFuzzer) drivers.
 echo "# fuzz corpus replay"
