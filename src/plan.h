@@ -59,8 +59,8 @@ struct plan_instance {
 	const char	*id;
 	const char	*runner;	/* tag ghrctl:runner, "" if none */
 	int		 live;		/* pending or running */
-	int		 gone;		/* shutting-down or terminated */
 	int64_t		 launch_time;	/* unix seconds, 0 unknown */
+	int		 gone;		/* shutting-down or terminated */
 };
 
 struct plan_runner {
@@ -77,8 +77,8 @@ struct plan_settings {
 	int64_t		 boot_timeout;	/* seconds */
 	int64_t		 max_lifetime;	/* seconds, 0: no limit */
 	int		 scale;		/* plan launches and scale-down */
-	int		 no_launch;	/* scale-down only: not the session holder */
 	int		 cleanup;	/* plan the cleanup classes */
+	int		 no_launch;	/* scale-down only: not the session holder */
 };
 
 struct plan_input {

@@ -53,6 +53,10 @@ queue lives on another path tree (/broker/...) than the service
      {"op":"jobs","ids":[N...]}    jobs waiting for a runner (the job model,
                                    below)
      {"op":"take","ids":[N...]}    another listener acquired these jobs
+     {"op":"run","name":R}         runner R runs its job to the end: the job
+                                   is done, R leaves, a JobCompleted is sent
+     {"op":"vanish","name":R}      R's instance died before it ran: R goes
+                                   and its job waits for another runner
      {"op":"acquire_fault","kind":"empty"|"html"|"nolist","count":N}
                                    the next N acquirejobs answer 200 with
                                    an empty body, an HTML page, or JSON
@@ -180,6 +184,8 @@ class AState:
         self.served = []           # [[arrival, reply written]] (bench)
         self.rest = None           # github.State: the REST runner list
         self.jobs = {}             # job model: request id -> state
+        self.runner_job = {}       # runner name -> the job it took
+        self.done_by = {}          # job -> the runners that ran it
         self.acquire_fault = []    # kinds of the next acquirejobs replies
         self.phantom = 0
 
@@ -237,11 +243,37 @@ class AState:
         m = re.match(r"ghrctl-\d+-r(\d+)$", name)
         if m and self.jobs.get(int(m.group(1))) == "assigned":
             self.jobs[int(m.group(1))] = "served"
+            self.runner_job[name] = int(m.group(1))
             return
         for i in sorted(self.jobs):
             if self.jobs[i] == "assigned":
                 self.jobs[i] = "served"
+                self.runner_job[name] = i
                 return
+
+    def drop_runner(self, name):
+        for rid, r in list(self.runners.items()):
+            if r["name"] == name:
+                del self.runners[rid]
+        with self.rest.lock:
+            self.rest.runners[:] = [x for x in self.rest.runners if x["name"] != name]
+
+    def run(self, name, sid):
+        """Runner name runs its job to the end (JobCompleted) and leaves."""
+        if name not in self.runner_job:
+            self.serve(name)            # it may take a job that came later
+        i = self.runner_job.pop(name, None)
+        if i is None:
+            return                      # nothing to run: it stays idle
+        self.jobs[i] = "done"
+        self.done_by.setdefault(str(i), []).append(name)
+        self.drop_runner(name)
+        m = {"messageId": self.next_msg, "messageType": "RunnerScaleSetJobMessages",
+             "body": json.dumps([{"messageType": "JobCompleted", "runnerRequestId": i,
+                                  "runnerName": name, "result": "succeeded"}]),
+             "statistics": None}
+        self.next_msg += 1
+        self.queue.setdefault(sid, []).append(m)
 
     def apply(self, c):
         op = c["op"]
@@ -310,6 +342,13 @@ class AState:
                     [{"messageType": kind, "runnerRequestId": i,
                       "repositoryName": "app", "ownerName": "acme"} for i in c["ids"]]),
                     None)
+        elif op == "run":
+            self.run(c["name"], c.get("scaleSetId", self.default_set()))
+        elif op == "vanish":    # its instance died before the runner ran
+            i = self.runner_job.pop(c["name"], None)
+            if i is not None and self.jobs.get(i) == "served":
+                self.jobs[i] = "assigned"   # the job still waits
+            self.drop_runner(c["name"])
         elif op == "take":      # acquired by another scale set's listener
             for i in c["ids"]:
                 self.jobs[i] = "elsewhere"
@@ -337,6 +376,7 @@ class AState:
              "runners": list(self.runners.values()), "polls": self.polls,
              "sent": self.sent, "acquired_t": self.acquired_t,
              "served": self.served, "jobs": {str(k): v for k, v in self.jobs.items()},
+             "done_by": self.done_by,
              "queued": {str(k): [m["messageId"] for m in v] for k, v in self.queue.items()}}
         tmp = log + ".state.tmp"
         with open(tmp, "w") as f:
@@ -604,6 +644,10 @@ class H(github.H):
                 return self.aerr(400, "JobStillRunningException",
                                  "Job is still running on agent %s" % r["name"])
             del st.runners[r["id"]]
+            # Removed before it ran its job: the job waits for another.
+            i = st.runner_job.pop(r["name"], None)
+            if i is not None and st.jobs.get(i) == "served":
+                st.jobs[i] = "assigned"
             rest = self.server.st
             with rest.lock:
                 rest.runners[:] = [x for x in rest.runners if x["id"] != r["id"]]
