@@ -45,6 +45,7 @@ struct actions {
 	enum as_exc		 exc;
 	uint64_t		 requests;
 	uint64_t		 refreshes;
+	int			 poll_deadline_ms;	/* 0: the long poll */
 };
 
 enum as_auth {
@@ -66,6 +67,8 @@ struct as_req {
 };
 
 static const struct retry_policy as_retry = { 5, 1000, 30000, 120000 };
+/* A long poll under a client-side deadline: cut short, never retried. */
+static const struct retry_policy as_once = { 1, 1000, 1000, 1000 };
 
 /* see actions.h */
 const struct error *
@@ -248,9 +251,13 @@ retry:
 		req.read_timeout_ms = ACTIONS_POLL_READ_TIMEOUT_MS;
 		req.total_timeout_ms = ACTIONS_POLL_TOTAL_TIMEOUT_MS;
 	}
+	if (r->long_poll && as->poll_deadline_ms > 0)
+		req.read_timeout_ms = req.total_timeout_ms =
+		    as->poll_deadline_ms;
 	log_debug("actions: %s: %s %s", r->what, r->method, r->url);
 	as->requests++;
-	e = call_do(as->http, &req, &as_retry, as_classify, (void *)r, resp);
+	e = call_do(as->http, &req, r->long_poll && as->poll_deadline_ms > 0 ?
+	    &as_once : &as_retry, as_classify, (void *)r, resp);
 	wipe(auth, sizeof(auth));
 	if (e != NULL)
 		return error_wrap(e, "actions: %s", r->what);
@@ -690,6 +697,7 @@ actions_message_get(struct actions *as, int64_t ssid, struct as_session *s,
 	struct buf		 url = BUF_INIT(AS_URL_MAX);
 	struct as_req		 r;
 	char			 id[24];
+	int64_t			 start;
 
 	memset(out, 0, sizeof(*out));
 	*got = 0;
@@ -710,8 +718,23 @@ actions_message_get(struct actions *as, int64_t ssid, struct as_session *s,
 			goto out;
 	}
 	r.url = url.p;
-	if ((e = queue_call(as, ssid, s, &r, &resp)) != NULL)
+	start = now_ms();
+	if ((e = queue_call(as, ssid, s, &r, &resp)) != NULL) {
+		/*
+		 * Cut short by the client-side deadline: nothing read.  The
+		 * service redelivers what was not acknowledged, so nothing is
+		 * lost (actions/scaleset: a message stays in the queue until
+		 * its DELETE).
+		 */
+		if (as->poll_deadline_ms > 0 && e->http_status == 0 &&
+		    (e->class == ERR_TEMP || e->class == ERR_UNAVAIL) &&
+		    now_ms() - start >= as->poll_deadline_ms - 50) {
+			log_debug("actions: get message: nothing within %d ms",
+			    as->poll_deadline_ms);
+			e = NULL;
+		}
 		goto out;
+	}
 	if (resp.status == 202)
 		goto out;
 	/* Known bad reply (ARC#4285, #4470): 200 with nothing in it. */
@@ -777,9 +800,16 @@ actions_acquirable_jobs(struct actions *as, int64_t ssid, int64_t **ids,
 }
 
 /* see actions.h */
+void
+actions_set_poll_deadline(struct actions *as, long long ms)
+{
+	as->poll_deadline_ms = ms > 0 && ms < INT32_MAX ? (int)ms : 0;
+}
+
+/* see actions.h */
 const struct error *
 actions_jobs_acquire(struct actions *as, int64_t ssid, struct as_session *s,
-    const int64_t *ids, size_t n, size_t *acquired)
+    const int64_t *ids, size_t n, int64_t **acquired, size_t *nacquired)
 {
 	const struct error	*e;
 	struct http_resp	 resp = HTTP_RESP_INIT;
@@ -787,10 +817,9 @@ actions_jobs_acquire(struct actions *as, int64_t ssid, struct as_session *s,
 	struct buf		 body = BUF_INIT(AS_BODY_MAX + 32 * ASMSG_MAX_JOBS);
 	struct as_req		 r;
 	char			 path[160];
-	size_t			 got = 0;
 
-	if (acquired != NULL)
-		*acquired = 0;
+	*acquired = NULL;
+	*nacquired = 0;
 	if (n == 0)
 		return NULL;
 	snprintf(path, sizeof(path), AS_SS_PATH "/%lld/acquirejobs",
@@ -807,11 +836,9 @@ actions_jobs_acquire(struct actions *as, int64_t ssid, struct as_session *s,
 	r.ok1 = 200;
 	if ((e = queue_call(as, ssid, s, &r, &resp)) != NULL)
 		goto out;
-	if (resp.body_len > 0 &&
-	    (e = asmsg_acquired(resp.body, resp.body_len, &got)) != NULL)
-		goto out;
-	if (acquired != NULL)
-		*acquired = got;
+	if ((e = asmsg_acquired(resp.body, resp.body_len, acquired,
+	    nacquired)) != NULL)
+		e = error_wrap(e, "actions");
 out:
 	http_resp_release(&resp);
 	buf_release(&url);

@@ -149,7 +149,7 @@ const struct error	*actions_session_delete(struct actions *,
  * asmsg_message_release()), 0 when the service had nothing (202), or -1
  * when it answered 200 with an empty body (a known bad reply: logged; the
  * caller should pause before polling again).  *s may be refreshed in
- * place.
+ * place.  Under actions_set_poll_deadline() a poll cut short is *got 0.
  */
 const struct error	*actions_message_get(struct actions *,
 			    int64_t scale_set_id, struct as_session *s,
@@ -165,10 +165,23 @@ const struct error	*actions_message_delete(struct actions *,
 const struct error	*actions_acquirable_jobs(struct actions *,
 			    int64_t scale_set_id, int64_t **ids, size_t *n);
 
-/* Acquire jobs by runnerRequestId; *acquired (may be NULL) = how many. */
+/*
+ * Acquire jobs by runnerRequestId: *acquired gets the ids the service
+ * gave this session (*nacquired of them; free(*acquired)).  An empty or
+ * unparsable reply is ERR_PROTO: which jobs were acquired is unknown.
+ */
 const struct error	*actions_jobs_acquire(struct actions *,
 			    int64_t scale_set_id, struct as_session *s,
-			    const int64_t *ids, size_t n, size_t *acquired);
+			    const int64_t *ids, size_t n, int64_t **acquired,
+			    size_t *nacquired);
+
+/*
+ * A client-side deadline for actions_message_get() (one-shot runs): the
+ * long poll is cut after ms and counts as "no message" (*got 0); 0 keeps
+ * the service's long poll.
+ */
+void			 actions_set_poll_deadline(struct actions *,
+			    long long ms);
 
 /*
  * A JIT runner config for one runner of the scale set.  *jit is a secret

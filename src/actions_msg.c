@@ -616,17 +616,42 @@ out:
 
 /* see actions_msg.h */
 const struct error *
-asmsg_acquired(const char *body, size_t len, size_t *n)
+asmsg_acquired(const char *body, size_t len, int64_t **ids, size_t *n)
 {
-	const struct error	*e;
+	const struct error	*e = NULL;
 	cJSON			*root;
-	const cJSON		*v;
+	const cJSON		*v, *it;
+	size_t			 cnt;
 
+	*ids = NULL;
 	*n = 0;
+	if (body == NULL || len == 0)
+		return error_fmt(ERR_PROTO, "acquire jobs: the service answered "
+		    "with an empty body");
 	if ((e = parse_list(body, len, "acquire jobs", &root, &v)) != NULL)
 		return e;
-	*n = v != NULL ? (size_t)cJSON_GetArraySize(v) : 0;
+	if (v == NULL)
+		e = error_fmt(ERR_PROTO, "acquire jobs: no \"value\" list in "
+		    "the reply");
+	cnt = v != NULL ? (size_t)cJSON_GetArraySize(v) : 0;
+	if (e == NULL && cnt > ASMSG_MAX_JOBS)
+		e = error_fmt(ERR_PROTO, "acquire jobs: more than %d jobs",
+		    ASMSG_MAX_JOBS);
+	else if (e == NULL && cnt > 0) {
+		*ids = xcalloc(cnt, sizeof(**ids));
+		cJSON_ArrayForEach(it, v) {
+			if ((e = json_as_i64(it, "value", &(*ids)[*n])) != NULL)
+				break;
+			(*n)++;
+		}
+	}
 	cJSON_Delete(root);
+	if (e != NULL) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return error_wrap(e, "acquire jobs");
+	}
 	return NULL;
 }
 

@@ -210,9 +210,14 @@ const struct error	*asmsg_registration(const char *body, size_t len,
 const struct error	*asmsg_acquirable(const char *body, size_t len,
 			    int64_t **ids, size_t *n);
 
-/* Parse an acquire-jobs reply {"count", "value": [ids]}: *n acquired. */
+/*
+ * Parse an acquire-jobs reply {"count", "value": [ids]}: the ids the
+ * service gave this session, *n of them (free(*ids)).  An empty body, or
+ * one without a "value" list, is ERR_PROTO: it says nothing about which
+ * jobs were acquired.
+ */
 const struct error	*asmsg_acquired(const char *body, size_t len,
-			    size_t *n);
+			    int64_t **ids, size_t *n);
 
 /*
  * The service's error body {"typeName", "message"} (or plain text):

@@ -42,6 +42,7 @@
 #include "actions_msg.h"
 #include "buf.h"
 #include "cmd.h"
+#include "cmd_poll.h"
 #include "scaler.h"
 #include "scaleset.h"
 #include "ec2.h"
@@ -58,6 +59,9 @@
 #define POLL_BACKOFF_BASE_MS	1000
 #define POLL_BAD_REPLY_MS	1000	/* pause after a 200 with no body */
 #define POLL_PERMANENT_TRIES	5	/* permanent errors before giving up */
+#define ACQUIRE_TRIES		3	/* an empty or unparsable acquire reply */
+#define ACQUIRE_PAUSE_MS	500
+#define SCALE_MAX_MESSAGES	1000	/* one `scale` reads at most these */
 
 static const struct opt poll_opts[] = {
 	{ "follow", 'f', OPT_NONE, NULL,
@@ -101,6 +105,10 @@ struct poll_run {
 	/* --scale */
 	struct scaler		 sc;
 	int			 scaling;
+	int			 got;		/* of the last poll_once() */
+	int			 acquire_again;	/* an acquire failed */
+	int			 quiet;		/* scale: no event output */
+	int			 one_pass;	/* scale: its own pass after */
 };
 
 static const struct error *
@@ -350,7 +358,7 @@ on_stats(struct poll_run *p, const struct as_stats *s)
 	p->have_stats = 1;
 	if (p->scaling)
 		scaler_stats(&p->sc, s);
-	return print_stats(p, s);
+	return p->quiet ? NULL : print_stats(p, s);
 }
 
 /* A job of a message: to the scaler, printed, to the --exec hook. */
@@ -361,6 +369,8 @@ on_job(struct poll_run *p, const struct as_job *j)
 
 	if (p->scaling && (e = scaler_job(&p->sc, j)) != NULL)
 		return error_wrap(e, "scale");
+	if (p->quiet)
+		return NULL;
 	if ((e = print_job(p, j)) != NULL)
 		return error_wrap(e, "print");
 	if ((e = exec_job(p, j)) != NULL)
@@ -393,29 +403,99 @@ keep_refreshed(struct poll_run *p)
 	return cmd_as_save(&p->c);
 }
 
+/*
+ * Acquire job requests ids[0..n): what the service gave this session goes
+ * to the scaler.  An empty or unparsable reply says nothing about which
+ * jobs were acquired: it is tried ACQUIRE_TRIES times, then nothing is
+ * launched for those jobs, which stay available at the service to be
+ * taken again (acquire_waiting() after the next reply, the statistics'
+ * totalAvailableJobs) -- the message still completes, so the queue goes
+ * on.  A passing failure of the service itself fails the message.
+ */
+static const struct error *
+acquire_ids(struct poll_run *p, const int64_t *ids, size_t n)
+{
+	const struct error	*e = NULL;
+	int64_t			*got = NULL;
+	size_t			 ngot = 0;
+	unsigned int		 try;
+
+	if (n == 0)
+		return NULL;
+	for (try = 1; try <= ACQUIRE_TRIES; try++) {
+		e = actions_jobs_acquire(p->c.as, p->c.scale_set_id, &p->s,
+		    ids, n, &got, &ngot);
+		if (e == NULL || e->class != ERR_PROTO || sig_stop)
+			break;
+		log_warn("%s (try %u of %d)", e->msg, try, ACQUIRE_TRIES);
+		if (try < ACQUIRE_TRIES)
+			sig_nap(ACQUIRE_PAUSE_MS * try);
+	}
+	if (e != NULL && (e->class == ERR_UNAVAIL || e->class == ERR_TEMP ||
+	    e->class == ERR_PERM))
+		return e;	/* not handled: the message comes again */
+	if (e != NULL) {
+		log_warn("%s; launching nothing for these %zu jobs: they stay "
+		    "available to be acquired again", e->msg, n);
+		p->acquire_again = 1;
+		return keep_refreshed(p);
+	}
+	log_info("acquired %zu of %zu available jobs", ngot, n);
+	if (p->scaling && ngot > 0)
+		e = scaler_acquired(&p->sc, got, ngot);
+	free(got);
+	if (e != NULL)
+		return e;
+	return keep_refreshed(p);
+}
+
 /* Acquire the JobAvailable requests of m. */
 static const struct error *
 acquire(struct poll_run *p, const struct as_message *m)
 {
 	const struct error	*e;
 	int64_t			*ids;
-	size_t			 i, n = 0, got;
+	size_t			 i, n = 0;
 
 	ids = xcalloc(m->njobs + 1, sizeof(*ids));
 	for (i = 0; i < m->njobs; i++)
 		if (m->jobs[i].kind == AS_JOB_AVAILABLE)
 			ids[n++] = m->jobs[i].runner_request_id;
-	e = actions_jobs_acquire(p->c.as, p->c.scale_set_id, &p->s, ids, n,
-	    &got);
+	e = acquire_ids(p, ids, n);
 	free(ids);
-	if (e != NULL && (e->class == ERR_UNAVAIL || e->class == ERR_TEMP ||
-	    e->class == ERR_PERM))
-		return e;	/* not handled: the message comes again */
-	if (e != NULL)
-		log_warn("%s", e->msg);
-	else if (n > 0)
-		log_info("acquired %zu of %zu available jobs", got, n);
-	return keep_refreshed(p);
+	return e;
+}
+
+/*
+ * Jobs waiting at the service that no message brought this session (a
+ * new session, an acquire that failed): ask for the acquirable jobs and
+ * acquire them (ARC's listener does so on start).  A 404 is an older
+ * service without the endpoint: nothing to do.
+ */
+static const struct error *
+acquire_waiting(struct poll_run *p)
+{
+	const struct error	*e;
+	int64_t			*ids = NULL;
+	size_t			 n = 0;
+
+	p->acquire_again = 0;
+	p->stats.available = 0;		/* counted before: asked now */
+	if ((e = actions_acquirable_jobs(p->c.as, p->c.scale_set_id, &ids,
+	    &n)) != NULL) {
+		if (e->http_status == 404) {
+			log_debug("%s", e->msg);
+			return NULL;
+		}
+		return e;
+	}
+	if (n > 0)
+		log_info("%zu jobs waiting to be acquired", n);
+	e = acquire_ids(p, ids, n);
+	free(ids);
+	if (e == NULL && n > 0 && p->scaling)
+		e = on_done(p);
+	return e;
 }
 
 /*
@@ -472,7 +552,7 @@ handle(struct poll_run *p, const struct as_message *m)
 		log_warn("ignoring message %lld of type '%s'",
 		    (long long)m->id, m->type);
 	if (p->scaling)
-		scaler_message_begin(&p->sc);
+		scaler_message_begin(&p->sc, m->id);
 	quarantine(p, m);
 	if ((e = acquire(p, m)) != NULL)
 		return e;
@@ -535,9 +615,13 @@ poll_once(struct poll_run *p, int *bad)
 	if ((e = actions_message_get(p->c.as, p->c.scale_set_id, &p->s,
 	    p->c.st.last_message_id, p->max_capacity, &m, &got)) != NULL)
 		return e;
+	p->got = got;
 	if ((e = keep_refreshed(p)) == NULL && got == 1)
 		e = handle(p, &m);
-	else if (e == NULL)
+	else if (e == NULL && p->scaling && (p->acquire_again ||
+	    (p->have_stats && p->stats.available > 0)))
+		e = acquire_waiting(p);	/* jobs no message brought */
+	else if (e == NULL && !p->one_pass)
 		e = on_done(p);	/* periodic reconcile when idle */
 	*bad = got < 0;
 	asmsg_message_release(&m);
@@ -603,8 +687,13 @@ open_session(struct poll_run *p)
 	p->have_session = 1;
 	p->session_ms = now_ms();
 	p->refreshes = actions_session_refreshes(p->c.as);
-	if (created && p->s.has_stats)
-		return on_stats(p, &p->s.stats);
+	if (created && p->s.has_stats &&
+	    (e = on_stats(p, &p->s.stats)) != NULL)
+		return e;
+	/* A new session is not sent the jobs that were waiting before it. */
+	if (created && p->scaling && p->s.has_stats &&
+	    p->s.stats.available > 0)
+		return acquire_waiting(p);
 	return NULL;
 }
 
@@ -754,10 +843,26 @@ poll_follow(struct poll_run *p)
 	return e;
 }
 
+/*
+ * --close-session of a one-shot run that ended with e (NULL: success):
+ * end the session kept in the state file even after a failed run; e, the
+ * run's own error, comes first.
+ */
+static const struct error *
+end_session(struct poll_run *p, const struct error *e)
+{
+	const struct error	*e2;
+
+	if ((e2 = cmd_as_end_session(&p->c)) == NULL || e == NULL)
+		return e != NULL ? e : e2;
+	log_warn("%s", e2->msg);
+	return e;
+}
+
 static const struct error *
 cmd_poll(struct ctx *ctx, int argc, char *argv[])
 {
-	const struct error	*e, *e2;
+	const struct error	*e;
 	struct poll_run		 p;
 
 	memset(&p, 0, sizeof(p));
@@ -788,21 +893,96 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 	}
 	if (p.a.follow)
 		e = poll_follow(&p);
-	else
+	else {
+		actions_set_poll_deadline(p.c.as, config_ms(&ctx->cfg,
+		    K_READ_DEADLINE));
 		e = poll_one_shot(&p);
-	if (p.a.close_session && p.c.have_state) {
-		/* Ended even after a failed poll; its error comes first. */
-		e2 = cmd_as_end_session(&p.c);
-		if (e == NULL)
-			e = e2;
-		else if (e2 != NULL)
-			log_warn("%s", e2->msg);
 	}
+	if (p.a.close_session && p.c.have_state)
+		e = end_session(&p, e);
 out:
 	if (p.tty && p.stats_shown)
 		fputs("\n", stdout);
 	if (sig_stop && e != NULL && e->class == ERR_TEMP && !p.have_session)
 		e = NULL;	/* stopped while waiting for the lock */
+	asmsg_session_release(&p.s);
+	scaler_close(&p.sc);
+	cmd_as_close(&p.c);
+	return e;
+}
+
+/*
+ * Read what waits in the session's queue (the deadline cuts each poll),
+ * handling each message as `poll --scale` does; a session the service
+ * expired is opened again once.
+ */
+static const struct error *
+drain(struct poll_run *p)
+{
+	const struct error	*e = NULL;
+	unsigned int		 i;
+	int			 bad, again = 0;
+
+	for (i = 0; i < SCALE_MAX_MESSAGES && !sig_stop; i++) {
+		if ((e = poll_once(p, &bad)) != NULL) {
+			if (again || !session_lost(p))
+				return e;
+			log_info("session expired at the service; opening a "
+			    "new one");
+			if ((e = drop_session(p)) != NULL ||
+			    (e = open_session(p)) != NULL)
+				return e;
+			again = 1;
+			continue;
+		}
+		if (p->got != 1)
+			break;
+	}
+	if (p->acquire_again && (e = acquire_waiting(p)) != NULL)
+		return e;
+	return cmd_as_save(&p->c);
+}
+
+/* see cmd_poll.h */
+const struct error *
+poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt,
+    int close_session)
+{
+	const struct error	*e;
+	struct poll_run		 p;
+
+	memset(&p, 0, sizeof(p));
+	p.ctx = ctx;
+	p.quiet = p.one_pass = 1;
+	cmd_as_init(&p.c);
+	p.max_capacity = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
+	if ((e = scaler_begin(ctx, &p.c, so)) != NULL ||
+	    (e = scaler_open(ctx, &p.c, so, &p.sc)) != NULL)
+		goto out;
+	p.scaling = 1;
+	p.sc.set.scale = 1;
+	actions_set_poll_deadline(p.c.as, config_ms(&ctx->cfg,
+	    K_READ_DEADLINE));
+	if (so->dry_run)
+		p.sc.set.no_launch = 0;		/* DryRun checks only */
+	else if ((e = open_session(&p)) == NULL)
+		e = drain(&p);
+	else if (actions_exception(p.c.as) == AS_EXC_SESSION_CONFLICT) {
+		log_warn("scale set '%s': another ghrctl holds its message "
+		    "session (poll --follow, or scale on another host); "
+		    "launching nothing, retiring idle runners and cleaning up "
+		    "only", p.c.name);
+		p.sc.set.no_launch = 1;
+		p.sc.set.cleanup = 1;
+		e = NULL;
+	}
+	if (e != NULL)
+		goto out;
+	p.sc.drift_key = p.c.st.last_message_id;
+	e = scaler_pass(&p.sc, NULL, fmt);
+	if (close_session && !so->dry_run && p.c.have_state)
+		e = end_session(&p, e);
+out:
 	asmsg_session_release(&p.s);
 	scaler_close(&p.sc);
 	cmd_as_close(&p.c);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_poll.h"
 #include "scaleset.h"
 #include "scaler.h"
 #include "ghjobs.h"
@@ -235,6 +236,10 @@ cmd_scale(struct ctx *ctx, int argc, char *argv[])
 	if (argc > 0)
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
+	if ((e = scaler_source(ctx, &a.so)) != NULL)
+		return e;
+	if (!a.so.rest)
+		return poll_scale(ctx, &a.so, a.fmt, a.close_session);
 	if ((e = scaler_begin(ctx, &c, &a.so)) != NULL ||
 	    (e = scaler_open(ctx, &c, &a.so, &s)) != NULL)
 		goto out;

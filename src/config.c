@@ -111,6 +111,8 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	    "longest wait for a GitHub rate limit to reset before failing", 0, 0 },
 	[K_STANDBY_WAIT] = { "GHRCTL_STANDBY_WAIT", CFG_DURATION, "30s", NULL,
 	    "poll --follow: retry this often while another ghrctl holds the session; cap of the fault backoff", 0, 0 },
+	[K_READ_DEADLINE] = { "GHRCTL_READ_DEADLINE", CFG_DURATION, "5s", NULL,
+	    "one-shot poll and scale: read messages this long (the service redelivers what is not acknowledged)", 0, 0 },
 };
 
 /* see config.h */

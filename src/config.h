@@ -89,6 +89,7 @@ enum cfg_key {
 	K_TIMEOUT,
 	K_MAX_WAIT,
 	K_STANDBY_WAIT,
+	K_READ_DEADLINE,
 	K_NKEYS
 };
 

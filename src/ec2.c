@@ -584,7 +584,9 @@ ec2_describe_scale_set(struct aws *a, int64_t scale_set_id,
 	f[1].values[1] = "running";
 	f[1].values[2] = "stopping";
 	f[1].values[3] = "stopped";
-	f[1].nvalues = 4;
+	f[1].values[4] = "shutting-down";	/* visibly gone: trusted */
+	f[1].values[5] = "terminated";
+	f[1].nvalues = 6;
 	return ec2_describe(a, f, 2, out);
 }
 

@@ -198,8 +198,10 @@ const struct error	*ec2_describe(struct aws *, const struct ec2_filter *,
 			    size_t nfilters, struct ec2_instances *out);
 
 /*
- * The instances of scale set scale_set_id that are not terminated
- * (pending, running, shutting-down excluded, stopping, stopped).
+ * The instances of scale set scale_set_id in every state EC2 still lists
+ * (pending, running, stopping, stopped, and shutting-down and terminated
+ * ones, so that an instance that died is seen to be gone): callers count
+ * ec2_state_live() ones.
  */
 const struct error	*ec2_describe_scale_set(struct aws *,
 			    int64_t scale_set_id, struct ec2_instances *out);

@@ -142,9 +142,27 @@ has_instance(const struct plan_input *in, const char *name)
 	size_t	 i;
 
 	for (i = 0; i < in->ninst; i++)
-		if (in->inst[i].runner != NULL &&
+		if (in->inst[i].runner != NULL && !in->inst[i].gone &&
 		    strcmp(in->inst[i].runner, name) == 0)
 			return 1;
+	return 0;
+}
+
+/* An idle runner of ours online on an instance at least min_age old. */
+static int
+idle_for_long(const struct plan_settings *s, const struct plan_input *in)
+{
+	size_t	 i, r;
+
+	for (i = 0; i < in->ninst; i++) {
+		if (!in->inst[i].live || in->inst[i].launch_time <= 0 ||
+		    in->now - in->inst[i].launch_time < s->min_age)
+			continue;
+		r = runner_of(in, i);
+		if (r != PLAN_NONE && in->runners[r].online &&
+		    !in->runners[r].busy)
+			return 1;
+	}
 	return 0;
 }
 
@@ -264,6 +282,12 @@ plan_compute(const struct plan_settings *s, const struct plan_input *in,
 		plan_cleanup(s, in, p, used);
 	if (s->scale && p->have_desired) {
 		p->launch = plan_drift(s, in->assigned, p->live);
+		if (p->launch > 0 && idle_for_long(s, in)) {
+			p->stale = 1;
+			p->launch = 0;
+		}
+		if (s->no_launch)
+			p->launch = 0;
 		if (p->live > p->desired)
 			plan_down(s, in, p, used, p->live - p->desired);
 	}

@@ -23,6 +23,14 @@
  *    their replacements come on the next pass).  plan_room() is the one
  *    place in ghrctl that bounds launches by MAX_RUNNERS: every launch,
  *    by a plan, a job or drift correction, is counted through it;
+ *  - stale demand (statistics.totalAssignedJobs stuck above what runs
+ *    after a service incident, actions/actions-runner-controller#4397):
+ *    when desired > live while a runner of ours has been online and idle
+ *    for min_age or longer, the excess is not real (an idle runner would
+ *    have taken a waiting job): nothing is launched for it and
+ *    plan.stale is set for the caller to log;
+ *  - with no_launch (another process holds the message session) nothing
+ *    is launched at all; scale-down and cleanup go on;
  *  - scale down (live > desired) retires only instances whose runner is
  *    online and idle, oldest first, none younger than min_age; the caller
  *    removes the runner through the service first (a busy runner is
@@ -52,6 +60,7 @@ struct plan_instance {
 	const char	*runner;	/* tag ghrctl:runner, "" if none */
 	int		 live;		/* pending or running */
 	int64_t		 launch_time;	/* unix seconds, 0 unknown */
+	int		 gone;		/* shutting-down or terminated */
 };
 
 struct plan_runner {
@@ -69,6 +78,7 @@ struct plan_settings {
 	int64_t		 max_lifetime;	/* seconds, 0: no limit */
 	int		 scale;		/* plan launches and scale-down */
 	int		 cleanup;	/* plan the cleanup classes */
+	int		 no_launch;	/* scale-down only: not the session holder */
 };
 
 struct plan_input {
@@ -94,12 +104,13 @@ struct plan {
 	unsigned int	 live;
 	unsigned int	 launch;
 	int		 have_desired;	/* 0 when statistics were unknown */
+	int		 stale;		/* demand beside idle runners: not met */
 	struct plan_action *v;
 	size_t		 n;
 	size_t		 cap;
 };
 
-#define PLAN_INIT	{ 0, 0, 0, 0, NULL, 0, 0 }
+#define PLAN_INIT	{ 0, 0, 0, 0, 0, NULL, 0, 0 }
 
 void			 plan_release(struct plan *);
 

@@ -81,10 +81,9 @@ rest_pool(struct ctx *ctx, struct cmd_as *c)
 
 /* see scaler.h */
 const struct error *
-scaler_begin(struct ctx *ctx, struct cmd_as *c, struct scaler_opts *o)
+scaler_source(struct ctx *ctx, struct scaler_opts *o)
 {
-	const struct error	*e;
-	const char		*src = o->source;
+	const char	*src = o->source;
 
 	if (src == NULL)
 		src = config_str(&ctx->cfg, K_SOURCE);
@@ -93,7 +92,17 @@ scaler_begin(struct ctx *ctx, struct cmd_as *c, struct scaler_opts *o)
 	else if (src != NULL && strcmp(src, "actions") != 0)
 		return cmd_usage_error(ctx, "--source is actions or rest, not "
 		    "'%s'", src);
-	if ((e = cmd_as_open(ctx, c, 0)) != NULL)
+	return NULL;
+}
+
+/* see scaler.h */
+const struct error *
+scaler_begin(struct ctx *ctx, struct cmd_as *c, struct scaler_opts *o)
+{
+	const struct error	*e;
+
+	if ((e = scaler_source(ctx, o)) != NULL ||
+	    (e = cmd_as_open(ctx, c, 0)) != NULL)
 		return e;
 	if (!o->rest)
 		return cmd_as_begin(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
@@ -262,6 +271,7 @@ scaler_close(struct scaler *s)
 {
 	scaler_workers_free(s);
 	ec2_instances_release(&s->known);
+	ec2_instances_release(&s->unseen);
 	free(s->batch);
 	aws_free(s->aws);
 	free(s->tmpl);
@@ -316,12 +326,11 @@ scaler_pass(struct scaler *s, const int64_t *assigned, enum out_fmt fmt)
 	size_t			 nids = 0;
 
 	scaler_obs_init(&o);
-	if ((e = scaler_observe(s, assigned, (int64_t)time(NULL), &o)) != NULL)
+	e = scaler_plan_pass(s, assigned, &o, &p, &ids, &nids);
+	if (o.in.now == 0)	/* the observation failed */
 		goto out;
-	plan_compute(&s->set, &o.in, &p);
 	if (!s->set.scale)	/* cleanup: nothing is launched */
 		p.have_desired = 0;
-	e = scaler_apply(s, &o, &p, &ids, &nids);
 	if ((pe = scaler_print(s, fmt, &p, &o, ids, nids)) != NULL && e == NULL)
 		e = pe;
 out:

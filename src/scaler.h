@@ -24,9 +24,11 @@
  * jobs (scaler_events.c).
  *
  * Runner names are "ghrctl-<scale set id>-<suffix>": "r<runnerRequestId>"
- * for a JobAvailable launch (the same request always gives the same name
- * and so the same ClientTokens), "s<random>" for a launch that statistics
- * asked for.
+ * for a job the session holder acquired or was assigned (the same request
+ * always gives the same name and so the same ClientTokens),
+ * "d<key>-<slot>" for a launch that statistics asked for, keyed to the
+ * message the session holder decided it at (scaler_slot_name()); never
+ * random, so a retry or a second process reproduces the same tokens.
  */
 
 #define SCALER_PREFIX_MAX	64
@@ -68,6 +70,10 @@ struct scaler {
 	int			 reconcile;	/* one is wanted */
 	int64_t			 reconciled_ms;
 	int64_t			 assigned;	/* -1 until statistics came */
+	struct ec2_instances	 unseen;	/* launched, not yet Described */
+	int64_t			 drift_key;	/* see scaler_slot_name() */
+	int			 stale;		/* last plan: stale demand */
+	int			 stale_logged;
 };
 
 /* Options the commands share. */
@@ -118,6 +124,12 @@ struct scaler_opts {
  */
 int			 scaler_opt(struct scaler_opts *so, int key,
 			    const char *val);
+
+/*
+ * The source from --source (o->source) or GHRCTL_SOURCE: "actions" or
+ * "rest" (setting o->rest); anything else is ERR_USAGE.
+ */
+const struct error	*scaler_source(struct ctx *, struct scaler_opts *o);
 
 /*
  * Open c for a one-shot command: the source from --source (o->source)
@@ -218,10 +230,6 @@ void			 scaler_launch_all(struct scaler *,
 			    struct scaler_launch *v, size_t n,
 			    const struct ec2_instances *known);
 
-/* A fresh name for a statistics launch into dst (prefix + "s" + hex). */
-void			 scaler_new_name(const struct scaler *, char *dst,
-			    size_t size);
-
 /*
  * Carry out a plan: plan->launch new runners (ids appended to
  * launched/nlaunched, malloc'd, free with scaler_ids_free()), then each
@@ -252,32 +260,40 @@ const struct error	*scaler_pass(struct scaler *, const int64_t *assigned,
 			    enum out_fmt);
 
 /*
- * The session holder's scaler (`poll --scale`), fed message by message
- * (scaler_events.c).  scaler_message_begin() before a message's entries;
- * scaler_stats() with its statistics (the demand); scaler_job() for each
- * job: a JobAvailable queues a launch named for its runnerRequestId (a
- * replayed job finds the instance it has), a JobCompleted terminates the
+ * The session holder's scaler (`poll --scale`, and `scale` while it holds
+ * the session), fed message by message (scaler_events.c).
+ * scaler_message_begin() before a message's entries (its id keys the
+ * names of drift launches); scaler_stats() with its statistics (the
+ * demand); scaler_acquired() with the job requests acquirejobs returned
+ * (each gets a runner named for its runnerRequestId: a replayed job finds
+ * the instance it has); scaler_job() for each job: a JobAssigned is
+ * served like an acquired job, a JobAvailable not at all (never launch
+ * for a job that was not acquired), a JobCompleted terminates the
  * finished runner's instance and asks for a full reconcile;
  * scaler_message_done() after the entries (or after an empty poll):
  * launches what was queued, then corrects drift against the statistics
  * and runs a full reconcile (observe, plan with scale-down and cleanup,
  * apply) at the start, after a JobCompleted and every
- * SCALER_RECONCILE_MS.  A launch failure that may pass is returned, so
- * the message is not acknowledged and comes again.
+ * SCALER_RECONCILE_MS.  A failure of a job's own launch that may pass is
+ * returned, so the message is not acknowledged and comes again; drift
+ * correction and reconciles only log theirs, and never hold the queue.
  */
 #define SCALER_RECONCILE_MS	(60 * 1000)
 
-void			 scaler_message_begin(struct scaler *);
+void			 scaler_message_begin(struct scaler *,
+			    int64_t message_id);
 void			 scaler_stats(struct scaler *, const struct as_stats *);
+const struct error	*scaler_acquired(struct scaler *, const int64_t *ids,
+			    size_t n);
 const struct error	*scaler_job(struct scaler *, const struct as_job *);
 const struct error	*scaler_message_done(struct scaler *);
 
 /*
  * A full reconcile of the session holder: observe (with the statistics
  * of the last message as the demand, else the scale set's), count its
- * own recent launches that DescribeInstances does not list yet, plan
- * with scale-down and cleanup, apply.  Without launch_ok nothing is
- * launched.
+ * own launches that DescribeInstances does not list yet (and only those:
+ * an instance EC2 lists, or lists as gone, is EC2's to judge), plan with
+ * scale-down and cleanup, apply.  Without launch_ok nothing is launched.
  */
 const struct error	*scaler_reconcile(struct scaler *, int launch_ok);
 

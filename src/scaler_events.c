@@ -24,6 +24,7 @@
 #include "log.h"
 #include "plan.h"
 #include "scaler.h"
+#include "scaler_impl.h"
 #include "util.h"
 
 #define SCALER_RECENT_S		300	/* trust our own launches this long */
@@ -41,17 +42,33 @@ live_known(const struct scaler *s)
 }
 
 static void
+add_instance(struct ec2_instances *v, const struct ec2_instance *in)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 64;
+		v->v = xrealloc(v->v, v->cap * sizeof(*v->v));
+	}
+	v->v[v->n] = *in;
+	if (v->v[v->n].launch_time == 0)
+		v->v[v->n].launch_time = time(NULL);
+	v->n++;
+}
+
+static void
 remember(struct scaler *s, const struct ec2_instance *in)
 {
-	if (s->known.n == s->known.cap) {
-		s->known.cap = s->known.cap ? s->known.cap * 2 : 64;
-		s->known.v = xrealloc(s->known.v, s->known.cap *
-		    sizeof(*s->known.v));
-	}
-	s->known.v[s->known.n] = *in;
-	if (s->known.v[s->known.n].launch_time == 0)
-		s->known.v[s->known.n].launch_time = time(NULL);
-	s->known.n++;
+	add_instance(&s->known, in);
+}
+
+static int
+has_id(const struct ec2_instances *v, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->v[i].id, id) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -92,13 +109,16 @@ queue_launch(struct scaler *s, const char *name)
 
 /*
  * Launch the queued runners, GHRCTL_LAUNCH_CONCURRENCY at a time, and
- * remember their instances.  A failure that may pass (throttling, the
- * network, credentials, configuration, local I/O) is returned after all
- * were tried, so the message is not acknowledged and comes again; names
- * and ClientTokens make the second try launch only what is missing.
+ * remember their instances.  With strict (the jobs of a message) a
+ * failure that may pass (throttling, the network, credentials,
+ * configuration, local I/O) is returned after all were tried, so the
+ * message is not acknowledged and comes again; names and ClientTokens
+ * make the second try launch only what is missing.  Without strict
+ * (drift correction) failures are logged: the next message or reconcile
+ * corrects the drift again, and the queue never waits for it.
  */
 static const struct error *
-flush_launches(struct scaler *s)
+flush_launches(struct scaler *s, int strict)
 {
 	const struct error	*e = NULL, *le;
 	struct scaler_launch	*l;
@@ -110,9 +130,10 @@ flush_launches(struct scaler *s)
 	for (i = 0; i < s->nbatch; i++) {
 		l = &s->batch[i];
 		if ((le = l->e) != NULL) {
-			if (le->class == ERR_TEMP || le->class == ERR_UNAVAIL ||
+			if (strict && (le->class == ERR_TEMP ||
+			    le->class == ERR_UNAVAIL ||
 			    le->class == ERR_CONFIG || le->class == ERR_PERM ||
-			    le->class == ERR_IO) {
+			    le->class == ERR_IO)) {
 				if (e == NULL)
 					e = error_copy(le);
 				else
@@ -136,9 +157,73 @@ flush_launches(struct scaler *s)
 				snprintf(l->out.state, sizeof(l->out.state),
 				    "pending");
 			remember(s, &l->out);
+			add_instance(&s->unseen, &l->out);
 		}
 	}
 	s->nbatch = 0;
+	return e;
+}
+
+/*
+ * Our launches DescribeInstances has not shown yet (it is eventually
+ * consistent: AWS EC2 API Reference, "Eventual consistency") count as
+ * live for SCALER_RECENT_S into *recent; one it shows, in any state, is
+ * EC2's to judge from then on and leaves s->unseen, and so does one
+ * older than that.
+ */
+static void
+unseen_merge(struct scaler *s, const struct scaler_obs *o, int64_t now,
+    struct ec2_instances *recent)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < s->unseen.n; i++) {
+		const struct ec2_instance *in = &s->unseen.v[i];
+
+		if (has_id(&o->inst, in->id) ||
+		    now - in->launch_time >= SCALER_RECENT_S)
+			continue;
+		add_instance(recent, in);
+		s->unseen.v[n++] = *in;
+	}
+	s->unseen.n = n;
+}
+
+/* see scaler_impl.h */
+const struct error *
+scaler_plan_pass(struct scaler *s, const int64_t *assigned,
+    struct scaler_obs *o, struct plan *pl, char ***ids, size_t *nids)
+{
+	const struct error	*e;
+	struct ec2_instances	 recent = EC2_INSTANCES_INIT;
+	int64_t			 now = time(NULL);
+	size_t			 i;
+
+	*ids = NULL;
+	*nids = 0;
+	if ((e = scaler_observe(s, assigned, now, o)) != NULL)
+		return e;
+	unseen_merge(s, o, now, &recent);
+	scaler_obs_merge(o, &recent);
+	ec2_instances_release(&recent);
+	plan_compute(&s->set, &o->in, pl);
+	s->stale = pl->stale;
+	if (pl->stale && !s->stale_logged)
+		log_warn("scale set %s: totalAssignedJobs %lld stays above the "
+		    "%u runners live while runners of ours sit idle: stale "
+		    "statistics (actions/actions-runner-controller#4397); not "
+		    "launching for that demand", s->set_id,
+		    (long long)o->in.assigned, pl->live);
+	s->stale_logged = pl->stale;
+	e = scaler_apply(s, o, pl, ids, nids);
+	for (i = 0; i < *nids; i++) {
+		struct ec2_instance in;
+
+		memset(&in, 0, sizeof(in));
+		snprintf(in.id, sizeof(in.id), "%s", (*ids)[i]);
+		snprintf(in.state, sizeof(in.state), "pending");
+		add_instance(&s->unseen, &in);
+	}
 	return e;
 }
 
@@ -149,34 +234,21 @@ scaler_reconcile(struct scaler *s, int launch_ok)
 	const struct error	*e;
 	struct scaler_obs	 o;
 	struct plan		 pl = PLAN_INIT;
-	struct ec2_instances	 recent = EC2_INSTANCES_INIT;
 	char			**ids = NULL;
 	size_t			 nids = 0, i;
-	int64_t			 now = time(NULL);
+	int			 no_launch = s->set.no_launch;
 
 	scaler_obs_init(&o);
-	if ((e = scaler_observe(s, s->assigned >= 0 ? &s->assigned :
-	    NULL, now, &o)) != NULL)
-		goto out;
-	/* Our own recent launches count even if Describe lags. */
-	for (i = 0; i < s->known.n; i++)
-		if (now - s->known.v[i].launch_time < SCALER_RECENT_S) {
-			if (recent.n == recent.cap) {
-				recent.cap = recent.cap ? recent.cap * 2 : 16;
-				recent.v = xrealloc(recent.v, recent.cap *
-				    sizeof(*recent.v));
-			}
-			recent.v[recent.n++] = s->known.v[i];
-		}
-	scaler_obs_merge(&o, &recent);
 	s->set.scale = 1;
 	s->set.cleanup = 1;
-	plan_compute(&s->set, &o.in, &pl);
-	if (!launch_ok)
-		pl.launch = 0;
+	s->set.no_launch = no_launch || !launch_ok;
+	e = scaler_plan_pass(s, s->assigned >= 0 ? &s->assigned : NULL, &o,
+	    &pl, &ids, &nids);
+	s->set.no_launch = no_launch;
+	if (o.in.now == 0)	/* the observation failed */
+		goto out;
 	log_info("reconcile: desired %u, live %u, launch %u, %zu actions",
 	    pl.desired, pl.live, pl.launch, pl.n);
-	e = scaler_apply(s, &o, &pl, &ids, &nids);
 	/* What we know now: the observation plus the new instances. */
 	ec2_instances_release(&s->known);
 	for (i = 0; i < o.inst.n; i++)
@@ -200,7 +272,6 @@ scaler_reconcile(struct scaler *s, int launch_ok)
 out:
 	scaler_ids_free(ids, nids);
 	plan_release(&pl);
-	ec2_instances_release(&recent);
 	scaler_obs_release(&o);
 	return e;
 }
@@ -214,9 +285,35 @@ scaler_stats(struct scaler *s, const struct as_stats *st)
 
 /* see scaler.h */
 void
-scaler_message_begin(struct scaler *s)
+scaler_message_begin(struct scaler *s, int64_t message_id)
 {
 	s->nbatch = 0;	/* launches of a message that failed before */
+	if (message_id > 0)
+		s->drift_key = message_id;
+}
+
+/* A runner for job request id, unless it has one (same name). */
+static void
+queue_job(struct scaler *s, int64_t id)
+{
+	char	 name[EC2_NAME_MAX];
+
+	snprintf(name, sizeof(name), "%sr%lld", s->prefix, (long long)id);
+	queue_launch(s, name);
+}
+
+/* see scaler.h */
+const struct error *
+scaler_acquired(struct scaler *s, const int64_t *ids, size_t n)
+{
+	const struct error	*e;
+	size_t			 i;
+
+	if (n > 0 && !s->have_known && (e = scaler_reconcile(s, 0)) != NULL)
+		return e;
+	for (i = 0; i < n; i++)
+		queue_job(s, ids[i]);
+	return NULL;
 }
 
 /* see scaler.h */
@@ -224,20 +321,21 @@ const struct error *
 scaler_job(struct scaler *s, const struct as_job *j)
 {
 	const struct error	*e;
-	char			 name[EC2_NAME_MAX];
 	const char		*ids[1];
 	size_t			 i;
 
-	if (!s->have_known && (e = scaler_reconcile(s, 0)) != NULL)
-		return e;
 	if (j->kind == AS_JOB_AVAILABLE) {
-		snprintf(name, sizeof(name), "%sr%lld", s->prefix,
-		    (long long)j->runner_request_id);
-		queue_launch(s, name);
+		/* Launched for only once acquired (scaler_acquired()). */
+		log_debug("job request %lld available", (long long)
+		    j->runner_request_id);
 		return NULL;
 	}
+	if (j->kind == AS_JOB_ASSIGNED)
+		return scaler_acquired(s, &j->runner_request_id, 1);
 	if (j->kind != AS_JOB_COMPLETED || *j->runner_name == '\0')
 		return NULL;
+	if (!s->have_known && (e = scaler_reconcile(s, 0)) != NULL)
+		return e;
 	/* The ephemeral runner is done: its instance goes now. */
 	s->reconcile = 1;
 	for (i = 0; i < s->known.n; i++) {
@@ -265,18 +363,25 @@ scaler_message_done(struct scaler *s)
 {
 	const struct error	*e;
 	char			 name[EC2_NAME_MAX];
-	unsigned int		 n;
+	unsigned int		 n, slot = 0;
 
 	/* The jobs of the message first: they are what someone waits for. */
-	if ((e = flush_launches(s)) != NULL)
+	if ((e = flush_launches(s, 1)) != NULL)
 		return e;
+	/* Then drift correction, which never holds the queue. */
 	if (!s->have_known || s->reconcile ||
-	    now_ms() - s->reconciled_ms >= SCALER_RECONCILE_MS)
-		return scaler_reconcile(s, 1);
-	for (n = plan_drift(&s->set, s->assigned, live_known(s)); n > 0;
-	    n--) {
-		scaler_new_name(s, name, sizeof(name));
+	    now_ms() - s->reconciled_ms >= SCALER_RECONCILE_MS) {
+		if ((e = scaler_reconcile(s, 1)) != NULL)
+			log_warn("reconcile: %s", e->msg);
+		return NULL;
+	}
+	n = s->stale || s->set.no_launch ? 0 :
+	    plan_drift(&s->set, s->assigned, live_known(s));
+	for (; n > 0; n--) {
+		scaler_slot_name(s, &slot, &s->known, NULL, name,
+		    sizeof(name));
 		queue_launch(s, name);
 	}
-	return flush_launches(s);
+	(void)flush_launches(s, 0);
+	return NULL;
 }

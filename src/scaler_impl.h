@@ -30,6 +30,28 @@ const struct error	*scaler_launch_new(struct scaler *,
 			    struct scaler_obs *, unsigned int n, char ***ids,
 			    size_t *nids);
 
+/*
+ * The name of a launch the statistics asked for (drift correction):
+ * "<prefix>d<key>-<slot>", key the session holder's decision (the id of
+ * the message it handled last; with --source rest the hour, since there
+ * is no session), slot counted up from *slot past every name an instance
+ * in seen or in o (any state, terminated ones too) or a runner of o
+ * has.  The same decision gives the same names, so a retry reproduces
+ * its ClientTokens; *slot is left past the name given.
+ */
+void			 scaler_slot_name(const struct scaler *,
+			    unsigned int *slot, const struct ec2_instances *seen,
+			    const struct scaler_obs *o, char *dst, size_t size);
+
+/*
+ * Observe (assigned as in scaler_observe()), count the launches
+ * DescribeInstances does not show yet, plan with s->set, apply.  o, pl
+ * and the launched ids are the caller's to release.
+ */
+const struct error	*scaler_plan_pass(struct scaler *,
+			    const int64_t *assigned, struct scaler_obs *o,
+			    struct plan *pl, char ***ids, size_t *nids);
+
 /* Free the launch workers and their clients. */
 void			 scaler_workers_free(struct scaler *);
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "actions.h"
 #include "aws.h"
@@ -52,20 +53,38 @@ struct launch_run {
 	const struct ec2_instances	*known;
 };
 
-/* see scaler.h */
-void
-scaler_new_name(const struct scaler *s, char *dst, size_t size)
+/* Is name taken by an instance in v (any state) or a runner of o? */
+static int
+name_taken(const char *name, const struct ec2_instances *v,
+    const struct scaler_obs *o)
 {
-	unsigned char	 r[5];
-	size_t		 i;
-	int		 n;
+	size_t	 i;
 
-	if (random_bytes(r, sizeof(r)) != NULL)
-		for (i = 0; i < sizeof(r); i++)
-			r[i] = (unsigned char)rand_below(256);
-	n = snprintf(dst, size, "%ss", s->prefix);
-	for (i = 0; i < sizeof(r) && n > 0 && (size_t)n + 3 <= size; i++)
-		n += snprintf(dst + n, size - (size_t)n, "%02x", r[i]);
+	for (i = 0; v != NULL && i < v->n; i++)
+		if (strcmp(v->v[i].runner, name) == 0)
+			return 1;
+	for (i = 0; o != NULL && i < o->nrunners; i++)
+		if (strcmp(o->pr[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* see scaler_impl.h */
+void
+scaler_slot_name(const struct scaler *s, unsigned int *slot,
+    const struct ec2_instances *seen, const struct scaler_obs *o,
+    char *dst, size_t size)
+{
+	int64_t	 key = s->rest ? (int64_t)time(NULL) / 3600 : s->drift_key;
+
+	for (;; (*slot)++) {
+		snprintf(dst, size, "%sd%lld-%u", s->prefix, (long long)key,
+		    *slot);
+		if (!name_taken(dst, seen, o) && (o == NULL ||
+		    !name_taken(dst, &o->inst, NULL)))
+			break;
+	}
+	(*slot)++;
 }
 
 /* see scaler_impl.h */
@@ -208,10 +227,14 @@ scaler_launch(struct scaler *s, const char *name,
 		return e;
 	}
 	if ((e = userdata_render(s->tmpl != NULL ? s->tmpl :
-	    userdata_default_template(), jit,
-	    name, s->set_id, s->c->name, &ud)) != NULL) {
-		e = error_fmt(ERR_CONFIG, "user data for runner %s is larger "
-		    "than EC2's %u bytes", name, EC2_USER_DATA_MAX);
+	    userdata_default_template(), jit, name, s->set_id, s->c->name,
+	    &ud)) != NULL) {
+		if (e->class == ERR_PROTO)
+			e = error_fmt(ERR_CONFIG, "user data for runner %s is "
+			    "larger than EC2's %u bytes", name,
+			    EC2_USER_DATA_MAX);
+		else
+			e = error_wrap(e, "runner %s", name);
 		goto out;
 	}
 	e = ec2_run(s->aws, &s->launch, s->c->scale_set_id, name, tags,
@@ -385,7 +408,7 @@ scaler_launch_new(struct scaler *s, struct scaler_obs *o, unsigned int n,
 {
 	const struct error	*e = NULL;
 	struct scaler_launch	*v;
-	unsigned int		 k;
+	unsigned int		 k, slot = 0;
 
 	if (s->dry_run)		/* one DryRun RunInstances answers for all */
 		return ec2_check_permissions(s->aws, &s->launch, NULL);
@@ -393,7 +416,8 @@ scaler_launch_new(struct scaler *s, struct scaler_obs *o, unsigned int n,
 		return NULL;
 	v = xcalloc(n, sizeof(*v));
 	for (k = 0; k < n; k++)
-		scaler_new_name(s, v[k].name, sizeof(v[k].name));
+		scaler_slot_name(s, &slot, &s->known, o, v[k].name,
+		    sizeof(v[k].name));
 	scaler_launch_all(s, v, n, &o->inst);
 	for (k = 0; k < n; k++) {
 		if (v[k].e != NULL) {

@@ -124,6 +124,8 @@ scaler_obs_merge(struct scaler_obs *o, const struct ec2_instances *extra)
 		o->pi[i].id = o->inst.v[i].id;
 		o->pi[i].runner = o->inst.v[i].runner;
 		o->pi[i].live = ec2_state_live(o->inst.v[i].state);
+		o->pi[i].gone = strcmp(o->inst.v[i].state, "terminated") == 0 ||
+		    strcmp(o->inst.v[i].state, "shutting-down") == 0;
 		o->pi[i].launch_time = o->inst.v[i].launch_time;
 	}
 	o->in.inst = o->pi;

@@ -47,6 +47,32 @@ queue lives on another path tree (/broker/...) than the service
                                    GitHub REST lists it (B also makes the
                                    service refuse its removal)
      {"op":"runners","status":"online"}  every runner online and idle
+     {"op":"jobs","ids":[N...]}    jobs waiting for a runner (the job model,
+                                   below)
+     {"op":"take","ids":[N...]}    another listener acquired these jobs
+     {"op":"acquire_fault","kind":"empty"|"html"|"nolist","count":N}
+                                   the next N acquirejobs answer 200 with
+                                   an empty body, an HTML page, or JSON
+                                   without the "value" list
+     {"op":"phantom","assigned":N} totalAssignedJobs reports N more than
+                                   the job model has (stale statistics
+                                   after a service incident,
+                                   actions/actions-runner-controller#4397)
+The job model (--assign acquire|service): jobs added with "jobs" have a
+state, and the statistics of messages, sessions and the scale set are
+counted from them when they are sent.  --assign acquire: a job is
+available (totalAvailableJobs) and a JobAvailable message goes to the
+scale set's session if there is one; only acquirejobs makes it assigned
+(totalAssignedJobs), and acquirejobs answers with the ids it gave this
+call: available ones, or ones already acquired for this scale set;
+acquirablejobs lists the available ones (jobs waiting before a session
+existed are sent no message).  --assign service: the service assigns a
+job by itself (JobAssigned, counted assigned at once) as github.com may
+(actions/scaleset listener.go handles JobAssigned without an acquire).
+A job is served once a runner is made for it (generatejitconfig: the
+runner ghrctl-<set>-r<id> takes job <id>, any other the oldest assigned
+job); it counts as assigned (and running) from then on, as jobs on busy
+runners do.
 Runners made by generatejitconfig are also listed by the REST API (offline
 until a control line says otherwise) and go from both when removed.
 Message ids belong to a session: a new one numbers from 100000001 again
@@ -149,6 +175,9 @@ class AState:
         self.acquired_t = []       # [[request ids], unix time of arrival]
         self.served = []           # [[arrival, reply written]] (bench)
         self.rest = None           # github.State: the REST runner list
+        self.jobs = {}             # job model: request id -> state
+        self.acquire_fault = []    # kinds of the next acquirejobs replies
+        self.phantom = 0
 
     def control(self):
         path = self.args.control
@@ -163,6 +192,12 @@ class AState:
         for line in data.splitlines():
             if line.strip():
                 self.apply(json.loads(line))
+
+    def take_id(self, sid):
+        """The next messageId of scale set sid's session."""
+        n = self.next_id.get(sid, FIRST_MSG)
+        self.next_id[sid] = n + 1
+        return n
 
     def renumber(self, sid):
         """A new session numbers its messages from the start again, and
@@ -181,16 +216,37 @@ class AState:
     def default_set(self):
         return min(self.sets) if self.sets else 1
 
+    def job_stats(self):
+        """Statistics counted from the job model (None when unused)."""
+        if not self.jobs and not self.phantom:
+            return None
+        n = lambda st: sum(1 for v in self.jobs.values() if v == st)
+        return {"totalAvailableJobs": n("available"), "totalAcquiredJobs": n("assigned"),
+                "totalAssignedJobs": n("assigned") + n("served") + self.phantom,
+                "totalRunningJobs": n("served"),
+                "totalRegisteredRunners": len(self.runners),
+                "totalBusyRunners": 0, "totalIdleRunners": len(self.runners)}
+
+    def serve(self, name):
+        """A new runner takes its job request, else the oldest assigned."""
+        m = re.match(r"ghrctl-\d+-r(\d+)$", name)
+        if m and self.jobs.get(int(m.group(1))) == "assigned":
+            self.jobs[int(m.group(1))] = "served"
+            return
+        for i in sorted(self.jobs):
+            if self.jobs[i] == "assigned":
+                self.jobs[i] = "served"
+                return
+
     def apply(self, c):
         op = c["op"]
         if op == "message":
             sid = c.get("scaleSetId", self.default_set())
             stats = c.get("statistics", {"totalAssignedJobs": len(c.get("jobs", []))})
-            m = {"messageId": self.next_id.get(sid, FIRST_MSG),
+            m = {"messageId": self.take_id(sid),
                  "messageType": c.get("messageType", "RunnerScaleSetJobMessages"),
                  "body": json.dumps(c.get("jobs", [])) if "body" not in c else c["body"],
                  "statistics": stats}
-            self.next_id[sid] = m["messageId"] + 1
             self.queue.setdefault(sid, []).append(m)
         elif op == "poison":
             m = dict(c, op="message", body=poison_body(c))
@@ -236,6 +292,27 @@ class AState:
         elif op == "statistics":
             for s in self.sets.values():
                 s["statistics"] = c["stats"]
+        elif op == "jobs":
+            sid = c.get("scaleSetId", self.default_set())
+            mode = self.args.assign
+            kind = "JobAssigned" if mode == "service" else "JobAvailable"
+            for i in c["ids"]:
+                self.jobs[i] = "assigned" if mode == "service" else "available"
+            if sid in self.sessions or mode == "service":
+                m = {"messageId": self.take_id(sid),
+                     "messageType": "RunnerScaleSetJobMessages",
+                     "body": json.dumps([{"messageType": kind, "runnerRequestId": i,
+                                          "repositoryName": "app", "ownerName": "acme"}
+                                         for i in c["ids"]]),
+                     "statistics": None}
+                self.queue.setdefault(sid, []).append(m)
+        elif op == "take":      # acquired by another scale set's listener
+            for i in c["ids"]:
+                self.jobs[i] = "elsewhere"
+        elif op == "acquire_fault":
+            self.acquire_fault += [c.get("kind", "empty")] * c.get("count", 1)
+        elif op == "phantom":
+            self.phantom = c["assigned"]
         elif op in ("runner", "runners"):
             for r in self.rest.runners:
                 if op == "runners" or r["name"] == c["name"]:
@@ -255,7 +332,7 @@ class AState:
              "sets": {str(k): v for k, v in self.sets.items()},
              "runners": list(self.runners.values()), "polls": self.polls,
              "sent": self.sent, "acquired_t": self.acquired_t,
-             "served": self.served,
+             "served": self.served, "jobs": {str(k): v for k, v in self.jobs.items()},
              "queued": {str(k): [m["messageId"] for m in v] for k, v in self.queue.items()}}
         tmp = log + ".state.tmp"
         with open(tmp, "w") as f:
@@ -279,6 +356,9 @@ class H(github.H):
             with self.server.ast.lock:
                 self.server.ast.served.append([self.t0, time.time()])
             return r
+        # Control lines apply to the REST runner list too.
+        with self.server.ast.lock:
+            self.server.ast.control()
         return super().route(method)
 
     def ajson(self, status, obj, headers=None):
@@ -377,9 +457,10 @@ class H(github.H):
         if st.empty_url > 0:
             st.empty_url -= 1
             url = ""
-        stats = {"totalAvailableJobs": 0, "totalAcquiredJobs": 0, "totalAssignedJobs": 0,
-                 "totalRunningJobs": 0, "totalRegisteredRunners": len(st.runners),
-                 "totalBusyRunners": 0, "totalIdleRunners": len(st.runners)}
+        stats = st.job_stats() or {
+            "totalAvailableJobs": 0, "totalAcquiredJobs": 0, "totalAssignedJobs": 0,
+            "totalRunningJobs": 0, "totalRegisteredRunners": len(st.runners),
+            "totalBusyRunners": 0, "totalIdleRunners": len(st.runners)}
         return {"sessionId": s["sessionId"], "ownerName": s["ownerName"],
                 "runnerScaleSet": st.sets[ssid], "messageQueueUrl": url,
                 "messageQueueAccessToken": tok, "statistics": stats}
@@ -435,7 +516,8 @@ class H(github.H):
         st = self.server.ast
         s = st.sets[ssid]
         if sub == "" and method == "GET":
-            return self.ajson(200, s)
+            js = st.job_stats()
+            return self.ajson(200, dict(s, statistics=js) if js else s)
         if sub == "" and method == "PATCH":
             req = json.loads(body)
             for k in ("name", "runnerGroupId", "labels"):
@@ -468,7 +550,12 @@ class H(github.H):
                 del st.sessions[ssid]
                 return self.reply(204)
         if sub == "/acquirablejobs" and method == "GET":
-            return self.reply(204)
+            if not st.jobs:
+                return self.reply(204)
+            v = [{"runnerRequestId": i, "messageType": "JobAvailable",
+                  "acquireJobUrl": "", "requestLabels": []}
+                 for i, x in sorted(st.jobs.items()) if x == "available"]
+            return self.ajson(200, {"count": len(v), "value": v})
         if sub == "/generatejitconfig" and method == "POST":
             req = json.loads(body)
             if any(r["name"] == req["name"] for r in st.runners.values()):
@@ -479,6 +566,7 @@ class H(github.H):
             r = {"id": rid, "name": req["name"], "runnerScaleSetId": ssid}
             st.next_runner = rest.next_id = rid + 1
             st.runners[r["id"]] = r
+            st.serve(req["name"])
             with rest.lock:
                 rest.runners.append({
                     "id": rid, "name": req["name"], "os": "linux",
@@ -519,8 +607,22 @@ class H(github.H):
             if self.queue_ok(ssid) is None:
                 return self.reply(401, b"", ctype="text/plain")
             ids = json.loads(body)
-            st.acquired.extend(ids)
-            st.acquired_t.append([ids, self.t0])
+            fault = st.acquire_fault.pop(0) if st.acquire_fault else None
+            if fault is None and st.jobs:
+                # Only what this call was given (actions/scaleset
+                # client.go AcquireJobs returns the reply's "value").
+                ids = [i for i in ids if st.jobs.get(i) in ("available", "assigned")]
+                for i in ids:
+                    st.jobs[i] = "assigned"
+            if fault is None:
+                st.acquired.extend(ids)
+                st.acquired_t.append([ids, self.t0])
+        if fault == "empty":     # seen from the service: 200, no body
+            return self.reply(200, b"", ctype="application/json")
+        if fault == "html":
+            return self.reply(200, b"<html>oops</html>", ctype="text/html")
+        if fault == "nolist":
+            return self.ajson(200, {"count": len(ids)})
         self.ajson(200, {"count": len(ids), "value": ids})
 
     def broker(self, method, path, q, body):
@@ -567,6 +669,8 @@ class H(github.H):
                 for x in st.queue.get(ssid, []):
                     if x["messageId"] > last:
                         st.sent.append([x["messageId"], time.time()])
+                        if x.get("statistics", 0) is None:
+                            x = dict(x, statistics=st.job_stats())
                         return self.ajson(200, x)
             if time.time() >= end:
                 return self.reply(202)
@@ -580,6 +684,8 @@ def main():
     ap.add_argument("--queue-ttl", type=int, default=3600)
     ap.add_argument("--hold", type=float, default=2)
     ap.add_argument("--control", default="")
+    ap.add_argument("--assign", choices=("acquire", "service"), default="acquire",
+                    help="job model: jobs assigned after acquirejobs, or by the service")
     ap.add_argument("--no-scale-sets", action="store_true",
                     help="a GHES without the scale set APIs: 404 HTML")
     ap.add_argument("--no-state", action="store_true",

@@ -62,7 +62,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (asmsg_acquirable(p, size, &ids, &n) == NULL)
 		free(ids);
-	(void)asmsg_acquired(p, size, &n);
+	if (asmsg_acquired(p, size, &ids, &n) == NULL)
+		free(ids);
 	asmsg_error(p, size, tn, sizeof(tn), msg, sizeof(msg));
 	if ((a = malloc(size + 1)) != NULL) {
 		memcpy(a, p, size);

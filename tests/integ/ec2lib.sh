@@ -1,4 +1,5 @@
-# ec2lib.sh: helpers shared by the EC2 scaler tests (t3000, t3100, t6000):
+# ec2lib.sh: helpers shared by the EC2 scaler tests (t3000, t3100, t3300,
+# t6000; ACTIONS_ARGS: more arguments for the fake Actions Service):
 # the fake Actions Service and the fake EC2 on TLS, the environment
 # ghrctl needs for them, and readers of what the fakes recorded.
 # Sourced after lib.sh; brings aslib.sh (fstate, acked, leaf, wait_long).
@@ -9,7 +10,8 @@ ec2_setup() {
 	test_ca || return 1
 	: >"$T/actions.ctl"
 	: >"$T/ec2.ctl"
-	fake_start actions --token ghp_test --control "$T/actions.ctl" --hold 1 || return 1
+	# shellcheck disable=SC2086
+	fake_start actions --token ghp_test --control "$T/actions.ctl" --hold 1 ${ACTIONS_ARGS:-} || return 1
 	fake_start aws --ec2-control "$T/ec2.ctl" "$@" || return 1
 	export GITHUB_CONFIG_URL="https://localhost:$ACTIONS_PORT/acme"
 	export GITHUB_TOKEN=ghp_test GHRCTL_CA_FILE="$CA/ca.pem"
@@ -50,6 +52,16 @@ stats = int(sys.argv[1])
 print(json.dumps({"op": "message", "statistics": {"totalAssignedJobs": stats},
     "jobs": [{"messageType": "JobAvailable", "runnerRequestId": i,
               "repositoryName": "app", "ownerName": "acme"} for i in n]}))' "$@" >>"$T/actions.ctl"
+}
+
+# jobs ID,ID...: jobs for the fake's job model; jobstate ID: a job's state
+jobs() { actl "{\"op\":\"jobs\",\"ids\":[$1]}"; }
+jobstate() { fstate jobs | "$PY" -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], "-"))' "$1"; }
+# names: the runner tags of the instances, sorted, on one line
+names() {
+	"$PY" -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(" ".join(sorted(i["tags"]["ghrctl:runner"] for i in d["instances"])))' "$AWS_LOG.ec2"
 }
 
 # inst N, rname N, istate N: the id, runner name and state of the N-th

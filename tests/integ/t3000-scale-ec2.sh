@@ -5,7 +5,8 @@
 # -o json, --dry-run with EC2 DryRun, the state lock (exit 75), spot to
 # on-demand fallback, types tried in order, a RunInstances reply lost
 # after EC2 made the instance, RequestLimitExceeded storms, and busy
-# runners never terminated on scale-down.
+# runners never terminated on scale-down, and user data with every value
+# shell-quoted (a hostile scale set name runs nothing).
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -188,7 +189,59 @@ assert sys.argv[2] not in json.dumps(d["actions"]), d' "$T/out" "$name" &&
 	test_done
 }
 
+# Issue 13: a scale set named ci$(touch X) ran `touch X` from the user
+# data, as root on the runner.  Every value is quoted for where it sits;
+# the rendered scripts are run here with sh to show nothing runs.
+test_user_data_quoted() {
+	test_init user_data_quoted
+	ec2_setup || { test_done; return; }
+	export RUNNER_SCALE_SET_NAME='ci$(touch X)`touch Y`;touch Z'"'"'"a b'
+	ghrctl register >/dev/null 2>"$T/err" || not_ok "register: $(cat "$T/err")"
+	cat >"$T/tmpl" <<'TEOF'
+#!/bin/sh
+# it's the test template for {{SCALE_SET_NAME}}
+echo {{SCALE_SET_NAME}}
+echo "dq {{SCALE_SET_NAME}}"
+echo 'sq {{SCALE_SET_NAME}}'
+echo "$(echo {{SCALE_SET_NAME}})"
+cat <<EOF
+hd {{SCALE_SET_NAME}}
+EOF
+cat <<'EOF'
+raw {{SCALE_SET_NAME}}
+EOF
+TEOF
+	stats 1
+	ghrctl scale --user-data-template "$T/tmpl" >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale with a hostile scale set name exits 0 ($(cat "$T/err"))"
+	stats 2
+	ghrctl scale >"$T/out" 2>"$T/err"
+	test_eq "$(instances running)" 2 "both launched"
+	mkdir -p "$T/run"
+	for n in 1 2; do
+		"$PY" -c 'import base64,json,sys
+d = json.load(open(sys.argv[1]))
+sys.stdout.write(base64.b64decode(d["instances"][int(sys.argv[2]) - 1]["user_data"]).decode())' \
+		    "$AWS_LOG.ec2" "$n" >"$T/ud$n"
+	done
+	(cd "$T/run" && sh "$T/ud1" >"$T/got1" 2>&1)
+	name=$RUNNER_SCALE_SET_NAME
+	printf '%s\ndq %s\nsq %s\n%s\nhd %s\nraw %s\n' "$name" "$name" "$name" \
+	    "$name" "$name" "$name" >"$T/want1"
+	cmp -s "$T/got1" "$T/want1" && ok "each place prints the name as it is" ||
+	    not_ok "template output: $(cat "$T/got1")"
+	# The built-in template's echo line, run alone.
+	grep '^echo "ghrctl: runner' "$T/ud2" >"$T/line"
+	(cd "$T/run" && sh "$T/line" >"$T/got2" 2>&1)
+	grep -qF "of scale set $name (" "$T/got2" && ok "built-in template: name printed as it is" ||
+	    not_ok "built-in template: $(cat "$T/got2")"
+	test_eq "$(ls "$T/run")" "" "no substitution ran a command"
+	unset RUNNER_SCALE_SET_NAME
+	test_done
+}
+
 run_test test_scale_launches_once
+run_test test_user_data_quoted
 run_test test_json_and_dry_run
 run_test test_lock
 run_test test_spot_fallback

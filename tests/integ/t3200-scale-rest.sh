@@ -76,7 +76,7 @@ test_rest_demand() {
 	test_eq "$(tag 0 ghrctl:managed)" true "instances tagged ghrctl:managed"
 	name=$(tag 0 ghrctl:runner)
 	case $name in
-	"ghrctl-$pool-s"*) ok "runner named ghrctl-<pool>-s<hex>" ;;
+	"ghrctl-$pool-d"[0-9]*-[0-9]*) ok "runner named ghrctl-<pool>-d<hour>-<slot>, never random" ;;
 	*) not_ok "runner name '$name'" ;;
 	esac
 	test_eq "$(tag 0 Name)" "$name" "Name tag = runner name"

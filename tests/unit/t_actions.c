@@ -268,8 +268,19 @@ t_actions_lists(void)
 	if (n == 2)
 		T_EQ_INT(ids[1], 6);
 	free(ids);
-	T_OK(asmsg_acquired(LIT("{\"count\":2,\"value\":[5,6]}"), &n));
+	T_OK(asmsg_acquired(LIT("{\"count\":2,\"value\":[5,6]}"), &ids, &n));
 	T_EQ_INT(n, 2);
+	if (n == 2)
+		T_EQ_INT(ids[1], 6);
+	free(ids);
+	/* Which jobs were acquired must be said: else it is a failure. */
+	T_ERR(asmsg_acquired("", 0, &ids, &n), ERR_PROTO);
+	T_TRUE(ids == NULL && n == 0);
+	T_ERR(asmsg_acquired(LIT("{\"count\":2}"), &ids, &n), ERR_PROTO);
+	T_ERR(asmsg_acquired(LIT("<html>"), &ids, &n), ERR_PROTO);
+	T_ERR(asmsg_acquired(LIT("{\"value\":[\"5\"]}"), &ids, &n), ERR_PROTO);
+	T_OK(asmsg_acquired(LIT("{\"count\":0,\"value\":[]}"), &ids, &n));
+	T_EQ_INT(n, 0);
 }
 
 static void

@@ -18,6 +18,7 @@
 T_REGISTER("plan-desired", t_plan_desired)
 T_REGISTER("plan-scale", t_plan_scale)
 T_REGISTER("plan-cleanup", t_plan_cleanup)
+T_REGISTER("plan-room", t_plan_room)
 T_REGISTER("plan-json", t_plan_json)
 T_REGISTER("plan-property", t_plan_property)
 
@@ -63,7 +64,12 @@ t_plan_scale(void)
 		{ 1, "g-1", 1, 0 }, { 2, "g-2", 1, 0 }, { 3, "g-3", 1, 1 },
 		{ 4, "g-4", 1, 0 },
 	};
-	struct plan_input	 pi = { in, 4, r, 4, 7, NOW, "g-" };
+	/* Launch checks with every runner busy (idle ones: stale demand). */
+	struct plan_runner	 rb[4] = {
+		{ 1, "g-1", 1, 1 }, { 2, "g-2", 1, 1 }, { 3, "g-3", 1, 1 },
+		{ 4, "g-4", 1, 1 },
+	};
+	struct plan_input	 pi = { in, 4, rb, 4, 7, NOW, "g-" };
 	struct plan		 p = PLAN_INIT;
 	struct plan_settings	 s = base;
 
@@ -80,6 +86,7 @@ t_plan_scale(void)
 	T_EQ_INT(p.launch, 0);
 	/* Scale down to 0: idle ones old enough, oldest first. */
 	s = base;
+	pi.runners = r;
 	pi.assigned = 0;
 	plan_compute(&s, &pi, &p);
 	T_EQ_INT(p.launch, 0);
@@ -99,11 +106,66 @@ t_plan_scale(void)
 	T_EQ_INT(p.have_desired, 0);
 	T_EQ_INT(p.launch + p.n, 0);
 	/* Not live instances are not counted. */
+	pi.runners = rb;
 	pi.assigned = 4;
 	in[0].live = 0;
 	plan_compute(&s, &pi, &p);
 	T_EQ_INT(p.live, 3);
 	T_EQ_INT(p.launch, 1);
+	plan_release(&p);
+}
+
+/*
+ * plan_room() is the one bound on launches; stale demand beside idle
+ * runners, no_launch (not the session holder) and instances EC2 lists as
+ * gone.
+ */
+static void
+t_plan_room(void)
+{
+	struct plan_instance	 in[3] = {
+		{ "i-1", "g-1", 1, NOW - 1000, 0 },	/* idle, old */
+		{ "i-2", "g-2", 1, NOW - 60, 0 },	/* idle, young */
+		{ "i-3", "g-3", 0, NOW - 60, 1 },	/* terminated */
+	};
+	struct plan_runner	 r[3] = {
+		{ 1, "g-1", 1, 0 }, { 2, "g-2", 1, 0 }, { 3, "g-3", 0, 0 },
+	};
+	struct plan_input	 pi = { in, 3, r, 3, 6, NOW, "g-" };
+	struct plan		 p = PLAN_INIT;
+	struct plan_settings	 s = base;
+
+	s.max_runners = 5;
+	T_EQ_INT(plan_room(&s, 0, 9), 5);
+	T_EQ_INT(plan_room(&s, 4, 9), 1);
+	T_EQ_INT(plan_room(&s, 5, 1), 0);
+	T_EQ_INT(plan_room(&s, 7, 1), 0);
+	T_EQ_INT(plan_drift(&s, 3, 1), 2);
+	T_EQ_INT(plan_drift(&s, 50, 1), 4);
+	T_EQ_INT(plan_drift(&s, -1, 0), 0);
+	/* An idle runner online for min_age: more demand is stale. */
+	plan_compute(&s, &pi, &p);
+	T_EQ_INT(p.live, 2);
+	T_EQ_INT(p.stale, 1);
+	T_EQ_INT(p.launch, 0);
+	/* Only young idle runners: launched for. */
+	in[0].launch_time = NOW - 60;
+	plan_compute(&s, &pi, &p);
+	T_EQ_INT(p.stale, 0);
+	T_EQ_INT(p.launch, 3);
+	/* Not the session holder: nothing launched. */
+	s.no_launch = 1;
+	plan_compute(&s, &pi, &p);
+	T_EQ_INT(p.launch, 0);
+	/* The runner of a terminated instance is an orphan. */
+	s = base;
+	s.cleanup = 1;
+	plan_compute(&s, &pi, &p);
+	T_EQ_INT(p.n, 1);
+	if (p.n == 1) {
+		T_EQ_INT(p.v[0].kind, PLAN_DEREGISTER);
+		T_EQ_INT(p.v[0].runner, 2);
+	}
 	plan_release(&p);
 }
 
@@ -212,6 +274,7 @@ t_plan_property(void)
 		s.max_lifetime = rnd(3) ? rnd(7200) : 0;
 		s.scale = rnd(4) != 0;
 		s.cleanup = rnd(2);
+		s.no_launch = rnd(4) == 0;
 		ni = rnd(64);
 		nr = rnd(64);
 		for (i = 0; i < 64; i++)
@@ -221,6 +284,7 @@ t_plan_property(void)
 			/* runner names are unique per launch */
 			in[i].runner = rnd(5) ? names[i] : "";
 			in[i].live = rnd(6) != 0;
+			in[i].gone = !in[i].live && rnd(2);
 			in[i].launch_time = rnd(8) ? NOW - rnd(10000) : 0;
 		}
 		for (i = 0; i < nr; i++) {
@@ -245,7 +309,7 @@ t_plan_property(void)
 			BAD();
 		if (p.live != live || p.desired > s.max_runners)
 			BAD();
-		if (!s.scale && p.launch != 0)
+		if ((!s.scale || s.no_launch || p.stale) && p.launch != 0)
 			BAD();
 		memset(seen_i, 0, sizeof(seen_i));
 		memset(seen_r, 0, sizeof(seen_r));

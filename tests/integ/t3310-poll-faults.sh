@@ -1,0 +1,85 @@
+#!/bin/sh
+# t3310-poll-faults.sh: poll --follow --scale under the faults of issue 12
+# section 2 that lost jobs or stalled the queue: an empty 200 from
+# acquirejobs (nothing launched for it; the jobs are acquired again and
+# served), an instance that dies before its runner registers (replaced at
+# the next reconcile, not counted live for 5 minutes), and a drift launch
+# that keeps failing (later messages are still read and acknowledged).
+. ./lib.sh
+. ./ec2lib.sh
+
+has_session() { [ -s "$T/state/scaleset-ghrctl-test.json" ]; }
+
+test_acquire_empty_200() {
+	test_init acquire_empty_200
+	ec2_setup || { test_done; return; }
+	scaler_start --log-level info
+	wait_long has_session
+	actl '{"op":"acquire_fault","kind":"empty","count":3}'
+	jobs 1,2
+	wait_long acked 100000001 && ok "the message is acknowledged: the queue goes on" ||
+	    not_ok "not acked: $(tail -n 3 "$T/err")"
+	served() { [ "$(jobstate 1).$(jobstate 2)" = served.served ]; }
+	wait_long served && ok "both jobs acquired again and served" ||
+	    not_ok "jobs: $(fstate jobs)"
+	test_eq "$(names)" "ghrctl-1-r1 ghrctl-1-r2" "one runner per job, none twice"
+	test_match "$T/err" 'empty body.*try 3 of 3' "the empty reply is retried, then reported"
+	grep -q 'acquired 0 of 2' "$T/err" && not_ok "empty read as 'acquired 0'" ||
+	    ok "an empty reply is not read as 'acquired 0'"
+	scaler_stop
+	test_done
+}
+
+test_acquire_html_200() {
+	test_init acquire_html_200
+	ec2_setup || { test_done; return; }
+	scaler_start --log-level info
+	wait_long has_session
+	actl '{"op":"acquire_fault","kind":"html","count":2}'
+	actl '{"op":"acquire_fault","kind":"nolist","count":2}'
+	jobs 5
+	served() { [ "$(jobstate 5)" = served ]; }
+	wait_long served && ok "job served after unparsable replies" || not_ok "job 5: $(jobstate 5)"
+	test_eq "$(names)" "ghrctl-1-r5" "one runner"
+	scaler_stop
+	test_done
+}
+
+test_dead_instance_replaced() {
+	test_init dead_instance_replaced
+	ec2_setup || { test_done; return; }
+	scaler_start --log-level info
+	msg 2
+	two() { [ "$(instances running)" = 2 ]; }
+	wait_long two && ok "statistics 2: 2 launched" || not_ok "launched: $(instances)"
+	# Spot reclaim before the runner registered: EC2 lists it terminated.
+	ectl "{\"op\":\"state\",\"id\":\"$(inst 1)\",\"state\":\"terminated\"}"
+	actl '{"op":"message","statistics":{"totalAssignedJobs":2},"jobs":[{"messageType":"JobCompleted","runnerRequestId":99,"runnerName":"elsewhere","result":"succeeded"}]}'
+	wait_long acked 100000002
+	wait_long two && ok "the dead instance is replaced at once" ||
+	    not_ok "running $(instances running): the dead one still counts as live"
+	test_eq "$(calls RunInstances)" 3 "one replacement"
+	scaler_stop
+	test_done
+}
+
+test_drift_failure_no_block() {
+	test_init drift_failure_no_block
+	ec2_setup || { test_done; return; }
+	ectl '{"op":"deny","action":"RunInstances"}'
+	scaler_start --log-level info
+	msg 3
+	actl '{"op":"message","statistics":{"totalAssignedJobs":3},"jobs":[{"messageType":"JobStarted","runnerRequestId":7,"runnerName":"x"}]}'
+	actl '{"op":"message","statistics":{"totalAssignedJobs":2},"jobs":[{"messageType":"JobCompleted","runnerRequestId":7,"runnerName":"x","result":"succeeded"}]}'
+	wait_long acked 100000003 && ok "messages behind a failing drift launch are read and acked" ||
+	    not_ok "acked: $(fstate acked); $(tail -n 2 "$T/err")"
+	acked 100000001 && ok "the drift message itself is acked" || not_ok "message 1 not acked"
+	test_match "$T/err" 'UnauthorizedOperation' "the launch failure is logged"
+	scaler_stop
+	test_done
+}
+
+run_test test_acquire_empty_200
+run_test test_acquire_html_200
+run_test test_dead_instance_replaced
+run_test test_drift_failure_no_block
