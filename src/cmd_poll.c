@@ -59,10 +59,10 @@
 #define POLL_EVENT_MAX		(256u << 10)	/* one event as JSON */
 #define POLL_BACKOFF_BASE_MS	1000
 #define POLL_BAD_REPLY_MS	1000	/* pause after a 200 with no body */
+#define POLL_PERMANENT_TRIES	5	/* permanent errors before giving up */
 #define ACQUIRE_TRIES		3	/* an empty or unparsable acquire reply */
 #define ACQUIRE_PAUSE_MS	500
 #define SCALE_MAX_MESSAGES	1000	/* one `scale` reads at most these */
-#define POLL_PERMANENT_TRIES	5	/* permanent errors before giving up */
 
 static const struct opt poll_opts[] = {
 	{ "follow", 'f', OPT_NONE, NULL,
@@ -846,10 +846,26 @@ poll_follow(struct poll_run *p)
 	return e;
 }
 
+/*
+ * --close-session of a one-shot run that ended with e (NULL: success):
+ * end the session kept in the state file even after a failed run; e, the
+ * run's own error, comes first.
+ */
+static const struct error *
+end_session(struct poll_run *p, const struct error *e)
+{
+	const struct error	*e2;
+
+	if ((e2 = cmd_as_end_session(&p->c)) == NULL || e == NULL)
+		return e != NULL ? e : e2;
+	log_warn("%s", e2->msg);
+	return e;
+}
+
 static const struct error *
 cmd_poll(struct ctx *ctx, int argc, char *argv[])
 {
-	const struct error	*e, *e2;
+	const struct error	*e;
 	struct poll_run		 p;
 
 	memset(&p, 0, sizeof(p));
@@ -885,14 +901,8 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 		    K_READ_DEADLINE));
 		e = poll_one_shot(&p);
 	}
-	if (p.a.close_session && p.c.have_state) {
-		/* Ended even after a failed poll; its error comes first. */
-		e2 = cmd_as_end_session(&p.c);
-		if (e == NULL)
-			e = e2;
-		else if (e2 != NULL)
-			log_warn("%s", e2->msg);
-	}
+	if (p.a.close_session && p.c.have_state)
+		e = end_session(&p, e);
 out:
 	if (p.tty && p.stats_shown)
 		fputs("\n", stdout);
@@ -973,8 +983,8 @@ poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt,
 		goto out;
 	p.sc.drift_key = p.c.st.last_message_id;
 	e = scaler_pass(&p.sc, NULL, fmt);
-	if (e == NULL && close_session && !so->dry_run && p.have_session)
-		e = cmd_as_end_session(&p.c);
+	if (close_session && !so->dry_run && p.c.have_state)
+		e = end_session(&p, e);
 out:
 	asmsg_session_release(&p.s);
 	scaler_close(&p.sc);

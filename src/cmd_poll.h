@@ -14,7 +14,7 @@
  * drift correction, scale-down) printed in fmt.  Only the session holder
  * launches: when another ghrctl holds the session (409), one line says
  * so and the pass retires idle runners and cleans up, launching nothing.
- * close_session: end the session held at the end (scale --close-session).
+ * close_session (--close-session): end the session after the pass.
  */
 const struct error	*poll_scale(struct ctx *, struct scaler_opts *,
 			    enum out_fmt, int close_session);

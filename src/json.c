@@ -40,6 +40,36 @@
  */
 static pthread_mutex_t	 parse_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* A character cJSON's parse_number() takes into a number token. */
+static int
+num_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' ||
+	    c == 'e' || c == 'E';
+}
+
+/*
+ * The end of the string whose opening quote is at text[i]: the index
+ * just past its closing quote (len when unterminated).  memchr finds
+ * each quote; one after an odd run of backslashes is escaped.
+ */
+static size_t
+string_end(const char *text, size_t len, size_t i)
+{
+	const char	*q;
+	size_t		 k;
+
+	for (i++; i < len; i = (size_t)(q - text) + 1) {
+		if ((q = memchr(text + i, '"', len - i)) == NULL)
+			return len;
+		for (k = 0; q - k > text + i && q[-1 - (long)k] == '\\'; k++)
+			;
+		if (k % 2 == 0)
+			return (size_t)(q - text) + 1;
+	}
+	return len;
+}
+
 /*
  * The next number token of text[*pos..len) outside strings: its start in
  * *tok and length in *n (the characters cJSON's parse_number() takes).
@@ -55,15 +85,11 @@ next_number(const char *text, size_t len, size_t *pos, const char **tok,
 	while (i < len) {
 		c = text[i];
 		if (c == '"') {
-			for (i++; i < len && text[i] != '"'; i++)
-				if (text[i] == '\\')
-					i++;
-			i++;
+			i = string_end(text, len, i);
 			continue;
 		}
 		if (c == '-' || (c >= '0' && c <= '9')) {
-			for (j = i; j < len && strchr("0123456789+-eE.",
-			    text[j]) != NULL && text[j] != '\0'; j++)
+			for (j = i; j < len && num_char(text[j]); j++)
 				;
 			*tok = text + i;
 			*n = j - i;

@@ -203,6 +203,12 @@ class AState:
             if line.strip():
                 self.apply(json.loads(line))
 
+    def take_id(self, sid):
+        """The next messageId of scale set sid's session."""
+        n = self.next_id.get(sid, FIRST_MSG)
+        self.next_id[sid] = n + 1
+        return n
+
     def renumber(self, sid):
         """A new session numbers its messages from the start again, and
         what the old one did not ack comes again under new ids: GitHub's
@@ -216,13 +222,6 @@ class AState:
             m["messageId"] = n
             n += 1
         self.next_id[sid] = n
-
-    def enqueue(self, sid, body, stats, kind="RunnerScaleSetJobMessages"):
-        """Queue a message for scale set sid under its session's next id."""
-        m = {"messageId": self.next_id.get(sid, FIRST_MSG), "messageType": kind,
-             "body": body, "statistics": stats}
-        self.next_id[sid] = m["messageId"] + 1
-        self.queue.setdefault(sid, []).append(m)
 
     def default_set(self):
         return min(self.sets) if self.sets else 1
@@ -268,11 +267,10 @@ class AState:
         self.jobs[i] = "done"
         self.done_by.setdefault(str(i), []).append(name)
         self.drop_runner(name)
-        m = {"messageId": self.next_msg, "messageType": "RunnerScaleSetJobMessages",
+        m = {"messageId": self.take_id(sid), "messageType": "RunnerScaleSetJobMessages",
              "body": json.dumps([{"messageType": "JobCompleted", "runnerRequestId": i,
                                   "runnerName": name, "result": "succeeded"}]),
              "statistics": None}
-        self.next_msg += 1
         self.queue.setdefault(sid, []).append(m)
 
     def apply(self, c):
@@ -280,8 +278,11 @@ class AState:
         if op == "message":
             sid = c.get("scaleSetId", self.default_set())
             stats = c.get("statistics", {"totalAssignedJobs": len(c.get("jobs", []))})
-            self.enqueue(sid, json.dumps(c.get("jobs", [])) if "body" not in c else c["body"],
-                         stats, c.get("messageType", "RunnerScaleSetJobMessages"))
+            m = {"messageId": self.take_id(sid),
+                 "messageType": c.get("messageType", "RunnerScaleSetJobMessages"),
+                 "body": json.dumps(c.get("jobs", [])) if "body" not in c else c["body"],
+                 "statistics": stats}
+            self.queue.setdefault(sid, []).append(m)
         elif op == "poison":
             m = dict(c, op="message", body=poison_body(c))
             if "statistics" in c.get("kinds", []):
@@ -338,10 +339,13 @@ class AState:
             for i in c["ids"]:
                 self.jobs[i] = "assigned" if mode == "service" else "available"
             if sid in self.sessions or mode == "service":
-                self.enqueue(sid, json.dumps(
-                    [{"messageType": kind, "runnerRequestId": i,
-                      "repositoryName": "app", "ownerName": "acme"} for i in c["ids"]]),
-                    None)
+                m = {"messageId": self.take_id(sid),
+                     "messageType": "RunnerScaleSetJobMessages",
+                     "body": json.dumps([{"messageType": kind, "runnerRequestId": i,
+                                          "repositoryName": "app", "ownerName": "acme"}
+                                         for i in c["ids"]]),
+                     "statistics": None}
+                self.queue.setdefault(sid, []).append(m)
         elif op == "run":
             self.run(c["name"], c.get("scaleSetId", self.default_set()))
         elif op == "vanish":    # its instance died before the runner ran

@@ -276,6 +276,12 @@ t_json_int64(void)
 	    "{\"x\":1e9}],\"n\":123456789012345}";
 	T_OK(int_of(doc, &n));
 	T_EQ_INT(n, 123456789012345LL);
+	/* A string ending in an escaped backslash, then one with \\\" */
+	doc = "{\"a\":\"x\\\\\",\"b\":2.5,\"c\":\"\\\\\\\"9.5\",\"n\":12}";
+	T_OK(int_of(doc, &n));
+	T_EQ_INT(n, 12);
+	doc = "{\"a\":\"x\\\\\",\"n\":1.5}";
+	T_ERR(int_of(doc, &n), ERR_PROTO);
 	doc = "{\"a\":[1.5,\"x\"],\"n\":9007199254740993,\"m\":7}";
 	T_ERR(int_of(doc, &n), ERR_PROTO);
 	{
