@@ -9,10 +9,15 @@ by the integration tests to tamper with, swap and replay sealed configs.
 
   sealref.py kat OUTFILE JITFILE     write the known-answer vector
   sealref.py open SIGNER_PUB RCPT_SECRET_HEX INSTANCE NOW < blob-b64url
+  sealref.py pub SECRET_HEX          the base64url public key
+  sealref.py seal SIGNER_SECRET_HEX RCPT_PUB INSTANCE SET NAME EXPIRY JIT
+                                     the tag values as one JSON object
 """
 import base64
 import binascii
 import hashlib
+import json
+import os
 import struct
 import sys
 
@@ -105,8 +110,11 @@ def seal(signer_x, rcpt_pub, eph_x, inst, sset, name, expiry, jit):
     hdr = hdr[:4] + struct.pack(">H", total) + hdr[6:]
     ct = ChaCha20Poly1305(k).encrypt(n, pt, hdr)
     body = hdr + pub(eph) + ct
-    der = key(signer_x).sign(DOMAIN + rcpt_pub + body, ec.ECDSA(
-        hashes.SHA256(), deterministic_signing=True))
+    try:    # RFC 6979 needs cryptography >= 44; the KAT was made so
+        alg = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+    except TypeError:
+        alg = ec.ECDSA(hashes.SHA256())
+    der = key(signer_x).sign(DOMAIN + rcpt_pub + body, alg)
     r, s = decode_dss_signature(der)
     return body + r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
@@ -146,6 +154,10 @@ def open_blob(signer_pub, rcpt_x, inst, now, blob):
     return unpack_items(pt[1:], 0)
 
 
+def b64u(b):
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
 def main():
     if sys.argv[1] == "kat":
         jit = open(sys.argv[3], "rb").read().strip()
@@ -174,6 +186,16 @@ def main():
         sys.stdout.buffer.write(open_blob(sp, bytes.fromhex(sys.argv[3]),
                                           sys.argv[4], int(sys.argv[5]),
                                           blob))
+    elif sys.argv[1] == "pub":
+        print(b64u(pub(key(bytes.fromhex(sys.argv[2])))))
+    elif sys.argv[1] == "seal":
+        rp = base64.urlsafe_b64decode(sys.argv[3] + "=")
+        blob = seal(bytes.fromhex(sys.argv[2]), rp, os.urandom(32),
+                    sys.argv[4], sys.argv[5], sys.argv[6], int(sys.argv[7]),
+                    sys.argv[8].encode())
+        t = b64u(blob)
+        print(json.dumps({"ghrctl:seal:%d" % (i // 256): t[i:i + 256]
+                          for i in range(0, len(t), 256)}))
     else:
         sys.exit("usage: sealref.py kat OUT JIT | open ...")
 
