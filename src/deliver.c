@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bearssl.h>
@@ -267,6 +268,7 @@ struct pending {
 	char	 runner[SEAL_NAME_MAX];
 	int	 sent;
 	int64_t	 expiry;
+	int64_t	 created;	/* when the launch was recorded */
 	size_t	 parts;
 	char	*jit;		/* secret; NULL once sent */
 };
@@ -327,8 +329,9 @@ pending_save(const char *dir, const struct pending *p)
 	    (e = str_fmt(tmp, sizeof(tmp), "%s.tmp", path)) != NULL)
 		return e;
 	if ((e = buf_addf(&b, "ghrctl-deliver v1\ninstance %s\nscale-set %s\n"
-	    "runner %s\nsent %d\nexpiry %lld\nparts %zu\n", p->id, p->set,
-	    p->runner, p->sent, (long long)p->expiry, p->parts)) != NULL ||
+	    "runner %s\nsent %d\nexpiry %lld\ncreated %lld\nparts %zu\n", p->id,
+	    p->set, p->runner, p->sent, (long long)p->expiry,
+	    (long long)p->created, p->parts)) != NULL ||
 	    (p->jit != NULL && (e = buf_addf(&b, "jit %s\n", p->jit)) != NULL))
 		goto out;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
@@ -387,6 +390,9 @@ pending_parse(char *text, const char *name, struct pending *p)
 		else if (strcmp(line, "expiry") == 0 &&
 		    (ll = strtoll(v, NULL, 10)) > 0)
 			p->expiry = ll;
+		else if (strcmp(line, "created") == 0 &&
+		    (ll = strtoll(v, NULL, 10)) > 0)
+			p->created = ll;
 		else if (strcmp(line, "parts") == 0)
 			p->parts = (size_t)strtoul(v, NULL, 10);
 		else if (strcmp(line, "jit") == 0 && p->jit == NULL)
@@ -422,6 +428,7 @@ deliver_add(const char *state_dir, const char *id, const char *scale_set_id,
 	    (e = str_fmt(p.runner, sizeof(p.runner), "%s", runner)) != NULL)
 		return e;
 	p.jit = (char *)(uintptr_t)jit;
+	p.created = (int64_t)time(NULL);
 	return pending_save(dir, &p);
 }
 
@@ -457,6 +464,15 @@ pending_step(struct aws *a, const char *dir, const struct seal_key *signer,
 	const char		*code;
 
 	*remove = 0;
+	/*
+	 * Never delivered within the time its boot waits: the instance
+	 * failed or was never started; its boot has given up.
+	 */
+	if (!p->sent && p->created > 0 && now - p->created > DELIVER_TTL_S) {
+		st->expired++;
+		*remove = 1;
+		return NULL;
+	}
 	if (p->id[0] == '\0') {
 		/* Killed between RunInstances and deliver_add(): find it. */
 		struct ec2_instances	 v = EC2_INSTANCES_INIT;
@@ -640,9 +656,10 @@ deliver_run(struct aws *a, const struct config *cfg, int64_t now)
 		return e;
 	e = deliver_pending(a, dir, &k, now, &st);
 	seal_key_wipe(&k);
-	if (st.delivered + st.cleared + st.gone > 0)
+	if (st.delivered + st.cleared + st.gone + st.expired > 0)
 		log_info("deliveries: %u sealed and tagged, %u waiting for a "
-		    "boot key, %u opened and cleared, %u instances gone",
-		    st.delivered, st.waiting, st.cleared, st.gone);
+		    "boot key, %u opened and cleared, %u instances gone, %u "
+		    "never delivered", st.delivered, st.waiting, st.cleared,
+		    st.gone, st.expired);
 	return e;
 }

@@ -78,13 +78,16 @@ struct deliver_stats {
 	unsigned int	 waiting;	/* no boot key yet */
 	unsigned int	 cleared;	/* opened (or expired): tags deleted */
 	unsigned int	 gone;		/* instance no longer exists */
+	unsigned int	 expired;	/* not delivered in DELIVER_TTL_S */
 };
 
 /*
  * One pass over the pending deliveries: seal and tag the instances whose
  * key is on their console, delete the tags of those whose `ghrctl boot`
  * wrote "ghrctl-boot-opened v1 ID" (or whose seal expired), forget
- * instances that are gone.  Errors of one instance are logged and do not
+ * instances that are gone and launches not delivered within
+ * DELIVER_TTL_S (checked before any call, so a record that is only
+ * expired needs no client).  Errors of one instance are logged and do not
  * stop the others; the first is returned.
  */
 const struct error	*deliver_pending(struct aws *, const char *state_dir,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bearssl.h>
@@ -24,6 +25,7 @@
 
 T_REGISTER("deliver-key-line", t_key_line)
 T_REGISTER("deliver-signing-key", t_signing_key)
+T_REGISTER("deliver-expired", t_expired)
 
 static void
 line_for(const char *id, const struct seal_key *k, char *dst, size_t size)
@@ -102,5 +104,32 @@ t_signing_key(void)
 	T_TRUE(chmod(path, 0600) == 0);
 	T_ERR(deliver_signing_key(path, &b), ERR_DATA);
 	unlink(path);
+	rmdir(dir);
+}
+
+/* A launch never delivered within DELIVER_TTL_S is forgotten. */
+static void
+t_expired(void)
+{
+	struct seal_key		 k;
+	struct deliver_stats	 st;
+	struct stat		 sb;
+	char			 dir[] = "/tmp/ghrctl-t-deliver.XXXXXX", path[160];
+
+	if (mkdtemp(dir) == NULL) {
+		T_TRUE(0);
+		return;
+	}
+	T_OK(seal_keygen(&k));
+	T_OK(deliver_add(dir, "i-0abc", "42", "ghrctl-42-r1", "eyJ4IjoxfQ=="));
+	snprintf(path, sizeof(path), "%s/deliver/ghrctl-42-r1", dir);
+	T_TRUE(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	T_ERR(deliver_add(dir, "i-0abc", "42", "../x", "j"), ERR_SOFTWARE);
+	T_OK(deliver_pending(NULL, dir, &k, (int64_t)time(NULL) +
+	    DELIVER_TTL_S + 10, &st));
+	T_EQ_INT(st.expired, 1);
+	T_TRUE(stat(path, &sb) == -1);
+	snprintf(path, sizeof(path), "%s/deliver", dir);
+	rmdir(path);
 	rmdir(dir);
 }
