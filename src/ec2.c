@@ -219,6 +219,8 @@ ec2_run_form(const struct ec2_launch *l, const char *type,
 	if ((e = url_query_add(form, "MetadataOptions.HttpTokens",
 	    "required")) != NULL || (e = url_query_add(form,
 	    "MetadataOptions.HttpEndpoint", "enabled")) != NULL ||
+	    (e = url_query_add(form, "MetadataOptions.InstanceMetadataTags",
+	    "enabled")) != NULL ||
 	    (e = url_query_add(form, "InstanceInitiatedShutdownBehavior",
 	    "terminate")) != NULL)
 		goto out;
@@ -645,6 +647,51 @@ ec2_check_permissions(struct aws *a, const struct ec2_launch *l0,
 	if (e == NULL && checked != NULL)
 		(*checked)++;
 out:
+	buf_release(&form);
+	return e;
+}
+
+/* see ec2.h */
+const struct error *
+ec2_console_output(struct aws *a, const char *id, struct buf *out)
+{
+	const struct error	*e;
+	struct buf		 form = BUF_INIT(EC2_FORM_MAX);
+	struct xml_doc		 d;
+	const char		*b64;
+
+	memset(&d, 0, sizeof(d));
+	if ((e = url_query_add(&form, "InstanceId", id)) != NULL ||
+	    (e = url_query_add(&form, "Latest", "true")) != NULL ||
+	    (e = aws_query_call(a, &ec2_service, "GetConsoleOutput", form.p,
+	    &d)) != NULL)
+		goto out;
+	/* No <output>: nothing written yet. */
+	b64 = xml_path_text(&d, -1, "GetConsoleOutputResponse/output");
+	if (b64 != NULL && *b64 != '\0' &&
+	    b64_decode(b64, strlen(b64), out) != NULL)
+		e = error_fmt(ERR_PROTO, "ec2 GetConsoleOutput of %s: output "
+		    "is not base64", id);
+out:
+	xml_doc_release(&d);
+	buf_release(&form);
+	return e;
+}
+
+/* see ec2.h */
+const struct error *
+ec2_delete_tags(struct aws *a, const char *id, const char *const *keys,
+    size_t n)
+{
+	const struct error	*e;
+	struct buf		 form = BUF_INIT(EC2_FORM_MAX);
+	size_t			 i;
+
+	e = url_query_add(&form, "ResourceId.1", id);
+	for (i = 0; i < n && e == NULL; i++)
+		e = addf(&form, keys[i], "Tag.%zu.Key", i + 1);
+	if (e == NULL)
+		e = aws_query_call(a, &ec2_service, "DeleteTags", form.p, NULL);
 	buf_release(&form);
 	return e;
 }

@@ -130,6 +130,8 @@ void			 ec2_client_token(int64_t scale_set_id,
  * percent-encoded) for one option: instance type (NULL: the template's),
  * subnet (NULL: the template's), spot or on-demand, with MinCount=
  * MaxCount=1, MetadataOptions.HttpTokens=required,
+ * MetadataOptions.InstanceMetadataTags=enabled (ghrctl boot reads its
+ * sealed JIT config from its tags),
  * InstanceInitiatedShutdownBehavior=terminate, the tags on instance and
  * volume, UserData (base64 of user_data, may be NULL) and ClientToken.
  */
@@ -218,6 +220,18 @@ const struct error	*ec2_terminate(struct aws *, const char *const *ids,
 const struct error	*ec2_create_tags(struct aws *, const char *const *ids,
 			    size_t n, const struct ec2_tag *tags, size_t ntags,
 			    int dry_run);
+
+/*
+ * GetConsoleOutput with Latest=true (the current serial console buffer on
+ * Nitro types; EC2 keeps the last 64 KB): the decoded text appended to
+ * out, nothing when the instance wrote nothing yet.
+ */
+const struct error	*ec2_console_output(struct aws *, const char *id,
+			    struct buf *out);
+
+/* DeleteTags of the keys (any value) on one instance. */
+const struct error	*ec2_delete_tags(struct aws *, const char *id,
+			    const char *const *keys, size_t n);
 
 /* Split a comma list into v (pointers into buf); returns the count. */
 size_t			 ec2_split(const char *list, char *buf, size_t size,

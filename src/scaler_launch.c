@@ -19,6 +19,7 @@
 #include "actions.h"
 #include "aws.h"
 #include "buf.h"
+#include "deliver.h"
 #include "ec2.h"
 #include "github.h"
 #include "log.h"
@@ -200,6 +201,7 @@ scaler_launch(struct scaler *s, const char *name,
 	struct ec2_run_info	 info;
 	const struct error	*re;
 	char			*jit = NULL;
+	char			 skey[SEAL_PUB_B64_LEN + 1] = "DRY-RUN";
 	int64_t			 id = 0;
 	int			 adopted, found;
 	size_t			 i;
@@ -226,8 +228,13 @@ scaler_launch(struct scaler *s, const char *name,
 		*skipped = adopted;
 		return e;
 	}
+	/* Issue 14: the config is delivered sealed (deliver.c), not here. */
+	if (!s->dry_run && ((e = deliver_user_key(&s->ctx->cfg, skey)) != NULL ||
+	    (e = deliver_launched(&s->ctx->cfg, NULL, s->set_id, name,
+	    jit)) != NULL))
+		goto out;
 	if ((e = userdata_render(s->tmpl != NULL ? s->tmpl :
-	    userdata_default_template(), jit, name, s->set_id, s->c->name,
+	    userdata_default_template(), skey, name, s->set_id, s->c->name,
 	    &ud)) != NULL) {
 		if (e->class == ERR_PROTO)
 			e = error_fmt(ERR_CONFIG, "user data for runner %s is "
@@ -241,11 +248,15 @@ scaler_launch(struct scaler *s, const char *name,
 	    sizeof(tags) / sizeof(tags[0]), ud.p, out, &info);
 	if (e == NULL && !s->dry_run) {
 		s->launched++;
+		if ((re = deliver_launched(&s->ctx->cfg, out->id, s->set_id,
+		    name, jit)) != NULL)
+			log_warn("runner %s: %s", name, re->msg);
 		log_info("runner %s: instance %s (%s%s%s)", name, out->id,
 		    out->type, info.fell_back ? ", on-demand after spot "
 		    "failed" : "", info.reused ? ", launched earlier" : "");
 	} else if (e != NULL && !s->dry_run) {
 		/* No instance: do not leave the runner registered. */
+		(void)deliver_forget(&s->ctx->cfg, name);
 		if (scaler_source_find(s, name, &id, &found) == NULL && found &&
 		    scaler_source_remove(s, id, &re) != 0)
 			log_info("runner %s stays registered offline; "

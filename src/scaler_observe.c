@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "deliver.h"
 #include "ec2.h"
 #include "github.h"
 #include "log.h"
@@ -73,6 +74,9 @@ scaler_observe(struct scaler *s, const int64_t *assigned, int64_t now,
 	struct as_scale_set	 ss;
 
 	scaler_obs_release(o);
+	/* Issue 14: hand booted instances their sealed JIT configs. */
+	if (!s->dry_run && (e = deliver_run(s->aws, &s->ctx->cfg, now)) != NULL)
+		log_warn("%s", e->msg);
 	if ((e = ec2_describe_scale_set(s->aws, s->c->scale_set_id,
 	    &o->inst)) != NULL)
 		return e;

@@ -182,9 +182,9 @@ state_dir(const struct config *cfg, char *dst, size_t size)
 	    "GHRCTL_STATE_DIR (--state-dir)");
 }
 
-/* mkdir -p with mode 0700 for the parts we create. */
-static const struct error *
-make_dir(const char *dir)
+/* see state.h */
+const struct error *
+state_make_dir(const char *dir)
 {
 	char	 p[512];
 	size_t	 i;
@@ -459,7 +459,7 @@ state_open(const char *dir, const char *name, enum state_lock how,
 	state_close(sf);
 	if ((e = state_name_encode(name, enc, sizeof(enc))) != NULL)
 		return e;
-	if ((e = make_dir(dir)) != NULL || (e = check_dir(dir)) != NULL ||
+	if ((e = state_make_dir(dir)) != NULL || (e = check_dir(dir)) != NULL ||
 	    (e = str_copy(sf->dir, sizeof(sf->dir), dir)) != NULL ||
 	    (e = str_fmt(sf->path, sizeof(sf->path), "%s/scaleset-%s.json",
 	    dir, enc)) != NULL ||

@@ -77,6 +77,9 @@ const struct error	*state_name_encode(const char *name, char *dst,
 const struct error	*state_dir(const struct config *, char *dst,
 			    size_t size);
 
+/* mkdir -p dir, the parts made with mode 0700.  ERR_CONFIG, ERR_IO. */
+const struct error	*state_make_dir(const char *dir);
+
 /* An open, locked state file. */
 struct state_file {
 	int		 lock_fd;	/* -1 when closed */

@@ -18,14 +18,18 @@ static const char default_tmpl[] =
 	"#!/bin/sh\n"
 	"# ghrctl runner bootstrap (cloud-init user data).  Before the launch\n"
 	"# ghrctl fills in the placeholders RUNNER_NAME, SCALE_SET_ID,\n"
-	"# SCALE_SET_NAME and JIT_CONFIG (each in double braces).  The JIT\n"
-	"# config registers exactly one ephemeral runner and works once; it is\n"
-	"# readable through IMDS and ec2:DescribeInstanceAttribute.  The instance\n"
-	"# powers off when the runner exits, and InstanceInitiatedShutdownBehavior\n"
-	"# =terminate ends it.\n"
+	"# SCALE_SET_NAME and SIGNING_KEY (each in double braces).  No secret\n"
+	"# is in here: `ghrctl boot` (the same binary, on the AMI) publishes a\n"
+	"# key on the serial console, receives the runner's JIT config sealed\n"
+	"# to it through the instance's tags, checks ghrctl's signature with\n"
+	"# SIGNING_KEY and starts the runner (see ghrctl-boot(1)).  The\n"
+	"# instance powers off when ghrctl boot exits, and\n"
+	"# InstanceInitiatedShutdownBehavior=terminate ends it.\n"
 	"set -u\n"
 	"RUNNER_DIR=${RUNNER_DIR:-/opt/actions-runner}\n"
 	"RUNNER_USER=${RUNNER_USER:-runner}\n"
+	"GHRCTL_SIGNING_KEY={{SIGNING_KEY}}\n"
+	"GHRCTL_SCALE_SET_ID={{SCALE_SET_ID}}\n"
 	"trap 'shutdown -h now' EXIT\n"
 	"exec >>/var/log/ghrctl-runner.log 2>&1\n"
 	"echo \"ghrctl: runner {{RUNNER_NAME}} of scale set {{SCALE_SET_NAME}} ({{SCALE_SET_ID}})\"\n"
@@ -35,12 +39,9 @@ static const char default_tmpl[] =
 	"fi\n"
 	"id \"$RUNNER_USER\" >/dev/null 2>&1 || useradd -m \"$RUNNER_USER\"\n"
 	"chown -R \"$RUNNER_USER\" \"$RUNNER_DIR\"\n"
-	"umask 077\n"
-	"printf '%s' '{{JIT_CONFIG}}' >\"$RUNNER_DIR/.jitconfig\"\n"
-	"chown \"$RUNNER_USER\" \"$RUNNER_DIR/.jitconfig\"\n"
-	"cd \"$RUNNER_DIR\" || exit 1\n"
-	"su \"$RUNNER_USER\" -c './run.sh --jitconfig \"$(cat .jitconfig)\"'\n"
-	"rm -f \"$RUNNER_DIR/.jitconfig\"\n";
+	"ghrctl boot --signing-key \"$GHRCTL_SIGNING_KEY\" \\\n"
+	"    --scale-set-id \"$GHRCTL_SCALE_SET_ID\" --user \"$RUNNER_USER\" \\\n"
+	"    --runner \"$RUNNER_DIR/run.sh\"\n";
 
 /* see userdata.h */
 const char *
@@ -391,11 +392,11 @@ sh_value(struct buf *out, const struct sh_scan *sc, const char *key,
 
 /* see userdata.h */
 const struct error *
-userdata_render(const char *tmpl, const char *jit, const char *name,
+userdata_render(const char *tmpl, const char *signing_key, const char *name,
     const char *set_id, const char *set_name, struct buf *out)
 {
 	static const char *const keys[] = {
-		"{{JIT_CONFIG}}", "{{RUNNER_NAME}}", "{{SCALE_SET_ID}}",
+		"{{SIGNING_KEY}}", "{{RUNNER_NAME}}", "{{SCALE_SET_ID}}",
 		"{{SCALE_SET_NAME}}", NULL
 	};
 	const char		*vals[4];
@@ -405,7 +406,12 @@ userdata_render(const char *tmpl, const char *jit, const char *name,
 	const char		*p = tmpl;
 	size_t			 k, n, used;
 
-	vals[0] = jit;
+	if (strstr(tmpl, "{{JIT_CONFIG}}") != NULL)
+		return error_fmt(ERR_CONFIG, "the user-data template has "
+		    "{{JIT_CONFIG}}: JIT configs are no longer put in user "
+		    "data; start `ghrctl boot` with {{SIGNING_KEY}} instead "
+		    "(see ghrctl-boot(1) and contrib/user-data.sh.tmpl)");
+	vals[0] = signing_key;
 	vals[1] = name;
 	vals[2] = set_id;
 	vals[3] = set_name;

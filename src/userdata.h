@@ -7,13 +7,15 @@
 
 /*
  * The user data a runner instance boots with: a shell script rendered
- * from a template with the placeholders {{JIT_CONFIG}}, {{RUNNER_NAME}},
- * {{SCALE_SET_ID}} and {{SCALE_SET_NAME}}.  Rendering is pure (no I/O),
+ * from a template with the placeholders {{SIGNING_KEY}} (ghrctl's public
+ * signing key, for `ghrctl boot`), {{RUNNER_NAME}}, {{SCALE_SET_ID}} and
+ * {{SCALE_SET_NAME}}.  No secret goes in: a template that still has
+ * {{JIT_CONFIG}} is ERR_CONFIG.  Rendering is pure (no I/O),
  * so it is unit-tested and fuzzed alone.
  */
 
 /* Render tmpl into out (NUL-terminated); ERR_PROTO when out's ceiling is passed. */
-const struct error	*userdata_render(const char *tmpl, const char *jit,
+const struct error	*userdata_render(const char *tmpl, const char *signing_key,
 			    const char *name, const char *set_id,
 			    const char *set_name, struct buf *out);
 

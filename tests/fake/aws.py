@@ -21,7 +21,9 @@ It is a strict judge, not a mock:
 
 EC2: RunInstances (ClientToken idempotency as EC2 does it),
 DescribeInstances (filters, NextToken pages), TerminateInstances,
-CreateTags and DryRun, with fault injection through --ec2-control (see
+CreateTags, DeleteTags, GetConsoleOutput (--console-dir) and DryRun, a
+per-instance IMDS under /imds/ID/ (instance id, launch index, user data,
+tags when InstanceMetadataTags=enabled), with fault injection through --ec2-control (see
 the comment above Ec2State).  Adding EC2 actions: add a handler to
 ACTIONS[("ec2", "ActionName")] taking (handler, params) and returning the
 XML body; the signature, key, model and throttling checks above apply
@@ -441,6 +443,23 @@ class Ec2State:
                 self.instances[c["id"]]["hidden"] = True
             elif op == "html":
                 self.html.append(dict(c, count=c.get("count", -1)))
+            elif op == "launch":
+                self.instances[c["id"]] = {
+                    "id": c["id"], "type": "t3.micro", "state": "running",
+                    "launch": time.time(), "spot": False,
+                    "subnet": "subnet-default", "token": "",
+                    "tags": dict(c.get("tags", {})), "volume_tags": {},
+                    "image": "ami-test", "template": "",
+                    "user_data": base64.b64encode(
+                        c.get("user_data", "").encode()).decode(),
+                    "metadata_tags": c.get("metadata_tags", "enabled"),
+                    "launch_index": c.get("launch_index", 0),
+                    "console": ""}
+            elif op == "tags":
+                t = self.instances[c["id"]]["tags"]
+                t.update(c.get("set", {}))
+                for k in c.get("delete", []):
+                    t.pop(k, None)
         return True
 
     def live(self):
@@ -573,6 +592,10 @@ def run_instances(h, params):
                     "volume_tags": ec2_tags(params, "volume"),
                     "image": params.get("ImageId", "ami-fromtemplate"),
                     "user_data": params.get("UserData", ""),
+                    "metadata_tags": params.get(
+                        "MetadataOptions.InstanceMetadataTags",
+                        "disabled"),
+                    "launch_index": 0, "console": "",
                     "template": params.get(
                         "LaunchTemplate.LaunchTemplateName",
                         params.get("LaunchTemplate.LaunchTemplateId", ""))}
@@ -715,6 +738,69 @@ def create_tags(h, params):
     return "<requestId>%s</requestId><return>true</return>" % h.request_id
 
 
+def delete_tags(h, params):
+    """DeleteTags (EC2 API reference): a Tag.N.Value given must match."""
+    st = ec2_state(h)
+    ids = [v for k, v in params.items() if k.startswith("ResourceId.")]
+    with h.server.lock:
+        for i in ids:
+            if i not in st.instances:
+                raise ApiError(400, "InvalidInstanceID.NotFound",
+                               "The instance ID '%s' does not exist" % i)
+        n = 1
+        while "Tag.%d.Key" % n in params:
+            k = params["Tag.%d.Key" % n]
+            v = params.get("Tag.%d.Value" % n)
+            for i in ids:
+                t = st.instances[i]["tags"]
+                if k in t and (v is None or t[k] == v):
+                    del t[k]
+            n += 1
+        st.dump(h.server.args.log)
+    return "<requestId>%s</requestId><return>true</return>" % h.request_id
+
+
+CONSOLE_MAX = 64 * 1024
+
+
+def console_text(h, inst):
+    """What the instance wrote to its serial console: the file
+    --console-dir/ID.console (the local `ghrctl boot` of that instance
+    writes it).  EC2 keeps only the last 64 KB (EC2 API reference,
+    GetConsoleOutput)."""
+    d = h.server.args.console_dir
+    if d:
+        try:
+            with open(os.path.join(d, inst["id"] + ".console"), "rb") as f:
+                inst["console"] = f.read()[-CONSOLE_MAX:].decode(
+                    "utf-8", "replace")
+        except OSError:
+            pass
+    return inst["console"]
+
+
+def get_console_output(h, params):
+    """GetConsoleOutput (EC2 API reference): base64 output; without
+    Latest=true only what was posted at the last state change, which this
+    fake models as nothing (an instance that booted after launch has not
+    changed state since); Latest=true gives the current buffer."""
+    st = ec2_state(h)
+    iid = params.get("InstanceId", "")
+    with h.server.lock:
+        inst = st.instances.get(iid)
+        if inst is None:
+            raise ApiError(400, "InvalidInstanceID.NotFound",
+                           "The instance ID '%s' does not exist" % iid)
+        text = console_text(h, inst) if params.get("Latest") == "true" \
+            else ""
+        st.dump(h.server.args.log)
+    out = "<output>%s</output>" % base64.b64encode(
+        text.encode()).decode() if text else ""
+    return ("<requestId>%s</requestId><instanceId>%s</instanceId>"
+            "<timestamp>%s</timestamp>%s" % (h.request_id, iid,
+                                             iso(time.time()), out))
+
+
 class Html200(Exception):
     """Answer 200 with PROXY_PAGE instead of the action's reply."""
 
@@ -786,6 +872,8 @@ ACTIONS = {
     ("ec2", "DescribeInstances"): describe_instances,
     ("ec2", "TerminateInstances"): terminate_instances,
     ("ec2", "CreateTags"): create_tags,
+    ("ec2", "DeleteTags"): delete_tags,
+    ("ec2", "GetConsoleOutput"): get_console_output,
 }
 
 
@@ -947,9 +1035,21 @@ class Handler(fakelib.Handler):
                        % (action, NS[api], inner, action), "text/xml")
 
     # ------------------------------------------------- IMDS, container
+    def imds_instance(self):
+        """Per-instance IMDS: a path /imds/ID/latest/... is instance ID's
+        view (each instance reaches only its own IMDS at 169.254.169.254;
+        tests give each local `ghrctl boot` its own prefix).  Strips the
+        prefix from self.path; None when there is none."""
+        m = re.match(r"^/imds/(i-[0-9a-f]+)(/.*)$", self.path)
+        if not m:
+            return None
+        self.path = m.group(2)
+        return m.group(1)
+
     def do_PUT(self):
         body = self.read_body()
         srv = self.server
+        self.imds_instance()
         if self.path != "/latest/api/token":
             self.record(body)
             return self.reply(404, "", "text/plain")
@@ -997,6 +1097,7 @@ class Handler(fakelib.Handler):
             self.record(akid=akid)
             c["RoleArn"] = "arn:aws:iam::123456789012:role/task"
             return self.reply(200, c)
+        iid = self.imds_instance()
         if not self.path.startswith("/latest/"):
             self.record()
             return self.reply(404, "", "text/plain")
@@ -1025,8 +1126,48 @@ class Handler(fakelib.Handler):
         if self.path == "/latest/meta-data/placement/region":
             self.record()
             return self.reply(200, srv.args.region, "text/plain")
+        if iid is not None:
+            return self.imds_of(iid)
         self.record()
         self.reply(404, "", "text/plain")
+
+
+    def imds_of(self, iid):
+        """Instance metadata of one instance (EC2 User Guide, "Instance
+        metadata categories"): instance-id, ami-launch-index, user-data
+        (404 when none), and tags/instance/ only when the instance was
+        launched with MetadataOptions.InstanceMetadataTags=enabled (404
+        otherwise, as IMDS answers)."""
+        st = self.server.ec2
+        with self.server.lock:
+            if st.control():
+                st.dump(self.server.args.log)
+            inst = st.instances.get(iid)
+            inst = dict(inst, tags=dict(inst["tags"])) if inst else None
+        self.record()
+        if inst is None or inst["state"] not in ("pending", "running"):
+            return self.reply(404, "", "text/plain")
+        p = self.path
+        if p == "/latest/meta-data/instance-id":
+            return self.reply(200, iid, "text/plain")
+        if p == "/latest/meta-data/ami-launch-index":
+            return self.reply(200, str(inst["launch_index"]), "text/plain")
+        if p == "/latest/user-data":
+            if not inst["user_data"]:
+                return self.reply(404, "", "text/plain")
+            return self.reply(200, base64.b64decode(inst["user_data"])
+                              .decode("utf-8", "replace"), "text/plain")
+        base = "/latest/meta-data/tags/instance"
+        if p in (base, base + "/") or p.startswith(base + "/"):
+            if inst["metadata_tags"] != "enabled":
+                return self.reply(404, "", "text/plain")
+            key = urllib.parse.unquote(p[len(base) + 1:])
+            if key == "":
+                return self.reply(200, "\n".join(sorted(inst["tags"])),
+                                  "text/plain")
+            if key in inst["tags"]:
+                return self.reply(200, inst["tags"][key], "text/plain")
+        return self.reply(404, "", "text/plain")
 
 
 def xml_escape(s):
@@ -1091,6 +1232,9 @@ def main():
     ap.add_argument("--html-200", action="append", default=[],
                     help="API:ACTION (ACTION may be *): answer 200 with a "
                     "proxy's HTML page, repeatable")
+    ap.add_argument("--console-dir", default="",
+                    help="instance ID's console output is the file "
+                    "DIR/ID.console")
     ap.add_argument("--ec2-limit", type=int, default=100000,
                     help="InstanceLimitExceeded beyond this many live")
     if "--check-vectors" in sys.argv:

@@ -23,7 +23,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static void
 plain(const char *tmpl, const char *v, struct buf *out)
 {
-	static const char *const keys[] = { "{{JIT_CONFIG}}",
+	static const char *const keys[] = { "{{SIGNING_KEY}}",
 	    "{{RUNNER_NAME}}", "{{SCALE_SET_ID}}", "{{SCALE_SET_NAME}}" };
 	size_t	 k, n;
 

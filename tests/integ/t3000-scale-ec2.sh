@@ -23,6 +23,7 @@ test_scale_launches_once() {
 	test_match "$T/out2" '^desired 3  live 3  launch 0' "second pass sees 3 live"
 	params RunInstances | head -n 1 >"$T/p"
 	for kv in '"MetadataOptions.HttpTokens": "required"' \
+	    '"MetadataOptions.InstanceMetadataTags": "enabled"' \
 	    '"InstanceInitiatedShutdownBehavior": "terminate"' \
 	    '"SubnetId": "subnet-0aaa"' '"MinCount": "1"' '"MaxCount": "1"' \
 	    '"ClientToken": "ghrctl-[0-9a-f]{40}"' \
@@ -36,7 +37,9 @@ test_scale_launches_once() {
 	done
 	test_eq "$(params RunInstances | grep -o '"ClientToken": "[^"]*"' | sort -u | wc -l | tr -d ' ')" 3 \
 	    "one ClientToken per instance"
-	# The user data is the contrib template with the runner filled in.
+	# The user data is the contrib template with the runner and ghrctl's
+	# public signing key filled in, and no JIT config (issue 14: it is
+	# delivered sealed to the instance's boot key, see t3310).
 	"$PY" - "$AWS_LOG.ec2" "$TOP/contrib/user-data.sh.tmpl" >"$T/ud" <<'PYEOF'
 import base64, json, sys
 d = json.load(open(sys.argv[1]))
@@ -44,14 +47,18 @@ i = d["instances"][0]
 ud = base64.b64decode(i["user_data"]).decode()
 t = open(sys.argv[2]).read()
 name = i["tags"]["ghrctl:runner"]
-jit = ud.split("printf '%s' '")[1].split("'")[0]
+key = ud.split("GHRCTL_SIGNING_KEY=")[1].split("\n")[0]
 want = (t.replace("{{RUNNER_NAME}}", name).replace("{{SCALE_SET_ID}}", "1")
-        .replace("{{SCALE_SET_NAME}}", "ghrctl-test").replace("{{JIT_CONFIG}}", jit))
+        .replace("{{SCALE_SET_NAME}}", "ghrctl-test").replace("{{SIGNING_KEY}}", key))
 print("same" if ud == want else "differ")
-print(base64.b64decode(jit).decode().startswith("JITSECRET-"))
+print(len(key) == 87 and all(c.isalnum() or c in "-_" for c in key))
+print(any("JITSECRET" in base64.b64decode(x["user_data"]).decode()
+          for x in d["instances"]))
 PYEOF
 	test_eq "$(sed -n 1p "$T/ud")" same "user data = contrib/user-data.sh.tmpl rendered"
-	test_eq "$(sed -n 2p "$T/ud")" True "user data carries the runner's JIT config"
+	test_eq "$(sed -n 2p "$T/ud")" True "user data carries ghrctl's public signing key"
+	test_eq "$(sed -n 3p "$T/ud")" False "no user data carries a JIT config"
+	test_eq "$(stat -c %a "$T/state/signing-key")" 600 "the signing key file is 0600"
 	grep -q JITSECRET "$T/err" "$T/out" && not_ok "JIT config printed" || ok "JIT config never printed"
 	test_done
 }

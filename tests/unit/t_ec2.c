@@ -187,9 +187,16 @@ t_ec2_misc(void)
 	T_EQ_STR(v[1], "m6i.large");
 	T_EQ_INT(ec2_split(NULL, buf, sizeof(buf), v, EC2_MAX_OPTIONS), 0);
 	T_TRUE(!ec2_state_live("stopped") && ec2_state_live("running"));
-	T_OK(userdata_render("a {{RUNNER_NAME}} {{JIT_CONFIG}} {{X}} "
+	T_OK(userdata_render("a {{RUNNER_NAME}} {{SIGNING_KEY}} {{X}} "
 	    "{{SCALE_SET_ID}}/{{SCALE_SET_NAME}}", "J", "n", "7", "set", &out));
 	T_EQ_STR(out.p, "a n J {{X}} 7/set");
 	buf_release(&out);
-	T_TRUE(strstr(userdata_default_template(), "--jitconfig") != NULL);
+	/* No secret in user data (issue 14): the runner's JIT config is
+	 * delivered sealed; the template starts ghrctl boot instead. */
+	T_TRUE(strstr(userdata_default_template(), "--jitconfig") == NULL);
+	T_TRUE(strstr(userdata_default_template(), "JIT_CONFIG") == NULL);
+	T_TRUE(strstr(userdata_default_template(), "ghrctl boot") != NULL);
+	buf_reset(&out);
+	T_ERR(userdata_render("x '{{JIT_CONFIG}}'", "K", "n", "7", "set",
+	    &out), ERR_CONFIG);
 }

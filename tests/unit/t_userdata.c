@@ -60,9 +60,9 @@ static void
 test_quote(void)
 {
 	/* Safe values go in as they are, wherever they sit. */
-	check("a {{RUNNER_NAME}} '{{JIT_CONFIG}}' \"{{SCALE_SET_ID}}\" {{X}}",
+	check("a {{RUNNER_NAME}} '{{SIGNING_KEY}}' \"{{SCALE_SET_ID}}\" {{X}}",
 	    "ghrctl-1-r5", "a ghrctl-1-r5 'ghrctl-1-r5' \"ghrctl-1-r5\" {{X}}");
-	check("x={{JIT_CONFIG}}", "eyJh+/b=", "x=eyJh+/b=");
+	check("x={{SIGNING_KEY}}", "eyJh+/b=", "x=eyJh+/b=");
 	/* Unquoted: one single-quoted word. */
 	check("echo {{SCALE_SET_NAME}}", "ci$(touch X)",
 	    "echo 'ci$(touch X)'");
@@ -70,7 +70,7 @@ test_quote(void)
 	check("echo {{SCALE_SET_NAME}}", "", "echo ''");
 	check("echo {{SCALE_SET_NAME}}", "it's", "echo 'it'\\''s'");
 	/* Inside single quotes: only ' needs care. */
-	check("printf '%s' '{{JIT_CONFIG}}'", "a'$(x)'b",
+	check("printf '%s' '{{SIGNING_KEY}}'", "a'$(x)'b",
 	    "printf '%s' 'a'\\''$(x)'\\''b'");
 	/* Inside double quotes: $ ` " \ escaped. */
 	check("echo \"n {{RUNNER_NAME}} .\"", "ci$(touch X)`y`\"\\",
@@ -126,6 +126,8 @@ test_default(void)
 	T_EQ_INT(cls, 0);
 	T_TRUE(strstr(got, "runner ci\\$(touch X) of") != NULL);
 	T_TRUE(strstr(got, "'ci$(touch X)'") != NULL);
-	T_TRUE(strstr(got, "--jitconfig") != NULL);
+	/* Issue 14: no JIT config in user data; ghrctl boot fetches it. */
+	T_TRUE(strstr(got, "--jitconfig") == NULL);
+	T_TRUE(strstr(got, "ghrctl boot --signing-key") != NULL);
 	free(got);
 }

@@ -1,0 +1,665 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * Delivering sealed JIT configs (see deliver.h and ghrctl-boot(1)).
+ */
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#include "buf.h"
+#include "deliver.h"
+#include "ec2.h"
+#include "log.h"
+#include "seal.h"
+#include "state.h"
+#include "util.h"
+
+#define KEY_MAGIC	"ghrctl-signing-key v1 "
+#define LINE_MAGIC	"ghrctl-boot-key v1 "
+#define CONSOLE_MAX	(128u << 10)
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static const struct error *
+key_parse(const char *text, size_t n, const char *path, struct seal_key *out)
+{
+	unsigned char	 x[SEAL_SECRET_LEN];
+	size_t		 k = strlen(KEY_MAGIC), i;
+	int		 hi, lo;
+	const struct error *e;
+
+	if (n < k + 2 * SEAL_SECRET_LEN || memcmp(text, KEY_MAGIC, k) != 0)
+		return error_fmt(ERR_DATA, "%s: not a ghrctl signing key "
+		    "(want '%sHEX')", path, KEY_MAGIC);
+	for (i = 0; i < SEAL_SECRET_LEN; i++) {
+		hi = hexval(text[k + 2 * i]);
+		lo = hexval(text[k + 2 * i + 1]);
+		if (hi < 0 || lo < 0) {
+			wipe(x, sizeof(x));
+			return error_fmt(ERR_DATA, "%s: the key is not 64 "
+			    "lowercase hex digits", path);
+		}
+		x[i] = (unsigned char)(hi << 4 | lo);
+	}
+	e = seal_key_from_secret(x, sizeof(x), out);
+	wipe(x, sizeof(x));
+	return e == NULL ? NULL : error_fmt(ERR_DATA, "%s: %s", path, e->msg);
+}
+
+/* see deliver.h */
+const struct error *
+deliver_signing_key(const char *path, struct seal_key *out)
+{
+	const struct error	*e;
+	struct stat		 st;
+	char			 text[160], tmp[1024];
+	ssize_t			 r;
+	size_t			 i, n;
+	int			 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1) {
+		if (fstat(fd, &st) == -1 || (st.st_mode & 077) != 0) {
+			close(fd);
+			return error_fmt(ERR_PERM, "%s: the signing key must "
+			    "be readable by its owner only (chmod 600)", path);
+		}
+		r = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (r < 0)
+			return error_errno("read", path);
+		e = key_parse(text, (size_t)r, path, out);
+		wipe(text, sizeof(text));
+		return e;
+	}
+	if (errno != ENOENT)
+		return error_errno("open", path);
+	/* First use: make one, written to a temp file and linked in. */
+	if ((e = seal_keygen(out)) != NULL)
+		return e;
+	n = strlen(KEY_MAGIC);
+	memcpy(text, KEY_MAGIC, n);
+	for (i = 0; i < SEAL_SECRET_LEN; i++) {
+		text[n++] = "0123456789abcdef"[out->secret[i] >> 4];
+		text[n++] = "0123456789abcdef"[out->secret[i] & 15];
+	}
+	text[n++] = '\n';
+	if ((e = str_fmt(tmp, sizeof(tmp), "%s.%ld.tmp", path,
+	    (long)getpid())) != NULL)
+		goto out;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1) {
+		e = error_errno("create", tmp);
+		goto out;
+	}
+	if (write(fd, text, n) != (ssize_t)n || fsync(fd) == -1) {
+		e = error_errno("write", tmp);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	/* link(): a concurrent first run that won keeps its key. */
+	if (link(tmp, path) == -1) {
+		unlink(tmp);
+		if (errno != EEXIST) {
+			e = error_errno("create", path);
+			goto out;
+		}
+		seal_key_wipe(out);
+		wipe(text, sizeof(text));
+		return deliver_signing_key(path, out);
+	}
+	unlink(tmp);
+	log_info("made ghrctl's signing key %s", path);
+out:
+	wipe(text, sizeof(text));
+	if (e != NULL)
+		seal_key_wipe(out);
+	return e;
+}
+
+/* 1 when line (n bytes, no newline) is id's key line; the key in pub. */
+static int
+key_line(const char *line, size_t n, const char *id,
+    unsigned char pub[SEAL_PUB_LEN])
+{
+	br_sha256_context	 h;
+	unsigned char		 d[32], k[SEAL_PUB_LEN];
+	char			 check[9];
+	size_t			 m = strlen(LINE_MAGIC), idlen = strlen(id);
+	const char		*p;
+
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		n--;
+	if (n != m + idlen + 1 + SEAL_PUB_B64_LEN + 1 + 8 ||
+	    memcmp(line, LINE_MAGIC, m) != 0 ||
+	    memcmp(line + m, id, idlen) != 0 || line[m + idlen] != ' ')
+		return 0;
+	p = line + m + idlen + 1;
+	if (p[SEAL_PUB_B64_LEN] != ' ' ||
+	    seal_pub_parse(p, SEAL_PUB_B64_LEN, k) != NULL)
+		return 0;
+	br_sha256_init(&h);
+	br_sha256_update(&h, k, SEAL_PUB_LEN);
+	br_sha256_out(&h, d);
+	snprintf(check, sizeof(check), "%02x%02x%02x%02x", d[0], d[1], d[2],
+	    d[3]);
+	if (memcmp(p + SEAL_PUB_B64_LEN + 1, check, 8) != 0)
+		return 0;
+	memcpy(pub, k, SEAL_PUB_LEN);
+	return 1;
+}
+
+/* see deliver.h */
+const struct error *
+deliver_find_key(const char *console, size_t len, const char *id,
+    unsigned char pub[SEAL_PUB_LEN])
+{
+	const char	*p = console, *end = console + len, *nl;
+	int		 found = 0;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (key_line(p, (size_t)(nl - p), id, pub))
+			found = 1;	/* the last one wins: a reboot's key */
+		p = nl + 1;
+	}
+	return found ? NULL : error_fmt(ERR_TEMP, "instance %s has not "
+	    "published its boot key on its console yet", id);
+}
+
+/* see deliver.h */
+const struct error *
+deliver_to(struct aws *a, const struct seal_key *signer, const char *id,
+    const char *scale_set_id, const char *runner, const char *jit,
+    int64_t now, size_t *nparts)
+{
+	struct buf		 console = BUF_INIT(CONSOLE_MAX);
+	struct buf		 blob = BUF_INIT(SEAL_BLOB_MAX);
+	struct buf		 text = BUF_INIT(SEAL_BLOB_MAX * 2);
+	struct ec2_tag		 tags[SEAL_PARTS_MAX];
+	char			 keys[SEAL_PARTS_MAX][24];
+	char			 vals[SEAL_PARTS_MAX][SEAL_PART_CHARS + 1];
+	struct seal_header	 h;
+	unsigned char		 pub[SEAL_PUB_LEN];
+	const struct error	*e;
+	size_t			 np = 0, i, off, k;
+
+	if ((e = ec2_console_output(a, id, &console)) != NULL ||
+	    (e = deliver_find_key(console.p != NULL ? console.p : "",
+	    console.len, id, pub)) != NULL)
+		goto out;
+	memset(&h, 0, sizeof(h));
+	if ((e = str_fmt(h.instance_id, sizeof(h.instance_id), "%s", id)) !=
+	    NULL || (e = str_fmt(h.scale_set_id, sizeof(h.scale_set_id), "%s",
+	    scale_set_id)) != NULL || (e = str_fmt(h.runner, sizeof(h.runner),
+	    "%s", runner)) != NULL)
+		goto out;
+	h.expiry = now + DELIVER_TTL_S;
+	if ((e = seal_seal(signer, pub, &h, jit, strlen(jit), &blob)) != NULL ||
+	    (e = seal_encode(blob.p, blob.len, &text, &np)) != NULL)
+		goto out;
+	for (i = 0, off = 0; i < np; i++, off += k) {
+		k = text.len - off < SEAL_PART_CHARS ? text.len - off :
+		    SEAL_PART_CHARS;
+		snprintf(keys[i], sizeof(keys[i]), "%s%zu", SEAL_TAG_PREFIX, i);
+		memcpy(vals[i], text.p + off, k);
+		vals[i][k] = '\0';
+		tags[i].key = keys[i];
+		tags[i].value = vals[i];
+	}
+	e = ec2_create_tags(a, &id, 1, tags, np, 0);
+	if (e == NULL && nparts != NULL)
+		*nparts = np;
+	if (e == NULL)
+		log_info("delivered the sealed config of runner %s to %s (%zu "
+		    "tags)", runner, id, np);
+out:
+	buf_release(&console);
+	buf_release(&blob);
+	buf_release(&text);
+	return e;
+}
+
+/* see deliver.h */
+const struct error *
+deliver_clear(struct aws *a, const char *id, size_t nparts)
+{
+	char		 keys[SEAL_PARTS_MAX][24];
+	const char	*v[SEAL_PARTS_MAX];
+	size_t		 i;
+
+	if (nparts == 0 || nparts > SEAL_PARTS_MAX)
+		nparts = SEAL_PARTS_MAX;
+	for (i = 0; i < nparts; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "%s%zu", SEAL_TAG_PREFIX, i);
+		v[i] = keys[i];
+	}
+	return ec2_delete_tags(a, id, v, nparts);
+}
+
+/* ---- pending deliveries ---- */
+
+struct pending {
+	char	 id[SEAL_ID_MAX];
+	char	 set[SEAL_SET_MAX];
+	char	 runner[SEAL_NAME_MAX];
+	int	 sent;
+	int64_t	 expiry;
+	int64_t	 created;	/* when the launch was recorded */
+	size_t	 parts;
+	char	*jit;		/* secret; NULL once sent */
+};
+
+static int
+id_ok(const char *id)
+{
+	size_t	 i, n = strlen(id);
+
+	if (n < 3 || n >= SEAL_ID_MAX || strncmp(id, "i-", 2) != 0)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'z')))
+			return 0;
+	return 1;
+}
+
+/* A runner name as a file name: [A-Za-z0-9._-], not starting with '.'. */
+static int
+name_ok(const char *n)
+{
+	size_t	 i, len = strlen(n);
+
+	if (len == 0 || len >= SEAL_NAME_MAX || n[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((n[i] >= '0' && n[i] <= '9') ||
+		    (n[i] >= 'a' && n[i] <= 'z') ||
+		    (n[i] >= 'A' && n[i] <= 'Z') || n[i] == '-' ||
+		    n[i] == '_' || n[i] == '.'))
+			return 0;
+	return 1;
+}
+
+static const struct error *
+pending_dir(const char *state_dir, char *dst, size_t size)
+{
+	const struct error	*e;
+
+	if ((e = str_fmt(dst, size, "%s/%s", state_dir, DELIVER_DIR)) != NULL)
+		return e;
+	if (mkdir(dst, 0700) == -1 && errno != EEXIST)
+		return error_errno("mkdir", dst);
+	return NULL;
+}
+
+static const struct error *
+pending_save(const char *dir, const struct pending *p)
+{
+	struct buf		 b = BUF_INIT(SEAL_JIT_MAX + 1024);
+	const struct error	*e;
+	char			 path[1024], tmp[1100];
+	int			 fd;
+
+	if ((e = str_fmt(path, sizeof(path), "%s/%s", dir, p->runner)) !=
+	    NULL ||
+	    (e = str_fmt(tmp, sizeof(tmp), "%s.tmp", path)) != NULL)
+		return e;
+	if ((e = buf_addf(&b, "ghrctl-deliver v1\ninstance %s\nscale-set %s\n"
+	    "runner %s\nsent %d\nexpiry %lld\ncreated %lld\nparts %zu\n", p->id,
+	    p->set, p->runner, p->sent, (long long)p->expiry,
+	    (long long)p->created, p->parts)) != NULL ||
+	    (p->jit != NULL && (e = buf_addf(&b, "jit %s\n", p->jit)) != NULL))
+		goto out;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+	    -1) {
+		e = error_errno("create", tmp);
+		goto out;
+	}
+	if (write(fd, b.p, b.len) != (ssize_t)b.len || fsync(fd) == -1) {
+		e = error_errno("write", tmp);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (rename(tmp, path) == -1) {
+		e = error_errno("rename", tmp);
+		unlink(tmp);
+	}
+out:
+	if (b.p != NULL)
+		wipe(b.p, b.len);
+	buf_release(&b);
+	return e;
+}
+
+static void
+pending_release(struct pending *p)
+{
+	secret_free(p->jit);
+	p->jit = NULL;
+}
+
+/* Parse a pending file's text (n bytes); ERR_DATA when malformed. */
+static const struct error *
+pending_parse(char *text, const char *name, struct pending *p)
+{
+	char		*line, *save = NULL, *v;
+	long long	 ll;
+
+	memset(p, 0, sizeof(*p));
+	line = strtok_r(text, "\n", &save);
+	if (line == NULL || strcmp(line, "ghrctl-deliver v1") != 0)
+		return error_fmt(ERR_DATA, "%s: not a pending delivery", name);
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		if ((v = strchr(line, ' ')) == NULL)
+			continue;
+		*v++ = '\0';
+		if (strcmp(line, "instance") == 0)
+			snprintf(p->id, sizeof(p->id), "%s", v);
+		else if (strcmp(line, "scale-set") == 0)
+			snprintf(p->set, sizeof(p->set), "%s", v);
+		else if (strcmp(line, "runner") == 0)
+			snprintf(p->runner, sizeof(p->runner), "%s", v);
+		else if (strcmp(line, "sent") == 0)
+			p->sent = strcmp(v, "1") == 0;
+		else if (strcmp(line, "expiry") == 0 &&
+		    (ll = strtoll(v, NULL, 10)) > 0)
+			p->expiry = ll;
+		else if (strcmp(line, "created") == 0 &&
+		    (ll = strtoll(v, NULL, 10)) > 0)
+			p->created = ll;
+		else if (strcmp(line, "parts") == 0)
+			p->parts = (size_t)strtoul(v, NULL, 10);
+		else if (strcmp(line, "jit") == 0 && p->jit == NULL)
+			p->jit = xstrdup(v);
+	}
+	if ((p->id[0] != '\0' && !id_ok(p->id)) ||
+	    strcmp(p->runner, name) != 0 || p->set[0] == '\0' ||
+	    (!p->sent && p->jit == NULL)) {
+		pending_release(p);
+		return error_fmt(ERR_DATA, "%s: malformed pending delivery",
+		    name);
+	}
+	return NULL;
+}
+
+/* see deliver.h */
+const struct error *
+deliver_add(const char *state_dir, const char *id, const char *scale_set_id,
+    const char *runner, const char *jit)
+{
+	struct pending		 p;
+	const struct error	*e;
+	char			 dir[1024];
+
+	if ((id != NULL && !id_ok(id)) || !name_ok(runner))
+		return error_fmt(ERR_SOFTWARE, "deliver: bad instance id or "
+		    "runner name");
+	memset(&p, 0, sizeof(p));
+	if ((e = pending_dir(state_dir, dir, sizeof(dir))) != NULL ||
+	    (e = str_fmt(p.id, sizeof(p.id), "%s", id != NULL ? id : "")) !=
+	    NULL ||
+	    (e = str_fmt(p.set, sizeof(p.set), "%s", scale_set_id)) != NULL ||
+	    (e = str_fmt(p.runner, sizeof(p.runner), "%s", runner)) != NULL)
+		return e;
+	p.jit = (char *)(uintptr_t)jit;
+	p.created = (int64_t)time(NULL);
+	return pending_save(dir, &p);
+}
+
+/* see deliver.h */
+int
+deliver_opened(const char *console, size_t len, const char *id)
+{
+	char		 want[SEAL_ID_MAX + 32];
+	const char	*p = console, *end = console + len, *nl;
+	size_t		 n;
+
+	snprintf(want, sizeof(want), "ghrctl-boot-opened v1 %s", id);
+	n = strlen(want);
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if ((size_t)(nl - p) >= n && memcmp(p, want, n) == 0 &&
+		    ((size_t)(nl - p) == n || p[n] == '\r'))
+			return 1;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* One pending delivery; *remove set when its file can go. */
+static const struct error *
+pending_step(struct aws *a, const char *dir, const struct seal_key *signer,
+    int64_t now, struct pending *p, int *remove, struct deliver_stats *st)
+{
+	struct buf		 console = BUF_INIT(CONSOLE_MAX);
+	const struct error	*e = NULL;
+	const char		*code;
+
+	*remove = 0;
+	/*
+	 * Never delivered within the time its boot waits: the instance
+	 * failed or was never started; its boot has given up.
+	 */
+	if (!p->sent && p->created > 0 && now - p->created > DELIVER_TTL_S) {
+		st->expired++;
+		*remove = 1;
+		return NULL;
+	}
+	if (p->id[0] == '\0') {
+		/* Killed between RunInstances and deliver_add(): find it. */
+		struct ec2_instances	 v = EC2_INSTANCES_INIT;
+		struct ec2_filter	 f[1];
+		char			 key[64];
+		size_t			 i;
+
+		snprintf(key, sizeof(key), "tag:%s", EC2_TAG_RUNNER);
+		f[0].name = key;
+		f[0].values[0] = p->runner;
+		f[0].nvalues = 1;
+		if ((e = ec2_describe(a, f, 1, &v)) != NULL)
+			return e;
+		for (i = 0; i < v.n; i++)
+			if (ec2_state_live(v.v[i].state))
+				snprintf(p->id, sizeof(p->id), "%s", v.v[i].id);
+		ec2_instances_release(&v);
+		if (p->id[0] == '\0') {
+			st->waiting++;
+			return NULL;
+		}
+		if ((e = pending_save(dir, p)) != NULL)
+			return e;
+	}
+	if (!p->sent) {
+		e = deliver_to(a, signer, p->id, p->set, p->runner, p->jit, now,
+		    &p->parts);
+		if (e == NULL) {
+			p->sent = 1;
+			p->expiry = now + DELIVER_TTL_S;
+			pending_release(p);	/* the tags hold it, sealed */
+			st->delivered++;
+			return pending_save(dir, p);
+		}
+		goto fail;
+	}
+	if ((e = ec2_console_output(a, p->id, &console)) != NULL)
+		goto fail;
+	if (deliver_opened(console.p != NULL ? console.p : "", console.len,
+	    p->id) || now >= p->expiry) {
+		if ((e = deliver_clear(a, p->id, p->parts)) != NULL)
+			goto fail;
+		st->cleared++;
+		*remove = 1;
+	}
+	buf_release(&console);
+	return NULL;
+fail:
+	buf_release(&console);
+	code = aws_last_code(a);
+	if (e->class == ERR_TEMP && strstr(e->msg, "boot key") != NULL) {
+		st->waiting++;
+		return NULL;
+	}
+	if (code != NULL && strcmp(code, "InvalidInstanceID.NotFound") == 0) {
+		st->gone++;
+		*remove = 1;
+		return NULL;
+	}
+	return e;
+}
+
+/* see deliver.h */
+const struct error *
+deliver_pending(struct aws *a, const char *state_dir,
+    const struct seal_key *signer, int64_t now, struct deliver_stats *st)
+{
+	const struct error	*e, *first = NULL;
+	struct pending		 p;
+	struct dirent		*de;
+	DIR			*d;
+	char			 dir[1024], path[1400], text[SEAL_JIT_MAX + 1024];
+	ssize_t			 r;
+	int			 fd, remove;
+
+	memset(st, 0, sizeof(*st));
+	if ((e = pending_dir(state_dir, dir, sizeof(dir))) != NULL)
+		return e;
+	if ((d = opendir(dir)) == NULL)
+		return error_errno("opendir", dir);
+	while ((de = readdir(d)) != NULL) {
+		if (!name_ok(de->d_name) || strstr(de->d_name, ".tmp") != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+			continue;
+		r = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		text[r] = '\0';
+		e = pending_parse(text, de->d_name, &p);
+		wipe(text, (size_t)r);
+		if (e == NULL) {
+			e = pending_step(a, dir, signer, now, &p, &remove, st);
+			if (e == NULL && remove && unlink(path) == -1)
+				e = error_errno("unlink", path);
+			pending_release(&p);
+		}
+		if (e != NULL) {
+			log_warn("delivery to %s: %s", de->d_name, e->msg);
+			if (first == NULL)
+				first = e;
+		}
+	}
+	closedir(d);
+	return first;
+}
+
+/* see deliver.h */
+const struct error *
+deliver_forget(const struct config *cfg, const char *runner)
+{
+	const struct error	*e;
+	char			 dir[512], path[1024];
+
+	if (!name_ok(runner))
+		return NULL;
+	if ((e = state_dir(cfg, dir, sizeof(dir))) != NULL)
+		return e;
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, DELIVER_DIR, runner);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return error_errno("unlink", path);
+	return NULL;
+}
+
+/* The state directory (made) and the signing key in it. */
+static const struct error *
+setup(const struct config *cfg, char *dir, size_t size, struct seal_key *k)
+{
+	const struct error	*e;
+	char			 path[1024];
+
+	if ((e = state_dir(cfg, dir, size)) != NULL ||
+	    (e = state_make_dir(dir)) != NULL ||
+	    (e = str_fmt(path, sizeof(path), "%s/%s", dir,
+	    DELIVER_KEY_FILE)) != NULL)
+		return e;
+	return deliver_signing_key(path, k);
+}
+
+/* see deliver.h */
+const struct error *
+deliver_user_key(const struct config *cfg, char out[SEAL_PUB_B64_LEN + 1])
+{
+	struct seal_key		 k;
+	const struct error	*e;
+	char			 dir[512];
+
+	if ((e = setup(cfg, dir, sizeof(dir), &k)) != NULL)
+		return e;
+	seal_pub_format(k.pub, out);
+	seal_key_wipe(&k);
+	return NULL;
+}
+
+/* see deliver.h */
+const struct error *
+deliver_launched(const struct config *cfg, const char *id,
+    const char *scale_set_id, const char *runner, const char *jit)
+{
+	const struct error	*e;
+	char			 dir[512];
+
+	if ((e = state_dir(cfg, dir, sizeof(dir))) != NULL ||
+	    (e = state_make_dir(dir)) != NULL)
+		return e;
+	return deliver_add(dir, id, scale_set_id, runner, jit);
+}
+
+/* see deliver.h */
+const struct error *
+deliver_run(struct aws *a, const struct config *cfg, int64_t now)
+{
+	struct seal_key		 k;
+	struct deliver_stats	 st;
+	const struct error	*e;
+	char			 dir[512];
+
+	if ((e = setup(cfg, dir, sizeof(dir), &k)) != NULL)
+		return e;
+	e = deliver_pending(a, dir, &k, now, &st);
+	seal_key_wipe(&k);
+	if (st.delivered + st.cleared + st.gone + st.expired > 0)
+		log_info("deliveries: %u sealed and tagged, %u waiting for a "
+		    "boot key, %u opened and cleared, %u instances gone, %u "
+		    "never delivered", st.delivered, st.waiting, st.cleared,
+		    st.gone, st.expired);
+	return e;
+}

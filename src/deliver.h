@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: ISC */
+#ifndef GHRCTL_DELIVER_H
+#define GHRCTL_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aws.h"
+#include "buf.h"
+#include "config.h"
+#include "error.h"
+#include "seal.h"
+
+/*
+ * ghrctl's side of late binding (issue 14): hand one instance its runner's
+ * JIT config, sealed to the key that instance's `ghrctl boot` published on
+ * its serial console, through the instance's tags; works per instance id,
+ * whatever started the instance.  See ghrctl-boot(1).
+ */
+
+#define DELIVER_KEY_FILE	"signing-key"
+#define DELIVER_TTL_S		1800	/* a sealed config's lifetime */
+
+/*
+ * ghrctl's ECDSA P-256 signing key from path, made on first use (a 0600
+ * file, one line "ghrctl-signing-key v1 HEX").  ERR_DATA for a malformed
+ * file, ERR_PERM when it is readable by group or others.
+ */
+const struct error	*deliver_signing_key(const char *path,
+			    struct seal_key *out);
+
+/*
+ * The public key instance id published on its console: the last
+ * well-formed "ghrctl-boot-key v1 ID KEY CHECK" line of console (pure).
+ * ERR_TEMP when there is none (the instance has not booted yet).
+ */
+const struct error	*deliver_find_key(const char *console, size_t len,
+			    const char *id, unsigned char pub[SEAL_PUB_LEN]);
+
+/*
+ * Deliver: read id's console (GetConsoleOutput, Latest=true), seal jit to
+ * the key found, bound to id, scale set, runner and now + DELIVER_TTL_S,
+ * and write it with one CreateTags.  ERR_TEMP when the instance published
+ * no key yet (call again later); *nparts (may be NULL) gets the number of
+ * tags written.
+ */
+const struct error	*deliver_to(struct aws *, const struct seal_key *signer,
+			    const char *id, const char *scale_set_id,
+			    const char *runner, const char *jit, int64_t now,
+			    size_t *nparts);
+
+/* Remove the sealed config's tags (nparts, 0: all possible) from id. */
+const struct error	*deliver_clear(struct aws *, const char *id,
+			    size_t nparts);
+
+
+/*
+ * Pending deliveries survive the process (kill -9 between RunInstances
+ * and delivery): one 0600 file per instance in <state dir>/deliver/,
+ * written before the delivery is tried, holding the runner's JIT config
+ * until it is sealed onto the tags (like the queue token in the state
+ * file, a secret in a file only the owner may read).
+ */
+#define DELIVER_DIR		"deliver"
+
+/*
+ * Record that runner's instance (id, or NULL when not known yet: it is
+ * then looked up by its ghrctl:runner tag) of scale set is owed jit; one
+ * file per runner name, replaced when called again.
+ */
+const struct error	*deliver_add(const char *state_dir, const char *id,
+			    const char *scale_set_id, const char *runner,
+			    const char *jit);
+
+/* What one deliver_pending() pass did. */
+struct deliver_stats {
+	unsigned int	 delivered;	/* sealed and tagged now */
+	unsigned int	 waiting;	/* no boot key yet */
+	unsigned int	 cleared;	/* opened (or expired): tags deleted */
+	unsigned int	 gone;		/* instance no longer exists */
+	unsigned int	 expired;	/* not delivered in DELIVER_TTL_S */
+};
+
+/*
+ * One pass over the pending deliveries: seal and tag the instances whose
+ * key is on their console, delete the tags of those whose `ghrctl boot`
+ * wrote "ghrctl-boot-opened v1 ID" (or whose seal expired), forget
+ * instances that are gone and launches not delivered within
+ * DELIVER_TTL_S (checked before any call, so a record that is only
+ * expired needs no client).  Errors of one instance are logged and do not
+ * stop the others; the first is returned.
+ */
+const struct error	*deliver_pending(struct aws *, const char *state_dir,
+			    const struct seal_key *signer, int64_t now,
+			    struct deliver_stats *);
+
+/* Forget runner's pending delivery (its launch failed). */
+const struct error	*deliver_forget(const struct config *,
+			    const char *runner);
+
+/*
+ * For the scaler, from the configuration (the state directory and
+ * DELIVER_KEY_FILE in it): the public signing key for the user data; a
+ * launch to record; a pass over the pending deliveries.
+ */
+const struct error	*deliver_user_key(const struct config *,
+			    char out[SEAL_PUB_B64_LEN + 1]);
+const struct error	*deliver_launched(const struct config *,
+			    const char *id, const char *scale_set_id,
+			    const char *runner, const char *jit);
+const struct error	*deliver_run(struct aws *, const struct config *,
+			    int64_t now);
+
+/* 1 when console holds "ghrctl-boot-opened v1 ID" for id (pure). */
+int			 deliver_opened(const char *console, size_t len,
+			    const char *id);
+
+#endif

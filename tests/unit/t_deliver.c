@@ -1,0 +1,135 @@
+/*
+ * SPDX-License-Identifier: ISC
+ *
+ * Unit tests of deliver.c's pure parts and the signing key file: the key
+ * line is found in noisy console output (the last valid one wins, a
+ * garbled or another instance's line is skipped); the opened line; the
+ * signing key is made 0600 on first use, read back the same, and refused
+ * when others may read it.
+ */
+
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bearssl.h>
+
+#include "buf.h"
+#include "deliver.h"
+#include "seal.h"
+#include "t.h"
+
+T_REGISTER("deliver-key-line", t_key_line)
+T_REGISTER("deliver-signing-key", t_signing_key)
+T_REGISTER("deliver-expired", t_expired)
+
+static void
+line_for(const char *id, const struct seal_key *k, char *dst, size_t size)
+{
+	br_sha256_context	 h;
+	unsigned char		 d[32];
+	char			 b[SEAL_PUB_B64_LEN + 1];
+
+	br_sha256_init(&h);
+	br_sha256_update(&h, k->pub, SEAL_PUB_LEN);
+	br_sha256_out(&h, d);
+	seal_pub_format(k->pub, b);
+	snprintf(dst, size, "ghrctl-boot-key v1 %s %s %02x%02x%02x%02x", id, b,
+	    d[0], d[1], d[2], d[3]);
+}
+
+static void
+t_key_line(void)
+{
+	struct seal_key	 k1, k2, other;
+	unsigned char	 pub[SEAL_PUB_LEN];
+	char		 l1[256], l2[256], lo[256], bad[256], text[2048];
+
+	T_OK(seal_keygen(&k1));
+	T_OK(seal_keygen(&k2));
+	T_OK(seal_keygen(&other));
+	line_for("i-0abc", &k1, l1, sizeof(l1));
+	line_for("i-0abc", &k2, l2, sizeof(l2));
+	line_for("i-0def", &other, lo, sizeof(lo));
+	snprintf(bad, sizeof(bad), "%s", l2);
+	bad[40] = bad[40] == 'A' ? 'B' : 'A';	/* garbled key */
+	snprintf(text, sizeof(text), "[    1.2] kernel: boot\n%s\r\n"
+	    "[    3.4] noise %s\n%s\n%s\n%s\n[    9.9] end", l1, l2, lo, bad,
+	    "ghrctl-boot-key v1 i-0abc short");
+	T_OK(deliver_find_key(text, strlen(text), "i-0abc", pub));
+	T_TRUE(memcmp(pub, k1.pub, SEAL_PUB_LEN) == 0);
+	/* A later reboot's key wins. */
+	snprintf(text, sizeof(text), "%s\n%s\n", l1, l2);
+	T_OK(deliver_find_key(text, strlen(text), "i-0abc", pub));
+	T_TRUE(memcmp(pub, k2.pub, SEAL_PUB_LEN) == 0);
+	/* Another instance's line is not this one's. */
+	T_ERR(deliver_find_key(lo, strlen(lo), "i-0abc", pub), ERR_TEMP);
+	T_ERR(deliver_find_key(bad, strlen(bad), "i-0abc", pub), ERR_TEMP);
+	T_ERR(deliver_find_key("", 0, "i-0abc", pub), ERR_TEMP);
+	T_TRUE(deliver_opened("x\nghrctl-boot-opened v1 i-0abc\n", 30,
+	    "i-0abc"));
+	T_TRUE(!deliver_opened("ghrctl-boot-opened v1 i-0abcd\n", 30,
+	    "i-0abc"));
+	T_TRUE(!deliver_opened("ghrctl-boot-opened v1 i-0ab", 27, "i-0abc"));
+}
+
+static void
+t_signing_key(void)
+{
+	struct seal_key	 a, b;
+	struct stat	 st;
+	char		 dir[] = "/tmp/ghrctl-t-deliver.XXXXXX", path[128];
+	FILE		*f;
+
+	if (mkdtemp(dir) == NULL) {
+		T_TRUE(0);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/signing-key", dir);
+	T_OK(deliver_signing_key(path, &a));
+	T_TRUE(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+	T_OK(deliver_signing_key(path, &b));
+	T_TRUE(memcmp(a.pub, b.pub, SEAL_PUB_LEN) == 0);
+	T_TRUE(chmod(path, 0644) == 0);
+	T_ERR(deliver_signing_key(path, &b), ERR_PERM);
+	T_TRUE(unlink(path) == 0);
+	if ((f = fopen(path, "w")) != NULL) {
+		fputs("not a key\n", f);
+		fclose(f);
+	}
+	T_TRUE(chmod(path, 0600) == 0);
+	T_ERR(deliver_signing_key(path, &b), ERR_DATA);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A launch never delivered within DELIVER_TTL_S is forgotten. */
+static void
+t_expired(void)
+{
+	struct seal_key		 k;
+	struct deliver_stats	 st;
+	struct stat		 sb;
+	char			 dir[] = "/tmp/ghrctl-t-deliver.XXXXXX", path[160];
+
+	if (mkdtemp(dir) == NULL) {
+		T_TRUE(0);
+		return;
+	}
+	T_OK(seal_keygen(&k));
+	T_OK(deliver_add(dir, "i-0abc", "42", "ghrctl-42-r1", "eyJ4IjoxfQ=="));
+	snprintf(path, sizeof(path), "%s/deliver/ghrctl-42-r1", dir);
+	T_TRUE(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	T_ERR(deliver_add(dir, "i-0abc", "42", "../x", "j"), ERR_SOFTWARE);
+	T_OK(deliver_pending(NULL, dir, &k, (int64_t)time(NULL) +
+	    DELIVER_TTL_S + 10, &st));
+	T_EQ_INT(st.expired, 1);
+	T_TRUE(stat(path, &sb) == -1);
+	snprintf(path, sizeof(path), "%s/deliver", dir);
+	rmdir(path);
+	rmdir(dir);
+}
