@@ -53,6 +53,7 @@ struct pace {
 	char			 lock_path[700];
 	char			 dir[512];
 	int			 warned;
+	int			 made;		/* the directory exists */
 	struct pace_entry	 e[PACE_MAX_BUCKETS];
 	size_t			 n;
 	int64_t			 (*now)(void);
@@ -526,14 +527,14 @@ load(struct pace *p, int *fd)
 	*fd = -1;
 	if (p->path[0] == '\0')
 		return;
-	if (mkdir(p->dir, 0700) == -1 && errno != EEXIST)
-		e = error_errno("cannot create state directory", p->dir);
-	else if ((*fd = open(p->lock_path, O_RDWR | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1)
+	if (!p->made && (e = state_mkdir(p->dir)) == NULL)
+		p->made = 1;
+	if (e == NULL && (*fd = open(p->lock_path,
+	    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) == -1)
 		e = error_errno("cannot open lock file", p->lock_path);
-	else {
+	if (e == NULL) {
 		while (flock(*fd, LOCK_EX) == -1) {
-			if (errno == EINTR && !sig_stop)
+			if (errno == EINTR)	/* held for microseconds */
 				continue;
 			e = error_errno("cannot lock", p->lock_path);
 			break;

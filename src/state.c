@@ -205,6 +205,13 @@ make_dir(const char *dir)
 	return NULL;
 }
 
+/* see state.h */
+const struct error *
+state_mkdir(const char *dir)
+{
+	return make_dir(dir);
+}
+
 /* A byte kept as itself in a state file name; '_' starts an escape. */
 static int
 plain(unsigned char c)

@@ -73,6 +73,9 @@ const struct error	*state_format(const struct state *, struct buf *out);
 const struct error	*state_name_encode(const char *name, char *dst,
 			    size_t size);
 
+/* Create dir and its missing parents (mode 0700).  ERR_IO, ERR_CONFIG. */
+const struct error	*state_mkdir(const char *dir);
+
 /* Choose the state directory from the configuration (see above). */
 const struct error	*state_dir(const struct config *, char *dst,
 			    size_t size);

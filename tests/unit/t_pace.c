@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "pace.h"
+#include "sig.h"
 #include "t.h"
 #include "util.h"
 
@@ -217,7 +218,7 @@ t_pace_shared(void)
 		T_TRUE(0);
 		return;
 	}
-	snprintf(env0, sizeof(env0), "GHRCTL_STATE_DIR=%s/state", dir);
+	snprintf(env0, sizeof(env0), "GHRCTL_STATE_DIR=%s/a/state", dir);
 	T_OK(config_resolve(&cfg, &fl, env));
 	T_OK(pace_new(&cfg, "localhost:1", &p1));
 	T_OK(pace_new(&cfg, "localhost:1", &p2));
@@ -233,7 +234,7 @@ t_pace_shared(void)
 	T_EQ_INT(slept, 0);
 	T_OK(pace_acquire(p1, "RunInstances", "MaxCount=1", now_ms() + 10000));
 	T_EQ_INT(slept, 100);	/* PACE_MARGIN_MS below full */
-	snprintf(path, sizeof(path), "%s/state/ec2-pace-localhost_3a1.json",
+	snprintf(path, sizeof(path), "%s/a/state/ec2-pace-localhost_3a1.json",
 	    dir);
 	T_EQ_INT(stat(path, &sb), 0);
 	T_EQ_INT(sb.st_mode & 0777, 0600);
@@ -252,6 +253,10 @@ t_pace_shared(void)
 	T_ERR(pace_acquire(p1, "RunInstances", "", now_ms()), ERR_TEMP);
 	fake_now += 2000;
 	T_OK(pace_acquire(p1, "RunInstances", "", now_ms()));
+	/* A stop request: only a token at hand, no wait. */
+	sig_stop = 1;
+	T_ERR(pace_acquire(p1, "RunInstances", "", now_ms() + 60000), ERR_TEMP);
+	sig_stop = 0;
 	/* A torn or foreign file is dropped: its buckets start full. */
 	{
 		FILE	*f = fopen(path, "w");
