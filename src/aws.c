@@ -32,6 +32,7 @@
 #include "imds.h"
 #include "json.h"
 #include "log.h"
+#include "pace.h"
 #include "sigv4.h"
 #include "url.h"
 #include "util.h"
@@ -44,6 +45,7 @@
 #define AWS_RETRY_CAP_MS	20000
 #define AWS_DEF_ATTEMPTS	3
 #define AWS_MAX_ATTEMPTS_LIMIT	10
+#define AWS_CALL_BUDGET_MS	120000	/* one call with its retries */
 #define AWS_CONTENT_TYPE	"application/x-www-form-urlencoded; charset=utf-8"
 
 struct aws_creds {
@@ -71,6 +73,8 @@ struct aws {
 	char			 conf_path[512];
 	int			 files_loaded;
 	char			 last_code[128];	/* see aws_last_code() */
+	struct pace		*pace;		/* EC2's buckets; NULL: none */
+	char			 pace_key[URL_MAX_HOST + 16];
 };
 
 static const char *
@@ -141,6 +145,7 @@ aws_free(struct aws *a)
 	if (a == NULL)
 		return;
 	creds_release(&a->creds);
+	pace_free(a->pace);
 	imds_free(a->imds);
 	free(a->endpoint_url);
 	free(a->cred_text);
@@ -814,6 +819,9 @@ struct attempt {
 	struct buf			 authz;
 	struct http_header		 h[4];
 	struct http_req			 req;
+	const char			*action;
+	struct pace			*pace;	/* NULL: not paced */
+	int64_t				 deadline;	/* now_ms() clock */
 };
 
 static const struct error *
@@ -896,12 +904,19 @@ static enum call_verdict
 classify(void *arg, const struct error *e, const struct http_resp *resp,
     int *wait_ms)
 {
+	struct attempt		*at = arg;
 	struct aws_error_info	 ei;
 	const char		*ra;
 	int64_t			 v;
 	int			 retry = 0;
 
-	(void)arg;
+	if (e == NULL && at->pace != NULL) {
+		ei.code[0] = '\0';
+		if (resp->status < 200 || resp->status >= 300)
+			aws_error_parse(resp->body, resp->body_len,
+			    http_resp_header(resp, "x-amzn-query-error"), &ei);
+		pace_result(at->pace, at->action, ei.code);
+	}
 	if (e != NULL)
 		retry = e->class == ERR_UNAVAIL || e->class == ERR_TEMP;
 	else if (resp->status >= 200 && resp->status < 300)
@@ -935,8 +950,14 @@ classify(void *arg, const struct error *e, const struct http_resp *resp,
 static const struct error *
 prepare(void *arg, int n)
 {
+	struct attempt		*at = arg;
+	const struct error	*e;
+
 	(void)n;
-	return sign(arg);
+	if ((e = pace_acquire(at->pace, at->action, at->body,
+	    at->deadline)) != NULL)
+		return e;
+	return sign(at);
 }
 
 static int
@@ -1055,6 +1076,25 @@ aws_reply_check(const struct aws_service *svc, const char *action,
 	return e;
 }
 
+/* The client's pacer (made on first use, keyed by the endpoint's host). */
+static const struct error *
+paced(struct aws *a, struct attempt *at)
+{
+	const struct error	*e;
+
+	if (a->pace != NULL && strcmp(a->pace_key, at->host.p) == 0) {
+		at->pace = a->pace;
+		return NULL;
+	}
+	pace_free(a->pace);
+	a->pace = NULL;
+	if ((e = str_copy(a->pace_key, sizeof(a->pace_key), at->host.p)) !=
+	    NULL || (e = pace_new(a->cfg, a->pace_key, &a->pace)) != NULL)
+		return e;
+	at->pace = a->pace;
+	return NULL;
+}
+
 /* see aws.h */
 const struct error *
 aws_query_call(struct aws *a, const struct aws_service *svc,
@@ -1082,6 +1122,12 @@ aws_query_call(struct aws *a, const struct aws_service *svc,
 	pol.max_attempts = max_attempts(a);
 	pol.base_ms = AWS_RETRY_BASE_MS;
 	pol.cap_ms = AWS_RETRY_CAP_MS;
+	pol.total_ms = AWS_CALL_BUDGET_MS;
+	at.action = action;
+	/* A wait for a token stays within the call's whole budget. */
+	at.deadline = now_ms() + AWS_CALL_BUDGET_MS;
+	if (svc->paced && (e = paced(a, &at)) != NULL)
+		goto out;
 	log_debug("aws: %s %s at %s", svc->name, action, url.p);
 	e = call_do_prepared(a->http, &at.req, &pol, prepare, classify, &at,
 	    &resp);

@@ -48,6 +48,11 @@
  * transient error codes are retried (CloudWatch throttles with 400
  * Throttling, EC2 with 503 RequestLimitExceeded), other 4xx are not.
  * Each attempt is signed afresh.
+ *
+ * Pacing: every attempt of a call to a paced service (EC2) first takes a
+ * token from the client-side buckets of pace.h (shared through the state
+ * directory), waiting within the call's time budget, and every reply
+ * feeds their adaptive rate.
  */
 
 #define AWS_CRED_REFRESH_S	300
@@ -62,6 +67,7 @@ struct aws_service {
 	const char	*signing;	/* SigV4 service name: "monitoring" */
 	const char	*version;	/* query API version: "2010-08-01" */
 	const char	*ns;		/* replies' XML namespace (required) */
+	int		 paced;		/* EC2's token buckets apply (pace.h) */
 };
 
 struct aws;

@@ -26,7 +26,7 @@
 static const struct aws_service cw_service = {
 	"cloudwatch", "AWS_ENDPOINT_URL_CLOUDWATCH", "monitoring",
 	"monitoring", "2010-08-01",
-	"http://monitoring.amazonaws.com/doc/2010-08-01/"
+	"http://monitoring.amazonaws.com/doc/2010-08-01/", 0
 };
 
 static const char *const cw_units[] = {

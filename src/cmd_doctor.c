@@ -528,7 +528,7 @@ static const char AWS_CRED_REMEDY[] = "give ghrctl credentials: an "
 
 static const struct aws_service sts_service = {
 	"sts", "AWS_ENDPOINT_URL_STS", "sts", "sts", "2011-06-15",
-	"https://sts.amazonaws.com/doc/2011-06-15/"
+	"https://sts.amazonaws.com/doc/2011-06-15/", 0
 };
 
 static void

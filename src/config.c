@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "config.h"
 #include "log.h"
+#include "pace.h"
 #include "util.h"
 
 #define CFG_FILE_MAX	(256u << 10)	/* a config or token file */
@@ -91,6 +92,20 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	    "user-data template file (default: the built-in one)", 0, 0 },
 	[K_LAUNCH_CONCURRENCY] = { "GHRCTL_LAUNCH_CONCURRENCY", CFG_UINT, "8", NULL,
 	    "runner launches made at once (each: JIT config, RunInstances)", 1, 64 },
+	[K_EC2_PACING] = { "GHRCTL_EC2_PACING", CFG_BOOL, "1", NULL,
+	    "pace EC2 calls to EC2's token buckets, shared through the state directory", 0, 0 },
+	[K_EC2_LIMIT_RUN] = { "GHRCTL_EC2_LIMIT_RUN", CFG_LIMIT, "5/2,1000/2", NULL,
+	    "RunInstances/CreateFleet bucket CAP/RATE, then instances' CAP/RATE", 0, 0 },
+	[K_EC2_LIMIT_START] = { "GHRCTL_EC2_LIMIT_START", CFG_LIMIT, "5/2,1000/2", NULL,
+	    "StartInstances bucket, then instances'", 0, 0 },
+	[K_EC2_LIMIT_TERMINATE] = { "GHRCTL_EC2_LIMIT_TERMINATE", CFG_LIMIT, "100/5,1000/20", NULL,
+	    "TerminateInstances bucket, then instances'", 0, 0 },
+	[K_EC2_LIMIT_TAGS] = { "GHRCTL_EC2_LIMIT_TAGS", CFG_LIMIT, "100/10", NULL,
+	    "CreateTags and DeleteTags buckets (each)", 0, 0 },
+	[K_EC2_LIMIT_DESCRIBE] = { "GHRCTL_EC2_LIMIT_DESCRIBE", CFG_LIMIT, "100/20", NULL,
+	    "DescribeInstances, GetConsoleOutput, other Describe*/Get* (each)", 0, 0 },
+	[K_EC2_LIMIT_MUTATING] = { "GHRCTL_EC2_LIMIT_MUTATING", CFG_LIMIT, "50/5", NULL,
+	    "other mutating EC2 calls (each)", 0, 0 },
 	[K_LOG_LEVEL] = { "LOG_LEVEL", CFG_LOGLEVEL, "warn", "log-level",
 	    "error, warn, info, debug or trace", 0, 0 },
 	[K_LOG_FORMAT] = { "GHRCTL_LOG_FORMAT", CFG_LOGFORMAT, "auto", "log-format",
@@ -197,6 +212,7 @@ set_value(struct config *cfg, enum cfg_key k, const char *value,
 	long long		 n = 0, ms = 0;
 	int			 r;
 	const char		*want = NULL;
+	struct pace_limit	 lim;
 
 	if (strlen(value) > CFG_VALUE_MAX)
 		return error_fmt(ERR_CONFIG, "%s: value of %s is too long",
@@ -232,6 +248,11 @@ set_value(struct config *cfg, enum cfg_key k, const char *value,
 		if ((r = log_format_parse(value)) == -1)
 			want = "text, json or auto";
 		n = r;
+		break;
+	case CFG_LIMIT:
+		if (pace_limit_parse(value, &lim) == -1)
+			want = "CAP/RATE or CAP/RATE,CAP/RATE (tokens, tokens "
+			    "a second), e.g. 5/2";
 		break;
 	}
 	if (want != NULL) {

@@ -31,7 +31,8 @@ enum cfg_type {
 	CFG_DURATION,	/* "90", "90s", "5m", "1h", "250ms": stored in ms */
 	CFG_BOOL,	/* 1/0, true/false, yes/no, on/off */
 	CFG_LOGLEVEL,	/* error|warn|info|debug|trace */
-	CFG_LOGFORMAT	/* auto|text|json */
+	CFG_LOGFORMAT,	/* auto|text|json */
+	CFG_LIMIT	/* "CAP/RATE[,CAP/RATE]": token buckets (pace.h) */
 };
 
 enum cfg_source {
@@ -78,6 +79,13 @@ enum cfg_key {
 	K_BOOT_TIMEOUT,
 	K_USER_DATA_TEMPLATE,
 	K_LAUNCH_CONCURRENCY,
+	K_EC2_PACING,
+	K_EC2_LIMIT_RUN,
+	K_EC2_LIMIT_START,
+	K_EC2_LIMIT_TERMINATE,
+	K_EC2_LIMIT_TAGS,
+	K_EC2_LIMIT_DESCRIBE,
+	K_EC2_LIMIT_MUTATING,
 	/* ghrctl itself */
 	K_LOG_LEVEL,
 	K_LOG_FORMAT,

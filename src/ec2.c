@@ -33,7 +33,7 @@
 
 static const struct aws_service ec2_service = {
 	"ec2", "AWS_ENDPOINT_URL_EC2", "ec2", "ec2", "2016-11-15",
-	"http://ec2.amazonaws.com/doc/2016-11-15/"
+	"http://ec2.amazonaws.com/doc/2016-11-15/", 1
 };
 
 /* Codes that mean "not here": try the next type, subnet or market. */

@@ -43,6 +43,8 @@ balancer does),
 endpoint), --deny API:ACTION (e.g. ec2:RunInstances: refused with
 UnauthorizedOperation / AccessDenied before validation, repeatable),
 --identity-arn ARN (what sts GetCallerIdentity answers),
+--ec2-limits (EC2's request and resource token buckets, see
+EC2_REQUEST_BUCKETS; 503 RequestLimitExceeded over them),
 --html-200 API:ACTION (answer 200 with a proxy's HTML page; ACTION may
 be *; repeatable; EC2 also takes {"op":"html"} on --ec2-control), --check-vectors DIR (verify tests/vectors/sigv4 with botocore
 and exit).
@@ -375,9 +377,13 @@ def put_metric_data(h, params):
 #                                 with a proxy's HTML page (well-formed,
 #                                 so it parses as XML) instead of EC2's
 #                                 reply; the action is not performed
+#   {"op":"limits","on":true|false}  EC2's request throttling (below), as
+#                                 --ec2-limits turns it on from the start
 # The EC2 state is dumped to <log>.ec2 (JSON) after every EC2 request:
 # instances, "max_live" (the most pending+running instances at any
-# moment: the MAX_RUNNERS watermark), "run_calls" and "run_times".
+# moment: the MAX_RUNNERS watermark), "run_calls", "run_times",
+# "throttled" (throttled replies per action), "throttled_keys" (the same
+# per access key id) and "throttle_times" ([time, action, code, key]).
 
 CAPACITY_MSG = {
     "InsufficientInstanceCapacity": "We currently do not have sufficient "
@@ -388,6 +394,85 @@ CAPACITY_MSG = {
     "MaxSpotInstanceCountExceeded": "Max spot instance count exceeded",
 }
 CAPACITY_STATUS = {"InsufficientInstanceCapacity": 500}
+
+# EC2's request throttling, per account and region (Amazon EC2 Developer
+# Guide, "Request throttling for the Amazon EC2 API",
+# https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html):
+# token buckets, one per API action, each request takes one token from
+# its action's bucket, which refills at a set rate up to its capacity.
+# Sizes (capacity, refill per second) from that page's tables:
+#   non-mutating actions (Describe*, List*, Search*, Get*)      100, 20
+#   unfiltered and unpaginated non-mutating actions
+#     (DescribeInstances without a filter or pagination, ...)    50, 10
+#   mutating actions not listed otherwise (StopInstances, ...)   50, 5
+#   uncategorized: RunInstances 5, 2; StartInstances 5, 2;
+#     TerminateInstances 100, 5; CreateTags 100, 10; DeleteTags 100, 10
+# CreateFleet draws from the RunInstances bucket (terraform-aws-github-
+# runner PR #5253, runs-on PR #18).  Resource buckets (one token per
+# instance the call names or launches; MaxCount counts): RunInstances
+# 1000, 2; TerminateInstances 1000, 20; StartInstances 1000, 2;
+# StopInstances 1000, 20.  Over a request bucket: 503 RequestLimitExceeded
+# (the EC2 API error codes page; bosh-aws-cpi#61 and cdk-github-runners
+# #946 show the 503); over a resource bucket: RequestResourceCountExceeded.
+# A throttled call does nothing.  The page says tokens are added "every
+# second"; this fake refills continuously at the same rate, which never
+# gives more tokens over a whole second.  A DryRun call takes its token
+# too.  Off unless --ec2-limits or {"op":"limits","on":true}.
+EC2_NONMUTATING = (100, 20)
+EC2_UNFILTERED = (50, 10)
+EC2_MUTATING = (50, 5)
+EC2_REQUEST_BUCKETS = {
+    "RunInstances": (5, 2), "StartInstances": (5, 2),
+    "TerminateInstances": (100, 5), "CreateTags": (100, 10),
+    "DeleteTags": (100, 10),
+}
+EC2_SHARED_BUCKET = {"CreateFleet": "RunInstances"}
+EC2_UNFILTERED_ACTIONS = (
+    "DescribeInstances", "DescribeInstanceStatus", "DescribeNetworkInterfaces",
+    "DescribeSecurityGroups", "DescribeSnapshots",
+    "DescribeSpotInstanceRequests", "DescribeVolumes")
+EC2_RESOURCE_BUCKETS = {
+    "RunInstances": (1000, 2), "TerminateInstances": (1000, 20),
+    "StartInstances": (1000, 2), "StopInstances": (1000, 20),
+}
+
+
+class TokenBucket:
+    def __init__(self, cap, rate, now):
+        self.cap, self.rate = float(cap), float(rate)
+        self.level, self.t = float(cap), now
+
+    def take(self, n, now):
+        self.level = min(self.cap, self.level + (now - self.t) * self.rate)
+        self.t = now
+        if self.level + 1e-9 < n:
+            return False
+        self.level -= n
+        return True
+
+
+def ec2_request_bucket(action, params):
+    """The name and size of the request bucket action draws from."""
+    action = EC2_SHARED_BUCKET.get(action, action)
+    if action in EC2_REQUEST_BUCKETS:
+        return action, EC2_REQUEST_BUCKETS[action]
+    if action.startswith(("Describe", "List", "Search", "Get")):
+        if action in EC2_UNFILTERED_ACTIONS and not any(
+                k.startswith("Filter.") or k in ("MaxResults", "NextToken")
+                for k in params):
+            return action + " (unfiltered)", EC2_UNFILTERED
+        return action, EC2_NONMUTATING
+    return action, EC2_MUTATING
+
+
+def ec2_resource_cost(action, params):
+    """Resource tokens action takes: instances launched or named."""
+    if action == "RunInstances":
+        try:
+            return max(1, int(params.get("MaxCount", "1")))
+        except ValueError:
+            return 1
+    return sum(1 for k in params if k.startswith("InstanceId."))
 
 
 class Ec2State:
@@ -406,6 +491,11 @@ class Ec2State:
         self.run_calls = 0
         self.run_times = []
         self.serial = 0
+        self.limits = bool(getattr(args, "ec2_limits", False))
+        self.buckets = {}          # name -> TokenBucket
+        self.throttled = {}        # action -> throttled replies
+        self.throttled_keys = {}   # akid -> {action: n}
+        self.throttle_times = []   # [t, action, code, akid]
 
     def control(self):
         path = self.args.ec2_control
@@ -460,7 +550,36 @@ class Ec2State:
                 t.update(c.get("set", {}))
                 for k in c.get("delete", []):
                     t.pop(k, None)
+            elif op == "limits":
+                self.limits = bool(c.get("on", True))
+                self.buckets = {}
         return True
+
+    def bucket(self, name, size, now):
+        b = self.buckets.get(name)
+        if b is None:
+            b = self.buckets[name] = TokenBucket(size[0], size[1], now)
+        return b
+
+    def limit(self, action, params, akid):
+        """The throttling error code for this call, or None (lock held)."""
+        if not self.limits:
+            return None
+        now = time.monotonic()
+        name, size = ec2_request_bucket(action, params)
+        code = None
+        if not self.bucket(name, size, now).take(1, now):
+            code = "RequestLimitExceeded"
+        elif action in EC2_RESOURCE_BUCKETS and not self.bucket(
+                action + " (resources)", EC2_RESOURCE_BUCKETS[action],
+                now).take(ec2_resource_cost(action, params), now):
+            code = "RequestResourceCountExceeded"
+        if code is not None:
+            self.throttled[action] = self.throttled.get(action, 0) + 1
+            k = self.throttled_keys.setdefault(akid or "", {})
+            k[action] = k.get(action, 0) + 1
+            self.throttle_times.append([time.time(), action, code, akid])
+        return code
 
     def live(self):
         return sum(1 for i in self.instances.values()
@@ -479,7 +598,10 @@ class Ec2State:
             return
         d = {"instances": list(self.instances.values()),
              "max_live": self.max_live, "live": self.live(),
-             "run_calls": self.run_calls, "run_times": self.run_times}
+             "run_calls": self.run_calls, "run_times": self.run_times,
+             "throttled": self.throttled,
+             "throttled_keys": self.throttled_keys,
+             "throttle_times": self.throttle_times}
         tmp = log + ".ec2.tmp"
         with open(tmp, "w") as f:
             json.dump(d, f, sort_keys=True)
@@ -823,12 +945,18 @@ def html_fault(h, api, action):
     return False
 
 
-def ec2_gate(h, action, params):
-    """Faults and DryRun before an EC2 action runs."""
+def ec2_gate(h, action, params, akid=None):
+    """Throttling, faults and DryRun before an EC2 action runs."""
     st = ec2_state(h)
     with h.server.lock:
         if st.control():
             st.dump(h.server.args.log)
+        code = st.limit(action, params, akid)
+        if code is not None:
+            st.dump(h.server.args.log)
+            raise ApiError(503, code, "Request limit exceeded." if code ==
+                           "RequestLimitExceeded" else
+                           "Request resource count exceeded.", sender=False)
         if st.take(st.html, lambda c: c.get("action", "*") in
                    ("*", action)) is not None:
             raise Html200()
@@ -1012,7 +1140,7 @@ class Handler(fakelib.Handler):
                 raise Html200()
             if api == "ec2":
                 extra["t"] = t0
-                ec2_gate(self, action, extra["params"])
+                ec2_gate(self, action, extra["params"], extra["akid"])
             inner = fn(self, extra["params"])
         except Html200:
             extra["error"] = "html200"
@@ -1237,6 +1365,9 @@ def main():
                     "DIR/ID.console")
     ap.add_argument("--ec2-limit", type=int, default=100000,
                     help="InstanceLimitExceeded beyond this many live")
+    ap.add_argument("--ec2-limits", action="store_true",
+                    help="enforce EC2's request and resource token "
+                    "buckets (RequestLimitExceeded)")
     if "--check-vectors" in sys.argv:
         sys.exit(1 if check_vectors(sys.argv[-1]) else 0)
     args = ap.parse_args()

@@ -23,6 +23,9 @@ test_message_in_parallel() {
 	test_init message_in_parallel
 	ec2_setup || { test_done; return; }
 	export MAX_RUNNERS=60 GHRCTL_LAUNCH_CONCURRENCY=8
+	# Concurrency, not EC2's pace (t3120): a RunInstances bucket this
+	# fake does not have would space the launches 0.5 s apart.
+	export GHRCTL_EC2_LIMIT_RUN=1000/1000
 	ectl '{"op":"delay","action":"RunInstances","seconds":0.5,"count":100}'
 	regs=$(grep -c '/actions/runner-registration' "$ACTIONS_LOG")
 	scaler_start
@@ -61,6 +64,7 @@ test_scale_pass() {
 	test_init scale_pass
 	ec2_setup || { test_done; return; }
 	export GHRCTL_LAUNCH_CONCURRENCY=4 MAX_RUNNERS=10
+	export GHRCTL_EC2_LIMIT_RUN=1000/1000	# concurrency, not pace
 	ectl '{"op":"delay","action":"RunInstances","seconds":0.5,"count":100}'
 	stats 12
 	ghrctl scale -o json >"$T/out" 2>"$T/err"
