@@ -457,7 +457,8 @@ deliver_opened(const char *console, size_t len, const char *id)
 /* One pending delivery; *remove set when its file can go. */
 static const struct error *
 pending_step(struct aws *a, const char *dir, const struct seal_key *signer,
-    int64_t now, struct pending *p, int *remove, struct deliver_stats *st)
+    int64_t now, unsigned int *budget, struct pending *p, int *remove,
+    struct deliver_stats *st)
 {
 	struct buf		 console = BUF_INIT(CONSOLE_MAX);
 	const struct error	*e = NULL;
@@ -473,6 +474,16 @@ pending_step(struct aws *a, const char *dir, const struct seal_key *signer,
 		*remove = 1;
 		return NULL;
 	}
+	if (!p->sent && p->created > 0 && now - p->created <
+	    DELIVER_FIRST_LOOK_S) {
+		st->waiting++;
+		return NULL;
+	}
+	if (*budget == 0) {
+		st->deferred++;
+		return NULL;
+	}
+	(*budget)--;
 	if (p->id[0] == '\0') {
 		/* Killed between RunInstances and deliver_add(): find it. */
 		struct ec2_instances	 v = EC2_INSTANCES_INIT;
@@ -535,18 +546,57 @@ fail:
 	return e;
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One record: read, step, remove when done. */
+static const struct error *
+pending_one(struct aws *a, const char *dir, const char *name,
+    const struct seal_key *signer, int64_t now, unsigned int *budget,
+    struct deliver_stats *st)
+{
+	const struct error	*e;
+	struct pending		 p;
+	char			 path[1400], text[SEAL_JIT_MAX + 1024];
+	ssize_t			 r;
+	int			 fd, remove;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return NULL;
+	r = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (r <= 0)
+		return NULL;
+	text[r] = '\0';
+	e = pending_parse(text, name, &p);
+	wipe(text, (size_t)r);
+	if (e == NULL) {
+		e = pending_step(a, dir, signer, now, budget, &p, &remove, st);
+		if (e == NULL && remove && unlink(path) == -1)
+			e = error_errno("unlink", path);
+		pending_release(&p);
+	}
+	return e;
+}
+
 /* see deliver.h */
 const struct error *
 deliver_pending(struct aws *a, const char *state_dir,
-    const struct seal_key *signer, int64_t now, struct deliver_stats *st)
+    const struct seal_key *signer, int64_t now, unsigned int max_calls,
+    struct deliver_stats *st)
 {
+	/* Where the last pass stopped (one poll loop per process). */
+	static char		 cursor[SEAL_NAME_MAX];
 	const struct error	*e, *first = NULL;
-	struct pending		 p;
 	struct dirent		*de;
 	DIR			*d;
-	char			 dir[1024], path[1400], text[SEAL_JIT_MAX + 1024];
-	ssize_t			 r;
-	int			 fd, remove;
+	char			 dir[1024], **names = NULL, **nn;
+	size_t			 n = 0, cap = 0, i, k, start;
+	unsigned int		 budget = max_calls, before;
 
 	memset(st, 0, sizeof(*st));
 	if ((e = pending_dir(state_dir, dir, sizeof(dir))) != NULL)
@@ -556,29 +606,37 @@ deliver_pending(struct aws *a, const char *state_dir,
 	while ((de = readdir(d)) != NULL) {
 		if (!name_ok(de->d_name) || strstr(de->d_name, ".tmp") != NULL)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-			continue;
-		r = read(fd, text, sizeof(text) - 1);
-		close(fd);
-		if (r <= 0)
-			continue;
-		text[r] = '\0';
-		e = pending_parse(text, de->d_name, &p);
-		wipe(text, (size_t)r);
-		if (e == NULL) {
-			e = pending_step(a, dir, signer, now, &p, &remove, st);
-			if (e == NULL && remove && unlink(path) == -1)
-				e = error_errno("unlink", path);
-			pending_release(&p);
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			if ((nn = realloc(names, cap * sizeof(*names))) == NULL)
+				break;
+			names = nn;
 		}
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (start = 0; start < n && strcmp(names[start], cursor) <= 0;
+	    start++)
+		;
+	for (k = 0; k < n; k++) {
+		i = (start + k) % n;
+		before = budget;
+		e = pending_one(a, dir, names[i], signer, now, &budget, st);
+		if (budget != before)
+			(void)str_copy(cursor, sizeof(cursor), names[i]);
 		if (e != NULL) {
-			log_warn("delivery to %s: %s", de->d_name, e->msg);
+			log_warn("delivery to %s: %s", names[i], e->msg);
 			if (first == NULL)
 				first = e;
 		}
 	}
-	closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	return first;
 }
 
@@ -654,7 +712,7 @@ deliver_run(struct aws *a, const struct config *cfg, int64_t now)
 
 	if ((e = setup(cfg, dir, sizeof(dir), &k)) != NULL)
 		return e;
-	e = deliver_pending(a, dir, &k, now, &st);
+	e = deliver_pending(a, dir, &k, now, DELIVER_PASS_CALLS, &st);
 	seal_key_wipe(&k);
 	if (st.delivered + st.cleared + st.gone + st.expired > 0)
 		log_info("deliveries: %u sealed and tagged, %u waiting for a "

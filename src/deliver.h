@@ -79,7 +79,20 @@ struct deliver_stats {
 	unsigned int	 cleared;	/* opened (or expired): tags deleted */
 	unsigned int	 gone;		/* instance no longer exists */
 	unsigned int	 expired;	/* not delivered in DELIVER_TTL_S */
+	unsigned int	 deferred;	/* left for a later pass (max_calls) */
 };
+
+/*
+ * A pass makes EC2 calls for at most DELIVER_PASS_CALLS records (about
+ * two calls each), the next pass going on where this one stopped, so a
+ * backlog of instances that have not booted never holds the poll loop
+ * for long nor empties EC2's request buckets (EC2 API reference,
+ * "Request throttling for the Amazon EC2 API").  A launch younger than
+ * DELIVER_FIRST_LOOK_S is not looked at: no boot has published a key
+ * that soon.
+ */
+#define DELIVER_PASS_CALLS	8
+#define DELIVER_FIRST_LOOK_S	5
 
 /*
  * One pass over the pending deliveries: seal and tag the instances whose
@@ -87,12 +100,14 @@ struct deliver_stats {
  * wrote "ghrctl-boot-opened v1 ID" (or whose seal expired), forget
  * instances that are gone and launches not delivered within
  * DELIVER_TTL_S (checked before any call, so a record that is only
- * expired needs no client).  Errors of one instance are logged and do not
+ * expired needs no client).  At most max_calls records get EC2 calls,
+ * in name order from where the previous pass stopped; the rest are
+ * counted deferred.  Errors of one instance are logged and do not
  * stop the others; the first is returned.
  */
 const struct error	*deliver_pending(struct aws *, const char *state_dir,
 			    const struct seal_key *signer, int64_t now,
-			    struct deliver_stats *);
+			    unsigned int max_calls, struct deliver_stats *);
 
 /* Forget runner's pending delivery (its launch failed). */
 const struct error	*deliver_forget(const struct config *,

@@ -87,6 +87,9 @@ test_fault_matrix() {
 	ec2_setup || { test_done; return; }
 	export MAX_RUNNERS="$FM_MAX" GHRCTL_MIN_AGE=1s GHRCTL_BOOT_TIMEOUT=20s
 	export GHRCTL_STANDBY_WAIT=1s GHRCTL_LAUNCH_CONCURRENCY=8
+	# Faults, not EC2's pace (the fake does not throttle here; t3120 and
+	# bench/burst-limits test pacing): 200 jobs in 30 s.
+	export GHRCTL_EC2_LIMIT_RUN=1000/1000 GHRCTL_EC2_LIMIT_DESCRIBE=1000/1000
 	write_sim
 	kills=0
 	scaler_start --log-level info

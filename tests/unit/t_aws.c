@@ -162,7 +162,7 @@ t_aws_reply_root(void)
 {
 	static const struct aws_service ec2 = {
 		"ec2", "AWS_ENDPOINT_URL_EC2", "ec2", "ec2", "2016-11-15",
-		"http://ec2.amazonaws.com/doc/2016-11-15/"
+		"http://ec2.amazonaws.com/doc/2016-11-15/", 1
 	};
 	struct xml_doc		 d = XML_DOC_INIT;
 	const struct error	*e;
@@ -216,7 +216,7 @@ t_aws_reply_root(void)
 	T_TRUE(d.n == 0 && d.ns == NULL);
 	{
 		static const struct aws_service none = { "x", "X", "x", "x",
-		    "1", NULL };
+		    "1", NULL, 0 };
 
 		T_ERR(aws_reply_check(&none, "A", S("<AResponse/>"), NULL, &d),
 		    ERR_SOFTWARE);

@@ -26,6 +26,7 @@
 T_REGISTER("deliver-key-line", t_key_line)
 T_REGISTER("deliver-signing-key", t_signing_key)
 T_REGISTER("deliver-expired", t_expired)
+T_REGISTER("deliver-bounded", t_bounded)
 
 static void
 line_for(const char *id, const struct seal_key *k, char *dst, size_t size)
@@ -126,10 +127,51 @@ t_expired(void)
 	T_TRUE(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
 	T_ERR(deliver_add(dir, "i-0abc", "42", "../x", "j"), ERR_SOFTWARE);
 	T_OK(deliver_pending(NULL, dir, &k, (int64_t)time(NULL) +
-	    DELIVER_TTL_S + 10, &st));
+	    DELIVER_TTL_S + 10, DELIVER_PASS_CALLS, &st));
 	T_EQ_INT(st.expired, 1);
 	T_TRUE(stat(path, &sb) == -1);
 	snprintf(path, sizeof(path), "%s/deliver", dir);
 	rmdir(path);
 	rmdir(dir);
+}
+
+/*
+ * A pass makes calls for at most max_calls records, and none for launches
+ * younger than DELIVER_FIRST_LOOK_S: with no client (NULL), any call
+ * would crash, so these passes prove that none was made.
+ */
+static void
+t_bounded(void)
+{
+	struct seal_key		 k;
+	struct deliver_stats	 st;
+	char			 dir[] = "/tmp/ghrctl-t-deliver.XXXXXX", path[200];
+	char			 name[64], id[32];
+	int64_t			 now = (int64_t)time(NULL);
+	int			 i;
+
+	if (mkdtemp(dir) == NULL) {
+		T_TRUE(0);
+		return;
+	}
+	T_OK(seal_keygen(&k));
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "ghrctl-42-r%d", i);
+		snprintf(id, sizeof(id), "i-0%04d", i);
+		T_OK(deliver_add(dir, id, "42", name, "eyJ4IjoxfQ=="));
+	}
+	T_OK(deliver_pending(NULL, dir, &k, now, DELIVER_PASS_CALLS, &st));
+	T_EQ_INT(st.waiting, 20);	/* too young to look at */
+	T_EQ_INT(st.deferred, 0);
+	T_OK(deliver_pending(NULL, dir, &k, now + 60, 0, &st));
+	T_EQ_INT(st.deferred, 20);	/* no call allowed: all left */
+	T_EQ_INT(st.waiting + st.delivered + st.expired, 0);
+	for (i = 0; i < 20; i++) {
+		snprintf(path, sizeof(path), "%s/deliver/ghrctl-42-r%d", dir, i);
+		T_TRUE(unlink(path) == 0);
+	}
+	snprintf(path, sizeof(path), "%s/deliver", dir);
+	rmdir(path);
+	rmdir(dir);
+	seal_key_wipe(&k);
 }

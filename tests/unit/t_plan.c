@@ -25,7 +25,7 @@ T_REGISTER("plan-property", t_plan_property)
 #define NOW	1800000000
 
 static const struct plan_settings base = {
-	0, 10, 300, 600, 3600, 1, 0
+	0, 10, 300, 600, 3600, 1, 0, 0
 };
 
 static void
@@ -55,10 +55,10 @@ static void
 t_plan_scale(void)
 {
 	struct plan_instance	 in[4] = {
-		{ "i-1", "g-1", 1, NOW - 1000 },	/* idle, old */
-		{ "i-2", "g-2", 1, NOW - 2000 },	/* idle, oldest */
-		{ "i-3", "g-3", 1, NOW - 3000 },	/* busy, oldest of all */
-		{ "i-4", "g-4", 1, NOW - 60 },		/* idle, too young */
+		{ "i-1", "g-1", 1, NOW - 1000, 0 },	/* idle, old */
+		{ "i-2", "g-2", 1, NOW - 2000, 0 },	/* idle, oldest */
+		{ "i-3", "g-3", 1, NOW - 3000, 0 },	/* busy, oldest of all */
+		{ "i-4", "g-4", 1, NOW - 60, 0 },		/* idle, too young */
 	};
 	struct plan_runner	 r[4] = {
 		{ 1, "g-1", 1, 0 }, { 2, "g-2", 1, 0 }, { 3, "g-3", 1, 1 },
@@ -173,11 +173,11 @@ static void
 t_plan_cleanup(void)
 {
 	struct plan_instance	 in[5] = {
-		{ "i-1", "g-1", 1, NOW - 700 },		/* never online */
-		{ "i-2", "g-2", 1, NOW - 4000 },	/* too old */
-		{ "i-3", "g-3", 1, NOW - 9000 },	/* too old but busy */
-		{ "i-4", "", 1, NOW - 700 },		/* no runner tag */
-		{ "i-5", "g-5", 1, NOW - 100 },		/* booting */
+		{ "i-1", "g-1", 1, NOW - 700, 0 },		/* never online */
+		{ "i-2", "g-2", 1, NOW - 4000, 0 },	/* too old */
+		{ "i-3", "g-3", 1, NOW - 9000, 0 },	/* too old but busy */
+		{ "i-4", "", 1, NOW - 700, 0 },		/* no runner tag */
+		{ "i-5", "g-5", 1, NOW - 100, 0 },		/* booting */
 	};
 	struct plan_runner	 r[6] = {
 		{ 1, "g-1", 0, 0 }, { 2, "g-2", 1, 0 }, { 3, "g-3", 1, 1 },
@@ -217,7 +217,7 @@ t_plan_cleanup(void)
 static void
 t_plan_json(void)
 {
-	struct plan_instance	 in[1] = { { "i-1", "g-1", 1, NOW - 700 } };
+	struct plan_instance	 in[1] = { { "i-1", "g-1", 1, NOW - 700, 0 } };
 	struct plan_runner	 r[1] = { { 9, "g-1", 0, 0 } };
 	struct plan_input	 pi = { in, 1, r, 1, 2, NOW, "g-" };
 	struct plan		 p = PLAN_INIT;
