@@ -474,11 +474,6 @@ pending_step(struct aws *a, const char *dir, const struct seal_key *signer,
 		*remove = 1;
 		return NULL;
 	}
-	if (!p->sent && p->created > 0 && now - p->created <
-	    DELIVER_FIRST_LOOK_S) {
-		st->waiting++;
-		return NULL;
-	}
 	if (*budget == 0) {
 		st->deferred++;
 		return NULL;

@@ -87,12 +87,9 @@ struct deliver_stats {
  * two calls each), the next pass going on where this one stopped, so a
  * backlog of instances that have not booted never holds the poll loop
  * for long nor empties EC2's request buckets (EC2 API reference,
- * "Request throttling for the Amazon EC2 API").  A launch younger than
- * DELIVER_FIRST_LOOK_S is not looked at: no boot has published a key
- * that soon.
+ * "Request throttling for the Amazon EC2 API").
  */
 #define DELIVER_PASS_CALLS	8
-#define DELIVER_FIRST_LOOK_S	5
 
 /*
  * One pass over the pending deliveries: seal and tag the instances whose
