@@ -54,7 +54,7 @@ _ghrctl()
 		COMPREPLY=($(compgen -W "table json csv" -- "$cur"))
 		return ;;
 	--log-format)
-		COMPREPLY=($(compgen -W "auto text json" -- "$cur"))
+		COMPREPLY=($(compgen -W "auto text json logfmt" -- "$cur"))
 		return ;;
 	--source)
 		COMPREPLY=($(compgen -W "actions rest" -- "$cur"))

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +48,7 @@
 #include "scaler.h"
 #include "scaleset.h"
 #include "ec2.h"
+#include "event.h"
 #include "log.h"
 #include "plan.h"
 #include "sig.h"
@@ -100,6 +102,8 @@ struct poll_run {
 	unsigned int		 max_capacity;
 	int			 tty;		/* stdout is a terminal */
 	int			 stats_shown;	/* tty: status line drawn */
+	unsigned int		 cols;		/* tty: its width, 0: read it */
+	int			 colour;	/* tty and no NO_COLOR */
 	struct as_stats		 stats;
 	int			 have_stats;
 	uint64_t		 messages;
@@ -198,6 +202,63 @@ out_flush(void)
 }
 
 /*
+ * 1 when the table's lines go to the log stream as events instead
+ * (--follow, --log-format json or logfmt, or auto off a terminal): one
+ * stream in one format for a journal.
+ */
+static int
+joined(void)
+{
+	return event_enabled() && !log_event_text();
+}
+
+/* The width of the terminal on stdout, re-read after a SIGWINCH. */
+static unsigned int
+term_cols(struct poll_run *p)
+{
+	struct winsize	 ws;
+
+	if (sig_winch || p->cols == 0) {
+		sig_winch = 0;
+		p->cols = 80;
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+			p->cols = ws.ws_col;
+	}
+	return p->cols;
+}
+
+/* Erase the status line (log hook: before any line goes out). */
+static void
+status_clear(void *arg)
+{
+	struct poll_run	*p = arg;
+
+	if (p->tty && p->stats_shown) {
+		fputs("\r\033[K", stdout);
+		out_flush();
+	}
+}
+
+/*
+ * Draw the statistics as the last line, cut to the terminal's width (less
+ * its last column, so it never wraps) and dim unless NO_COLOR is set.
+ */
+static void
+status_draw(void *arg)
+{
+	struct poll_run	*p = arg;
+	char		 st[POLL_LINE_MAX];
+
+	if (!p->tty || !p->stats_shown)
+		return;
+	stats_text(&p->stats, st, sizeof(st));
+	str_fit(st, term_cols(p));
+	printf("%s%s%s", p->colour ? "\033[2m" : "", st,
+	    p->colour ? "\033[0m" : "");
+	out_flush();
+}
+
+/*
  * Print one line of output.  On a terminal the statistics stay in view
  * as the last line, redrawn in place ("\r", erase line); anywhere else
  * there are no escape codes at all.
@@ -205,16 +266,10 @@ out_flush(void)
 static void
 out_line(struct poll_run *p, const char *line)
 {
-	char	 st[POLL_LINE_MAX];
-
-	if (p->tty && p->stats_shown)
-		fputs("\r\033[K", stdout);
+	status_clear(p);
 	fputs(line, stdout);
 	fputc('\n', stdout);
-	if (p->tty && p->stats_shown) {
-		stats_text(&p->stats, st, sizeof(st));
-		fputs(st, stdout);
-	}
+	status_draw(p);
 	out_flush();
 }
 
@@ -224,6 +279,7 @@ print_stats(struct poll_run *p, const struct as_stats *s)
 	const struct error	*e;
 	struct buf		 b = BUF_INIT(POLL_LINE_MAX);
 	char			 t[32], st[POLL_LINE_MAX];
+	char			 a[24], r[24], w[24];
 
 	if (p->a.fmt == OUT_JSON) {
 		if ((e = asmsg_stats_format(s, &b)) == NULL)
@@ -231,14 +287,21 @@ print_stats(struct poll_run *p, const struct as_stats *s)
 		buf_release(&b);
 		return e;
 	}
-	stats_text(s, st, sizeof(st));
 	if (p->tty) {
+		status_clear(p);
 		p->stats_shown = 1;
-		fputs("\r\033[K", stdout);
-		fputs(st, stdout);
-		out_flush();
+		status_draw(p);
 		return NULL;
 	}
+	if (joined()) {
+		snprintf(a, sizeof(a), "%lld", (long long)s->assigned);
+		snprintf(r, sizeof(r), "%lld", (long long)s->running);
+		snprintf(w, sizeof(w), "%lld", (long long)s->available);
+		event_emit("statistics", "assigned", a, "running", r,
+		    "available", w, NULL);
+		return NULL;
+	}
+	stats_text(s, st, sizeof(st));
 	utc_now(t, sizeof(t));
 	printf("%s %s\n", t, st);
 	out_flush();
@@ -263,7 +326,7 @@ print_job(struct poll_run *p, const struct as_job *j)
 	const struct error	*e;
 	struct buf		 b = BUF_INIT(POLL_EVENT_MAX);
 	char			 t[32], wf[128], line[POLL_LINE_MAX];
-	char			 labels[256], safe[POLL_LINE_MAX];
+	char			 labels[256], safe[POLL_LINE_MAX], req[24];
 	size_t			 i, n = 0;
 
 	if (p->a.fmt == OUT_JSON) {
@@ -272,8 +335,21 @@ print_job(struct poll_run *p, const struct as_job *j)
 		buf_release(&b);
 		return e;
 	}
-	utc_now(t, sizeof(t));
 	workflow_name(j->job_workflow_ref, wf, sizeof(wf));
+	if (joined()) {
+		snprintf(req, sizeof(req), "%lld",
+		    (long long)j->runner_request_id);
+		snprintf(line, sizeof(line), "%s%s%s", j->owner_name,
+		    *j->owner_name != '\0' ? "/" : "", j->repository_name);
+		event_emit(j->kind == AS_JOB_ASSIGNED ? EV_BIND :
+		    j->kind == AS_JOB_STARTED ? EV_START :
+		    j->kind == AS_JOB_COMPLETED ? EV_COMPLETE : "available",
+		    "job", req, "repository", line, "workflow", wf, "name",
+		    j->job_display_name, "runner", j->runner_name, "result",
+		    j->result, NULL);
+		return NULL;
+	}
+	utc_now(t, sizeof(t));
 	labels[0] = '\0';
 	for (i = 0; i < j->nlabels && n < sizeof(labels); i++)
 		n += (size_t)snprintf(labels + n, sizeof(labels) - n, "%s%s",
@@ -769,21 +845,27 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 		/* Our own old session still holds the scale set? */
 		if (p->stale[0] != '\0' && delete_stale(p))
 			return NULL;
-		if (!*standby)
+		if (!*standby) {
 			log_warn("standby: another ghrctl holds the session of "
 			    "scale set '%s'; retrying every %llds", p->c.name,
 			    wait / 1000);
+			event_emit(EV_STANDBY, "scaleset", p->c.name, NULL);
+		}
 		*standby = 1;
 		sig_nap(wait / 2 + (long long)rand_below((uint64_t)wait / 2 + 1));
 		return NULL;
 	}
-	if (*standby)
+	if (*standby) {
 		log_warn("active: took over scale set '%s'", p->c.name);
+		event_emit(EV_TAKEOVER, "scaleset", p->c.name, NULL);
+	}
 	*standby = 0;
 	if ((e = poll_once(p, &bad)) != NULL) {
 		if (!session_lost(p))
 			return e;
 		log_info("session lost at the service; opening a new one");
+		event_emit(EV_SESSION, "scaleset", p->c.name, "reason", "lost",
+		    NULL);
 		return lose_session(p);
 	}
 	*faults = 0;
@@ -810,6 +892,7 @@ poll_follow(struct poll_run *p)
 	unsigned int		 faults = 0, perm = 0;
 	int			 standby = 0;
 	long long		 wait;
+	char			 ms[24];
 
 	while (!sig_stop) {
 		if ((e = follow_turn(p, &faults, &standby)) == NULL) {
@@ -829,6 +912,8 @@ poll_follow(struct poll_run *p)
 		wait = backoff_ms(faults++, config_ms(&p->ctx->cfg,
 		    K_STANDBY_WAIT));
 		log_warn("%s (retrying in %lld ms)", e->msg, wait);
+		snprintf(ms, sizeof(ms), "%lld", wait);
+		event_emit(EV_RETRY, "error", e->msg, "wait_ms", ms, NULL);
 		e = NULL;
 		sig_nap(wait);
 	}
@@ -881,9 +966,14 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 		return cmd_usage_error(ctx, "--close-session is for one-shot "
 		    "runs: --follow always closes its session when stopped");
 	p.tty = isatty(STDOUT_FILENO) && p.a.fmt == OUT_TABLE;
+	p.colour = p.tty && (getenv("NO_COLOR") == NULL ||
+	    *getenv("NO_COLOR") == '\0');
+	if (p.tty)
+		log_set_hook(status_clear, status_draw, &p);
 	p.max_capacity = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
 	if (p.a.follow) {
 		sig_stop_install();
+		event_enable(1);
 	}
 	if ((e = cmd_as_open(ctx, &p.c, 0)) != NULL ||
 	    (e = cmd_as_begin(ctx, &p.c, p.a.follow ? STATE_LOCK_WAIT :
@@ -986,6 +1076,12 @@ poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt,
 	if (close_session && !so->dry_run && p.c.have_state)
 		e = end_session(&p, e);
 out:
+	if (p.tty) {
+		/* The last statistics stay above the shell's prompt. */
+		log_set_hook(NULL, NULL, NULL);
+		if (p.stats_shown)
+			fputc('\n', stdout);
+	}
 	asmsg_session_release(&p.s);
 	scaler_close(&p.sc);
 	cmd_as_close(&p.c);

@@ -109,7 +109,7 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	[K_LOG_LEVEL] = { "LOG_LEVEL", CFG_LOGLEVEL, "warn", "log-level",
 	    "error, warn, info, debug or trace", 0, 0 },
 	[K_LOG_FORMAT] = { "GHRCTL_LOG_FORMAT", CFG_LOGFORMAT, "auto", "log-format",
-	    "text, json, or auto (text on a terminal)", 0, 0 },
+	    "text, json, logfmt, or auto (text on a terminal)", 0, 0 },
 	[K_CA_FILE] = { "GHRCTL_CA_FILE", CFG_STR, NULL, "ca-file",
 	    "PEM CA bundle (else SSL_CERT_FILE, else the system bundle)", 0, 0 },
 	[K_STATE_DIR] = { "GHRCTL_STATE_DIR", CFG_STR, NULL, "state-dir",
@@ -246,7 +246,7 @@ set_value(struct config *cfg, enum cfg_key k, const char *value,
 		break;
 	case CFG_LOGFORMAT:
 		if ((r = log_format_parse(value)) == -1)
-			want = "text, json or auto";
+			want = "text, json, logfmt or auto";
 		n = r;
 		break;
 	case CFG_LIMIT:

@@ -31,7 +31,7 @@ enum cfg_type {
 	CFG_DURATION,	/* "90", "90s", "5m", "1h", "250ms": stored in ms */
 	CFG_BOOL,	/* 1/0, true/false, yes/no, on/off */
 	CFG_LOGLEVEL,	/* error|warn|info|debug|trace */
-	CFG_LOGFORMAT,	/* auto|text|json */
+	CFG_LOGFORMAT,	/* auto|text|json|logfmt */
 	CFG_LIMIT	/* "CAP/RATE[,CAP/RATE]": token buckets (pace.h) */
 };
 

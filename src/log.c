@@ -28,13 +28,18 @@
 #define LOG_REDACTED	"<redacted>"
 
 static enum log_level	 level = LOG_WARN;
-static int		 json;
+static enum log_format	 format;	/* TEXT, JSON or LOGFMT */
+static int		 event_text;	/* events as text on stdout */
+static void		(*hook_clear)(void *), (*hook_redraw)(void *);
+static void		*hook_arg;
 static int		 stamp;
 static FILE		*out;
 static const char	*cmdname;
 static char		**secrets;	/* long-lived, then short-lived */
 static size_t		 nsecrets, nlong, capsecrets;
 static pthread_mutex_t	 secrets_mu = PTHREAD_MUTEX_INITIALIZER;
+/* Launch workers log too: a line and the status line's redraw stay whole. */
+static pthread_mutex_t	 out_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const names[] = { "error", "warn", "info", "debug", "trace" };
 
@@ -47,7 +52,10 @@ log_init(enum log_level l, enum log_format f, FILE *fp)
 	out = fp;
 	level = l;
 	tty = isatty(fileno(fp));
-	json = f == LOG_FMT_JSON || (f == LOG_FMT_AUTO && !tty);
+	format = f == LOG_FMT_AUTO ? (tty ? LOG_FMT_TEXT : LOG_FMT_JSON) : f;
+	/* auto: events go to a person's terminal as text, else with the log */
+	event_text = format == LOG_FMT_TEXT || (f == LOG_FMT_AUTO &&
+	    isatty(STDOUT_FILENO));
 	stamp = !tty;
 }
 
@@ -82,6 +90,8 @@ log_format_parse(const char *s)
 		return LOG_FMT_TEXT;
 	if (strcmp(s, "json") == 0)
 		return LOG_FMT_JSON;
+	if (strcmp(s, "logfmt") == 0)
+		return LOG_FMT_LOGFMT;
 	if (strcmp(s, "auto") == 0)
 		return LOG_FMT_AUTO;
 	return -1;
@@ -317,10 +327,125 @@ timestamp(char *ts, size_t size)
 
 /* see log.h */
 void
+log_set_hook(void (*clear)(void *), void (*redraw)(void *), void *arg)
+{
+	hook_clear = clear;
+	hook_redraw = redraw;
+	hook_arg = arg;
+}
+
+/* Append s as a logfmt value: bare if it can be, else quoted. */
+static void
+logfmt_value(char *dst, size_t size, const char *s)
+{
+	if (*s != '\0' && strpbrk(s, " =\"\\") == NULL) {
+		append(dst, size, s);
+		return;
+	}
+	append(dst, size, "\"");
+	log_json_escape(s, dst, size);
+	append(dst, size, "\"");
+}
+
+/*
+ * One line in the current format: the level (NULL for a text event), the
+ * message (json "msg", or an event's kind), and key/value pairs.
+ */
+static void
+emit(FILE *fp, enum log_format fmt, const char *lname, const char *msg,
+    const char *kind, const char *const *kv, size_t nkv)
+{
+	char	 line[LOG_LINE_MAX * 2], val[LOG_LINE_MAX], ts[96];
+	size_t	 i;
+
+	timestamp(ts, sizeof(ts));
+	line[0] = '\0';
+	if (fmt == LOG_FMT_JSON) {
+		snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"%s\"",
+		    ts, lname);
+		if (cmdname != NULL && *cmdname != '\0') {
+			append(line, sizeof(line), ",\"cmd\":\"");
+			log_json_escape(cmdname, line, sizeof(line));
+			append(line, sizeof(line), "\"");
+		}
+		append(line, sizeof(line), kind != NULL ? ",\"event\":\"" :
+		    ",\"msg\":\"");
+		log_json_escape(kind != NULL ? kind : msg, line, sizeof(line));
+		append(line, sizeof(line), "\"");
+		for (i = 0; i < nkv; i++) {
+			log_redact(kv[2 * i + 1], val, sizeof(val));
+			append(line, sizeof(line), ",\"");
+			log_json_escape(kv[2 * i], line, sizeof(line));
+			append(line, sizeof(line), "\":\"");
+			log_json_escape(val, line, sizeof(line));
+			append(line, sizeof(line), "\"");
+		}
+		append(line, sizeof(line), "}");
+	} else if (fmt == LOG_FMT_LOGFMT) {
+		snprintf(line, sizeof(line), "ts=%s level=%s", ts, lname);
+		if (cmdname != NULL && *cmdname != '\0') {
+			append(line, sizeof(line), " cmd=");
+			logfmt_value(line, sizeof(line), cmdname);
+		}
+		append(line, sizeof(line), kind != NULL ? " event=" : " msg=");
+		logfmt_value(line, sizeof(line), kind != NULL ? kind : msg);
+		for (i = 0; i < nkv; i++) {
+			log_redact(kv[2 * i + 1], val, sizeof(val));
+			append(line, sizeof(line), " ");
+			append(line, sizeof(line), kv[2 * i]);
+			append(line, sizeof(line), "=");
+			logfmt_value(line, sizeof(line), val);
+		}
+	} else if (kind != NULL) {
+		/* A text event: "2026-12-01T20:00:00Z launch    key=value" */
+		snprintf(line, sizeof(line), "%.19sZ %-12s", ts, kind);
+		for (i = 0; i < nkv; i++) {
+			log_redact(kv[2 * i + 1], val, sizeof(val));
+			append(line, sizeof(line), " ");
+			append(line, sizeof(line), kv[2 * i]);
+			append(line, sizeof(line), "=");
+			append(line, sizeof(line), *val != '\0' ? val : "-");
+		}
+	} else {
+		snprintf(line, sizeof(line), "%s%sghrctl: %s%s%s%s",
+		    stamp ? ts : "", stamp ? " " : "",
+		    cmdname ? cmdname : "", cmdname ? ": " : "",
+		    strcmp(lname, "warn") == 0 ? "warning: " : "", msg);
+	}
+	pthread_mutex_lock(&out_mu);
+	if (hook_clear != NULL)
+		hook_clear(hook_arg);
+	fprintf(fp, "%s\n", line);
+	fflush(fp);
+	if (hook_redraw != NULL)
+		hook_redraw(hook_arg);
+	pthread_mutex_unlock(&out_mu);
+}
+
+/* see log.h */
+int
+log_event_text(void)
+{
+	return event_text;
+}
+
+/* see log.h */
+void
+log_event(const char *kind, const char *const *kv, size_t nkv)
+{
+	if (out == NULL)
+		out = stderr;
+	if (event_text)
+		emit(stdout, LOG_FMT_TEXT, "info", NULL, kind, kv, nkv);
+	else
+		emit(out, format, "info", NULL, kind, kv, nkv);
+}
+
+/* see log.h */
+void
 log_msg(enum log_level l, const char *fmt, ...)
 {
-	char	 raw[LOG_LINE_MAX], msg[LOG_LINE_MAX], line[LOG_LINE_MAX * 2];
-	char	 ts[96];
+	char	 raw[LOG_LINE_MAX], msg[LOG_LINE_MAX];
 	va_list	 ap;
 	char	*nl;
 
@@ -333,27 +458,7 @@ log_msg(enum log_level l, const char *fmt, ...)
 	while ((nl = strpbrk(raw, "\r\n")) != NULL)
 		*nl = ' ';
 	log_redact(raw, msg, sizeof(msg));
-	timestamp(ts, sizeof(ts));
 	if (out == NULL)
 		out = stderr;
-	if (json) {
-		snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"level\":\"%s\",",
-		    ts, names[l]);
-		if (cmdname != NULL && *cmdname != '\0') {
-			append(line, sizeof(line), "\"cmd\":\"");
-			log_json_escape(cmdname, line, sizeof(line));
-			append(line, sizeof(line), "\",");
-		}
-		append(line, sizeof(line), "\"msg\":\"");
-		log_json_escape(msg, line, sizeof(line));
-		append(line, sizeof(line), "\"}");
-		fprintf(out, "%s\n", line);
-	} else if (stamp) {
-		fprintf(out, "%s ghrctl: %s%s%s%s\n", ts, cmdname ? cmdname : "",
-		    cmdname ? ": " : "", l == LOG_WARN ? "warning: " : "", msg);
-	} else {
-		fprintf(out, "ghrctl: %s%s%s%s\n", cmdname ? cmdname : "",
-		    cmdname ? ": " : "", l == LOG_WARN ? "warning: " : "", msg);
-	}
-	fflush(out);
+	emit(out, format, names[l], msg, NULL, NULL, 0);
 }

@@ -25,7 +25,8 @@ enum log_level {
 enum log_format {
 	LOG_FMT_AUTO = 0,	/* text on a terminal, JSON otherwise */
 	LOG_FMT_TEXT,
-	LOG_FMT_JSON
+	LOG_FMT_JSON,
+	LOG_FMT_LOGFMT		/* key=value pairs, as logfmt readers take */
 };
 
 void	log_init(enum log_level, enum log_format, FILE *);
@@ -33,7 +34,7 @@ void	log_set_cmd(const char *cmd);
 
 /* Parse "error|warn|info|debug|trace" (or 0-4); -1 if unknown. */
 int	log_level_parse(const char *);
-/* Parse "text|json|auto"; -1 if unknown. */
+/* Parse "text|json|logfmt|auto"; -1 if unknown. */
 int	log_format_parse(const char *);
 
 /*
@@ -69,6 +70,26 @@ void	log_msg(enum log_level, const char *fmt, ...)
 #define log_info(...)	log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_trace(...)	log_msg(LOG_TRACE, __VA_ARGS__)
+
+/*
+ * Something a long-running command did (an event line; see event.h): kind
+ * and nkv key/value pairs (kv[2i], kv[2i+1]), masked like every log line.
+ * In the text format (and in auto when stdout is a terminal) it goes to
+ * stdout as "TIME KIND key=value ..."; in json and logfmt (auto: json) it
+ * goes to the log stream with the log lines, as
+ * {"ts":...,"level":"info","cmd":...,"event":KIND,key:value...} or
+ * "ts=... level=info cmd=... event=KIND key=value ...", so a journal gets
+ * one stream in one format.
+ */
+void	log_event(const char *kind, const char *const *kv, size_t nkv);
+/* 1 when events go to stdout as text, 0 when they join the log stream. */
+int	log_event_text(void);
+
+/*
+ * A hook called before each line goes to a terminal (clear: erase a
+ * status line drawn on stdout) and after it (redraw); NULLs remove it.
+ */
+void	log_set_hook(void (*clear)(void *), void (*redraw)(void *), void *);
 
 /* 1 when messages of this level would be printed. */
 int	log_enabled(enum log_level);

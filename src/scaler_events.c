@@ -21,6 +21,7 @@
 
 #include "actions_msg.h"
 #include "ec2.h"
+#include "event.h"
 #include "log.h"
 #include "plan.h"
 #include "scaler.h"
@@ -80,6 +81,7 @@ queue_launch(struct scaler *s, const char *name)
 {
 	size_t	 i;
 	unsigned int live = live_known(s) + (unsigned int)s->nbatch;
+	char	 nlive[16], nmax[16];
 
 	for (i = 0; i < s->nbatch; i++)
 		if (strcmp(s->batch[i].name, name) == 0)
@@ -94,6 +96,10 @@ queue_launch(struct scaler *s, const char *name)
 	if (plan_room(&s->set, live, 1) == 0) {
 		log_info("runner %s: not launched, %u of MAX_RUNNERS %u live "
 		    "or launching", name, live, s->set.max_runners);
+		snprintf(nlive, sizeof(nlive), "%u", live);
+		snprintf(nmax, sizeof(nmax), "%u", s->set.max_runners);
+		event_emit(EV_CAPACITY, "runner", name, "live", nlive, "max",
+		    nmax, NULL);
 		return;
 	}
 	if (s->nbatch == s->capbatch) {
@@ -352,6 +358,8 @@ scaler_job(struct scaler *s, const struct as_job *j)
 		}
 		log_info("runner %s finished: instance %s terminated",
 		    j->runner_name, in->id);
+		event_emit(EV_TERMINATE, "runner", j->runner_name, "instance",
+		    in->id, NULL);
 		snprintf(in->state, sizeof(in->state), "terminated");
 	}
 	return NULL;

@@ -22,6 +22,7 @@
 #include "deliver.h"
 #include "ec2.h"
 #include "github.h"
+#include "event.h"
 #include "log.h"
 #include "scaler.h"
 #include "scaler_impl.h"
@@ -254,6 +255,9 @@ scaler_launch(struct scaler *s, const char *name,
 		log_info("runner %s: instance %s (%s%s%s)", name, out->id,
 		    out->type, info.fell_back ? ", on-demand after spot "
 		    "failed" : "", info.reused ? ", launched earlier" : "");
+		event_emit(EV_LAUNCH, "runner", name, "instance", out->id,
+		    "type", out->type, "market", out->spot ? "spot" :
+		    "on-demand", NULL);
 	} else if (e != NULL && !s->dry_run) {
 		/* No instance: do not leave the runner registered. */
 		(void)deliver_forget(&s->ctx->cfg, name);

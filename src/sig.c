@@ -12,6 +12,14 @@
 #include "sig.h"
 
 volatile sig_atomic_t	 sig_stop;
+volatile sig_atomic_t	 sig_winch;
+
+static void
+on_winch(int signo)
+{
+	(void)signo;
+	sig_winch = 1;
+}
 
 static void
 on_stop(int signo)
@@ -32,6 +40,10 @@ sig_stop_install(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A resized terminal must not cut a wait short. */
+	sa.sa_handler = on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGWINCH, &sa, NULL);
 }
 
 /* see sig.h */

@@ -17,6 +17,8 @@
  */
 
 extern volatile sig_atomic_t	 sig_stop;
+/* Set by SIGWINCH (installed with the stop handlers): re-read the width. */
+extern volatile sig_atomic_t	 sig_winch;
 
 void	sig_stop_install(void);
 

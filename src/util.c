@@ -145,6 +145,18 @@ lower(int c)
 }
 
 /* see util.h */
+void
+str_fit(char *s, unsigned int cols)
+{
+	size_t	 max = cols > 1 ? cols - 1 : 1;
+
+	if (strlen(s) <= max)
+		return;
+	s[max - 1] = '>';
+	s[max] = '\0';
+}
+
+/* see util.h */
 int
 str_ieq(const char *a, const char *b)
 {

@@ -37,6 +37,12 @@ const struct error *str_copy(char *dst, size_t size, const char *src);
 
 /* Case-insensitive ASCII comparison (header names); 1 when equal. */
 int	 str_ieq(const char *, const char *);
+/*
+ * Cut s in place to fit a terminal line of cols columns: at most cols - 1
+ * bytes (the last column stays empty, so the line never wraps), the cut
+ * marked by a final '>'; s is one-byte characters (the caller cleans it).
+ */
+void	 str_fit(char *s, unsigned int cols);
 int	 str_nieq(const char *, const char *, size_t);
 
 /*
