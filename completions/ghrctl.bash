@@ -44,7 +44,7 @@ _ghrctl()
 
 	# A value for an option: files for file-like options, else nothing.
 	case $prev in
-	-c|--config|--token-file|--ca-file|--user-data-template)
+	-c|--config|--token-file|--ca-file|--user-data-template|--metrics-file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--state-dir)

@@ -32,6 +32,7 @@
 #include "imds.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "sigv4.h"
 #include "url.h"
 #include "util.h"
@@ -921,6 +922,8 @@ classify(void *arg, const struct error *e, const struct http_resp *resp,
 		    http_resp_header(resp, "x-amzn-query-error"), &ei);
 		retry = aws_code_throttling(ei.code) ||
 		    aws_code_transient(ei.code);
+		if (aws_code_throttling(ei.code))
+			metrics_throttled();
 	}
 	if (!retry)
 		return CALL_DONE;

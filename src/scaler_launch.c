@@ -22,6 +22,7 @@
 #include "ec2.h"
 #include "github.h"
 #include "log.h"
+#include "metrics.h"
 #include "scaler.h"
 #include "scaler_impl.h"
 #include "scaleset.h"
@@ -241,11 +242,13 @@ scaler_launch(struct scaler *s, const char *name,
 	    sizeof(tags) / sizeof(tags[0]), ud.p, out, &info);
 	if (e == NULL && !s->dry_run) {
 		s->launched++;
+		metrics_launch(info.reused);
 		log_info("runner %s: instance %s (%s%s%s)", name, out->id,
 		    out->type, info.fell_back ? ", on-demand after spot "
 		    "failed" : "", info.reused ? ", launched earlier" : "");
 	} else if (e != NULL && !s->dry_run) {
 		/* No instance: do not leave the runner registered. */
+		metrics_launch_error(aws_last_code(s->aws));
 		if (scaler_source_find(s, name, &id, &found) == NULL && found &&
 		    scaler_source_remove(s, id, &re) != 0)
 			log_info("runner %s stays registered offline; "

@@ -124,10 +124,18 @@ const struct error	*state_remove(const struct state_file *);
  * before), so the two hold the newest records.  ERR_IO, ERR_PERM.
  */
 #define STATE_QUARANTINE_MAX	(64u << 10)
+/* The same for any record: <state file>.SUFFIX, bounded by max bytes,
+ * each line one write(2) with O_APPEND (a crash leaves whole records). */
+const struct error	*state_append(const struct state_file *,
+			    const char *suffix, const char *line, size_t max);
 const struct error	*state_quarantine(const struct state_file *,
 			    const char *line);
 
 /* Unlock and close; safe on a closed or initialised file. */
 void			 state_close(struct state_file *);
+
+/* Write all n bytes of p to fd (EINTR retried); path names it in errors. */
+const struct error	*write_all(int fd, const char *p, size_t n,
+			    const char *path);
 
 #endif
