@@ -917,6 +917,8 @@ classify(void *arg, const struct error *e, const struct http_resp *resp,
 		aws_error_parse(resp->body, resp->body_len,
 		    http_resp_header(resp, "x-amzn-query-error"), &ei);
 		retry = strcmp(ei.code, "InsufficientInstanceCapacity") != 0;
+		if (aws_code_throttling(ei.code))
+			metrics_throttled();
 	} else {
 		aws_error_parse(resp->body, resp->body_len,
 		    http_resp_header(resp, "x-amzn-query-error"), &ei);

@@ -211,10 +211,10 @@ metrics_throttled(void)
 	pthread_mutex_unlock(&m.mu);
 }
 
-/* Add n to (or, set: set to n) the entry named name of a bounded table. */
+/* Add n to the entry named name of a bounded table. */
 static void
 named_put(struct named *t, size_t *nt, size_t max, const char *name,
-    int64_t n, int set)
+    int64_t n)
 {
 	size_t	 i;
 
@@ -227,7 +227,7 @@ named_put(struct named *t, size_t *nt, size_t max, const char *name,
 		label_ncopy(t[i].name, sizeof(t[i].name), name);
 		t[i].n = 0;
 	}
-	t[i].n = set ? n : t[i].n + n;
+	t[i].n += n;
 }
 
 void
@@ -235,15 +235,20 @@ metrics_launch_error(const char *code)
 {
 	pthread_mutex_lock(&m.mu);
 	named_put(m.errors, &m.nerrors, METRICS_CODES, code != NULL &&
-	    code[0] != '\0' ? code : "none", 1, 0);
+	    code[0] != '\0' ? code : "none", 1);
 	pthread_mutex_unlock(&m.mu);
 }
 
 void
-metrics_instances(const char *state, int64_t n)
+metrics_instances(const struct ec2_instance *v, size_t n)
 {
+	size_t	 i;
+
 	pthread_mutex_lock(&m.mu);
-	named_put(m.states, &m.nstates, METRICS_STATES, state, n, 1);
+	for (i = 0; i < m.nstates; i++)
+		m.states[i].n = 0;	/* a state no longer seen reads 0 */
+	for (i = 0; i < n; i++)
+		named_put(m.states, &m.nstates, METRICS_STATES, v[i].state, 1);
 	pthread_mutex_unlock(&m.mu);
 }
 

@@ -6,6 +6,7 @@
 
 #include "actions_msg.h"
 #include "buf.h"
+#include "ec2.h"
 
 /*
  * Prometheus metrics of one process (text exposition format 0.0.4), with
@@ -34,7 +35,8 @@ void	metrics_launch(int reused);
 /* A launch failed with this AWS error code ("" or NULL: "none"). */
 void	metrics_launch_error(const char *code);
 void	metrics_throttled(void);
-void	metrics_instances(const char *state, int64_t n);
+/* The scale set's instances as DescribeInstances listed them: by state. */
+void	metrics_instances(const struct ec2_instance *, size_t n);
 
 const struct error	*metrics_render(struct buf *);
 /* Write the exposition to path atomically (temp file, rename; 0644). */

@@ -22,6 +22,7 @@
 #include "actions_msg.h"
 #include "ec2.h"
 #include "log.h"
+#include "metrics.h"
 #include "plan.h"
 #include "scaler.h"
 #include "scaler_impl.h"
@@ -247,6 +248,7 @@ scaler_reconcile(struct scaler *s, int launch_ok)
 	s->set.no_launch = no_launch;
 	if (o.in.now == 0)	/* the observation failed */
 		goto out;
+	metrics_desired(pl.desired);
 	log_info("reconcile: desired %u, live %u, launch %u, %zu actions",
 	    pl.desired, pl.live, pl.launch, pl.n);
 	/* What we know now: the observation plus the new instances. */
