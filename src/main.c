@@ -48,6 +48,7 @@ static const struct cmd *const commands[] = {
 	&cmd_doctor_def,
 	&cmd_scale_def,
 	&cmd_cleanup_def,
+	&cmd_jobs_def,
 	&help_def,
 	NULL
 };

@@ -638,6 +638,34 @@ out:
 
 /* see state.h */
 const struct error *
+state_locate(const struct config *cfg, struct state_file *sf,
+    const char **namep)
+{
+	const struct error	*e;
+	const char		*name;
+	char			 dir[512];
+
+	if ((name = config_str(cfg, K_RUNNER_SCALE_SET_NAME)) == NULL)
+		return error_fmt(ERR_CONFIG, "no scale set name: set "
+		    "RUNNER_SCALE_SET_NAME or use --scale-set NAME");
+	*namep = name;
+	/*
+	 * No lock: the file is only ever replaced by rename, so a reader
+	 * sees the old or the new one, and works while poll --follow
+	 * holds the lock.  state_open() would lock, so build the path.
+	 */
+	if ((e = state_dir(cfg, dir, sizeof(dir))) != NULL ||
+	    (e = state_open(dir, name, STATE_LOCK_NOWAIT, NULL, sf)) != NULL) {
+		if (e == NULL || e->class != ERR_TEMP)
+			return e;
+		/* Locked by a running poll: read it anyway. */
+	}
+	state_close(sf);
+	return NULL;
+}
+
+/* see state.h */
+const struct error *
 state_quarantine(const struct state_file *sf, const char *line)
 {
 	return state_append(sf, "quarantine", line, STATE_QUARANTINE_MAX);

@@ -105,6 +105,14 @@ const struct error	*state_open(const char *dir, const char *name,
 			    enum state_lock, volatile const sig_atomic_t *stop,
 			    struct state_file *out);
 
+/*
+ * For readers (session show, jobs): the state file of the configured
+ * scale set (RUNNER_SCALE_SET_NAME, else ERR_CONFIG), its path in sf,
+ * without keeping or waiting for its lock; *namep gets the name.
+ */
+const struct error	*state_locate(const struct config *,
+			    struct state_file *, const char **namep);
+
 /* Read the file (a missing file gives an empty state).  ERR_DATA, ERR_IO. */
 const struct error	*state_load(const struct state_file *,
 			    struct state *out);
