@@ -10,22 +10,30 @@
 #include "metrics.h"
 #include "t.h"
 
+static char	 empty[] = "";
+
+/* A job message of kind k named name, every other string empty. */
+static void
+job_init(struct as_job *j, enum as_job_kind k, char *name)
+{
+	memset(j, 0, sizeof(*j));
+	j->kind = k;
+	j->message_type = j->repository_name = j->owner_name = empty;
+	j->job_workflow_ref = j->event_name = j->scale_set_assign_time = empty;
+	j->runner_assign_time = j->finish_time = j->result = empty;
+	j->job_display_name = name;
+}
+
 static void
 t_metrics_hostile_labels(void)
 {
 	struct as_job	 j;
 	struct buf	 b = BUF_INIT(1u << 22);
 	char		 name[] = "a\"b\\c\nd\x01\xff";
-	char		 empty[] = "", started[] = "JobStarted";
 	const char	*p;
 	size_t		 lines = 0;
 
-	memset(&j, 0, sizeof(j));
-	j.kind = AS_JOB_STARTED;
-	j.message_type = started;
-	j.repository_name = j.owner_name = j.job_workflow_ref = empty;
-	j.event_name = j.scale_set_assign_time = j.runner_assign_time = empty;
-	j.job_display_name = name;
+	job_init(&j, AS_JOB_STARTED, name);
 	metrics_job(&j);
 	T_OK(metrics_render(&b));
 	T_TRUE(strstr(b.p, "job_name=\"a\\\"b\\\\c?d??\"") != NULL);
@@ -44,17 +52,11 @@ t_metrics_bounded(void)
 {
 	struct as_job	 j;
 	struct buf	 b = BUF_INIT(1u << 22);
-	char		 name[32], empty[] = "", done[] = "JobCompleted";
+	char		 name[32];
 	const char	*p;
 	int		 i, kept, dropped;
 
-	memset(&j, 0, sizeof(j));
-	j.kind = AS_JOB_COMPLETED;
-	j.message_type = done;
-	j.repository_name = j.owner_name = j.job_workflow_ref = empty;
-	j.event_name = j.runner_assign_time = j.finish_time = empty;
-	j.result = empty;
-	j.job_display_name = name;
+	job_init(&j, AS_JOB_COMPLETED, name);
 	for (i = 0; i < 300; i++) {
 		snprintf(name, sizeof(name), "job%d", i);
 		metrics_job(&j);
