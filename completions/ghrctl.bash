@@ -1,6 +1,6 @@
 # bash completion for ghrctl                          -*- shell-script -*-
 # SPDX-License-Identifier: ISC
-# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot help
+# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs help
 #
 # Commands, verbs and options come from the binary itself
 # (ghrctl --list-commands, ghrctl CMD [VERB] --list-options), answered from
@@ -44,7 +44,7 @@ _ghrctl()
 
 	# A value for an option: files for file-like options, else nothing.
 	case $prev in
-	-c|--config|--token-file|--ca-file|--user-data-template)
+	-c|--config|--token-file|--ca-file|--user-data-template|--metrics-file)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--state-dir)

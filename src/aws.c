@@ -33,6 +33,7 @@
 #include "json.h"
 #include "log.h"
 #include "pace.h"
+#include "metrics.h"
 #include "sigv4.h"
 #include "url.h"
 #include "util.h"
@@ -931,11 +932,15 @@ classify(void *arg, const struct error *e, const struct http_resp *resp,
 		aws_error_parse(resp->body, resp->body_len,
 		    http_resp_header(resp, "x-amzn-query-error"), &ei);
 		retry = strcmp(ei.code, "InsufficientInstanceCapacity") != 0;
+		if (aws_code_throttling(ei.code))
+			metrics_throttled();
 	} else {
 		aws_error_parse(resp->body, resp->body_len,
 		    http_resp_header(resp, "x-amzn-query-error"), &ei);
 		retry = aws_code_throttling(ei.code) ||
 		    aws_code_transient(ei.code);
+		if (aws_code_throttling(ei.code))
+			metrics_throttled();
 	}
 	if (!retry)
 		return CALL_DONE;

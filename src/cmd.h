@@ -138,5 +138,6 @@ extern const struct cmd	 cmd_doctor_def;
 extern const struct cmd	 cmd_scale_def;
 extern const struct cmd	 cmd_cleanup_def;
 extern const struct cmd	 cmd_boot_def;
+extern const struct cmd	 cmd_jobs_def;
 
 #endif

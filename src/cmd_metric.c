@@ -548,6 +548,35 @@ round_once(struct metric_args *a, struct github *gh, struct aws *aws,
 	return NULL;
 }
 
+/*
+ * After the first round (every page a 200): does --interval fit the
+ * hourly rate limit the API reports?  304s do not count against it
+ * (GitHub REST docs, "Use conditional requests if appropriate"), so
+ * unchanged pages cost nothing later, but a busy fleet changes them all.
+ */
+static void
+quota_check(const struct metric_args *a, const struct github *gh)
+{
+	uint64_t	 pages = github_requests(gh), limit;
+	uint64_t	 per_hour, need, fit;
+
+	limit = github_rate_limit(gh);
+	if (limit == 0 || pages == 0)
+		return;
+	per_hour = (uint64_t)((3600000 + a->interval_ms - 1) / a->interval_ms);
+	need = pages * per_hour;
+	if (need <= limit)
+		return;
+	fit = (pages * 3600 + limit - 1) / limit;
+	log_warn("metric --follow: %llu requests a round every %llds is %llu "
+	    "an hour, above the rate limit of %llu the API reports; pages "
+	    "that did not change answer 304 and do not count, but those that "
+	    "did do: use --interval %llus or more, or a GitHub App token "
+	    "(higher limit)", (unsigned long long)pages,
+	    a->interval_ms / 1000, (unsigned long long)need,
+	    (unsigned long long)limit, (unsigned long long)fit);
+}
+
 static const struct error *
 follow(struct metric_args *a, struct github *gh, struct aws *aws,
     struct metric_extra *x)
@@ -560,7 +589,8 @@ follow(struct metric_args *a, struct github *gh, struct aws *aws,
 	while (!sig_stop) {
 		start = now_ms();
 		e = round_once(a, gh, aws, x);
-		rounds++;
+		if (rounds++ == 0)
+			quota_check(a, gh);
 		if (e != NULL) {
 			/* Passing trouble is logged; the loop goes on. */
 			if (e->class != ERR_TEMP && e->class != ERR_UNAVAIL)

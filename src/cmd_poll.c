@@ -49,7 +49,11 @@
 #include "scaleset.h"
 #include "ec2.h"
 #include "event.h"
+#include "ghurl.h"
+#include "github.h"
+#include "journal.h"
 #include "log.h"
+#include "metrics.h"
 #include "plan.h"
 #include "sig.h"
 #include "state.h"
@@ -57,6 +61,7 @@
 
 #define KEY_EXEC		256
 #define KEY_SCALE		257
+#define KEY_METRICS_FILE	258
 #define POLL_LINE_MAX		1024
 #define POLL_EVENT_MAX		(256u << 10)	/* one event as JSON */
 #define POLL_BACKOFF_BASE_MS	1000
@@ -75,6 +80,8 @@ static const struct opt poll_opts[] = {
 	    "or json (JSON lines)" },
 	{ "scale", KEY_SCALE, OPT_NONE, NULL,
 	    "launch and retire EC2 runners as the events arrive" },
+	{ "metrics-file", KEY_METRICS_FILE, OPT_REQ, "PATH",
+	    "write Prometheus metrics to PATH (atomically) as they change" },
 	SCALER_OPT_USER_DATA,
 	SCALER_OPT_ENDPOINT,
 	CA_OPT_CLOSE_SESSION,
@@ -85,6 +92,7 @@ struct poll_args {
 	int		 follow;
 	int		 close_session;
 	const char	*exec;
+	const char	*metrics_file;
 	enum out_fmt	 fmt;
 	int		 scale;
 	struct scaler_opts so;
@@ -130,6 +138,9 @@ poll_opt(void *arg, int key, const char *val)
 		return NULL;
 	case KEY_SCALE:
 		a->scale = 1;
+		return NULL;
+	case KEY_METRICS_FILE:
+		a->metrics_file = val;
 		return NULL;
 	case CA_KEY_CLOSE_SESSION:
 		a->close_session = 1;
@@ -429,12 +440,41 @@ out:
 	return e;
 }
 
+/* --metrics-file: the metrics as they are now; a failure is a warning. */
+static void
+metrics_flush(struct poll_run *p)
+{
+	const struct error	*e;
+
+	if (p->a.metrics_file != NULL &&
+	    (e = metrics_write_file(p->a.metrics_file)) != NULL)
+		log_warn("%s", e->msg);
+}
+
+/* The metrics' constant labels and MIN/MAX_RUNNERS. */
+static void
+metrics_begin(struct poll_run *p)
+{
+	const struct gh_target	*t = github_target(p->c.gh);
+	char			 ns[2 * GHURL_NAME_MAX + 16];
+	int			 ent = t->scope == GH_SCOPE_ENTERPRISE;
+
+	(void)str_fmt(ns, sizeof(ns), "%s%s%s%s", ent ? "enterprises/" : "",
+	    t->owner, t->scope == GH_SCOPE_REPO ? "/" : "", t->repo);
+	metrics_scale_set(p->c.name, ns, ent ? "" : t->owner,
+	    t->scope == GH_SCOPE_REPO ? t->repo : "", ent ? t->owner : "");
+	metrics_static(config_num(&p->ctx->cfg, K_MIN_RUNNERS),
+	    config_num(&p->ctx->cfg, K_MAX_RUNNERS));
+	metrics_flush(p);
+}
+
 /* A message's statistics: kept, to the scaler, printed. */
 static const struct error *
 on_stats(struct poll_run *p, const struct as_stats *s)
 {
 	p->stats = *s;
 	p->have_stats = 1;
+	metrics_stats(s);
 	if (p->scaling)
 		scaler_stats(&p->sc, s);
 	return p->quiet ? NULL : print_stats(p, s);
@@ -446,6 +486,8 @@ on_job(struct poll_run *p, const struct as_job *j)
 {
 	const struct error	*e;
 
+	metrics_job(j);
+	journal_job(&p->c, j);
 	if (p->scaling && (e = scaler_job(&p->sc, j)) != NULL)
 		return error_wrap(e, "scale");
 	if (p->quiet)
@@ -465,6 +507,7 @@ on_done(struct poll_run *p)
 
 	if (p->scaling && (e = scaler_message_done(&p->sc)) != NULL)
 		return error_wrap(e, "scale");
+	metrics_flush(p);
 	return NULL;
 }
 
@@ -984,6 +1027,7 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 			goto out;
 		p.scaling = 1;
 	}
+	metrics_begin(&p);
 	if (p.a.follow)
 		e = poll_follow(&p);
 	else {
@@ -991,6 +1035,7 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 		    K_READ_DEADLINE));
 		e = poll_one_shot(&p);
 	}
+	metrics_flush(&p);
 	if (p.a.close_session && p.c.have_state)
 		e = end_session(&p, e);
 out:
@@ -1090,7 +1135,8 @@ out:
 
 const struct cmd cmd_poll_def = {
 	"poll", cmd_poll,
-	"poll [-f] [-o table|json] [--exec CMD] [--close-session]\n"
+	"poll [-f] [-o table|json] [--exec CMD] [--metrics-file PATH] "
+	"[--close-session]\n"
 	"poll --follow --scale [--user-data-template FILE] [--endpoint-url URL] "
 	"[options]",
 	"long-poll the scale set's job events (once, or --follow)",

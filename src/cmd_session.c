@@ -225,28 +225,12 @@ session_show(struct ctx *ctx, int argc, char *argv[])
 	struct state_file	 sf = STATE_FILE_INIT;
 	struct state		 st;
 	const char		*name;
-	char			 dir[512];
 
 	state_init(&st);
 	if ((e = session_args(ctx, argc, argv, &a)) != NULL || ctx->done)
 		return e;
-	if ((name = config_str(&ctx->cfg, K_RUNNER_SCALE_SET_NAME)) == NULL)
-		return error_fmt(ERR_CONFIG, "no scale set name: set "
-		    "RUNNER_SCALE_SET_NAME or use --scale-set NAME");
-	/*
-	 * No lock: the file is only ever replaced by rename, so a reader
-	 * sees the old or the new one, and show works while poll --follow
-	 * holds the lock.  state_open() would lock, so build the path.
-	 */
-	if ((e = state_dir(&ctx->cfg, dir, sizeof(dir))) != NULL ||
-	    (e = state_open(dir, name, STATE_LOCK_NOWAIT, NULL, &sf)) != NULL) {
-		if (e == NULL || e->class != ERR_TEMP)
-			return e;
-		/* Locked by a running poll: read it anyway. */
-		e = NULL;
-	}
-	state_close(&sf);
-	if ((e = state_load(&sf, &st)) != NULL)
+	if ((e = state_locate(&ctx->cfg, &sf, &name)) != NULL ||
+	    (e = state_load(&sf, &st)) != NULL)
 		goto out;
 	if (st.session_id == NULL) {
 		e = error_fmt(ERR_FAIL, "no session open for scale set '%s' "

@@ -76,6 +76,7 @@ struct github {
 	uint64_t		 nreq;
 	uint64_t		 tick;
 	uint64_t		 n304;		/* replies 304 Not Modified */
+	uint64_t		 rate_limit;	/* last x-ratelimit-limit */
 	size_t			 cache_bytes;
 	int			 cache_on;	/* see github_cache_enable() */
 	struct gh_etag		 cache[GH_ETAG_SLOTS];
@@ -111,6 +112,13 @@ uint64_t
 github_requests(const struct github *gh)
 {
 	return gh->nreq;
+}
+
+/* see github.h */
+uint64_t
+github_rate_limit(const struct github *gh)
+{
+	return gh->rate_limit;
 }
 
 /* see github.h */
@@ -356,6 +364,7 @@ gh_call(struct github *gh, const struct gh_req *rq, struct http_resp *resp)
 	struct gh_rate		 rt;
 	struct buf		 auth = BUF_INIT(8192);
 	struct gh_etag		*c = NULL;
+	const char		*lim;
 	size_t			 n = 0;
 
 	if (rq->auth == GH_AUTH_TOKEN && (e = gh_auth_token(gh)) != NULL)
@@ -399,6 +408,8 @@ gh_call(struct github *gh, const struct gh_req *rq, struct http_resp *resp)
 		e = error_wrap(e, "%s", rq->what);
 		goto out;
 	}
+	if ((lim = http_resp_header(resp, "x-ratelimit-limit")) != NULL)
+		(void)parse_u64(lim, &gh->rate_limit);
 	if (resp->status == 304 && c != NULL) {
 		log_debug("%s: not modified", rq->url);
 		gh->n304++;

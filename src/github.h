@@ -154,6 +154,9 @@ const struct error	*github_probe(struct github *, struct gh_probe *out);
 /* Requests made by this client so far (tests and bench). */
 uint64_t		 github_requests(const struct github *);
 
+/* The X-RateLimit-Limit of the last reply (requests an hour), 0: none. */
+uint64_t		 github_rate_limit(const struct github *);
+
 /*
  * Conditional requests: list GETs carry If-None-Match with the ETag of
  * the last 200 for that URL (cache of up to 512 URLs and 4 MiB of bodies,

@@ -49,6 +49,7 @@ static const struct cmd *const commands[] = {
 	&cmd_scale_def,
 	&cmd_cleanup_def,
 	&cmd_boot_def,
+	&cmd_jobs_def,
 	&help_def,
 	NULL
 };

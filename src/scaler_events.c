@@ -23,6 +23,7 @@
 #include "ec2.h"
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 #include "plan.h"
 #include "scaler.h"
 #include "scaler_impl.h"
@@ -253,6 +254,7 @@ scaler_reconcile(struct scaler *s, int launch_ok)
 	s->set.no_launch = no_launch;
 	if (o.in.now == 0)	/* the observation failed */
 		goto out;
+	metrics_desired(pl.desired);
 	log_info("reconcile: desired %u, live %u, launch %u, %zu actions",
 	    pl.desired, pl.live, pl.launch, pl.n);
 	/* What we know now: the observation plus the new instances. */

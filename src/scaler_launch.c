@@ -24,6 +24,7 @@
 #include "github.h"
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
 #include "scaler.h"
 #include "scaler_impl.h"
 #include "scaleset.h"
@@ -252,6 +253,7 @@ scaler_launch(struct scaler *s, const char *name,
 		if ((re = deliver_launched(&s->ctx->cfg, out->id, s->set_id,
 		    name, jit)) != NULL)
 			log_warn("runner %s: %s", name, re->msg);
+		metrics_launch(info.reused);
 		log_info("runner %s: instance %s (%s%s%s)", name, out->id,
 		    out->type, info.fell_back ? ", on-demand after spot "
 		    "failed" : "", info.reused ? ", launched earlier" : "");
@@ -261,6 +263,7 @@ scaler_launch(struct scaler *s, const char *name,
 	} else if (e != NULL && !s->dry_run) {
 		/* No instance: do not leave the runner registered. */
 		(void)deliver_forget(&s->ctx->cfg, name);
+		metrics_launch_error(aws_last_code(s->aws));
 		if (scaler_source_find(s, name, &id, &found) == NULL && found &&
 		    scaler_source_remove(s, id, &re) != 0)
 			log_info("runner %s stays registered offline; "

@@ -14,6 +14,7 @@
 #include "ec2.h"
 #include "github.h"
 #include "log.h"
+#include "metrics.h"
 #include "scaler.h"
 #include "util.h"
 
@@ -132,6 +133,7 @@ scaler_obs_merge(struct scaler_obs *o, const struct ec2_instances *extra)
 		    strcmp(o->inst.v[i].state, "shutting-down") == 0;
 		o->pi[i].launch_time = o->inst.v[i].launch_time;
 	}
+	metrics_instances(o->inst.v, o->inst.n);
 	o->in.inst = o->pi;
 	o->in.ninst = o->inst.n;
 	o->in.runners = o->pr;

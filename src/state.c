@@ -520,7 +520,8 @@ state_load(const struct state_file *sf, struct state *st)
 	return read_state(sf->path, st);
 }
 
-static const struct error *
+/* see state.h */
+const struct error *
 write_all(int fd, const char *p, size_t n, const char *path)
 {
 	ssize_t	 w;
@@ -602,29 +603,72 @@ state_remove(const struct state_file *sf)
 
 /* see state.h */
 const struct error *
-state_quarantine(const struct state_file *sf, const char *line)
+state_append(const struct state_file *sf, const char *suffix,
+    const char *line, size_t max)
 {
 	const struct error	*e = NULL;
 	struct stat		 sb;
+	struct buf		 b = BUF_INIT(max);
 	char			 path[720], old[730];
-	size_t			 len = strlen(line);
 	int			 fd;
 
-	if ((e = str_fmt(path, sizeof(path), "%s.quarantine", sf->path)) !=
-	    NULL || (e = str_fmt(old, sizeof(old), "%s.old", path)) != NULL)
-		return e;
-	if (stat(path, &sb) == 0 &&
-	    (size_t)sb.st_size + len + 1 > STATE_QUARANTINE_MAX &&
-	    rename(path, old) == -1)
-		return error_errno("cannot rename", path);
+	if ((e = str_fmt(path, sizeof(path), "%s.%s", sf->path, suffix)) !=
+	    NULL || (e = str_fmt(old, sizeof(old), "%s.old", path)) != NULL ||
+	    (e = buf_adds(&b, line)) != NULL || (e = buf_addc(&b, '\n')) !=
+	    NULL)
+		goto out;
+	if (stat(path, &sb) == 0 && (size_t)sb.st_size + b.len > max &&
+	    rename(path, old) == -1) {
+		e = error_errno("cannot rename", path);
+		goto out;
+	}
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) == -1)
-		return error_errno("cannot open", path);
-	if ((e = write_all(fd, line, len, path)) == NULL)
-		e = write_all(fd, "\n", 1, path);
+	    O_CLOEXEC, 0600)) == -1) {
+		e = error_errno("cannot open", path);
+		goto out;
+	}
+	/* One write(2) per record: O_APPEND keeps records whole. */
+	e = write_all(fd, b.p, b.len, path);
 	if (close(fd) == -1 && e == NULL)
 		e = error_errno("cannot write", path);
+out:
+	buf_release(&b);
 	return e;
+}
+
+/* see state.h */
+const struct error *
+state_locate(const struct config *cfg, struct state_file *sf,
+    const char **namep)
+{
+	const struct error	*e;
+	const char		*name;
+	char			 dir[512];
+
+	if ((name = config_str(cfg, K_RUNNER_SCALE_SET_NAME)) == NULL)
+		return error_fmt(ERR_CONFIG, "no scale set name: set "
+		    "RUNNER_SCALE_SET_NAME or use --scale-set NAME");
+	*namep = name;
+	/*
+	 * No lock: the file is only ever replaced by rename, so a reader
+	 * sees the old or the new one, and works while poll --follow
+	 * holds the lock.  state_open() would lock, so build the path.
+	 */
+	if ((e = state_dir(cfg, dir, sizeof(dir))) != NULL ||
+	    (e = state_open(dir, name, STATE_LOCK_NOWAIT, NULL, sf)) != NULL) {
+		if (e == NULL || e->class != ERR_TEMP)
+			return e;
+		/* Locked by a running poll: read it anyway. */
+	}
+	state_close(sf);
+	return NULL;
+}
+
+/* see state.h */
+const struct error *
+state_quarantine(const struct state_file *sf, const char *line)
+{
+	return state_append(sf, "quarantine", line, STATE_QUARANTINE_MAX);
 }
 
 /* see state.h */

@@ -108,6 +108,14 @@ const struct error	*state_open(const char *dir, const char *name,
 			    enum state_lock, volatile const sig_atomic_t *stop,
 			    struct state_file *out);
 
+/*
+ * For readers (session show, jobs): the state file of the configured
+ * scale set (RUNNER_SCALE_SET_NAME, else ERR_CONFIG), its path in sf,
+ * without keeping or waiting for its lock; *namep gets the name.
+ */
+const struct error	*state_locate(const struct config *,
+			    struct state_file *, const char **namep);
+
 /* Read the file (a missing file gives an empty state).  ERR_DATA, ERR_IO. */
 const struct error	*state_load(const struct state_file *,
 			    struct state *out);
@@ -127,10 +135,18 @@ const struct error	*state_remove(const struct state_file *);
  * before), so the two hold the newest records.  ERR_IO, ERR_PERM.
  */
 #define STATE_QUARANTINE_MAX	(64u << 10)
+/* The same for any record: <state file>.SUFFIX, bounded by max bytes,
+ * each line one write(2) with O_APPEND (a crash leaves whole records). */
+const struct error	*state_append(const struct state_file *,
+			    const char *suffix, const char *line, size_t max);
 const struct error	*state_quarantine(const struct state_file *,
 			    const char *line);
 
 /* Unlock and close; safe on a closed or initialised file. */
 void			 state_close(struct state_file *);
+
+/* Write all n bytes of p to fd (EINTR retried); path names it in errors. */
+const struct error	*write_all(int fd, const char *p, size_t n,
+			    const char *path);
 
 #endif

@@ -33,7 +33,8 @@ PYEOF
 setup() {
 	test_ca || return 1
 	runners_json "$T/runners.json"
-	fake_start github --token "$TOK" --runners-json "$T/runners.json" &&
+	# shellcheck disable=SC2086
+	fake_start github --token "$TOK" --runners-json "$T/runners.json" ${GH_ARGS:-} &&
 	    fake_start aws "$@" || return 1
 	export GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme"
 	export GITHUB_TOKEN="$TOK" GHRCTL_CA_FILE="$CA/ca.pem"
@@ -112,9 +113,24 @@ test_follow_count() {
 	# and the fake's 304s save quota; the counts stay right.
 	test_eq "$(grep -c '"If-None-Match"' "$GITHUB_LOG")" 2 "rounds 2 and 3 send If-None-Match"
 	test_eq "$(grep -c IdleRunners "$T/out")" 3 "every round publishes"
+	grep -q 'rate limit' "$T/err" && not_ok "quota warning for 1 page a second: $(cat "$T/err")" || ok "1 page a second fits 5000 an hour: no warning"
 	ghrctl runners list >/dev/null 2>&1 && ghrctl runners list >/dev/null 2>&1
 	test_eq "$?" 0 "runners list twice"
 	test_eq "$(grep -c '"If-None-Match"' "$GITHUB_LOG")" 2 "one-shot listings keep no cache"
+	test_done
+}
+
+# 2 pages a round every second is 7200 requests an hour, above the 5000
+# the fake's x-ratelimit-limit reports (GitHub's for a personal token):
+# one warning naming the interval that fits.
+test_quota_warning() {
+	test_init quota_warning
+	GH_ARGS="--max-per-page 2" setup || { test_done; return; }
+	ghrctl metric --follow --interval 1s --count 2 -o json --installation-id abc \
+	    --asg-name my-runners >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "exit 0"
+	test_eq "$(grep -c 'rate limit of 5000' "$T/err")" 1 "one rate-limit warning"
+	test_match "$T/err" 'requests a round every 1s is [0-9]* an hour.*use --interval [0-9]*s or more' "the warning names the interval that fits"
 	test_done
 }
 
@@ -160,5 +176,6 @@ run_test test_publish
 run_test test_json_extra_dimensions
 run_test test_dry_run_sends_nothing
 run_test test_follow_count
+run_test test_quota_warning
 run_test test_usage_and_failure
 run_test test_aws_cli_accepted
