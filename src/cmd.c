@@ -233,6 +233,37 @@ resolve(struct ctx *ctx)
 	return NULL;
 }
 
+/*
+ * An unknown long option, with the closest known one when it is near
+ * ("--dry-rn": did you mean '--dry-run'?), as for commands (main.c).
+ */
+static const struct error *
+unknown_option(const struct ctx *ctx, const char *arg, const struct option *lo)
+{
+	char			 name[64];
+	const char		*best = NULL;
+	size_t			 d, bestd = 3, n;
+
+	n = strcspn(arg, "=");
+	if (n >= sizeof(name) || n < 3 || arg[0] != '-' || arg[1] != '-')
+		return cmd_usage_error(ctx, "unknown option '%s'", arg);
+	memcpy(name, arg + 2, n - 2);
+	name[n - 2] = '\0';
+	for (; lo->name != NULL; lo++) {
+		if (lo->val == KEY_LISTOPTS)
+			continue;
+		d = str_distance(name, lo->name);
+		if (d < bestd) {
+			bestd = d;
+			best = lo->name;
+		}
+	}
+	if (best != NULL)
+		return cmd_usage_error(ctx, "unknown option '%s'; did you mean "
+		    "'--%s'?", arg, best);
+	return cmd_usage_error(ctx, "unknown option '%s'", arg);
+}
+
 /* see cmd.h */
 const struct error *
 cmd_parse(struct ctx *ctx, const struct cmd *c, int *argcp, char ***argvp,
@@ -265,8 +296,7 @@ cmd_parse(struct ctx *ctx, const struct cmd *c, int *argcp, char ***argvp,
 			if (optopt > 0 && optopt < 256)
 				return cmd_usage_error(ctx, "unknown option "
 				    "'-%c'", optopt);
-			return cmd_usage_error(ctx, "unknown option '%s'",
-			    argv[optind - 1]);
+			return unknown_option(ctx, argv[optind - 1], lo);
 		}
 		if (ch == ':')
 			return missing_value(ctx, c, optopt);

@@ -37,6 +37,14 @@ static const struct cmd help_def = {
 	"show help for ghrctl or a command", NULL, NULL
 };
 
+/* "version": the same as --version. */
+static const struct error *cmd_version_run(struct ctx *, int, char *[]);
+
+static const struct cmd version_def = {
+	"version", cmd_version_run, "version",
+	"print version and exit (as --version)", NULL, NULL
+};
+
 /* The commands, in the order `ghrctl --help` lists them. */
 static const struct cmd *const commands[] = {
 	&cmd_config_def,
@@ -49,6 +57,7 @@ static const struct cmd *const commands[] = {
 	&cmd_scale_def,
 	&cmd_cleanup_def,
 	&help_def,
+	&version_def,
 	NULL
 };
 
@@ -93,39 +102,32 @@ list_commands(void)
 		printf("%s\n", (*c)->name);
 }
 
+/* The architecture the binary was built for (uname -m's names). */
+#if defined(__x86_64__)
+#define GHRCTL_ARCH	"x86_64"
+#elif defined(__aarch64__)
+#define GHRCTL_ARCH	"aarch64"
+#elif defined(__i386__)
+#define GHRCTL_ARCH	"i686"
+#elif defined(__arm__)
+#define GHRCTL_ARCH	"arm"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define GHRCTL_ARCH	"riscv64"
+#else
+#define GHRCTL_ARCH	"unknown"
+#endif
+
+#ifndef GHRCTL_COMMIT
+#define GHRCTL_COMMIT	"unknown"
+#endif
+
 static void
 version(void)
 {
-	printf("ghrctl %s (built %s)\n", GHRCTL_VERSION, GHRCTL_BUILD_DATE);
+	printf("ghrctl %s (built %s, commit %s, %s)\n", GHRCTL_VERSION,
+	    GHRCTL_BUILD_DATE, GHRCTL_COMMIT, GHRCTL_ARCH);
 	printf("BearSSL %s, cJSON %s\n", GHRCTL_BEARSSL_VERSION,
 	    cJSON_Version());
-}
-
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
-	size_t	 row[64];
-
-	if (lb >= sizeof(row) / sizeof(row[0]))
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			cur = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < cur)
-				cur = row[j] + 1;
-			if (row[j - 1] + 1 < cur)
-				cur = row[j - 1] + 1;
-			row[j] = cur;
-			prev = tmp;
-		}
-	}
-	return row[lb];
 }
 
 static const struct cmd *
@@ -147,7 +149,7 @@ unknown_cmd(const char *name)
 	size_t			 d, bestd = 3;
 
 	for (c = commands; *c != NULL; c++) {
-		d = distance(name, (*c)->name);
+		d = str_distance(name, (*c)->name);
 		if (d < bestd ||
 		    (str_prefix((*c)->name, name) && strlen(name) > 1)) {
 			bestd = d;
@@ -177,6 +179,20 @@ cmd_help_run(struct ctx *ctx, int argc, char *argv[])
 	if ((c = find_cmd(argv[0])) == NULL)
 		return unknown_cmd(argv[0]);
 	cmd_help(c, stdout);
+	return NULL;
+}
+
+static const struct error *
+cmd_version_run(struct ctx *ctx, int argc, char *argv[])
+{
+	const struct error	*e;
+
+	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, NULL, NULL)) != NULL ||
+	    ctx->done)
+		return e;
+	if (argc > 0)
+		return error_fmt(ERR_USAGE, "version takes no arguments");
+	version();
 	return NULL;
 }
 
