@@ -79,6 +79,11 @@ _ghrctl()
 			list=$(grep -- '^-' <<<"$list"; _ghrctl_words --list-options | sed 's/=$//')
 		else
 			list=$(grep -v -- '^-' <<<"$list")
+			# Operands: help's command, runners token's kind.
+			case ${path[*]} in
+			help) list=$(_ghrctl_words --list-commands) ;;
+			"runners token") list=$'register\nremove' ;;
+			esac
 		fi
 	fi
 	COMPREPLY=($(compgen -W "$list" -- "$cur"))

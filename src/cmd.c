@@ -124,11 +124,13 @@ list_options(const struct cmd *c, FILE *fp)
 
 	/*
 	 * A command lists only its own options ("=" marks those that take a
-	 * value); `ghrctl --list-options` lists the common ones.
+	 * value); `ghrctl --list-options` lists the common ones.  An option
+	 * without help text is internal and not offered.
 	 */
 	if (c->opts != NULL)
 		for (o = c->opts; o->name != NULL; o++)
-			fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");
+			if (o->help != NULL)
+				fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");
 	if (strcmp(c->name, "ghrctl") == 0)
 		for (o = cmd_common_opts(); o->name != NULL; o++)
 			fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");

@@ -29,7 +29,7 @@ struct opt {
 	int		 key;		/* short option letter, or >= 256 */
 	enum opt_arg	 arg;
 	const char	*metavar;	/* "FILE"; NULL when arg is OPT_NONE */
-	const char	*help;
+	const char	*help;		/* NULL: internal, not offered */
 };
 
 #define OPT_END	{ NULL, 0, OPT_NONE, NULL, NULL }

@@ -218,7 +218,8 @@ global_opt(void *arg, int key, const char *val)
 
 static const struct opt global_opts[] = {
 	{ "version", 'V', OPT_NONE, NULL, "print version and exit" },
-	{ "list-commands", KEY_LIST_COMMANDS, OPT_NONE, NULL, "list commands (completion)" },
+	/* internal, for the completions: no help, so never offered */
+	{ "list-commands", KEY_LIST_COMMANDS, OPT_NONE, NULL, NULL },
 	OPT_END
 };
 
