@@ -73,12 +73,23 @@ struct aws {
 	char			 last_code[128];	/* see aws_last_code() */
 };
 
+/*
+ * An AWS variable: the names the config table knows (AWS_ACCESS_KEY_ID,
+ * AWS_PROFILE, ...) come from the resolved configuration (flag, then
+ * environment, then config file); the others from the environment.
+ */
 static const char *
 envget(const struct aws *a, const char *name)
 {
 	char *const	*e;
 	size_t		 n = strlen(name);
+	const char	*v;
+	int		 k;
 
+	if (a->cfg != NULL && (k = config_key_find(name)) != -1) {
+		v = config_str(a->cfg, (enum cfg_key)k);
+		return v != NULL && *v != '\0' ? v : NULL;
+	}
 	if (a->envp == NULL)
 		return NULL;
 	for (e = a->envp; *e != NULL; e++)
