@@ -255,7 +255,7 @@ install: ghrctl
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 ghrctl $(DESTDIR)$(PREFIX)/bin/ghrctl
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	-install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/ 2>/dev/null
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 completions/ghrctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ghrctl
 	install -m 0644 completions/_ghrctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ghrctl
 	install -m 0644 completions/ghrctl.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ghrctl.fish

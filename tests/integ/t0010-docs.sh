@@ -176,7 +176,29 @@ test_completion_shells() {
 	test_done
 }
 
+# ghrctl.conf(5) names every key; make install installs it, and ends
+# without an ignored error.
+test_conf_page_and_install() {
+	test_init conf_page_and_install
+	for k in $(ghrctl config --keys | awk '{ print $1 }'); do
+		grep -q "^\.It Ev $k\$" "$TOP/man/ghrctl.conf.5" ||
+		    not_ok "key $k not in ghrctl.conf.5"
+	done
+	ok "ghrctl.conf.5 checked"
+	if [ -x "$TOP/ghrctl" ]; then
+		make -s -C "$TOP" -o ghrctl install DESTDIR="$T/root" PREFIX=/usr >"$T/inst" 2>&1
+		test_eq "$?" 0 "make install exits 0"
+		test_nomatch "$T/inst" "Error|ignored" "make install: no (ignored) error"
+		[ -f "$T/root/usr/share/man/man5/ghrctl.conf.5" ] &&
+		    ok "ghrctl.conf.5 installed" || not_ok "ghrctl.conf.5 not installed"
+		[ -f "$T/root/usr/share/man/man1/ghrctl.1" ] &&
+		    ok "ghrctl.1 installed" || not_ok "ghrctl.1 not installed"
+	fi
+	test_done
+}
+
 run_test test_man_pages
+run_test test_conf_page_and_install
 run_test test_commands_documented
 run_test test_common_options_documented
 run_test test_completions
