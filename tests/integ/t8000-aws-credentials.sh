@@ -106,6 +106,10 @@ test_bad_signature() {
 	test_match "$T/err" 'credentials from env AWS_ACCESS_KEY_ID; check the secret access key' "source and hint"
 	test_nomatch "$T/err" wrongSecret "secret not printed"
 	test_eq "$(fake_requests aws | grep -c SignatureDoesNotMatch)" 1 "not retried"
+	AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=us-esat-1 metric
+	test_eq "$?" 77 "a region typo: exit 77"
+	test_match "$T/err" "Credential should be scoped to a valid region.*check AWS_REGION" "a region typo says check AWS_REGION"
+	test_nomatch "$T/err" "secret access key" "and does not blame the secret key"
 	export AWS_ACCESS_KEY_ID=AKIDUNKNOWN
 	metric
 	test_eq "$?" 77 "unknown key: exit 77"
