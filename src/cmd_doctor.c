@@ -481,6 +481,17 @@ check_scale_set(struct doctor *d)
 	}
 	memset(&ss, 0, sizeof(ss));
 	if ((e = cmd_as_scale_set(d->ctx, &d->as, &ss)) != NULL) {
+		/*
+		 * Before 'ghrctl register' (the quick start's order) a named
+		 * scale set not there yet is the next step, not a failure.
+		 */
+		if (e->class == ERR_FAIL && !config_is_set(&d->ctx->cfg,
+		    K_RUNNER_SCALE_SET_ID) && strstr(e->msg, "does not exist")
+		    != NULL) {
+			skip(d, C_SCALESET, "scale set '%s' does not exist yet; "
+			    "next: ghrctl register", d->as.name);
+			return;
+		}
 		fail_err(d, C_SCALESET, e, e->class == ERR_FAIL ||
 		    e->class == ERR_CONFIG ? "create it with 'ghrctl register' "
 		    "(or fix RUNNER_SCALE_SET_NAME, RUNNER_SCALE_SET_ID, "
