@@ -526,6 +526,10 @@ aws_wanted(const struct ctx *ctx)
 	for (k = K_AWS_REGION; k <= K_EC2_INSTANCE_PROFILE; k++)
 		if (config_is_set(&ctx->cfg, (enum cfg_key)k))
 			return 1;
+	/* the AWS names a config file may set too */
+	for (k = K_AWS_ACCESS_KEY_ID; k <= K_AWS_CONFIG_FILE; k++)
+		if (config_is_set(&ctx->cfg, (enum cfg_key)k))
+			return 1;
 	for (e = ctx->envp; e != NULL && *e != NULL; e++)
 		for (i = 0; env[i] != NULL; i++)
 			if (str_prefix(*e, env[i]))

@@ -165,6 +165,11 @@ test_no_scale_sets() {
 	test_match "$T/out" "^skip +aws-region +no AWS settings" "AWS checks skipped without AWS settings"
 	test_match "$T/out" "^skip +ec2 +no AWS settings" "ec2 skipped"
 	test_match "$T/out" "^ok +state " "state still checked"
+	# AWS keys only in the -c file: AWS is wanted, the checks run.
+	printf 'AWS_ACCESS_KEY_ID=AKIDEXAMPLE\nAWS_SECRET_ACCESS_KEY=x\n' >"$T/conf"
+	chmod 600 "$T/conf"
+	ghrctl -c "$T/conf" doctor >"$T/out" 2>"$T/err"
+	test_nomatch "$T/out" "^skip +aws-region +no AWS settings" "AWS keys in the -c file: the AWS checks are not skipped"
 	test_done
 }
 
