@@ -59,8 +59,43 @@ cmd_common_opts(void)
 	return common;
 }
 
+#define HELP_WIDTH	80	/* --help fits an 80-column terminal */
+#define HELP_LEFT	31	/* the help column of an option line */
+
+/*
+ * Print text from column col, broken at blanks before HELP_WIDTH; the
+ * following lines start at column indent.  A word longer than a line
+ * is printed whole.
+ */
 static void
-opt_line(const struct opt *o, FILE *fp)
+help_wrap(FILE *fp, const char *text, int col, int indent)
+{
+	const char	*w = text, *end;
+	int		 n, first = 1;
+
+	while (*w != '\0') {
+		while (*w == ' ')
+			w++;
+		if (*w == '\0')
+			break;
+		end = w + strcspn(w, " ");
+		n = (int)(end - w);
+		if (!first && col + 1 + n > HELP_WIDTH) {
+			fprintf(fp, "\n%*s", indent, "");
+			col = indent;
+			first = 1;
+		}
+		fprintf(fp, "%s%.*s", first ? "" : " ", n, w);
+		col += n + !first;
+		first = 0;
+		w = end;
+	}
+	fputc('\n', fp);
+}
+
+/* see cmd.h */
+void
+cmd_opt_line(const struct opt *o, FILE *fp)
 {
 	char	 left[64];
 
@@ -70,7 +105,12 @@ opt_line(const struct opt *o, FILE *fp)
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", o->name,
 		    o->arg ? " " : "", o->arg ? o->metavar : "");
-	fprintf(fp, "  %-28s %s\n", left, o->help);
+	/* A long left column puts the help on the next line. */
+	if (strlen(left) > HELP_LEFT - 3)
+		fprintf(fp, "  %s\n%*s", left, HELP_LEFT, "");
+	else
+		fprintf(fp, "  %-28s ", left);
+	help_wrap(fp, o->help, HELP_LEFT, HELP_LEFT);
 }
 
 /* see cmd.h */
@@ -107,14 +147,22 @@ cmd_help(const struct cmd *c, FILE *fp)
 	if (c->opts != NULL && c->opts[0].name != NULL) {
 		fprintf(fp, "\nOptions:\n");
 		for (o = c->opts; o->name != NULL; o++)
-			opt_line(o, fp);
+			cmd_opt_line(o, fp);
 	}
-	fprintf(fp, "\nCommon options (any command; see ghrctl --help):\n"
-	    "  -c FILE, -v, -q, -h");
-	for (o = cmd_common_opts(); o->name != NULL; o++)
-		if (o->key >= KEY_CFG_BASE && o->key < KEY_CONFIG)
-			fprintf(fp, ", --%s", o->name);
-	fprintf(fp, "\n");
+	{
+		char	 line[1024];
+		size_t	 n;
+
+		n = (size_t)snprintf(line, sizeof(line), "-c FILE, -v, -q, -h");
+		for (o = cmd_common_opts(); o->name != NULL; o++)
+			if (o->key >= KEY_CFG_BASE && o->key < KEY_CONFIG &&
+			    n < sizeof(line))
+				n += (size_t)snprintf(line + n,
+				    sizeof(line) - n, ", --%s", o->name);
+		fprintf(fp, "\nCommon options (any command; see ghrctl "
+		    "--help):\n  ");
+		help_wrap(fp, line, 2, 2);
+	}
 }
 
 static void

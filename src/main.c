@@ -75,17 +75,8 @@ usage_main(FILE *fp)
 	for (c = commands; *c != NULL; c++)
 		fprintf(fp, "  %-10s %s\n", (*c)->name, (*c)->summary);
 	fprintf(fp, "\nOptions (before or after the command):\n");
-	for (o = cmd_common_opts(); o->name != NULL; o++) {
-		char	 left[64];
-
-		if (o->key > 0 && o->key < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key,
-			    o->name, o->arg ? " " : "", o->arg ? o->metavar : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
-			    o->arg ? " " : "", o->arg ? o->metavar : "");
-		fprintf(fp, "  %-28s %s\n", left, o->help);
-	}
+	for (o = cmd_common_opts(); o->name != NULL; o++)
+		cmd_opt_line(o, fp);
 	fprintf(fp, "  %-28s %s\n", "    --version", "print version and exit");
 	fprintf(fp, "\nSee 'ghrctl help COMMAND' or man ghrctl-COMMAND.\n");
 }

@@ -31,7 +31,14 @@ test_help() {
 		ghrctl help "$c" >"$T/h2.$c" 2>&1
 		test_eq "$?" 0 "help $c exits 0"
 		cmp -s "$T/h.$c" "$T/h2.$c" && ok "help $c = $c --help" || not_ok "help $c differs from $c --help"
+		# 80 columns: help text wraps (usage lines are the synopsis)
+		for v in "" $(ghrctl "$c" --list-options | grep -v '^-'); do
+			ghrctl "$c" $v --help
+		done | grep -v '^usage: \|^ *ghrctl ' | awk 'length > 80' >"$T/wide.$c"
+		test_eq "$(head -n 2 "$T/wide.$c")" "" "$c --help fits 80 columns"
 	done
+	ghrctl --help | awk 'length > 80' >"$T/wide"
+	test_eq "$(cat "$T/wide")" "" "ghrctl --help fits 80 columns"
 	test_done
 }
 
