@@ -36,6 +36,9 @@ FUZZ_JOBS	?= 2
 BEARSSL_DIR	= vendor/bearssl
 CJSON_DIR	= vendor/cjson
 BEARSSL_VERSION	= $(shell awk '$$1 == "bearssl" { print $$2 }' vendor/deps.lock)
+# The commit the binary was built from ("unknown" outside a git checkout);
+# build/commit changes only when the commit does, and main.o depends on it.
+GIT_COMMIT	:= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILD_DATE	:= $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)} +%Y-%m-%d 2>/dev/null)
 
 SRCS		= $(sort $(wildcard src/*.c))
@@ -54,6 +57,7 @@ WARN		+= -Werror
 endif
 DEFS		= -D_GNU_SOURCE -DGHRCTL_VERSION='"$(VERSION)"' \
 		  -DGHRCTL_BUILD_DATE='"$(BUILD_DATE)"' \
+		  -DGHRCTL_COMMIT='"$(GIT_COMMIT)"' \
 		  -DGHRCTL_BEARSSL_VERSION='"$(BEARSSL_VERSION)"'
 INCS		= -Isrc -I$(BEARSSL_DIR)/inc -I$(CJSON_DIR)
 
@@ -118,6 +122,13 @@ vendor-check:
 	@test -f $(BEARSSL_DIR)/inc/bearssl.h && test -f $(CJSON_DIR)/cJSON.c || \
 	    { echo "make: vendor sources missing: run ./build.sh (or sh vendor/fetch.sh)" >&2; exit 1; }
 
+build/commit: FORCE
+	@mkdir -p build
+	@echo '$(GIT_COMMIT)' | cmp -s - $@ || echo '$(GIT_COMMIT)' >$@
+
+.PHONY: FORCE
+FORCE:
+
 # $(call BUILD,variant): objects, libraries, program, unit runner, tools.
 define BUILD
 build/$(1)/obj/src/%.o: src/%.c $(HDRS) | vendor-check
@@ -146,6 +157,8 @@ build/$(1)/obj/cJSON.o: $(CJSON_DIR)/cJSON.c | vendor-check
 build/$(1)/libghrctl.a: $(patsubst %.c,build/$(1)/obj/%.o,$(LIB_SRCS)) build/$(1)/obj/cJSON.o
 	@rm -f $$@
 	@ar rcs $$@ $$^
+
+build/$(1)/obj/src/main.o: build/commit
 
 build/$(1)/ghrctl: build/$(1)/obj/src/main.o build/$(1)/libghrctl.a build/$(1)/libbearssl.a
 	$$($(1)_CC) $$($(1)_CFLAGS) $$($(1)_CRT0) $$^ $$($(1)_LDFLAGS) \
@@ -242,7 +255,7 @@ install: ghrctl
 	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 ghrctl $(DESTDIR)$(PREFIX)/bin/ghrctl
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	-install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/ 2>/dev/null
+	install -m 0644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 completions/ghrctl.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ghrctl
 	install -m 0644 completions/_ghrctl $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ghrctl
 	install -m 0644 completions/ghrctl.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ghrctl.fish

@@ -15,10 +15,11 @@ cd "$(dirname "$0")"
 # patch.  Tests: python3 + botocore (fake AWS, signature oracle), openssl
 # (per-run test CA), mandoc (man page lint), clang + compiler-rt (sanitizer
 # build, fuzzers), valgrind, awscli and gh (independent peers), nodejs/npm
-# (OpenAPI-validating mock), shellcheck, hyperfine (bench/).
+# (OpenAPI-validating mock), shellcheck, hyperfine (bench/), zsh and fish (the completions run in
+# t0010-docs).
 PKGS="gcc make musl-tools dpkg-dev xz-utils patch ca-certificates file
 python3 python3-botocore python3-boto3 openssl mandoc clang libclang-rt-14-dev valgrind
-awscli gh shellcheck hyperfine nodejs npm"
+awscli gh shellcheck hyperfine nodejs npm zsh fish"
 
 missing=
 for p in $PKGS; do

@@ -1,6 +1,6 @@
 # bash completion for ghrctl                          -*- shell-script -*-
 # SPDX-License-Identifier: ISC
-# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs help
+# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs help version
 #
 # Commands, verbs and options come from the binary itself
 # (ghrctl --list-commands, ghrctl CMD [VERB] --list-options), answered from
@@ -79,6 +79,11 @@ _ghrctl()
 			list=$(grep -- '^-' <<<"$list"; _ghrctl_words --list-options | sed 's/=$//')
 		else
 			list=$(grep -v -- '^-' <<<"$list")
+			# Operands: help's command, runners token's kind.
+			case ${path[*]} in
+			help) list=$(_ghrctl_words --list-commands) ;;
+			"runners token") list=$'register\nremove' ;;
+			esac
 		fi
 	fi
 	COMPREPLY=($(compgen -W "$list" -- "$cur"))

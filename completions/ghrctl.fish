@@ -1,6 +1,6 @@
 # fish completion for ghrctl
 # SPDX-License-Identifier: ISC
-# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs help
+# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs help version
 #
 # Commands, verbs and options come from the binary (ghrctl --list-commands,
 # ghrctl CMD [VERB] --list-options), so this stays in step with the option
@@ -15,7 +15,8 @@ function __ghrctl_args
             set out $out $t
         end
     end
-    printf '%s\n' $out
+    # printf with no argument still prints one empty line: an argument.
+    test (count $out) -gt 0; and printf '%s\n' $out
 end
 
 function __ghrctl_complete
@@ -28,6 +29,30 @@ function __ghrctl_complete
             ghrctl --list-commands 2>/dev/null
         end
         return
+    end
+    set -l prev (commandline -opc)[-1]
+    switch $prev
+        case -o --output
+            printf '%s\n' table json csv
+            return
+        case --source
+            printf '%s\n' actions rest
+            return
+        case --log-format
+            printf '%s\n' auto text json
+            return
+        case --log-level
+            printf '%s\n' error warn info debug trace
+            return
+    end
+    if not string match -q -- '-*' $cur
+        if test "$args" = help
+            ghrctl --list-commands 2>/dev/null
+            return
+        else if test "$args" = "runners token"
+            printf '%s\n' register remove
+            return
+        end
     end
     set -l list (ghrctl $args[1] --list-options 2>/dev/null)
     if test (count $args) -ge 2; and contains -- $args[2] $list

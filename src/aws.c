@@ -78,12 +78,23 @@ struct aws {
 	char			 pace_key[URL_MAX_HOST + 16];
 };
 
+/*
+ * An AWS variable: the names the config table knows (AWS_ACCESS_KEY_ID,
+ * AWS_PROFILE, ...) come from the resolved configuration (flag, then
+ * environment, then config file); the others from the environment.
+ */
 static const char *
 envget(const struct aws *a, const char *name)
 {
 	char *const	*e;
 	size_t		 n = strlen(name);
+	const char	*v;
+	int		 k;
 
+	if (a->cfg != NULL && (k = config_key_find(name)) != -1) {
+		v = config_str(a->cfg, (enum cfg_key)k);
+		return v != NULL && *v != '\0' ? v : NULL;
+	}
 	if (a->envp == NULL)
 		return NULL;
 	for (e = a->envp; *e != NULL; e++)
@@ -997,8 +1008,21 @@ reply_error(struct aws *a, const struct aws_service *svc, const char *action,
 		cls = ERR_PERM;
 	else
 		cls = ERR_FAIL;
-	if (strcmp(ei.code, "SignatureDoesNotMatch") == 0)
-		hint = "; check the secret access key";
+	/*
+	 * SignatureDoesNotMatch also answers a request signed for a region
+	 * the endpoint is not in ("Credential should be scoped to a valid
+	 * region", AWS Signature Version 4 troubleshooting in the IAM User
+	 * Guide) and one whose clock is off ("Signature expired"): a region
+	 * typo is not a bad secret key.
+	 */
+	if (strcmp(ei.code, "SignatureDoesNotMatch") == 0) {
+		if (strstr(ei.message, "scoped to a valid region") != NULL)
+			hint = "; check AWS_REGION";
+		else if (strstr(ei.message, "Signature expired") != NULL)
+			hint = "; check the system clock";
+		else
+			hint = "; check the secret access key";
+	}
 	if (ei.code[0] == '\0')
 		return error_http(cls == ERR_FAIL ? ERR_PROTO : cls,
 		    resp->status, "%s %s in '%s' failed: HTTP %d with no AWS "

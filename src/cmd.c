@@ -59,8 +59,43 @@ cmd_common_opts(void)
 	return common;
 }
 
+#define HELP_WIDTH	80	/* --help fits an 80-column terminal */
+#define HELP_LEFT	31	/* the help column of an option line */
+
+/*
+ * Print text from column col, broken at blanks before HELP_WIDTH; the
+ * following lines start at column indent.  A word longer than a line
+ * is printed whole.
+ */
 static void
-opt_line(const struct opt *o, FILE *fp)
+help_wrap(FILE *fp, const char *text, int col, int indent)
+{
+	const char	*w = text, *end;
+	int		 n, first = 1;
+
+	while (*w != '\0') {
+		while (*w == ' ')
+			w++;
+		if (*w == '\0')
+			break;
+		end = w + strcspn(w, " ");
+		n = (int)(end - w);
+		if (!first && col + 1 + n > HELP_WIDTH) {
+			fprintf(fp, "\n%*s", indent, "");
+			col = indent;
+			first = 1;
+		}
+		fprintf(fp, "%s%.*s", first ? "" : " ", n, w);
+		col += n + !first;
+		first = 0;
+		w = end;
+	}
+	fputc('\n', fp);
+}
+
+/* see cmd.h */
+void
+cmd_opt_line(const struct opt *o, FILE *fp)
 {
 	char	 left[64];
 
@@ -70,7 +105,12 @@ opt_line(const struct opt *o, FILE *fp)
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", o->name,
 		    o->arg ? " " : "", o->arg ? o->metavar : "");
-	fprintf(fp, "  %-28s %s\n", left, o->help);
+	/* A long left column puts the help on the next line. */
+	if (strlen(left) > HELP_LEFT - 3)
+		fprintf(fp, "  %s\n%*s", left, HELP_LEFT, "");
+	else
+		fprintf(fp, "  %-28s ", left);
+	help_wrap(fp, o->help, HELP_LEFT, HELP_LEFT);
 }
 
 /* see cmd.h */
@@ -107,14 +147,22 @@ cmd_help(const struct cmd *c, FILE *fp)
 	if (c->opts != NULL && c->opts[0].name != NULL) {
 		fprintf(fp, "\nOptions:\n");
 		for (o = c->opts; o->name != NULL; o++)
-			opt_line(o, fp);
+			cmd_opt_line(o, fp);
 	}
-	fprintf(fp, "\nCommon options (any command; see ghrctl --help):\n"
-	    "  -c FILE, -v, -q, -h");
-	for (o = cmd_common_opts(); o->name != NULL; o++)
-		if (o->key >= KEY_CFG_BASE && o->key < KEY_CONFIG)
-			fprintf(fp, ", --%s", o->name);
-	fprintf(fp, "\n");
+	{
+		char	 line[1024];
+		size_t	 n;
+
+		n = (size_t)snprintf(line, sizeof(line), "-c FILE, -v, -q, -h");
+		for (o = cmd_common_opts(); o->name != NULL; o++)
+			if (o->key >= KEY_CFG_BASE && o->key < KEY_CONFIG &&
+			    n < sizeof(line))
+				n += (size_t)snprintf(line + n,
+				    sizeof(line) - n, ", --%s", o->name);
+		fprintf(fp, "\nCommon options (any command; see ghrctl "
+		    "--help):\n  ");
+		help_wrap(fp, line, 2, 2);
+	}
 }
 
 static void
@@ -124,11 +172,13 @@ list_options(const struct cmd *c, FILE *fp)
 
 	/*
 	 * A command lists only its own options ("=" marks those that take a
-	 * value); `ghrctl --list-options` lists the common ones.
+	 * value); `ghrctl --list-options` lists the common ones.  An option
+	 * without help text is internal and not offered.
 	 */
 	if (c->opts != NULL)
 		for (o = c->opts; o->name != NULL; o++)
-			fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");
+			if (o->help != NULL)
+				fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");
 	if (strcmp(c->name, "ghrctl") == 0)
 		for (o = cmd_common_opts(); o->name != NULL; o++)
 			fprintf(fp, "--%s%s\n", o->name, o->arg ? "=" : "");
@@ -233,6 +283,37 @@ resolve(struct ctx *ctx)
 	return NULL;
 }
 
+/*
+ * An unknown long option, with the closest known one when it is near
+ * ("--dry-rn": did you mean '--dry-run'?), as for commands (main.c).
+ */
+static const struct error *
+unknown_option(const struct ctx *ctx, const char *arg, const struct option *lo)
+{
+	char			 name[64];
+	const char		*best = NULL;
+	size_t			 d, bestd = 3, n;
+
+	n = strcspn(arg, "=");
+	if (n >= sizeof(name) || n < 3 || arg[0] != '-' || arg[1] != '-')
+		return cmd_usage_error(ctx, "unknown option '%s'", arg);
+	memcpy(name, arg + 2, n - 2);
+	name[n - 2] = '\0';
+	for (; lo->name != NULL; lo++) {
+		if (lo->val == KEY_LISTOPTS)
+			continue;
+		d = str_distance(name, lo->name);
+		if (d < bestd) {
+			bestd = d;
+			best = lo->name;
+		}
+	}
+	if (best != NULL)
+		return cmd_usage_error(ctx, "unknown option '%s'; did you mean "
+		    "'--%s'?", arg, best);
+	return cmd_usage_error(ctx, "unknown option '%s'", arg);
+}
+
 /* see cmd.h */
 const struct error *
 cmd_parse(struct ctx *ctx, const struct cmd *c, int *argcp, char ***argvp,
@@ -265,8 +346,7 @@ cmd_parse(struct ctx *ctx, const struct cmd *c, int *argcp, char ***argvp,
 			if (optopt > 0 && optopt < 256)
 				return cmd_usage_error(ctx, "unknown option "
 				    "'-%c'", optopt);
-			return cmd_usage_error(ctx, "unknown option '%s'",
-			    argv[optind - 1]);
+			return unknown_option(ctx, argv[optind - 1], lo);
 		}
 		if (ch == ':')
 			return missing_value(ctx, c, optopt);

@@ -29,7 +29,7 @@ struct opt {
 	int		 key;		/* short option letter, or >= 256 */
 	enum opt_arg	 arg;
 	const char	*metavar;	/* "FILE"; NULL when arg is OPT_NONE */
-	const char	*help;
+	const char	*help;		/* NULL: internal, not offered */
 };
 
 #define OPT_END	{ NULL, 0, OPT_NONE, NULL, NULL }
@@ -74,6 +74,12 @@ struct ctx {
  * sets the log level.  On return argcp and argvp hold the operands.
  * Errors: ERR_USAGE (unknown option, missing argument), ERR_CONFIG.
  */
+/*
+ * One option line of a --help: "  -o, --output FORMAT   help", the help
+ * wrapped at 80 columns.
+ */
+void			 cmd_opt_line(const struct opt *, FILE *);
+
 const struct error	*cmd_parse(struct ctx *, const struct cmd *c,
 			    int *argcp, char ***argvp,
 			    const struct error *(*fn)(void *, int, const char *),

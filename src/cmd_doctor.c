@@ -481,6 +481,17 @@ check_scale_set(struct doctor *d)
 	}
 	memset(&ss, 0, sizeof(ss));
 	if ((e = cmd_as_scale_set(d->ctx, &d->as, &ss)) != NULL) {
+		/*
+		 * Before 'ghrctl register' (the quick start's order) a named
+		 * scale set not there yet is the next step, not a failure.
+		 */
+		if (e->class == ERR_FAIL && !config_is_set(&d->ctx->cfg,
+		    K_RUNNER_SCALE_SET_ID) && strstr(e->msg, "does not exist")
+		    != NULL) {
+			skip(d, C_SCALESET, "scale set '%s' does not exist yet; "
+			    "next: ghrctl register", d->as.name);
+			return;
+		}
 		fail_err(d, C_SCALESET, e, e->class == ERR_FAIL ||
 		    e->class == ERR_CONFIG ? "create it with 'ghrctl register' "
 		    "(or fix RUNNER_SCALE_SET_NAME, RUNNER_SCALE_SET_ID, "
@@ -513,6 +524,10 @@ aws_wanted(const struct ctx *ctx)
 	int		 k;
 
 	for (k = K_AWS_REGION; k <= K_EC2_INSTANCE_PROFILE; k++)
+		if (config_is_set(&ctx->cfg, (enum cfg_key)k))
+			return 1;
+	/* the AWS names a config file may set too */
+	for (k = K_AWS_ACCESS_KEY_ID; k <= K_AWS_CONFIG_FILE; k++)
 		if (config_is_set(&ctx->cfg, (enum cfg_key)k))
 			return 1;
 	for (e = ctx->envp; e != NULL && *e != NULL; e++)

@@ -106,6 +106,27 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	    "DescribeInstances, GetConsoleOutput, other Describe*/Get* (each)", 0, 0 },
 	[K_EC2_LIMIT_MUTATING] = { "GHRCTL_EC2_LIMIT_MUTATING", CFG_LIMIT, "50/5", NULL,
 	    "other mutating EC2 calls (each)", 0, 0 },
+	/*
+	 * The AWS SDKs' environment variables, also read from the config file
+	 * (the systemd unit and doctor tell users to put them there); the
+	 * environment wins over the file, as for every key.
+	 */
+	[K_AWS_ACCESS_KEY_ID] = { "AWS_ACCESS_KEY_ID", CFG_STR, NULL, NULL,
+	    "AWS access key id (with AWS_SECRET_ACCESS_KEY)", 0, 0 },
+	[K_AWS_SECRET_ACCESS_KEY] = { "AWS_SECRET_ACCESS_KEY", CFG_SECRET, NULL, NULL,
+	    "AWS secret access key (environment or config file only)", 0, 0 },
+	[K_AWS_SESSION_TOKEN] = { "AWS_SESSION_TOKEN", CFG_SECRET, NULL, NULL,
+	    "AWS session token of temporary keys", 0, 0 },
+	[K_AWS_PROFILE] = { "AWS_PROFILE", CFG_STR, NULL, NULL,
+	    "profile of the shared credentials and config files (static keys only)", 0, 0 },
+	[K_AWS_DEFAULT_REGION] = { "AWS_DEFAULT_REGION", CFG_STR, NULL, NULL,
+	    "AWS region when AWS_REGION is unset", 0, 0 },
+	[K_AWS_ENDPOINT_URL] = { "AWS_ENDPOINT_URL", CFG_STR, NULL, NULL,
+	    "endpoint for every AWS service (a VPC endpoint or a test server)", 0, 0 },
+	[K_AWS_SHARED_CREDENTIALS_FILE] = { "AWS_SHARED_CREDENTIALS_FILE", CFG_STR, NULL, NULL,
+	    "shared credentials file (default ~/.aws/credentials)", 0, 0 },
+	[K_AWS_CONFIG_FILE] = { "AWS_CONFIG_FILE", CFG_STR, NULL, NULL,
+	    "AWS config file (default ~/.aws/config)", 0, 0 },
 	[K_LOG_LEVEL] = { "LOG_LEVEL", CFG_LOGLEVEL, "warn", "log-level",
 	    "error, warn, info, debug or trace", 0, 0 },
 	[K_LOG_FORMAT] = { "GHRCTL_LOG_FORMAT", CFG_LOGFORMAT, "auto", "log-format",

@@ -37,6 +37,14 @@ static const struct cmd help_def = {
 	"show help for ghrctl or a command", NULL, NULL
 };
 
+/* "version": the same as --version. */
+static const struct error *cmd_version_run(struct ctx *, int, char *[]);
+
+static const struct cmd version_def = {
+	"version", cmd_version_run, "version",
+	"print version and exit (as --version)", NULL, NULL
+};
+
 /* The commands, in the order `ghrctl --help` lists them. */
 static const struct cmd *const commands[] = {
 	&cmd_config_def,
@@ -51,6 +59,7 @@ static const struct cmd *const commands[] = {
 	&cmd_boot_def,
 	&cmd_jobs_def,
 	&help_def,
+	&version_def,
 	NULL
 };
 
@@ -68,17 +77,8 @@ usage_main(FILE *fp)
 	for (c = commands; *c != NULL; c++)
 		fprintf(fp, "  %-10s %s\n", (*c)->name, (*c)->summary);
 	fprintf(fp, "\nOptions (before or after the command):\n");
-	for (o = cmd_common_opts(); o->name != NULL; o++) {
-		char	 left[64];
-
-		if (o->key > 0 && o->key < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key,
-			    o->name, o->arg ? " " : "", o->arg ? o->metavar : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
-			    o->arg ? " " : "", o->arg ? o->metavar : "");
-		fprintf(fp, "  %-28s %s\n", left, o->help);
-	}
+	for (o = cmd_common_opts(); o->name != NULL; o++)
+		cmd_opt_line(o, fp);
 	fprintf(fp, "  %-28s %s\n", "    --version", "print version and exit");
 	fprintf(fp, "\nSee 'ghrctl help COMMAND' or man ghrctl-COMMAND.\n");
 }
@@ -95,39 +95,32 @@ list_commands(void)
 		printf("%s\n", (*c)->name);
 }
 
+/* The architecture the binary was built for (uname -m's names). */
+#if defined(__x86_64__)
+#define GHRCTL_ARCH	"x86_64"
+#elif defined(__aarch64__)
+#define GHRCTL_ARCH	"aarch64"
+#elif defined(__i386__)
+#define GHRCTL_ARCH	"i686"
+#elif defined(__arm__)
+#define GHRCTL_ARCH	"arm"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define GHRCTL_ARCH	"riscv64"
+#else
+#define GHRCTL_ARCH	"unknown"
+#endif
+
+#ifndef GHRCTL_COMMIT
+#define GHRCTL_COMMIT	"unknown"
+#endif
+
 static void
 version(void)
 {
-	printf("ghrctl %s (built %s)\n", GHRCTL_VERSION, GHRCTL_BUILD_DATE);
+	printf("ghrctl %s (built %s, commit %s, %s)\n", GHRCTL_VERSION,
+	    GHRCTL_BUILD_DATE, GHRCTL_COMMIT, GHRCTL_ARCH);
 	printf("BearSSL %s, cJSON %s\n", GHRCTL_BEARSSL_VERSION,
 	    cJSON_Version());
-}
-
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t	 la = strlen(a), lb = strlen(b), i, j, prev, cur, tmp;
-	size_t	 row[64];
-
-	if (lb >= sizeof(row) / sizeof(row[0]))
-		return (size_t)-1;
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			tmp = row[j];
-			cur = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < cur)
-				cur = row[j] + 1;
-			if (row[j - 1] + 1 < cur)
-				cur = row[j - 1] + 1;
-			row[j] = cur;
-			prev = tmp;
-		}
-	}
-	return row[lb];
 }
 
 static const struct cmd *
@@ -149,7 +142,7 @@ unknown_cmd(const char *name)
 	size_t			 d, bestd = 3;
 
 	for (c = commands; *c != NULL; c++) {
-		d = distance(name, (*c)->name);
+		d = str_distance(name, (*c)->name);
 		if (d < bestd ||
 		    (str_prefix((*c)->name, name) && strlen(name) > 1)) {
 			bestd = d;
@@ -182,6 +175,20 @@ cmd_help_run(struct ctx *ctx, int argc, char *argv[])
 	return NULL;
 }
 
+static const struct error *
+cmd_version_run(struct ctx *ctx, int argc, char *argv[])
+{
+	const struct error	*e;
+
+	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, NULL, NULL)) != NULL ||
+	    ctx->done)
+		return e;
+	if (argc > 0)
+		return error_fmt(ERR_USAGE, "version takes no arguments");
+	version();
+	return NULL;
+}
+
 /* Global options: the common options, --version and hidden helpers. */
 static const struct error *
 global_opt(void *arg, int key, const char *val)
@@ -204,7 +211,8 @@ global_opt(void *arg, int key, const char *val)
 
 static const struct opt global_opts[] = {
 	{ "version", 'V', OPT_NONE, NULL, "print version and exit" },
-	{ "list-commands", KEY_LIST_COMMANDS, OPT_NONE, NULL, "list commands (completion)" },
+	/* internal, for the completions: no help, so never offered */
+	{ "list-commands", KEY_LIST_COMMANDS, OPT_NONE, NULL, NULL },
 	OPT_END
 };
 

@@ -355,8 +355,50 @@ legacy_name(const char *name, char *dst)
 }
 
 /*
+ * The holder of a lock, written into the lock file once it is taken:
+ * "pid PID on HOST", so a run that finds it locked names it.
+ */
+static void
+write_holder(int fd)
+{
+	char	 host[128], line[192];
+	int	 n;
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	n = snprintf(line, sizeof(line), "pid %ld on %s\n", (long)getpid(),
+	    host);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, line, (size_t)n, 0) != n)
+		log_debug("cannot record the lock holder: %s", strerror(errno));
+}
+
+/*
+ * The holder recorded in a lock file, printable bytes only (the file may
+ * be from an older version, empty, or hostile); "" when none.
+ */
+static void
+read_holder(int fd, char *dst, size_t size)
+{
+	ssize_t	 n;
+	size_t	 i, j = 0;
+
+	dst[0] = '\0';
+	if ((n = pread(fd, dst, size - 1, 0)) <= 0)
+		return;
+	for (i = 0; i < (size_t)n && dst[i] != '\n'; i++)
+		if (dst[i] >= 0x20 && dst[i] < 0x7f)
+			dst[j++] = dst[i];
+	dst[j] = '\0';
+	if (!str_prefix(dst, "pid "))
+		dst[0] = '\0';
+}
+
+/*
  * Open and flock path (created 0600 if missing) into *fd; how and stop as
- * for state_open().
+ * for state_open().  The holder's pid and host go into the lock file.
  */
 static const struct error *
 take_lock(const char *path, enum state_lock how,
@@ -375,10 +417,14 @@ take_lock(const char *path, enum state_lock how,
 			continue;
 		if (errno != EWOULDBLOCK)
 			e = error_errno("cannot lock", path);
-		else if (how == STATE_LOCK_NOWAIT || (stop != NULL && *stop))
+		else if (how == STATE_LOCK_NOWAIT || (stop != NULL && *stop)) {
+			char	 holder[96];
+
+			read_holder(*fd, holder, sizeof(holder));
 			e = error_fmt(ERR_TEMP, "state file '%s' is locked by "
-			    "another ghrctl; try again later", path);
-		else {
+			    "another ghrctl (%s); try again later", path,
+			    holder[0] != '\0' ? holder : "holder unknown");
+		} else {
 			if (waited == 0)
 				log_info("waiting for the lock on '%s' "
 				    "(another ghrctl holds it)", path);
@@ -390,6 +436,7 @@ take_lock(const char *path, enum state_lock how,
 		*fd = -1;
 		return e;
 	}
+	write_holder(*fd);
 	return NULL;
 }
 

@@ -57,6 +57,12 @@ size_t	 str_list_split(const char *list, char *buf, size_t size,
 /* 1 when s starts with prefix. */
 int	 str_prefix(const char *s, const char *prefix);
 
+/*
+ * Edit distance (Levenshtein) between a and b, for "did you mean";
+ * (size_t)-1 when b is 64 bytes or longer.
+ */
+size_t	 str_distance(const char *a, const char *b);
+
 /* 1 when s equals one of the strings of the NULL-terminated list l. */
 int	 str_in_list(const char *const *l, const char *s);
 

@@ -6,7 +6,13 @@ test_version() {
 	test_init version
 	ghrctl --version >"$T/out" 2>"$T/err"
 	test_eq "$?" 0 "--version exits 0"
-	test_match "$T/out" '^ghrctl [0-9]+\.[0-9]+\.[0-9]+ \(built [0-9]{4}-[0-9]{2}-[0-9]{2}\)$' "version line"
+	test_match "$T/out" '^ghrctl [0-9]+\.[0-9]+\.[0-9]+ \(built [0-9]{4}-[0-9]{2}-[0-9]{2}, commit ([0-9a-f]{7,}|unknown), [a-z0-9_]+\)$' "version line: date, commit, architecture"
+	test_match "$T/out" ", $(uname -m)\\)\$" "the architecture is this machine's"
+	ghrctl version >"$T/out2" 2>"$T/err2"
+	test_eq "$?" 0 "version exits 0"
+	cmp -s "$T/out" "$T/out2" && ok "version = --version" || not_ok "version differs from --version"
+	ghrctl version extra >/dev/null 2>&1
+	test_eq "$?" 64 "version takes no operand"
 	test_match "$T/out" '^BearSSL 0\.6[^,]*, cJSON 1\.7\.15$' "dependency versions"
 	test_eq "$(wc -c <"$T/err")" 0 "nothing on stderr"
 	test_done
@@ -25,7 +31,14 @@ test_help() {
 		ghrctl help "$c" >"$T/h2.$c" 2>&1
 		test_eq "$?" 0 "help $c exits 0"
 		cmp -s "$T/h.$c" "$T/h2.$c" && ok "help $c = $c --help" || not_ok "help $c differs from $c --help"
+		# 80 columns: help text wraps (usage lines are the synopsis)
+		for v in "" $(ghrctl "$c" --list-options | grep -v '^-'); do
+			ghrctl "$c" $v --help
+		done | grep -v '^usage: \|^ *ghrctl ' | awk 'length > 80' >"$T/wide.$c"
+		test_eq "$(head -n 2 "$T/wide.$c")" "" "$c --help fits 80 columns"
 	done
+	ghrctl --help | awk 'length > 80' >"$T/wide"
+	test_eq "$(cat "$T/wide")" "" "ghrctl --help fits 80 columns"
 	test_done
 }
 
@@ -38,6 +51,11 @@ test_usage_errors() {
 	test_eq "$?" 64 "unknown command: exit 64"
 	test_match "$T/err" "'confg' is not a command; did you mean 'config'\?" "did-you-mean"
 	test_match "$T/err" '^usage: ghrctl' "usage printed after the error"
+	ghrctl scale --dry-rn >"$T/out" 2>"$T/err"
+	test_eq "$?" 64 "unknown option: exit 64"
+	test_match "$T/err" "unknown option '--dry-rn'; did you mean '--dry-run'\?" "did-you-mean for an option"
+	ghrctl scale --zzzzzzzz >"$T/out" 2>"$T/err"
+	test_nomatch "$T/err" "did you mean" "no suggestion for a far name"
 	test_eq "$(grep -c '"level":"error"' "$T/err")" 1 "exactly one error line"
 	ghrctl config --bogus >"$T/out" 2>"$T/err"
 	test_eq "$?" 64 "unknown option: exit 64"

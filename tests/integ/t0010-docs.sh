@@ -30,7 +30,7 @@ test_man_pages() {
 test_commands_documented() {
 	test_init commands_documented
 	for c in $(ghrctl --list-commands); do
-		[ "$c" = help ] && continue
+		case $c in help|version) continue ;; esac
 		page="$TOP/man/ghrctl-$c.1"
 		if [ ! -f "$page" ]; then
 			not_ok "man/ghrctl-$c.1 missing"
@@ -118,7 +118,88 @@ test_completions() {
 	test_done
 }
 
+# Each shell's completion run non-interactively: what `ghrctl <TAB>`,
+# `ghrctl --<TAB>`, `ghrctl help <TAB>`, `ghrctl runners token <TAB>` and
+# an option's value offer.
+bash_complete() {
+	PATH="$T/bin:$PATH" bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _ghrctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$TOP/completions/ghrctl.bash" "$@" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+fish_complete() {
+	HOME="$T" PATH="$T/bin:$PATH" fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$TOP/completions/ghrctl.fish" "$1" |
+	    cut -f1 | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# zsh: compadd and _describe stubbed to print what they are given.
+zsh_complete() {
+	PATH="$T/bin:$PATH" zsh -f -c '
+	    compadd() { [[ $1 == -a ]] && print -l ${(P)2}; }
+	    _describe() { print -l ${${(P)4}%%:*}; }
+	    _files() { print FILES; }
+	    f=$1; shift; words=("$@"); CURRENT=$#; source $f' _ "$TOP/completions/_ghrctl" "$@" |
+	    sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+test_completion_shells() {
+	test_init completion_shells
+	mkdir -p "$T/bin"
+	ln -s "$BIN" "$T/bin/ghrctl"
+	cmds=$(ghrctl --list-commands | sort | tr '\n' ' ' | sed 's/ $//')
+	ghrctl --list-options | grep -q -- '--list-commands' &&
+	    not_ok "--list-options offers the internal --list-commands" || ok "--list-commands not offered"
+	test_eq "$(bash_complete ghrctl "")" "$cmds" "bash: ghrctl <TAB>"
+	test_eq "$(bash_complete ghrctl help "")" "$cmds" "bash: ghrctl help <TAB>"
+	test_eq "$(bash_complete ghrctl runners token "")" "register remove" "bash: ghrctl runners token <TAB>"
+	bash_complete ghrctl --l | grep -q list-commands && not_ok "bash offers --list-commands" || ok "bash: --list-commands not offered"
+	if command -v fish >/dev/null 2>&1; then
+		test_eq "$(fish_complete 'ghrctl ')" "$cmds" "fish: ghrctl <TAB> (empty args are no argument)"
+		test_eq "$(fish_complete 'ghrctl help ')" "$cmds" "fish: ghrctl help <TAB>"
+		test_eq "$(fish_complete 'ghrctl runners token ')" "register remove" "fish: ghrctl runners token <TAB>"
+		test_eq "$(fish_complete 'ghrctl runners list -o ')" "csv json table" "fish: -o values"
+		test_eq "$(fish_complete 'ghrctl scale --source ')" "actions rest" "fish: --source values"
+		fish_complete 'ghrctl --l' | grep -q list-commands && not_ok "fish offers --list-commands" || ok "fish: --list-commands not offered"
+	else
+		ok "# SKIP fish not installed"
+	fi
+	if command -v zsh >/dev/null 2>&1; then
+		test_eq "$(zsh_complete ghrctl "")" "$cmds" "zsh: ghrctl <TAB>"
+		test_eq "$(zsh_complete ghrctl help "")" "$cmds" "zsh: ghrctl help <TAB>"
+		test_eq "$(zsh_complete ghrctl runners token "")" "register remove" "zsh: ghrctl runners token <TAB>"
+		test_eq "$(zsh_complete ghrctl runners "")" "count delete jit list show token" "zsh: ghrctl runners <TAB> (described verbs)"
+		test_eq "$(zsh_complete ghrctl runners list -o "")" "csv json table" "zsh: -o values"
+		test_eq "$(zsh_complete ghrctl poll --log-format "")" "auto json text" "zsh: --log-format values"
+		test_eq "$(zsh_complete ghrctl scale --source "")" "actions rest" "zsh: --source values"
+		grep -q '_describe' "$TOP/completions/_ghrctl" && ok "zsh: commands described" || not_ok "zsh: no descriptions"
+	else
+		ok "# SKIP zsh not installed"
+	fi
+	test_done
+}
+
+# ghrctl.conf(5) names every key; make install installs it, and ends
+# without an ignored error.
+test_conf_page_and_install() {
+	test_init conf_page_and_install
+	for k in $(ghrctl config --keys | awk '{ print $1 }'); do
+		grep -q "^\.It Ev $k\$" "$TOP/man/ghrctl.conf.5" ||
+		    not_ok "key $k not in ghrctl.conf.5"
+	done
+	ok "ghrctl.conf.5 checked"
+	if [ -x "$TOP/ghrctl" ]; then
+		make -s -C "$TOP" -o ghrctl install DESTDIR="$T/root" PREFIX=/usr >"$T/inst" 2>&1
+		test_eq "$?" 0 "make install exits 0"
+		test_nomatch "$T/inst" "Error|ignored" "make install: no (ignored) error"
+		[ -f "$T/root/usr/share/man/man5/ghrctl.conf.5" ] &&
+		    ok "ghrctl.conf.5 installed" || not_ok "ghrctl.conf.5 not installed"
+		[ -f "$T/root/usr/share/man/man1/ghrctl.1" ] &&
+		    ok "ghrctl.1 installed" || not_ok "ghrctl.1 not installed"
+	fi
+	test_done
+}
+
 run_test test_man_pages
+run_test test_conf_page_and_install
 run_test test_commands_documented
 run_test test_common_options_documented
 run_test test_completions
+run_test test_completion_shells

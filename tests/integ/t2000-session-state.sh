@@ -63,12 +63,27 @@ test_flock() {
 	ghrctl session open 2>"$T/err"
 	test_eq "$?" 75 "a concurrent one-shot exits 75"
 	test_match "$T/err" "locked by another ghrctl" "and says why"
+	test_match "$T/err" "locked by another ghrctl \\(pid [0-9]+ on $(hostname)\\)" "and names the holder (pid, host)"
+	hp=$(sed -n 's/.*(pid \([0-9]*\) on.*/\1/p' "$T/err")
+	test_eq "$(cat "/proc/$hp/comm" 2>/dev/null)" "ghrctl" "the named pid is the polling ghrctl"
 	ghrctl poll 2>/dev/null
 	test_eq "$?" 75 "so does a concurrent poll"
 	ghrctl session show >/dev/null
 	test_eq "$?" 0 "show still works while locked"
 	wait "$pid"
 	test_eq "$?" 0 "the first poll finished normally"
+	# A lock file of an older version (empty) or hostile bytes: no holder named.
+	printf 'pid 1\033[2J\000x\n' >"$T/state/scaleset-ghrctl-test.lock"
+	flock "$T/state/scaleset-ghrctl-test.lock" sleep 3 &
+	fl=$!
+	wait_for sh -c "! flock -n '$T/state/scaleset-ghrctl-test.lock' true"
+	ghrctl session open 2>"$T/err2"
+	test_eq "$?" 75 "held by another program: exit 75"
+	test_match "$T/err2" "locked by another ghrctl \\(pid 1\\[2Jx\\)" "its holder line is printed without control bytes"
+	printf '' >"$T/state/scaleset-ghrctl-test.lock"
+	ghrctl session open 2>"$T/err2"
+	test_match "$T/err2" "locked by another ghrctl \\(holder unknown\\)" "an empty lock file (older version): holder unknown"
+	kill "$fl" 2>/dev/null; wait "$fl" 2>/dev/null
 	test_done
 }
 

@@ -165,17 +165,27 @@ test_no_scale_sets() {
 	test_match "$T/out" "^skip +aws-region +no AWS settings" "AWS checks skipped without AWS settings"
 	test_match "$T/out" "^skip +ec2 +no AWS settings" "ec2 skipped"
 	test_match "$T/out" "^ok +state " "state still checked"
+	# AWS keys only in the -c file: AWS is wanted, the checks run.
+	printf 'AWS_ACCESS_KEY_ID=AKIDEXAMPLE\nAWS_SECRET_ACCESS_KEY=x\n' >"$T/conf"
+	chmod 600 "$T/conf"
+	ghrctl -c "$T/conf" doctor >"$T/out" 2>"$T/err"
+	test_nomatch "$T/out" "^skip +aws-region +no AWS settings" "AWS keys in the -c file: the AWS checks are not skipped"
 	test_done
 }
 
 test_scale_set_missing() {
 	test_init scale_set_missing
 	setup || { test_done; return; }
+	# Before register (the quick start's order): a skip with the next step.
 	RUNNER_SCALE_SET_NAME=nope ghrctl doctor >"$T/out" 2>"$T/err"
-	test_eq "$?" 1 "missing scale set: exit 1"
-	mark scale-set FAIL "scale-set fails"
-	test_match "$T/out" "fix: create it with 'ghrctl register'" "remedy: register"
+	test_eq "$?" 0 "scale set not registered yet: exit 0"
+	mark scale-set skip "scale-set skipped, not failed"
+	test_match "$T/out" "scale set 'nope' does not exist yet; next: ghrctl register" "next step: register"
 	mark ec2 ok "later checks still run"
+	# An id that does not exist is a configuration error.
+	RUNNER_SCALE_SET_ID=999 ghrctl doctor >"$T/out" 2>"$T/err"
+	test_eq "$?" 1 "missing scale set id: exit 1"
+	mark scale-set FAIL "scale-set id fails"
 	test_done
 }
 

@@ -54,6 +54,32 @@ test_env() {
 	test_done
 }
 
+# The AWS_* names in the -c file (the systemd unit and doctor's fix put
+# them there): the environment still wins, secrets stay masked, and a
+# file holding a secret must be 0600.
+test_config_file() {
+	test_init config_file
+	setup || { test_done; return; }
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_REGION AWS_DEFAULT_REGION
+	printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+	    "$FILEKEY" "$FILESECRET" >"$T/credentials"
+	printf 'AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\nAWS_DEFAULT_REGION=us-east-1\n' \
+	    "$CONFKEY" "$CONFSECRET" >"$T/ghrctl.conf"
+	chmod 600 "$T/ghrctl.conf"
+	metric -c "$T/ghrctl.conf"
+	test_eq "$?" 0 "keys from the -c file accepted"
+	test_eq "$(put_akid)" "$CONFKEY" "the -c file's keys beat the shared credentials file"
+	ghrctl -c "$T/ghrctl.conf" config >"$T/cfg" 2>&1
+	test_match "$T/cfg" "AWS_ACCESS_KEY_ID" "config lists AWS_ACCESS_KEY_ID"
+	test_nomatch "$T/cfg" "$CONFSECRET" "config masks the secret key"
+	AWS_ACCESS_KEY_ID=$AKID AWS_SECRET_ACCESS_KEY=$SECRET metric -c "$T/ghrctl.conf"
+	test_eq "$(put_akid)" "$AKID" "the environment beats the -c file"
+	chmod 644 "$T/ghrctl.conf"
+	metric -c "$T/ghrctl.conf"
+	test_eq "$?" 77 "a readable -c file with AWS_SECRET_ACCESS_KEY: refused (77)"
+	test_done
+}
+
 test_session_token() {
 	test_init session_token
 	setup --session-token "FQoGZXIvYXdzEXAMPLE/TOKEN+=" || { test_done; return; }
@@ -80,6 +106,10 @@ test_bad_signature() {
 	test_match "$T/err" 'credentials from env AWS_ACCESS_KEY_ID; check the secret access key' "source and hint"
 	test_nomatch "$T/err" wrongSecret "secret not printed"
 	test_eq "$(fake_requests aws | grep -c SignatureDoesNotMatch)" 1 "not retried"
+	AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=us-esat-1 metric
+	test_eq "$?" 77 "a region typo: exit 77"
+	test_match "$T/err" "Credential should be scoped to a valid region.*check AWS_REGION" "a region typo says check AWS_REGION"
+	test_nomatch "$T/err" "secret access key" "and does not blame the secret key"
 	export AWS_ACCESS_KEY_ID=AKIDUNKNOWN
 	metric
 	test_eq "$?" 77 "unknown key: exit 77"
@@ -213,6 +243,7 @@ test_imds_cached() {
 }
 
 run_test test_env
+run_test test_config_file
 run_test test_session_token
 run_test test_bad_signature
 run_test test_shared_files
