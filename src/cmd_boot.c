@@ -653,6 +653,6 @@ const struct cmd cmd_boot_def = {
 	"boot [-n] [--signing-key KEY] [--scale-set-id ID] [--console PATH] "
 	"[--wait DURATION] [--interval DURATION] [--runner PATH] [--user NAME] "
 	"[--scrub-after DURATION] [--imds-endpoint URL]",
-	"on a runner instance: receive the sealed JIT config, start the runner",
+	"on an instance: receive its sealed JIT config, start the runner",
 	boot_opts, NULL
 };
