@@ -13,8 +13,8 @@
  * signing name "monitoring", endpoint https://monitoring.<region>.<suffix>
  * or AWS_ENDPOINT_URL_CLOUDWATCH).  Datapoints are sent in as few requests
  * as the service limits allow: at most CW_MAX_DATUMS metrics and
- * CW_MAX_BODY bytes per request.  Facts: ../shared/reference/aws-wire.md
- * section 3.
+ * CW_MAX_BODY bytes per request.  Facts: Amazon CloudWatch API Reference,
+ * PutMetricData (limits on MetricData and request size).
  */
 
 #define CW_MAX_DATUMS		1000

@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: ISC
  *
  * ghrctl cleanup: remove what scaling leaves behind, and say why for each
- * item (../shared/reference/ec2-autoscalers.md section 5): offline
+ * item (the classes other EC2 scalers reap, e.g. terraform-aws-github-
+ * runner's scale-down of orphaned runners): offline
  * runners of the scale set whose instance is gone are deregistered;
  * instances whose runner did not come online within --boot-timeout, and
  * instances older than --max-lifetime (RUNNER_TIMEOUT), are terminated

@@ -8,8 +8,8 @@
  * re-uses a still valid session (checked with a refresh) or creates one;
  * `show` reads the file without the network or the lock; `close` deletes
  * the session at the service and forgets it; `refresh` renews the queue
- * token.  The queue token is never printed.  Facts: ../shared/reference/
- * actions-service-protocol.md section 3.6.
+ * token.  The queue token is never printed.  Facts: the actions/scaleset
+ * Go client (session_client.go: create, refresh and delete a session).
  */
 
 #include <stdio.h>

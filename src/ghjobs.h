@@ -11,8 +11,8 @@
  * The REST demand source (`scale --source rest`), pure: parsers of the
  * GitHub REST pages the scan reads (an org's repositories, workflow runs,
  * a run's jobs), job-label matching, demand counting and the pool id.
- * No I/O, no clock.  Facts: ../shared/reference/actions-service-protocol.md
- * 6.2 (ARC's legacy REST-polling mode) and seed 002's fallback.
+ * No I/O, no clock.  Facts: GitHub REST API "Workflow runs" and "Workflow
+ * jobs", as ARC's legacy REST-polling mode used them.
  *
  * A job matches the pool when it has at least one label and every label
  * other than "self-hosted" is one of the pool's labels (ASCII

@@ -3,8 +3,7 @@
  *
  * GitHub URL helpers (see ghurl.h): the config URL that names an org,
  * repository or enterprise and the REST base derived from it, as
- * actions/scaleset's config.go does (../shared/reference/
- * actions-service-protocol.md section 1), and the Link header's next page
+ * actions/scaleset's config.go does, and the Link header's next page
  * (RFC 8288, as GitHub's pagination guide uses it).  Pure.
  */
 

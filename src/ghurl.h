@@ -11,7 +11,7 @@
  * Pure helpers for GitHub URLs: the config URL that names a scope (as
  * actions-runner-controller and actions/scaleset parse it), the REST base
  * derived from it, scope paths, and the Link header's rel="next".
- * Facts: ../shared/reference/actions-service-protocol.md section 1.
+ * Facts: actions/scaleset's config.go (the config URL's forms).
  */
 
 #define GHURL_MAX	512	/* config URL, API base */

@@ -6,8 +6,8 @@
  * reads both PKCS#1 RSAPrivateKey and PKCS#8 PrivateKeyInfo; the token is
  * signed with RSASSA-PKCS1-v1_5 over SHA-256 (RFC 7518 section 3.3).
  * GitHub's rules (iat in the past for clock skew, exp at most 10 minutes
- * ahead, iss = the App id): ../shared/reference/actions-service-protocol.md
- * section 2.1.
+ * ahead, iss = the App id): GitHub Docs, "Generating a JSON Web Token
+ * (JWT) for a GitHub App".
  */
 
 #include <stdint.h>

@@ -11,9 +11,9 @@
 /*
  * RS256 JSON Web Tokens for GitHub App authentication (RFC 7519, RFC 7518
  * section 3.3), signed with BearSSL's RSA PKCS#1 v1.5 signer over SHA-256.
- * Pure: the time is passed in.  Facts: ../shared/reference/
- * actions-service-protocol.md section 2.1 (iat = now - 60 s; GitHub refuses
- * exp more than 10 minutes ahead).
+ * Pure: the time is passed in.  Facts: GitHub Docs, "Generating a JSON
+ * Web Token (JWT) for a GitHub App" (iat = now - 60 s; GitHub refuses exp
+ * more than 10 minutes ahead).
  */
 
 #define JWT_IAT_SKEW	60	/* seconds iat is put in the past (clock skew) */

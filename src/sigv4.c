@@ -6,7 +6,8 @@
  * SHA-256 and HMAC.  Pure.  The rules (blank line after the canonical
  * headers, lower-case hex, upper-case %XX, the host with its port, the
  * query sorted by encoded name then value, the path encoded once more)
- * are in ../shared/reference/aws-wire.md section 1 and are checked against
+ * are in the IAM User Guide, "Create a signed AWS API request", and are
+ * checked against
  * AWS's published test suite in tests/vectors/sigv4/ and, end to end, by
  * botocore inside tests/fake/aws.py.
  */

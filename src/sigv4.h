@@ -13,8 +13,8 @@
  * no I/O.  The caller passes every header it will send that is to be
  * signed (at least host and x-amz-date, plus x-amz-security-token with
  * temporary credentials and any other x-amz-* header) and sends exactly
- * those bytes; sigv4 signs them all.  See ../shared/reference/aws-wire.md
- * section 1.
+ * those bytes; sigv4 signs them all.  See the IAM User Guide, "Create a
+ * signed AWS API request".
  */
 
 #define SIGV4_MAX_CREQ		(1u << 20)	/* canonical request text */

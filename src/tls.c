@@ -14,7 +14,8 @@
  * otherwise open /dev/urandom, which chroots and minimal containers lack),
  * and is driven by our own engine loop over net.c so that deadlines and
  * I/O errors keep their meaning.  BearSSL error codes are turned into
- * one-line messages; see ../shared/reference/toolchain-notes.md section 2.
+ * one-line messages; see BearSSL's bearssl_ssl.h and bearssl_x509.h for
+ * the codes.
  */
 
 #include <arpa/inet.h>

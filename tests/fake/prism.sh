@@ -5,7 +5,7 @@
 # for GHES (@octokit/openapi), trimmed to the self-hosted runner paths, so
 # integration tests can run ghrctl's REST calls through `prism proxy
 # --errors` and fail on any request the description does not allow.
-# Facts and workarounds: ../shared/reference/toolchain-notes.md section 3
+# Workarounds
 # (the spec lists only application/json, so each response is copied to
 # application/vnd.github+json; Prism ignores the server base path, so the
 # paths get the /api/v3 prefix; the spec has no securitySchemes, so Prism
