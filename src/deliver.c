@@ -30,15 +30,6 @@
 #define LINE_MAGIC	"ghrctl-boot-key v1 "
 #define CONSOLE_MAX	(128u << 10)
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 static const struct error *
 key_parse(const char *text, size_t n, const char *path, struct seal_key *out)
@@ -52,8 +43,8 @@ key_parse(const char *text, size_t n, const char *path, struct seal_key *out)
 		return error_fmt(ERR_DATA, "%s: not a ghrctl signing key "
 		    "(want '%sHEX')", path, KEY_MAGIC);
 	for (i = 0; i < SEAL_SECRET_LEN; i++) {
-		hi = hexval(text[k + 2 * i]);
-		lo = hexval(text[k + 2 * i + 1]);
+		hi = hex_digit(text[k + 2 * i]);
+		lo = hex_digit(text[k + 2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			wipe(x, sizeof(x));
 			return error_fmt(ERR_DATA, "%s: the key is not 64 "

@@ -282,17 +282,6 @@ http_header_find(const char *headers, size_t len, const char *name)
 	return NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* End of a chunk-size line. */
 static const struct error *
@@ -333,7 +322,7 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n,
 				/* chunk extensions are ignored */
 			} else if (ch == ';' || ch == ' ' || ch == '\t') {
 				c->state = CH_EXT;
-			} else if ((v = hexval(ch)) >= 0) {
+			} else if ((v = hex_digit(ch)) >= 0) {
 				if (++c->digits > 16 ||
 				    (c->digits == 16 && c->left >> 59 != 0))
 					return error_fmt(ERR_PROTO, "chunk "

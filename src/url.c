@@ -323,16 +323,6 @@ url_query_add(struct buf *out, const char *name, const char *value)
 	return url_encode(out, value, strlen(value), URL_ENC_UNRESERVED);
 }
 
-static int
-hexval(int c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = to_lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* see url.h */
 const struct error *
@@ -348,8 +338,8 @@ url_decode(struct buf *out, const char *s, size_t n)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return error_fmt(ERR_DATA, "truncated %%-escape");
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = hex_digit((unsigned char)s[i + 1]);
+			lo = hex_digit((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return error_fmt(ERR_DATA, "bad %%-escape");
 			c = (char)(hi * 16 + lo);

@@ -472,3 +472,16 @@ rand_below(uint64_t n)
 	} while (v >= lim);
 	return v % n;
 }
+
+/* see util.h */
+int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

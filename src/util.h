@@ -66,6 +66,9 @@ size_t	 str_distance(const char *a, const char *b);
 /* 1 when s equals one of the strings of the NULL-terminated list l. */
 int	 str_in_list(const char *const *l, const char *s);
 
+/* The value of hex digit c (either case), or -1. */
+int	 hex_digit(int c);
+
 /*
  * Strict number parsers: decimal only, no sign unless signed, no leading or
  * trailing junk or blanks, no overflow.  Return 0 on success, -1 otherwise.
