@@ -8,8 +8,8 @@
 # and read back from the state file), the AWS secret key and session
 # token, JIT configs (scale set and REST: with sealed delivery they reach
 # no request, so the fake that issued one reflects it in the reply to the
-# next runner's JIT request), and the proxy credentials a forward proxy reflects.  Each
-# must show as <redacted>, never in clear.
+# next runner's JIT request), and the proxy credentials a forward proxy
+# reflects.  Each must show as <redacted>, never in clear.
 . ./lib.sh
 . ./ec2lib.sh
 
