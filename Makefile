@@ -13,7 +13,7 @@
 #                  the budget shared among them; fails on a crash, leak
 #                  or timeout; prints coverage (cov/ft) per target
 #   make lint          banned calls, headers alone, mandoc -Tlint, shellcheck
-#   make mutate [M=pattern]  plant each bug of tests/mutants/ in a scratch
+#   make mutate [M="pat ..."]  plant each bug of tests/mutants/ in a scratch
 #                      copy, one at a time; its narrow tests, then the whole
 #                      suite (build/dev) must fail; table in tests/MUTANTS.md
 #   make mutate-check  every mutant still applies (patch --dry-run; CI)
@@ -236,7 +236,7 @@ fuzz-ci: $(FUZZ_BINS)
 
 # Mutation testing (tests/mutate.sh): sequential and niced, about 30 min.
 mutate: vendor-check
-	@nice -n 10 sh tests/mutate.sh $(M)
+	@nice -n 10 sh tests/mutate.sh "$(M)"
 
 mutate-check:
 	@sh tests/mutate.sh --check

@@ -4,7 +4,8 @@
 # Mutation testing behind `make mutate` and `make mutate-check`.
 #
 # usage: tests/mutate.sh [PATTERN]   run the mutants whose file name
-#                                    contains PATTERN (all when empty)
+#                                    contains one of the words of PATTERN
+#                                    (all when empty)
 #        tests/mutate.sh --check     each mutant still applies (dry run)
 #
 # A mutant is a small unified diff in tests/mutants/NNN-name.patch that
@@ -104,7 +105,13 @@ ROWS=$SCR/rows
 : >"$ROWS"
 for p in "$MUT"/*.patch; do
 	name=$(basename "$p" .patch)
-	case "$name" in *"$PATTERN"*) ;; *) continue ;; esac
+	if [ -n "$PATTERN" ]; then
+		hit=
+		for w in $PATTERN; do
+			case "$name" in *"$w"*) hit=1 ;; esac
+		done
+		[ -n "$hit" ] || continue
+	fi
 	total=$((total + 1))
 	at=$(where "$p")
 	promise=$(header "$p" promise)

@@ -6,9 +6,10 @@
 # and printed by the -vvv trace of reply headers: the PAT, the App's JWT
 # and installation token, the registration, admin and queue tokens (new
 # and read back from the state file), the AWS secret key and session
-# token, JIT configs (scale set and REST) in the user data the fake EC2
-# reflects, and the proxy credentials a forward proxy reflects.  Each
-# must show as <redacted>, never in clear.
+# token, JIT configs (scale set and REST: with sealed delivery they reach
+# no request, so the fake that issued one reflects it in the reply to the
+# next runner's JIT request), and the proxy credentials a forward proxy
+# reflects.  Each must show as <redacted>, never in clear.
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -104,11 +105,14 @@ test_aws() {
 
 test_jit_launch() {
 	test_init jit_launch
-	ec2_setup --echo-secrets || { test_done; return; }
-	stats 1
+	# Both fakes reflect the JIT configs they issued in later replies.
+	# Two runners: the second JIT reply echoes the first config.
+	ACTIONS_ARGS=--echo-secrets ec2_setup --echo-secrets ||
+	    { test_done; return; }
+	stats 2
 	ghrctl -vvv scale >/dev/null 2>"$T/err"
 	test_eq "$?" 0 "scale launches"
-	test_eq "$(instances)" 1 "one instance"
+	test_eq "$(instances)" 2 "two instances"
 	echoed "$T/err" "RunInstances"
 	# The fake's JIT configs are base64 of "JITSECRET-...".
 	test_nomatch "$T/err" 'SklUU0VDUkVU' "JIT config not in the -vvv log"
@@ -120,13 +124,15 @@ test_rest_jit() {
 	test_ca || { test_done; return; }
 	printf '%s\n' '{"repos": [{"full_name": "acme/app", "runs": [{"id": 11,' \
 	    '"status": "queued", "jobs": [{"id": 111, "status": "queued",' \
+	    '"labels": ["linux"]}, {"id": 112, "status": "queued",' \
 	    '"labels": ["linux"]}]}]}], "runners": {}}' >"$T/wf.json"
-	fake_start github --token ghp_test --runners 0 --workflows "$T/wf.json" &&
-	    fake_start aws --echo-secrets || { test_done; return; }
+	fake_start github --token ghp_test --runners 0 --workflows "$T/wf.json" \
+	    --echo-secrets && fake_start aws --echo-secrets ||
+	    { test_done; return; }
 	rest_env linux
 	ghrctl -vvv scale --source rest >/dev/null 2>"$T/err"
 	test_eq "$?" 0 "scale --source rest launches"
-	test_eq "$(instances)" 1 "one instance"
+	test_eq "$(instances)" 2 "two instances"
 	echoed "$T/err" "RunInstances (REST)"
 	# base64 of '{".runner": "JIT-SECRET-', the fake GitHub's JIT configs
 	test_nomatch "$T/err" 'eyIucnVubmVyIjogIkpJVC1TRUNSRVQt' "REST JIT config not in the -vvv log"
