@@ -13,7 +13,9 @@ every TCP connection counted in <log>.conns (see fakelib.py).
   /stall                 reads the request, never answers
   /slow-body             promises 10 bytes, sends 5, then stalls
   /trickle?n=N&every=S   promises N bytes, sends one every S seconds (each
-                         read is quick, the whole reply is not)
+                         read is quick, the whole reply is not); with
+                         first503=1 the first request of the path gets 503
+                         with Retry-After: 1 instead
   /cut-body              promises 10 bytes, sends 5, then closes
   /cut-chunked           chunked: one chunk "hello", then closes
   /status/N              status N, empty body
@@ -117,6 +119,8 @@ class H(fakelib.Handler):
         elif p == "/stall":
             time.sleep(60)
             self.close_connection = True
+        elif p == "/trickle" and q.get("first503") and self.count(p) == 1:
+            self.reply(503, "busy\n", "text/plain", {"Retry-After": "1"})
         elif p == "/trickle":
             n = int(q.get("n", "40"))
             self.send_response(200)

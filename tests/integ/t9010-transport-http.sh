@@ -155,6 +155,22 @@ test_trickle_deadline() {
 	test_done
 }
 
+# A retry gets what is left of the whole call's --timeout, not all of it
+# again: a 503 (Retry-After: 1), then a trickle, ends at 3 s, not 1 + 3 s.
+test_trickle_retry_deadline() {
+	test_init trickle_retry_deadline
+	start_tls || { test_done; return; }
+	s=$("$PY" -c 'import time; print(time.time())')
+	get a --retry --timeout 3000 --read-timeout 1000 \
+	    "$URL/trickle?n=100&every=0.2&first503=1"
+	el=$("$PY" -c 'import sys, time; print("%.1f" % (time.time() - float(sys.argv[1])))' "$s")
+	test_eq "$(cat "$T/a.rc")" 75 "503 then a trickle past --timeout: exit 75"
+	test_eq "$(grep -c /trickle "$T/httpd.log")" 2 "two attempts"
+	test_eq "$("$PY" -c 'import sys; print(float(sys.argv[1]) < 3.7)' "$el")" True \
+	    "the retry ended with the whole call's 3 s (took $el s)"
+	test_done
+}
+
 test_redirect() {
 	test_init redirect
 	test_ca && fake_start httpd --plain || { test_done; return; }
@@ -259,6 +275,7 @@ run_test test_body_cap
 run_test test_retry_after
 run_test test_retry_after_waited
 run_test test_trickle_deadline
+run_test test_trickle_retry_deadline
 run_test test_redirect
 run_test test_plain_http_policy
 run_test test_trace_redacts
