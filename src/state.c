@@ -128,6 +128,20 @@ add_str(cJSON *o, const char *key, const char *v)
 		cJSON_AddStringToObject(o, key, v);
 }
 
+/*
+ * An int64 written as its exact decimal text: cJSON prints numbers as
+ * doubles with 15 significant digits, so an id past 10^15 came back
+ * another number (found by fuzz_state).
+ */
+static void
+add_int(cJSON *o, const char *key, int64_t v)
+{
+	char	 num[24];
+
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	cJSON_AddItemToObject(o, key, cJSON_CreateRaw(num));
+}
+
 /* see state.h */
 const struct error *
 state_format(const struct state *st, struct buf *out)
@@ -139,15 +153,14 @@ state_format(const struct state *st, struct buf *out)
 	cJSON_AddNumberToObject(o, "version", STATE_VERSION);
 	add_str(o, "configUrl", st->config_url);
 	add_str(o, "scaleSetName", st->scale_set_name);
-	cJSON_AddNumberToObject(o, "scaleSetId", (double)st->scale_set_id);
+	add_int(o, "scaleSetId", st->scale_set_id);
 	add_str(o, "sessionId", st->session_id);
 	add_str(o, "ownerName", st->owner_name);
 	add_str(o, "messageQueueUrl", st->queue_url);
 	add_str(o, "messageQueueAccessToken", st->queue_token);
-	cJSON_AddNumberToObject(o, "lastMessageId",
-	    (double)st->last_message_id);
-	cJSON_AddNumberToObject(o, "lastAckedId", (double)st->last_acked_id);
-	cJSON_AddNumberToObject(o, "updated", (double)st->updated);
+	add_int(o, "lastMessageId", st->last_message_id);
+	add_int(o, "lastAckedId", st->last_acked_id);
+	add_int(o, "updated", st->updated);
 	s = json_print(o);
 	cJSON_Delete(o);
 	if ((e = buf_adds(out, s)) == NULL)
