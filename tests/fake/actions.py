@@ -36,6 +36,9 @@ queue lives on another path tree (/broker/...) than the service
      {"op":"github_mode","mode":M} REST answers as --mode M from now on
                                    (e.g. 403: a missing permission), and
                                    admin tokens expire
+     {"op":"session_delay","seconds":N}  the next new session is made at
+                                   once but its reply waits N s (a client
+                                   killed meanwhile never learns its id)
      {"op":"stall_delete","seconds":N}  the next message DELETE hangs N s,
                                    then fails 503 without acking
      {"op":"delete_scale_set","id":N}   scale set vanishes server-side
@@ -174,6 +177,7 @@ class AState:
         self.refuse = set()  # names whose removal fails 403
         self.raw = []
         self.stall = 0
+        self.session_delay = 0
         self.q401 = 0              # queue calls still to refuse (queue_401)
         self.empty_url = 0
         self.bom = False
@@ -313,6 +317,8 @@ class AState:
         elif op == "github_mode":
             self.args.mode = c["mode"]
             self.admin = {}
+        elif op == "session_delay":
+            self.session_delay = c["seconds"]
         elif op == "stall_delete":
             self.stall = c["seconds"]
         elif op == "delete_scale_set":
@@ -489,6 +495,7 @@ class H(github.H):
         for ssid, s in st.sessions.items():
             if s["token"] == tok and not s.get("expired") and jwt_exp(tok) > time.time():
                 if sid is None or sid == ssid:
+                    s["seen"] = time.time()
                     return ssid
         return None
 
@@ -502,6 +509,7 @@ class H(github.H):
         s["token"] = tok
         self.issue(tok)
         s["expired"] = False
+        s["seen"] = time.time()
         st.sessions[ssid] = s
         url = self.base() + "/broker/%d/message?sessionId=%s" % (ssid, s["sessionId"])
         if st.empty_url > 0:
@@ -580,11 +588,24 @@ class H(github.H):
             return self.reply(204)
         if sub == "/sessions" and method == "POST":
             req = json.loads(body)
+            cur = st.sessions.get(ssid)
+            idle = self.server.args.session_idle
+            if cur is not None and idle > 0 and time.time() - cur.get("seen", 0) > idle:
+                # Nobody polled it for --session-idle seconds: the
+                # service drops it, so a listener that crashed before it
+                # learnt its session's id is not locked out for good
+                # (actions/runner#1506: the runner's own listener retries
+                # a session conflict for 240 s, counting on this).
+                del st.sessions[ssid]
             if ssid in st.sessions:
                 return self.aerr(409, "RunnerScaleSetSessionConflictException",
                                  "The actions runner scaleset %s already has an active session."
                                  % s["name"])
-            return self.ajson(200, self.new_session(ssid, req.get("ownerName", "")))
+            made = self.new_session(ssid, req.get("ownerName", ""))
+            if st.session_delay:
+                time.sleep(st.session_delay)
+                st.session_delay = 0
+            return self.ajson(200, made)
         m = re.match(r"/sessions/([^/]+)$", sub)
         if m:
             cur = st.sessions.get(ssid)
@@ -741,6 +762,9 @@ def main():
     ap.add_argument("--admin-ttl", type=int, default=600)
     ap.add_argument("--queue-ttl", type=int, default=3600)
     ap.add_argument("--hold", type=float, default=2)
+    ap.add_argument("--session-idle", type=float, default=120,
+                    help="a session nobody polled for this many seconds is "
+                    "dropped when another is asked for (0: never)")
     ap.add_argument("--control", default="")
     ap.add_argument("--assign", choices=("acquire", "service"), default="acquire",
                     help="job model: jobs assigned after acquirejobs, or by the service")

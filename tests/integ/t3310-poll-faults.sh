@@ -4,7 +4,10 @@
 # acquirejobs (nothing launched for it; the jobs are acquired again and
 # served), an instance that dies before its runner registers (replaced at
 # the next reconcile, not counted live for 5 minutes), and a drift launch
-# that keeps failing (later messages are still read and acknowledged).
+# that keeps failing (later messages are still read and acknowledged),
+# and a kill -9 between a session's creation and its save (the orphan
+# session blocks the scale set until the service drops it; then the
+# restarted poller takes over and serves the waiting jobs).
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -79,7 +82,35 @@ test_drift_failure_no_block() {
 	test_done
 }
 
+# A poller killed after the service made its session but before it
+# saved the session's id: nobody can delete that session, the restarted
+# poller gets 409 and stands by until the service drops the unpolled
+# session (the fake's --session-idle), then takes over.  Before the fake
+# modelled that expiry, this stalled the queue for good: the fault matrix
+# once lost 11 jobs so (t3900 on a loaded CI machine).
+test_orphan_session() {
+	test_init orphan_session
+	ACTIONS_ARGS="--session-idle 3" ec2_setup || { test_done; return; }
+	actl '{"op":"session_delay","seconds":2}'
+	posted() { grep -q '"method": "POST", "path": "[^"]*/sessions[?"]' "$ACTIONS_LOG"; }
+	scaler_start --log-level info
+	wait_long posted
+	kill -KILL "$(leaf "$job")"; wait "$job" 2>/dev/null
+	has_session && not_ok "the session was saved before its reply came" ||
+	    ok "killed before the session was saved"
+	jobs 7
+	scaler_start --log-level info
+	served7() { [ "$(jobstate 7)" = served ]; }
+	wait_long served7 && ok "the job is served after the orphan session is dropped" ||
+	    not_ok "job 7: $(jobstate 7); $(tail -n 3 "$T/err")"
+	test_match "$T/err" 'standby: another ghrctl holds the session' "the 409 is a standby, not an error"
+	test_match "$T/err" 'active: took over' "it takes over once the service dropped the orphan"
+	scaler_stop
+	test_done
+}
+
 run_test test_acquire_empty_200
 run_test test_acquire_html_200
 run_test test_dead_instance_replaced
 run_test test_drift_failure_no_block
+run_test test_orphan_session
