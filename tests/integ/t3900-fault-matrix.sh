@@ -116,7 +116,8 @@ test_fault_matrix() {
 	WAIT_TICKS=1800 wait_for idle && ok "no runner or instance left over" ||
 	    not_ok "left: $(instances running) instances, runners $(fstate runners | head -c 200)"
 	drained() { fstate queued | "$PY" -c 'import json,sys; sys.exit(any(json.load(sys.stdin).values()))'; }
-	WAIT_TICKS=600 wait_for drained || true
+	# Under a sanitizer build each message takes about a second: wait.
+	WAIT_TICKS=1800 wait_for drained || true
 	touch "$T/stop"
 	wait "$sim"
 	scaler_stop
