@@ -1101,6 +1101,47 @@ drain(struct poll_run *p)
 	return cmd_as_save(&p->c);
 }
 
+/*
+ * `scale` without the session: say how many jobs wait that this run does
+ * not take, and who holds the session when the 409 names its owner ("...
+ * already has an active session for owner X.": actions-runner-controller
+ * issue 3351; newer replies end "active session.", issue 4285).
+ */
+static void
+not_taken(struct poll_run *p, const char *conflict)
+{
+	struct as_scale_set	 ss;
+	const char		*o = strstr(conflict, " for owner "), *end;
+	char			 owner[160] = "", n[32] = "some";
+	size_t			 len;
+	int64_t			 w;
+
+	if (o != NULL) {
+		o += 11;
+		/* ghrctl adds " (ActivityId ...)" after the service's text */
+		len = (end = strstr(o, " (ActivityId")) != NULL ?
+		    (size_t)(end - o) : strcspn(o, "\r\n");
+		if (len > 0 && o[len - 1] == '.')
+			len--;
+		(void)str_fmt(owner, sizeof(owner), "owner %.*s; ",
+		    (int)(len < 100 ? len : 100), o);
+		(void)clean(owner, owner, sizeof(owner));
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (cmd_as_scale_set(p->ctx, &p->c, &ss) == NULL && ss.has_stats) {
+		/* queued, or assigned and not running yet */
+		w = ss.stats.available + (ss.stats.assigned > ss.stats.running ?
+		    ss.stats.assigned - ss.stats.running : 0);
+		(void)str_fmt(n, sizeof(n), "%lld", (long long)w);
+	}
+	asmsg_scale_set_release(&ss);
+	log_warn("scale set '%s': %s job%s waiting that this run does not "
+	    "take: another ghrctl holds its message session (%spoll --follow, "
+	    "or scale on another host) and launches for them; launching "
+	    "nothing, retiring idle runners and cleaning up only", p->c.name,
+	    n, strcmp(n, "1") == 0 ? " is" : "s are", owner);
+}
+
 /* see cmd_poll.h */
 const struct error *
 poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt,
@@ -1126,10 +1167,7 @@ poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt,
 	else if ((e = open_session(&p)) == NULL)
 		e = drain(&p);
 	else if (actions_exception(p.c.as) == AS_EXC_SESSION_CONFLICT) {
-		log_warn("scale set '%s': another ghrctl holds its message "
-		    "session (poll --follow, or scale on another host); "
-		    "launching nothing, retiring idle runners and cleaning up "
-		    "only", p.c.name);
+		not_taken(&p, e->msg);
 		p.sc.set.no_launch = 1;
 		p.sc.set.cleanup = 1;
 		e = NULL;

@@ -101,14 +101,18 @@ scaler_begin(struct ctx *ctx, struct cmd_as *c, struct scaler_opts *o)
 {
 	const struct error	*e;
 
+	/* A dry run changes nothing: it runs beside a holder of the lock. */
+	enum state_lock		 how = o->dry_run ? STATE_LOCK_NONE :
+				    STATE_LOCK_NOWAIT;
+
 	if ((e = scaler_source(ctx, o)) != NULL ||
 	    (e = cmd_as_open(ctx, c, 0)) != NULL)
 		return e;
 	if (!o->rest)
-		return cmd_as_begin(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
+		return cmd_as_begin(ctx, c, how, &sig_stop);
 	if ((e = rest_pool(ctx, c)) != NULL)
 		return e;
-	return cmd_as_state(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
+	return cmd_as_state(ctx, c, how, &sig_stop);
 }
 
 static long long
