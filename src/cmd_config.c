@@ -51,14 +51,25 @@ static void
 print_keys(void)
 {
 	const struct cfg_desc	*k = config_keys();
-	int			 i;
+	int			 i, w[3] = { 0, 0, 0 };
 	char			 flag[40];
 
+	/* Measured columns, two blanks apart: they never run together. */
 	for (i = 0; i < K_NKEYS; i++) {
 		snprintf(flag, sizeof(flag), "%s%s", k[i].flag ? "--" : "",
 		    k[i].flag ? k[i].flag : "-");
-		printf("%-28s %-20s %-10s %s\n", k[i].name, flag,
-		    k[i].def != NULL ? k[i].def : "-", k[i].help);
+		if ((int)strlen(k[i].name) > w[0])
+			w[0] = (int)strlen(k[i].name);
+		if ((int)strlen(flag) > w[1])
+			w[1] = (int)strlen(flag);
+		if (k[i].def != NULL && (int)strlen(k[i].def) > w[2])
+			w[2] = (int)strlen(k[i].def);
+	}
+	for (i = 0; i < K_NKEYS; i++) {
+		snprintf(flag, sizeof(flag), "%s%s", k[i].flag ? "--" : "",
+		    k[i].flag ? k[i].flag : "-");
+		printf("%-*s  %-*s  %-*s  %s\n", w[0], k[i].name, w[1], flag,
+		    w[2], k[i].def != NULL ? k[i].def : "-", k[i].help);
 	}
 }
 
@@ -95,7 +106,6 @@ cmd_config(struct ctx *ctx, int argc, char *argv[])
 			    scope, sizeof(scope)), t.api_base);
 		else if (e == NULL)
 			printf("# GitHub: no URL set (GITHUB_CONFIG_URL)\n");
-		printf("%-28s %-24s %s\n", "KEY", "VALUE", "SOURCE");
 	}
 	config_print(c, stdout, a.fmt == OUT_JSON);
 	return e;
