@@ -105,8 +105,11 @@ cmd_opt_line(const struct opt *o, FILE *fp)
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", o->name,
 		    o->arg ? " " : "", o->arg ? o->metavar : "");
-	/* A long left column puts the help on the next line. */
-	if (strlen(left) > HELP_LEFT - 3)
+	/*
+	 * A long left column puts the help on the next line: two blanks at
+	 * least between the columns, so they never run together.
+	 */
+	if (strlen(left) > HELP_LEFT - 4)
 		fprintf(fp, "  %s\n%*s", left, HELP_LEFT, "");
 	else
 		fprintf(fp, "  %-28s ", left);
@@ -142,7 +145,7 @@ cmd_help(const struct cmd *c, FILE *fp)
 
 		fprintf(fp, "\nCommands:\n");
 		for (s = c->sub; s->name != NULL; s++)
-			fprintf(fp, "  %-12s %s\n", s->name, s->summary);
+			fprintf(fp, "  %-11s  %s\n", s->name, s->summary);
 	}
 	if (c->opts != NULL && c->opts[0].name != NULL) {
 		fprintf(fp, "\nOptions:\n");

@@ -2,8 +2,12 @@
  * SPDX-License-Identifier: ISC
  *
  * ghrctl config: print the resolved configuration, one key per line with
- * the place its value came from (flag, environment, file:line, default).
- * Secrets are shown as <set>.  --keys lists every key with its description.
+ * the place its value came from (flag, environment, file:line, default),
+ * under a header naming the config file and the GitHub scope.  Secrets
+ * are shown as <set>.  The GitHub URL, when set, is checked as every
+ * command would use it (github_url_target()): a bad one is a one-line
+ * error naming the setting, after the table.  --keys lists every key
+ * with its description.
  */
 
 #include <stdio.h>
@@ -11,6 +15,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "github.h"
 
 #define KEY_KEYS	256
 
@@ -46,14 +51,25 @@ static void
 print_keys(void)
 {
 	const struct cfg_desc	*k = config_keys();
-	int			 i;
+	int			 i, w[3] = { 0, 0, 0 };
 	char			 flag[40];
 
+	/* Measured columns, two blanks apart: they never run together. */
 	for (i = 0; i < K_NKEYS; i++) {
 		snprintf(flag, sizeof(flag), "%s%s", k[i].flag ? "--" : "",
 		    k[i].flag ? k[i].flag : "-");
-		printf("%-28s %-20s %-10s %s\n", k[i].name, flag,
-		    k[i].def != NULL ? k[i].def : "-", k[i].help);
+		if ((int)strlen(k[i].name) > w[0])
+			w[0] = (int)strlen(k[i].name);
+		if ((int)strlen(flag) > w[1])
+			w[1] = (int)strlen(flag);
+		if (k[i].def != NULL && (int)strlen(k[i].def) > w[2])
+			w[2] = (int)strlen(k[i].def);
+	}
+	for (i = 0; i < K_NKEYS; i++) {
+		snprintf(flag, sizeof(flag), "%s%s", k[i].flag ? "--" : "",
+		    k[i].flag ? k[i].flag : "-");
+		printf("%-*s  %-*s  %-*s  %s\n", w[0], k[i].name, w[1], flag,
+		    w[2], k[i].def != NULL ? k[i].def : "-", k[i].help);
 	}
 }
 
@@ -62,6 +78,9 @@ cmd_config(struct ctx *ctx, int argc, char *argv[])
 {
 	const struct error	*e;
 	struct config_args	 a;
+	struct gh_target	 t;
+	char			 scope[2 * GHURL_NAME_MAX + 32];
+	const struct config	*c = &ctx->cfg;
 
 	memset(&a, 0, sizeof(a));
 	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, config_opt, &a)) !=
@@ -74,10 +93,22 @@ cmd_config(struct ctx *ctx, int argc, char *argv[])
 		print_keys();
 		return NULL;
 	}
-	if (a.fmt == OUT_TABLE && ctx->cfg.file != NULL)
-		printf("# config file: %s\n", ctx->cfg.file);
-	config_print(&ctx->cfg, stdout, a.fmt == OUT_JSON);
-	return NULL;
+	e = NULL;
+	if (config_is_set(c, K_GITHUB_CONFIG_URL) ||
+	    config_is_set(c, K_GITHUB_ENTERPRISE_URL) ||
+	    config_is_set(c, K_ORGANIZATION_NAME))
+		e = github_url_target(c, &t);
+	if (a.fmt == OUT_TABLE) {
+		printf("# config file: %s\n", c->file != NULL ? c->file :
+		    "none");
+		if (e == NULL && t.config_url[0] != '\0')
+			printf("# GitHub: %s, API %s\n", ghurl_scope_name(&t,
+			    scope, sizeof(scope)), t.api_base);
+		else if (e == NULL)
+			printf("# GitHub: no URL set (GITHUB_CONFIG_URL)\n");
+	}
+	config_print(c, stdout, a.fmt == OUT_JSON);
+	return e;
 }
 
 const struct cmd cmd_config_def = {

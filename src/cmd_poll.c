@@ -54,6 +54,7 @@
 #include "journal.h"
 #include "log.h"
 #include "metrics.h"
+#include "metricsd.h"
 #include "plan.h"
 #include "sig.h"
 #include "state.h"
@@ -62,6 +63,7 @@
 #define KEY_EXEC		256
 #define KEY_SCALE		257
 #define KEY_METRICS_FILE	258
+#define KEY_METRICS_LISTEN	259
 #define POLL_LINE_MAX		1024
 #define POLL_EVENT_MAX		(256u << 10)	/* one event as JSON */
 #define POLL_BACKOFF_BASE_MS	1000
@@ -82,6 +84,9 @@ static const struct opt poll_opts[] = {
 	    "launch and retire EC2 runners as the events arrive" },
 	{ "metrics-file", KEY_METRICS_FILE, OPT_REQ, "PATH",
 	    "write Prometheus metrics to PATH (atomically) as they change" },
+	{ "metrics-listen", KEY_METRICS_LISTEN, OPT_REQ, "ADDR:PORT",
+	    "--follow: serve GET /metrics and /healthz over HTTP "
+	    "(:PORT: 127.0.0.1)" },
 	SCALER_OPT_USER_DATA,
 	SCALER_OPT_ENDPOINT,
 	CA_OPT_CLOSE_SESSION,
@@ -93,6 +98,7 @@ struct poll_args {
 	int		 close_session;
 	const char	*exec;
 	const char	*metrics_file;
+	const char	*metrics_listen;
 	enum out_fmt	 fmt;
 	int		 scale;
 	struct scaler_opts so;
@@ -101,6 +107,7 @@ struct poll_args {
 struct poll_run {
 	struct ctx		*ctx;
 	struct poll_args	 a;
+	struct metricsd		*md;		/* --metrics-listen */
 	struct cmd_as		 c;
 	struct as_session	 s;
 	int			 have_session;
@@ -141,6 +148,9 @@ poll_opt(void *arg, int key, const char *val)
 		return NULL;
 	case KEY_METRICS_FILE:
 		a->metrics_file = val;
+		return NULL;
+	case KEY_METRICS_LISTEN:
+		a->metrics_listen = val;
 		return NULL;
 	case CA_KEY_CLOSE_SESSION:
 		a->close_session = 1;
@@ -895,6 +905,7 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 			event_emit(EV_STANDBY, "scaleset", p->c.name, NULL);
 		}
 		*standby = 1;
+		metricsd_health(p->md, MD_STANDBY);
 		sig_nap(wait / 2 + (long long)rand_below((uint64_t)wait / 2 + 1));
 		return NULL;
 	}
@@ -912,6 +923,7 @@ follow_turn(struct poll_run *p, unsigned int *faults, int *standby)
 		return lose_session(p);
 	}
 	*faults = 0;
+	metricsd_health(p->md, MD_ACTIVE);
 	if (bad)
 		sig_nap(POLL_BAD_REPLY_MS);
 	every = config_ms(&p->ctx->cfg, K_SESSION_REFRESH_INTERVAL);
@@ -1008,6 +1020,12 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 	if (p.a.follow && p.a.close_session)
 		return cmd_usage_error(ctx, "--close-session is for one-shot "
 		    "runs: --follow always closes its session when stopped");
+	if (p.a.metrics_listen != NULL && !p.a.follow)
+		return cmd_usage_error(ctx, "--metrics-listen needs --follow "
+		    "(a one-shot run can write --metrics-file)");
+	if (p.a.metrics_listen != NULL &&
+	    (e = metricsd_start(p.a.metrics_listen, &p.md)) != NULL)
+		return e;
 	p.tty = isatty(STDOUT_FILENO) && p.a.fmt == OUT_TABLE;
 	p.colour = p.tty && (getenv("NO_COLOR") == NULL ||
 	    *getenv("NO_COLOR") == '\0');
@@ -1039,6 +1057,7 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 	if (p.a.close_session && p.c.have_state)
 		e = end_session(&p, e);
 out:
+	metricsd_health(p.md, MD_STOPPING);
 	if (p.tty && p.stats_shown)
 		fputs("\n", stdout);
 	if (sig_stop && e != NULL && e->class == ERR_TEMP && !p.have_session)
@@ -1046,6 +1065,7 @@ out:
 	asmsg_session_release(&p.s);
 	scaler_close(&p.sc);
 	cmd_as_close(&p.c);
+	metricsd_stop(p.md);
 	return e;
 }
 
@@ -1081,6 +1101,47 @@ drain(struct poll_run *p)
 	return cmd_as_save(&p->c);
 }
 
+/*
+ * `scale` without the session: say how many jobs wait that this run does
+ * not take, and who holds the session when the 409 names its owner ("...
+ * already has an active session for owner X.": actions-runner-controller
+ * issue 3351; newer replies end "active session.", issue 4285).
+ */
+static void
+not_taken(struct poll_run *p, const char *conflict)
+{
+	struct as_scale_set	 ss;
+	const char		*o = strstr(conflict, " for owner "), *end;
+	char			 owner[160] = "", n[32] = "some";
+	size_t			 len;
+	int64_t			 w;
+
+	if (o != NULL) {
+		o += 11;
+		/* ghrctl adds " (ActivityId ...)" after the service's text */
+		len = (end = strstr(o, " (ActivityId")) != NULL ?
+		    (size_t)(end - o) : strcspn(o, "\r\n");
+		if (len > 0 && o[len - 1] == '.')
+			len--;
+		(void)str_fmt(owner, sizeof(owner), "owner %.*s; ",
+		    (int)(len < 100 ? len : 100), o);
+		(void)clean(owner, owner, sizeof(owner));
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (cmd_as_scale_set(p->ctx, &p->c, &ss) == NULL && ss.has_stats) {
+		/* queued, or assigned and not running yet */
+		w = ss.stats.available + (ss.stats.assigned > ss.stats.running ?
+		    ss.stats.assigned - ss.stats.running : 0);
+		(void)str_fmt(n, sizeof(n), "%lld", (long long)w);
+	}
+	asmsg_scale_set_release(&ss);
+	log_warn("scale set '%s': %s job%s waiting that this run does not "
+	    "take: another ghrctl holds its message session (%spoll --follow, "
+	    "or scale on another host) and launches for them; launching "
+	    "nothing, retiring idle runners and cleaning up only", p->c.name,
+	    n, strcmp(n, "1") == 0 ? " is" : "s are", owner);
+}
+
 /* see cmd_poll.h */
 const struct error *
 poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt,
@@ -1106,10 +1167,7 @@ poll_scale(struct ctx *ctx, struct scaler_opts *so, enum out_fmt fmt,
 	else if ((e = open_session(&p)) == NULL)
 		e = drain(&p);
 	else if (actions_exception(p.c.as) == AS_EXC_SESSION_CONFLICT) {
-		log_warn("scale set '%s': another ghrctl holds its message "
-		    "session (poll --follow, or scale on another host); "
-		    "launching nothing, retiring idle runners and cleaning up "
-		    "only", p.c.name);
+		not_taken(&p, e->msg);
 		p.sc.set.no_launch = 1;
 		p.sc.set.cleanup = 1;
 		e = NULL;
@@ -1137,6 +1195,7 @@ const struct cmd cmd_poll_def = {
 	"poll", cmd_poll,
 	"poll [-f] [-o table|json] [--exec CMD] [--metrics-file PATH] "
 	"[--close-session]\n"
+	"poll --follow [--metrics-listen ADDR:PORT] [options]\n"
 	"poll --follow --scale [--user-data-template FILE] [--endpoint-url URL] "
 	"[options]",
 	"long-poll the scale set's job events (once, or --follow)",

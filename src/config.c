@@ -709,12 +709,21 @@ config_print(const struct config *cfg, FILE *fp, int json)
 	cJSON		*root, *o;
 	const char	*val;
 	char		*text;
-	int		 k;
+	int		 k, w1 = 3, w2 = 5;
 
 	if (!json) {
+		/* Measured columns, two blanks apart: they never run together. */
 		for (k = 0; k < K_NKEYS; k++) {
 			val = shown_value(cfg, k);
-			fprintf(fp, "%-28s %-24s %s\n", keys[k].name,
+			if ((int)strlen(keys[k].name) > w1)
+				w1 = (int)strlen(keys[k].name);
+			if (val != NULL && (int)strlen(val) > w2)
+				w2 = strlen(val) > 60 ? 60 : (int)strlen(val);
+		}
+		fprintf(fp, "%-*s  %-*s  %s\n", w1, "KEY", w2, "VALUE", "SOURCE");
+		for (k = 0; k < K_NKEYS; k++) {
+			val = shown_value(cfg, k);
+			fprintf(fp, "%-*s  %-*s  %s\n", w1, keys[k].name, w2,
 			    val != NULL ? val : "-", val != NULL ?
 			    cfg->v[k].origin : "unset");
 		}

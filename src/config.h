@@ -188,7 +188,10 @@ long long		 config_num(const struct config *, enum cfg_key);
 long long		 config_ms(const struct config *, enum cfg_key);
 int			 config_is_set(const struct config *, enum cfg_key);
 
-/* Print every key with value (secrets masked) and origin; json selects JSON. */
+/*
+ * Print every key with value (secrets masked) and origin: a table under a
+ * KEY VALUE SOURCE header, or (json) one JSON object.
+ */
 void			 config_print(const struct config *, FILE *, int json);
 
 #endif

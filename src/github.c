@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "call.h"
 #include "github.h"
+#include "http_parse.h"
 #include "json.h"
 #include "jwt.h"
 #include "log.h"
@@ -509,13 +510,55 @@ setup_app(struct github *gh, const struct config *cfg)
 
 /* see github.h */
 const struct error *
+github_url_target(const struct config *cfg, struct gh_target *t)
+{
+	const struct error	*e;
+	struct buf		 u = BUF_INIT(GHURL_MAX);
+	struct url		 pu = URL_INIT;
+	const char		*url = config_str(cfg, K_GITHUB_CONFIG_URL);
+	const char		*what = "GITHUB_CONFIG_URL";
+	enum cfg_key		 k = K_GITHUB_CONFIG_URL;
+
+	memset(t, 0, sizeof(*t));
+	if (url == NULL || *url == '\0') {
+		if (!config_is_set(cfg, K_GITHUB_ENTERPRISE_URL) &&
+		    !config_is_set(cfg, K_ORGANIZATION_NAME))
+			return error_fmt(ERR_CONFIG, "no GitHub URL: set "
+			    "GITHUB_CONFIG_URL (or --url) to https://github.com/"
+			    "ORG, https://github.com/OWNER/REPO or https://"
+			    "github.com/enterprises/SLUG");
+		if ((e = ghurl_from_enterprise(config_str(cfg,
+		    K_GITHUB_ENTERPRISE_URL), config_str(cfg,
+		    K_ORGANIZATION_NAME), &u)) != NULL)
+			goto out;
+		url = u.p;
+		what = "GITHUB_ENTERPRISE_URL and ORGANIZATION_NAME";
+		k = K_GITHUB_ENTERPRISE_URL;
+	}
+	if ((e = ghurl_parse(url, t)) == NULL && str_nieq(t->config_url,
+	    "http://", 7) && !config_num(cfg, K_ALLOW_HTTP) &&
+	    url_parse(t->config_url, &pu) == NULL) {
+		if (!http_plain_host_ok(pu.host))
+			e = error_fmt(ERR_CONFIG, "config URL '%s' must use "
+			    "https:// (plain http:// only to loopback, or with "
+			    "--allow-http)", t->config_url);
+		url_release(&pu);
+	}
+	/* Name the setting and where it was set. */
+	if (e != NULL)
+		e = error_wrap(e, "%s (%s)", what, cfg->v[k].origin);
+out:
+	buf_release(&u);
+	return e;
+}
+
+/* see github.h */
+const struct error *
 github_new(const struct config *cfg, struct http_client *http,
     struct github **out)
 {
 	const struct error	*e;
 	struct github		*gh;
-	struct buf		 u = BUF_INIT(GHURL_MAX);
-	const char		*url = config_str(cfg, K_GITHUB_CONFIG_URL);
 	const char		*tok = config_str(cfg, K_GITHUB_TOKEN);
 	const char		*app = config_str(cfg, K_GITHUB_APP_ID);
 
@@ -523,22 +566,7 @@ github_new(const struct config *cfg, struct http_client *http,
 	gh = xcalloc(1, sizeof(*gh));
 	gh->http = http;
 	gh->max_wait_ms = config_ms(cfg, K_MAX_WAIT);
-	if (url == NULL || *url == '\0') {
-		if (!config_is_set(cfg, K_GITHUB_ENTERPRISE_URL) &&
-		    !config_is_set(cfg, K_ORGANIZATION_NAME)) {
-			e = error_fmt(ERR_CONFIG, "no GitHub URL: set "
-			    "GITHUB_CONFIG_URL (or --url) to https://github.com/"
-			    "ORG, https://github.com/OWNER/REPO or https://"
-			    "github.com/enterprises/SLUG");
-			goto out;
-		}
-		if ((e = ghurl_from_enterprise(config_str(cfg,
-		    K_GITHUB_ENTERPRISE_URL), config_str(cfg,
-		    K_ORGANIZATION_NAME), &u)) != NULL)
-			goto out;
-		url = u.p;
-	}
-	if ((e = ghurl_parse(url, &gh->t)) != NULL)
+	if ((e = github_url_target(cfg, &gh->t)) != NULL)
 		goto out;
 	if (app != NULL && *app != '\0')
 		e = setup_app(gh, cfg);
@@ -557,7 +585,6 @@ github_new(const struct config *cfg, struct http_client *http,
 	*out = gh;
 	gh = NULL;
 out:
-	buf_release(&u);
 	github_free(gh);
 	return e;
 }

@@ -51,6 +51,16 @@ const struct error	*github_new(const struct config *,
 			    struct http_client *, struct github **out);
 void			 github_free(struct github *);
 
+/*
+ * The GitHub URL of the configuration (GITHUB_CONFIG_URL, else
+ * GITHUB_ENTERPRISE_URL and ORGANIZATION_NAME) parsed into *t: https
+ * (http only to loopback or with GHRCTL_ALLOW_HTTP), a host, and the path
+ * of an org, a repository or an enterprise.  ERR_CONFIG naming the
+ * setting and where it was set.  No network traffic.
+ */
+const struct error	*github_url_target(const struct config *,
+			    struct gh_target *);
+
 /* The parsed config URL (scope, API base) of gh. */
 const struct gh_target	*github_target(const struct github *);
 

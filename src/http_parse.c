@@ -43,8 +43,9 @@ http_head_release(struct http_head *h)
 	h->content_length = -1;
 }
 
-static int
-is_tchar(int c)
+/* see http_parse.h */
+int
+http_is_tchar(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || (c != '\0' &&
@@ -176,7 +177,7 @@ parse_fields(const char *p, const char *end, struct http_head *h, size_t cap)
 			    "'%s'", snip(p, ll, ex, sizeof(ex)));
 		nl = (size_t)(colon - p);
 		for (i = 0; i < nl; i++)
-			if (!is_tchar((unsigned char)p[i]))
+			if (!http_is_tchar((unsigned char)p[i]))
 				return error_fmt(ERR_PROTO, "bad header name "
 				    "'%s'", snip(p, nl, ex, sizeof(ex)));
 		v = colon + 1;

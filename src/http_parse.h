@@ -42,6 +42,9 @@ const struct error	*http_head_parse(const char *p, size_t n,
 			    struct http_head *h, size_t *used);
 void			 http_head_release(struct http_head *);
 
+/* 1 when c may be in a token (RFC 9110 section 5.6.2: tchar). */
+int			 http_is_tchar(int c);
+
 /* First value of header name in a "Name: value\0...\0" list, or NULL. */
 const char		*http_header_find(const char *headers, size_t len,
 			    const char *name);

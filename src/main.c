@@ -75,7 +75,7 @@ usage_main(FILE *fp)
 	    "Autoscale GitHub Actions self-hosted runners on AWS EC2.\n\n"
 	    "Commands:\n");
 	for (c = commands; *c != NULL; c++)
-		fprintf(fp, "  %-10s %s\n", (*c)->name, (*c)->summary);
+		fprintf(fp, "  %-9s  %s\n", (*c)->name, (*c)->summary);
 	fprintf(fp, "\nOptions (before or after the command):\n");
 	for (o = cmd_common_opts(); o->name != NULL; o++)
 		cmd_opt_line(o, fp);

@@ -26,7 +26,6 @@
 #define METRICS_LABEL	128
 #define METRICS_CODES	32
 #define METRICS_STATES	8
-#define METRICS_MAX	(4u << 20)	/* the rendered text */
 #define JOB_LABELS	7		/* the last: job_result */
 
 /* actions-runner-controller's runtimeBuckets, seconds. */

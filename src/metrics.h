@@ -23,6 +23,8 @@
  * counters are safe to bump from launch worker threads.
  */
 
+#define METRICS_MAX	(4u << 20)	/* the rendered text */
+
 void	metrics_scale_set(const char *name, const char *ns, const char *org,
 	    const char *repo, const char *enterprise);
 void	metrics_static(int64_t min, int64_t max);

@@ -101,14 +101,18 @@ scaler_begin(struct ctx *ctx, struct cmd_as *c, struct scaler_opts *o)
 {
 	const struct error	*e;
 
+	/* A dry run changes nothing: it runs beside a holder of the lock. */
+	enum state_lock		 how = o->dry_run ? STATE_LOCK_NONE :
+				    STATE_LOCK_NOWAIT;
+
 	if ((e = scaler_source(ctx, o)) != NULL ||
 	    (e = cmd_as_open(ctx, c, 0)) != NULL)
 		return e;
 	if (!o->rest)
-		return cmd_as_begin(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
+		return cmd_as_begin(ctx, c, how, &sig_stop);
 	if ((e = rest_pool(ctx, c)) != NULL)
 		return e;
-	return cmd_as_state(ctx, c, STATE_LOCK_NOWAIT, &sig_stop);
+	return cmd_as_state(ctx, c, how, &sig_stop);
 }
 
 static long long
@@ -278,6 +282,67 @@ scaler_close(struct scaler *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/*
+ * cleanup's own summary line: what it checked, and per class what it found
+ * and removed (or would remove, dry run), kept and failed to remove.
+ */
+static void
+print_cleanup(const struct scaler *s, const struct plan *p,
+    const struct scaler_obs *o)
+{
+	static const enum plan_kind cls[] = {
+		PLAN_DEREGISTER, PLAN_BOOT_TIMEOUT, PLAN_LIFETIME
+	};
+	unsigned int	 found[3] = { 0 }, done[3] = { 0 }, nf = 0, nd = 0;
+	unsigned int	 kept = 0, failed = 0, live = 0;
+	size_t		 i, k;
+	const char	*sep = "";
+
+	for (i = 0; i < o->in.ninst; i++)
+		live += !o->in.inst[i].gone;
+	for (i = 0; i < p->n; i++) {
+		const struct plan_action *a = &p->v[i];
+
+		if (a->kind == PLAN_KEEP || str_prefix(a->result, "kept"))
+			kept++;
+		else if (str_prefix(a->result, "failed"))
+			failed++;
+		for (k = 0; k < 3 && cls[k] != a->kind; k++)
+			;
+		if (k == 3)
+			continue;
+		found[k]++;
+		nf++;
+		if (strcmp(a->result, "deregistered") == 0 ||
+		    strcmp(a->result, "terminated") == 0 ||
+		    (s->dry_run && str_prefix(a->result, "dry-run"))) {
+			done[k]++;
+			nd++;
+		}
+	}
+	printf("cleanup%s: checked %u instances, %zu runners; ",
+	    s->dry_run ? " (dry run)" : "", live, o->in.nrunners);
+	if (nf == 0)
+		printf("nothing to remove");
+	else {
+		printf("%s %u of %u found (", s->dry_run ? "would remove" :
+		    "removed", nd, nf);
+		for (k = 0; k < 3; k++) {
+			if (found[k] == 0)
+				continue;
+			printf("%s%s %u/%u", sep, plan_kind_name(cls[k]), done[k],
+			    found[k]);
+			sep = ", ";
+		}
+		printf(")");
+	}
+	if (kept > 0)
+		printf("; kept %u", kept);
+	if (failed > 0)
+		printf("; failed %u", failed);
+	printf("\n");
+}
+
 /* see scaler.h */
 const struct error *
 scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
@@ -294,7 +359,9 @@ scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
 		buf_release(&b);
 		return e;
 	}
-	if (p->have_desired)
+	if (!s->set.scale && s->set.cleanup)
+		print_cleanup(s, p, o);
+	else if (p->have_desired)
 		printf("desired %u  live %u  launch %u%s\n", p->desired,
 		    p->live, p->launch, s->dry_run ? "  (dry run)" : "");
 	else

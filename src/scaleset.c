@@ -215,9 +215,12 @@ cmd_as_load_session(const struct cmd_as *c, struct as_session *s)
 void
 cmd_as_owner(char *dst, size_t size)
 {
-	if (gethostname(dst, size) == -1 || dst[0] == '\0')
-		(void)str_copy(dst, size, "ghrctl");
-	dst[size - 1] = '\0';
+	char	 host[128];
+
+	if (gethostname(host, sizeof(host)) == -1 || host[0] == '\0')
+		(void)str_copy(host, sizeof(host), "ghrctl");
+	host[sizeof(host) - 1] = '\0';
+	(void)str_fmt(dst, size, "%s pid %ld", host, (long)getpid());
 }
 
 /* see scaleset.h */

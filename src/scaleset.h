@@ -105,7 +105,11 @@ void			 cmd_as_keep_session(struct cmd_as *,
 void			 cmd_as_load_session(const struct cmd_as *,
 			    struct as_session *);
 
-/* The owner name sent with a new session: the host name. */
+/*
+ * The owner name sent with a new session: "HOST pid PID", which a 409
+ * session conflict may name to the next run (see not_taken() in
+ * cmd_poll.c).
+ */
 void			 cmd_as_owner(char *dst, size_t size);
 
 /*

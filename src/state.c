@@ -526,6 +526,8 @@ state_open(const char *dir, const char *name, enum state_lock how,
 	    (e = str_fmt(sf->lock_path, sizeof(sf->lock_path),
 	    "%s/scaleset-%s.lock", dir, enc)) != NULL)
 		return e;
+	if (how == STATE_LOCK_NONE)
+		return NULL;	/* a dry run reads, and writes nothing */
 	if ((e = take_lock(sf->lock_path, how, stop, &sf->lock_fd)) != NULL)
 		return e;
 	if ((e = migrate(sf, name, how, stop)) != NULL)
@@ -607,6 +609,9 @@ state_save(const struct state_file *sf, struct state *st, int64_t now)
 	char			 tmp[720];
 	int			 fd = -1, dfd;
 
+	if (sf->lock_fd == -1)
+		return error_fmt(ERR_SOFTWARE, "state file '%s' written "
+		    "without its lock", sf->path);
 	st->updated = now;
 	if ((e = state_format(st, &b)) != NULL ||
 	    (e = str_fmt(tmp, sizeof(tmp), "%s.XXXXXX", sf->path)) != NULL)

@@ -92,7 +92,8 @@ struct state_file {
 
 enum state_lock {
 	STATE_LOCK_NOWAIT = 0,	/* held lock: ERR_TEMP at once */
-	STATE_LOCK_WAIT		/* wait until *stop becomes non-zero */
+	STATE_LOCK_WAIT,	/* wait until *stop becomes non-zero */
+	STATE_LOCK_NONE		/* a dry run: read only, no lock, no save */
 };
 
 /*
@@ -101,7 +102,8 @@ enum state_lock {
  * gave it (one '_' for any other byte) is renamed to its new name first,
  * when it says it is this scale set's.  With STATE_LOCK_NOWAIT a lock held by another process is
  * ERR_TEMP naming the lock file; with STATE_LOCK_WAIT it retries every
- * 200 ms until it gets it or *stop is set (then ERR_TEMP).  Errors:
+ * 200 ms until it gets it or *stop is set (then ERR_TEMP); with
+ * STATE_LOCK_NONE it takes no lock and state_save() refuses the file.  Errors:
  * ERR_IO, ERR_PERM, ERR_TEMP.  Close with state_close().
  */
 const struct error	*state_open(const char *dir, const char *name,

@@ -598,9 +598,14 @@ class H(github.H):
                 # a session conflict for 240 s, counting on this).
                 del st.sessions[ssid]
             if ssid in st.sessions:
+                # Both wordings are seen: "... already has an active
+                # session for owner X." (actions-runner-controller issue
+                # 3351) and "... already has an active session." (issue 4285).
+                owner = st.sessions[ssid].get("ownerName", "")
+                tail = " for owner %s." % owner if self.server.args.conflict_owner else "."
                 return self.aerr(409, "RunnerScaleSetSessionConflictException",
-                                 "The actions runner scaleset %s already has an active session."
-                                 % s["name"])
+                                 "The actions runner scaleset %s already has an active session%s"
+                                 % (s["name"], tail))
             made = self.new_session(ssid, req.get("ownerName", ""))
             if st.session_delay:
                 time.sleep(st.session_delay)
@@ -772,6 +777,8 @@ def main():
                     help="a GHES without the scale set APIs: 404 HTML")
     ap.add_argument("--no-state", action="store_true",
                     help="dump <log>.state only at exit (SIGTERM)")
+    ap.add_argument("--conflict-owner", action="store_true",
+                    help="a 409 session conflict names the holder's ownerName")
     args = ap.parse_args()
     servers = []
     if args.no_state:

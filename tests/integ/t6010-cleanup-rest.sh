@@ -146,7 +146,7 @@ test_rest_dry_run() {
 	awk 'NR > 1 { print $1, $2, $3, substr($0, index($0, ": ") + 2) }' "$T/plan" |
 	    sed 's/\(would remove runner\) [0-9]*$/\1/' | sort >"$T/got"
 	test_eq "$(cat "$T/got")" "$(cat "$T/want")" "--dry-run prints the exact plan"
-	test_match "$T/plan" '^desired \?  live 5  launch 0 \(no statistics\)  \(dry run\)$' "--dry-run header"
+	test_match "$T/plan" '^cleanup \(dry run\): checked 5 instances, 6 runners; would remove 4 of 4 found \(deregister 1/1, boot-timeout 1/1, lifetime 2/2\); kept 1$' "--dry-run: cleanup's summary"
 	ghrctl cleanup --source rest -n -o json >"$T/out" 2>"$T/err2"
 	"$PY" -c 'import json,sys
 d = json.load(open(sys.argv[1]))
