@@ -123,6 +123,38 @@ const struct error	*deliver_launched(const struct config *,
 const struct error	*deliver_run(struct aws *, const struct config *,
 			    int64_t now);
 
+/*
+ * Delivery without waiting for the scaler's passes (poll --follow
+ * --scale, whose long poll holds its thread for up to 50 s): a thread
+ * with its own EC2 client (own, freed by the caller after
+ * deliver_bg_stop()) looks at the pending records on a schedule.  An
+ * instance owed a config gets its first look DELIVER_FIRST_MS after its
+ * launch was recorded, then one every DELIVER_RECHECK_MS, oldest launch
+ * first (instances boot in about the order they were launched), but
+ * none waits longer than DELIVER_STARVE_MS; a delivered one is looked at
+ * every DELIVER_OPENED_MS for its opened line; a record without an
+ * instance id (kill -9 before it was recorded) is looked up every
+ * DELIVER_LOOKUP_MS.  A pass takes the due records in that order for at
+ * most DELIVER_SLICE_MS, then sorts again; each call waits its turn in
+ * the shared EC2 buckets (pace.h), so the looks never go faster than
+ * GetConsoleOutput's bucket refills.  A recorded launch wakes it at
+ * once.  While it runs, deliver_run() in the same process does nothing.
+ */
+#define DELIVER_FIRST_MS	3000
+#define DELIVER_RECHECK_MS	1000
+#define DELIVER_STARVE_MS	8000
+#define DELIVER_OPENED_MS	5000
+#define DELIVER_LOOKUP_MS	10000
+#define DELIVER_SLICE_MS	500
+
+struct deliver_bg;
+
+const struct error	*deliver_bg_start(const struct config *,
+			    struct aws *own, struct deliver_bg **out);
+void			 deliver_bg_stop(struct deliver_bg *);
+/* 1 while a background deliverer runs in this process. */
+int			 deliver_bg_active(void);
+
 /* 1 when console holds "ghrctl-boot-opened v1 ID" for id (pure). */
 int			 deliver_opened(const char *console, size_t len,
 			    const char *id);
