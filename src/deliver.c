@@ -780,6 +780,7 @@ struct deliver_bg {
 	struct sched		*s;		/* the thread's own */
 	size_t			 ns, caps;
 	struct deliver_stats	 total;		/* the thread's own */
+	int64_t			 hot_until;	/* wall ms; see bg_pass() */
 };
 
 /* The running one (one per process), for deliver_launched()'s kick. */
@@ -833,7 +834,8 @@ due_cmp(const void *a, const void *b)
 }
 
 /*
- * When record p (its schedule sc) is next due at (ms), and its rank:
+ * When record p (its schedule sc; looks every ms apart while it is owed a
+ * config) is next due at (ms), and its rank:
  * 0 expired (no call), 1 owed a config and not looked at for
  * DELIVER_STARVE_MS, 2 owed a config (oldest launch first: instances
  * boot in about the order they were launched), 3 instance id to look up,
@@ -841,7 +843,7 @@ due_cmp(const void *a, const void *b)
  */
 static int64_t
 due_at(const struct pending *p, const struct sched *sc, int64_t nowms,
-    int *rank)
+    int64_t every, int *rank)
 {
 	int64_t	 born = p->created * 1000;
 
@@ -864,7 +866,7 @@ due_at(const struct pending *p, const struct sched *sc, int64_t nowms,
 		return born + DELIVER_FIRST_MS;
 	}
 	*rank = nowms - sc->last >= DELIVER_STARVE_MS ? 1 : 2;
-	return sc->last + DELIVER_RECHECK_MS;
+	return sc->last + every;
 }
 
 /*
@@ -876,12 +878,12 @@ static int64_t
 bg_pass(struct deliver_bg *b)
 {
 	const struct error	*e;
-	struct pending		 p;
+	struct pending		*p;
 	struct due		*due;
 	char			**names;
-	size_t			 n, i, nd = 0, k;
-	int64_t			 t0 = wall_ms(), next = t0 + 1000, at;
-	unsigned int		 budget;
+	size_t			 n, i, nd = 0, k, owed = 0;
+	int64_t			 t0 = wall_ms(), next = t0 + 1000, at, every;
+	unsigned int		 budget, got;
 	int			 found, rank;
 
 	if ((e = pending_names(b->dir, &names, &n)) != NULL) {
@@ -898,23 +900,41 @@ bg_pass(struct deliver_bg *b)
 			b->s[k++] = b->s[i];
 	b->ns = k;
 	/* No schedule is added nor moved from here on: pointers hold. */
+	p = xcalloc(n + 1, sizeof(*p));
+	for (i = 0; i < n; i++) {
+		if (pending_read(b->dir, names[i], &p[i], &found) != NULL ||
+		    !found) {
+			p[i].runner[0] = '\0';	/* skipped below */
+			continue;
+		}
+		pending_release(&p[i]);
+		owed += !p[i].sent && p[i].id[0] != '\0';
+	}
+	/*
+	 * Cold (no key found for DELIVER_HOT_MS): look at the instances owed
+	 * a config at DELIVER_COLD_RATE in all, so that GetConsoleOutput's
+	 * bucket is full when the boots come; hot: every second each.
+	 */
+	every = DELIVER_RECHECK_MS;
+	if (t0 >= b->hot_until && owed * 1000 / DELIVER_COLD_RATE >
+	    (size_t)every)
+		every = (int64_t)(owed * 1000 / DELIVER_COLD_RATE);
 	due = xcalloc(n + 1, sizeof(*due));
 	for (i = 0; i < n; i++) {
 		struct sched	*sc = sched_get(b, names[i]);
 
-		if (pending_read(b->dir, names[i], &p, &found) != NULL ||
-		    !found)
+		if (p[i].runner[0] == '\0')
 			continue;
-		pending_release(&p);
-		at = due_at(&p, sc, t0, &rank);
+		at = due_at(&p[i], sc, t0, every, &rank);
 		if (at <= t0) {
 			due[nd].sc = sc;
 			due[nd].rank = rank;
-			due[nd].created = p.created;
+			due[nd].created = p[i].created;
 			nd++;
 		} else if (at < next)
 			next = at;
 	}
+	free(p);
 	qsort(due, nd, sizeof(*due), due_cmp);
 	for (i = 0; i < nd && !sig_stop; i++) {
 		if (i > 0 && wall_ms() - t0 >= DELIVER_SLICE_MS) {
@@ -922,10 +942,17 @@ bg_pass(struct deliver_bg *b)
 			break;
 		}
 		budget = 1;
+		got = b->total.delivered;
 		if ((e = pending_one(b->aws, b->dir, due[i].sc->name, &b->key,
 		    (int64_t)time(NULL), &budget, &b->total)) != NULL)
 			log_warn("delivery to %s: %s", due[i].sc->name, e->msg);
 		due[i].sc->last = wall_ms();
+		if (b->total.delivered != got) {
+			/* Boots are coming: look at the others every second. */
+			if (t0 >= b->hot_until)
+				next = t0;
+			b->hot_until = due[i].sc->last + DELIVER_HOT_MS;
+		}
 	}
 	free(due);
 	names_free(names, n);

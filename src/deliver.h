@@ -137,8 +137,14 @@ const struct error	*deliver_run(struct aws *, const struct config *,
  * DELIVER_LOOKUP_MS.  A pass takes the due records in that order for at
  * most DELIVER_SLICE_MS, then sorts again; each call waits its turn in
  * the shared EC2 buckets (pace.h), so the looks never go faster than
- * GetConsoleOutput's bucket refills.  A recorded launch wakes it at
- * once.  While it runs, deliver_run() in the same process does nothing.
+ * GetConsoleOutput's bucket refills.  While no key was found for
+ * DELIVER_HOT_MS ("cold"), the instances owed a config share
+ * DELIVER_COLD_RATE looks a second (at most one each a second), half of
+ * the bucket's refill, so that the bucket is full when a wave of boots
+ * comes; the first key found makes it "hot": every instance owed a
+ * config is looked at again at once, then every second.  A recorded
+ * launch wakes it at once.  While it runs, deliver_run() in the same
+ * process does nothing.
  */
 #define DELIVER_FIRST_MS	3000
 #define DELIVER_RECHECK_MS	1000
@@ -146,6 +152,8 @@ const struct error	*deliver_run(struct aws *, const struct config *,
 #define DELIVER_OPENED_MS	5000
 #define DELIVER_LOOKUP_MS	10000
 #define DELIVER_SLICE_MS	500
+#define DELIVER_HOT_MS		5000
+#define DELIVER_COLD_RATE	10	/* looks a second in all, cold */
 
 struct deliver_bg;
 
