@@ -675,6 +675,30 @@ deliver_pending(struct aws *a, const char *state_dir,
 
 /* see deliver.h */
 const struct error *
+deliver_each(const struct config *cfg, deliver_each_fn fn, void *arg)
+{
+	const struct error	*e;
+	struct pending		 p;
+	char			 sdir[512], dir[1024], **names;
+	size_t			 n, i;
+	int			 found;
+
+	if ((e = state_dir(cfg, sdir, sizeof(sdir))) != NULL ||
+	    (e = pending_dir(sdir, dir, sizeof(dir))) != NULL ||
+	    (e = pending_names(dir, &names, &n)) != NULL)
+		return e;
+	for (i = 0; i < n; i++) {
+		if (pending_read(dir, names[i], &p, &found) != NULL || !found)
+			continue;
+		pending_release(&p);
+		fn(arg, p.id, p.runner, p.sent);
+	}
+	names_free(names, n);
+	return NULL;
+}
+
+/* see deliver.h */
+const struct error *
 deliver_forget(const struct config *cfg, const char *runner)
 {
 	const struct error	*e;

@@ -106,6 +106,15 @@ const struct error	*deliver_pending(struct aws *, const char *state_dir,
 			    const struct seal_key *signer, int64_t now,
 			    unsigned int max_calls, struct deliver_stats *);
 
+/*
+ * Call fn for each pending delivery: its instance id ("" when not known
+ * yet), runner name, and whether the config was delivered.
+ */
+typedef void		 (*deliver_each_fn)(void *arg, const char *id,
+			    const char *runner, int sent);
+const struct error	*deliver_each(const struct config *, deliver_each_fn,
+			    void *arg);
+
 /* Forget runner's pending delivery (its launch failed). */
 const struct error	*deliver_forget(const struct config *,
 			    const char *runner);
