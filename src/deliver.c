@@ -32,6 +32,7 @@
 #define KEY_MAGIC	"ghrctl-signing-key v1 "
 #define LINE_MAGIC	"ghrctl-boot-key v1 "
 #define CONSOLE_MAX	(128u << 10)
+#define DELIVER_TMP_MAX_S 60	/* a temp record older than this is left */
 
 
 static const struct error *
@@ -320,9 +321,14 @@ pending_save(const char *dir, const struct pending *p)
 	char			 path[1024], tmp[1100];
 	int			 fd;
 
+	/*
+	 * A temp file per process and thread: the delivery thread and a
+	 * launch worker may write one record at once.
+	 */
 	if ((e = str_fmt(path, sizeof(path), "%s/%s", dir, p->runner)) !=
 	    NULL ||
-	    (e = str_fmt(tmp, sizeof(tmp), "%s.tmp", path)) != NULL)
+	    (e = str_fmt(tmp, sizeof(tmp), "%s.%ld.%lx.tmp", path,
+	    (long)getpid(), (unsigned long)pthread_self())) != NULL)
 		return e;
 	if ((e = buf_addf(&b, "ghrctl-deliver v1\ninstance %s\nscale-set %s\n"
 	    "runner %s\nsent %d\nexpiry %lld\ncreated %lld\nparts %zu\n", p->id,
@@ -598,6 +604,7 @@ static const struct error *
 pending_names(const char *dir, char ***names, size_t *np)
 {
 	struct dirent		*de;
+	struct stat		 st;
 	DIR			*d;
 	char			**nn;
 	size_t			 n = 0, cap = 0;
@@ -607,6 +614,13 @@ pending_names(const char *dir, char ***names, size_t *np)
 	if ((d = opendir(dir)) == NULL)
 		return error_errno("opendir", dir);
 	while ((de = readdir(d)) != NULL) {
+		if (name_ok(de->d_name) && strstr(de->d_name, ".tmp") != NULL &&
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    0 && st.st_mtime < time(NULL) - DELIVER_TMP_MAX_S) {
+			/* Left by a kill -9 while written: it holds a secret. */
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
 		if (!name_ok(de->d_name) || strstr(de->d_name, ".tmp") != NULL)
 			continue;
 		if (n == cap) {

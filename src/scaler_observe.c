@@ -91,8 +91,26 @@ scaler_runner_live(struct scaler *s, const char *name,
 
 struct reap {
 	struct scaler		*s;
-	const struct scaler_obs	*o;
+	struct scaler_obs	*o;
 };
+
+/* Drop runner name from o's runners (removed: the plan must not again). */
+static void
+obs_drop_runner(struct scaler_obs *o, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->nrunners; i++)
+		if (strcmp(o->pr[i].name, name) == 0)
+			break;
+	if (i == o->nrunners)
+		return;
+	free((char *)o->pr[i].name);
+	memmove(&o->pr[i], &o->pr[i + 1], (o->nrunners - i - 1) *
+	    sizeof(*o->pr));
+	o->nrunners--;
+	o->in.nrunners = o->nrunners;
+}
 
 /*
  * A pending delivery whose instance died (terminated or shutting down:
@@ -119,10 +137,17 @@ reap_cb(void *arg, const char *id, const char *runner, int sent)
 	if (in == NULL || (strcmp(in->state, "terminated") != 0 &&
 	    strcmp(in->state, "shutting-down") != 0))
 		return;
-	for (i = 0; i < r->o->nrunners; i++)
-		if (strcmp(r->o->pr[i].name, runner) == 0 &&
-		    (r->o->pr[i].online || r->o->pr[i].busy))
+	for (i = 0; i < r->o->nrunners; i++) {
+		if (strcmp(r->o->pr[i].name, runner) != 0)
+			continue;
+		if (r->o->pr[i].online || r->o->pr[i].busy)
 			why = r->o->pr[i].busy ? "busy" : "online";
+		else if (r->s->set.cleanup) {
+			/* The plan deregisters it, and reports it. */
+			(void)deliver_forget(&r->s->ctx->cfg, runner);
+			return;
+		}
+	}
 	if (why == NULL && (rc = scaler_runner_live(r->s, runner, &e)) != 0)
 		why = rc == 1 ? "online or busy" : NULL;
 	if (why == NULL && rc == -1) {
@@ -146,9 +171,11 @@ reap_cb(void *arg, const char *id, const char *runner, int sent)
 		}
 		log_info("runner %s is busy: kept, though its instance %s is "
 		    "%s", runner, id, in->state);
-	} else if (found)
+	} else if (found) {
 		log_info("runner %s removed: its instance %s is %s before the "
 		    "runner came online", runner, id, in->state);
+		obs_drop_runner(r->o, runner);
+	}
 	(void)deliver_forget(&r->s->ctx->cfg, runner);
 }
 

@@ -5,7 +5,10 @@
 # Actions Service at once, by the next scaler pass; never a runner that
 # is online or busy.  A stopped instance (a warm pool's) keeps its
 # pending delivery.  On 409 AgentExists with no instance, a runner of
-# that name that is online is not removed.
+# that name that is online is not removed.  An instance whose config
+# never arrives (its boot gives up after --wait, 15 min, and powers off)
+# is a ghost to `cleanup` at --boot-timeout (10 min): its runner is
+# removed, the instance terminated, the pending delivery forgotten.
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -65,5 +68,26 @@ test_agent_exists_online() {
 	test_done
 }
 
+test_ghost() {
+	test_init ghost
+	mkdir -p "$T/console"
+	ec2_setup --console-dir "$T/console" || { test_done; return; }
+	stats 1
+	ghrctl scale >"$T/out1" 2>"$T/err1"
+	r1=$(rname 1)
+	test_eq "$(ls "$T/state/deliver")" "$r1" "a delivery pending"
+	# Its boot never published a key; 11 minutes later:
+	ectl '{"op":"age","id":"*","seconds":660}'
+	stats 0
+	ghrctl cleanup -o json >"$T/out" 2>"$T/err2"
+	test_match "$(action 1 >"$T/a1"; echo "$T/a1")" '^boot-timeout \| runner not online within the boot timeout 10m0s .* \| terminated' \
+	    "cleanup terminates the ghost"
+	test_eq "$(registered "$r1")" 0 "its runner is removed first"
+	ghrctl scale >"$T/out3" 2>"$T/err3"
+	test_eq "$(ls "$T/state/deliver")" "" "the next pass forgets its delivery"
+	test_done
+}
+
 run_test test_dead_instances
+run_test test_ghost
 run_test test_agent_exists_online
