@@ -53,6 +53,8 @@ extern char **environ;
 #define BOOT_UD_SET		"GHRCTL_SCALE_SET_ID="
 #define BOOT_TAGS		"/latest/meta-data/tags/instance/"
 #define BOOT_ENVIRON_MAX	(1u << 20)
+#define BOOT_SETTINGS		".runner"
+#define BOOT_FAST_MS		50LL	/* looks until the runner read it */
 
 enum {
 	KEY_SIGNING = 256,
@@ -431,6 +433,27 @@ drop_to(const char *user)
 	return NULL;
 }
 
+/*
+ * The runner's settings file in its directory (dir/.runner), which the
+ * actions runner writes from the JIT config right after it read it from
+ * ACTIONS_RUNNER_INPUT_JITCONFIG and before it connects (actions/runner
+ * src/Runner.Listener/Runner.cs, ExecuteCommand: "GetJitConfig", each
+ * entry written to the runner's root directory).  Its modification time
+ * (0: none), to tell when a new one appears.
+ */
+static long long
+settings_mtime(const char *dir)
+{
+	struct stat	 st;
+	char		 path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, BOOT_SETTINGS);
+	if (stat(path, &st) == -1)
+		return 0;
+	return (long long)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+}
+
 /* Start the runner, scrub its environment later, wait for it. */
 static const struct error *
 run_runner(struct boot_args *a, struct imds *m, struct buf *jit)
@@ -441,7 +464,7 @@ run_runner(struct boot_args *a, struct imds *m, struct buf *jit)
 	char			**env, *argv[2], dir[512], *slash;
 	pid_t			 pid;
 	int			 status, scrubbed = 0;
-	long long		 t0 = now_ms();
+	long long		 t0 = now_ms(), settings, probed = 0;
 	char			 path[128];
 
 	if ((e = buf_adds(&var, BOOT_ENV "=")) != NULL ||
@@ -454,6 +477,9 @@ run_runner(struct boot_args *a, struct imds *m, struct buf *jit)
 	snprintf(dir, sizeof(dir), "%s", a->runner);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
 		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), "%s", slash == dir ? "/" : ".");
+	settings = settings_mtime(dir);
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		free(env);
@@ -487,22 +513,31 @@ run_runner(struct boot_args *a, struct imds *m, struct buf *jit)
 		}
 		if (!scrubbed) {
 			/*
-			 * ghrctl deletes the tags once it saw the opened
-			 * line; by the floor the runner has read the variable.
+			 * The runner has read the variable when it wrote its
+			 * settings file (before it connects, so before any
+			 * job step); else ghrctl deletes the tags once it saw
+			 * the opened line, and by the floor the runner has
+			 * read it; --scrub-after at the latest.
 			 */
 			long long least = a->scrub_ms < BOOT_SCRUB_FLOOR_MS ?
 			    a->scrub_ms : BOOT_SCRUB_FLOOR_MS;
+			long long mt = settings_mtime(dir);
 
 			buf_reset(&probe);
-			if (now_ms() - t0 >= a->scrub_ms ||
-			    (now_ms() - t0 >= least &&
-			    imds_get(m, path, &probe) != NULL))
+			if ((mt != 0 && mt != settings) ||
+			    now_ms() - t0 >= a->scrub_ms)
 				scrubbed = 1;
+			else if (now_ms() - t0 >= least &&
+			    now_ms() - probed >= a->interval_ms) {
+				probed = now_ms();
+				scrubbed = imds_get(m, path, &probe) != NULL;
+			}
 		}
 		if (scrubbed && scrub_tree(pid) > 0)
 			log_info("removed %s from the runner's environment",
 			    BOOT_ENV);
-		sleep_ms(a->interval_ms);
+		sleep_ms(scrubbed || a->interval_ms < BOOT_FAST_MS ?
+		    a->interval_ms : BOOT_FAST_MS);
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		log_info("runner exited");

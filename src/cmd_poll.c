@@ -42,9 +42,11 @@
 
 #include "actions.h"
 #include "actions_msg.h"
+#include "aws.h"
 #include "buf.h"
 #include "cmd.h"
 #include "cmd_poll.h"
+#include "deliver.h"
 #include "scaler.h"
 #include "scaleset.h"
 #include "ec2.h"
@@ -129,6 +131,10 @@ struct poll_run {
 	int			 acquire_again;	/* an acquire failed */
 	int			 quiet;		/* scale: no event output */
 	int			 one_pass;	/* scale: its own pass after */
+	/* --follow --scale: sealed configs delivered in the background */
+	struct deliver_bg	*dbg;
+	struct http_client	*dhttp;
+	struct aws		*daws;
 };
 
 static const struct error *
@@ -987,6 +993,24 @@ poll_follow(struct poll_run *p)
 }
 
 /*
+ * --follow --scale: deliver sealed configs from a thread of its own
+ * (deliver.h), so that an instance whose key is on its console gets its
+ * config within about a second, whatever the long poll is doing.  When
+ * the thread cannot be had, the scaler's passes deliver (a warning).
+ */
+static void
+deliver_start(struct poll_run *p)
+{
+	const struct error	*e;
+
+	if ((e = ctx_http_new(p->ctx, &p->dhttp)) != NULL ||
+	    (e = aws_new(&p->ctx->cfg, p->dhttp, p->ctx->envp,
+	    p->sc.endpoint, &p->daws)) != NULL ||
+	    (e = deliver_bg_start(&p->ctx->cfg, p->daws, &p->dbg)) != NULL)
+		log_warn("delivering only at the scaler's passes: %s", e->msg);
+}
+
+/*
  * --close-session of a one-shot run that ended with e (NULL: success):
  * end the session kept in the state file even after a failed run; e, the
  * run's own error, comes first.
@@ -1046,6 +1070,8 @@ cmd_poll(struct ctx *ctx, int argc, char *argv[])
 		p.scaling = 1;
 	}
 	metrics_begin(&p);
+	if (p.a.follow && p.scaling && !p.a.so.dry_run)
+		deliver_start(&p);
 	if (p.a.follow)
 		e = poll_follow(&p);
 	else {
@@ -1062,6 +1088,9 @@ out:
 		fputs("\n", stdout);
 	if (sig_stop && e != NULL && e->class == ERR_TEMP && !p.have_session)
 		e = NULL;	/* stopped while waiting for the lock */
+	deliver_bg_stop(p.dbg);
+	aws_free(p.daws);
+	http_client_free(p.dhttp);
 	asmsg_session_release(&p.s);
 	scaler_close(&p.sc);
 	cmd_as_close(&p.c);

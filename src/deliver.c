@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +25,14 @@
 #include "ec2.h"
 #include "log.h"
 #include "seal.h"
+#include "sig.h"
 #include "state.h"
 #include "util.h"
 
 #define KEY_MAGIC	"ghrctl-signing-key v1 "
 #define LINE_MAGIC	"ghrctl-boot-key v1 "
 #define CONSOLE_MAX	(128u << 10)
+#define DELIVER_TMP_MAX_S 60	/* a temp record older than this is left */
 
 
 static const struct error *
@@ -253,6 +257,8 @@ deliver_clear(struct aws *a, const char *id, size_t nparts)
 
 /* ---- pending deliveries ---- */
 
+static void	bg_kick(void);
+
 struct pending {
 	char	 id[SEAL_ID_MAX];
 	char	 set[SEAL_SET_MAX];
@@ -315,9 +321,14 @@ pending_save(const char *dir, const struct pending *p)
 	char			 path[1024], tmp[1100];
 	int			 fd;
 
+	/*
+	 * A temp file per process and thread: the delivery thread and a
+	 * launch worker may write one record at once.
+	 */
 	if ((e = str_fmt(path, sizeof(path), "%s/%s", dir, p->runner)) !=
 	    NULL ||
-	    (e = str_fmt(tmp, sizeof(tmp), "%s.tmp", path)) != NULL)
+	    (e = str_fmt(tmp, sizeof(tmp), "%s.%ld.%lx.tmp", path,
+	    (long)getpid(), (unsigned long)pthread_self())) != NULL)
 		return e;
 	if ((e = buf_addf(&b, "ghrctl-deliver v1\ninstance %s\nscale-set %s\n"
 	    "runner %s\nsent %d\nexpiry %lld\ncreated %lld\nparts %zu\n", p->id,
@@ -538,18 +549,20 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One record: read, step, remove when done. */
+/*
+ * Read record name of dir into *p (its JIT config too: release it);
+ * *found 0 when it is gone.
+ */
 static const struct error *
-pending_one(struct aws *a, const char *dir, const char *name,
-    const struct seal_key *signer, int64_t now, unsigned int *budget,
-    struct deliver_stats *st)
+pending_read(const char *dir, const char *name, struct pending *p,
+    int *found)
 {
 	const struct error	*e;
-	struct pending		 p;
 	char			 path[1400], text[SEAL_JIT_MAX + 1024];
 	ssize_t			 r;
-	int			 fd, remove;
+	int			 fd;
 
+	*found = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return NULL;
@@ -558,15 +571,84 @@ pending_one(struct aws *a, const char *dir, const char *name,
 	if (r <= 0)
 		return NULL;
 	text[r] = '\0';
-	e = pending_parse(text, name, &p);
+	e = pending_parse(text, name, p);
 	wipe(text, (size_t)r);
-	if (e == NULL) {
+	*found = e == NULL;
+	return e;
+}
+
+/* One record: read, step, remove when done. */
+static const struct error *
+pending_one(struct aws *a, const char *dir, const char *name,
+    const struct seal_key *signer, int64_t now, unsigned int *budget,
+    struct deliver_stats *st)
+{
+	const struct error	*e;
+	struct pending		 p;
+	char			 path[1400];
+	int			 found, remove;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	e = pending_read(dir, name, &p, &found);
+	if (e == NULL && found) {
 		e = pending_step(a, dir, signer, now, budget, &p, &remove, st);
 		if (e == NULL && remove && unlink(path) == -1)
 			e = error_errno("unlink", path);
 		pending_release(&p);
 	}
 	return e;
+}
+
+/* The pending records' names in dir, sorted; *names the caller's. */
+static const struct error *
+pending_names(const char *dir, char ***names, size_t *np)
+{
+	struct dirent		*de;
+	struct stat		 st;
+	DIR			*d;
+	char			**nn;
+	size_t			 n = 0, cap = 0;
+
+	*names = NULL;
+	*np = 0;
+	if ((d = opendir(dir)) == NULL)
+		return error_errno("opendir", dir);
+	while ((de = readdir(d)) != NULL) {
+		if (name_ok(de->d_name) && strstr(de->d_name, ".tmp") != NULL &&
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    0 && st.st_mtime < time(NULL) - DELIVER_TMP_MAX_S) {
+			/* Left by a kill -9 while written: it holds a secret. */
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+			continue;
+		}
+		if (!name_ok(de->d_name) || strstr(de->d_name, ".tmp") != NULL)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			if ((nn = realloc(*names, cap * sizeof(**names))) ==
+			    NULL)
+				break;
+			*names = nn;
+		}
+		if (((*names)[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(*names, n, sizeof(**names), name_cmp);
+	*np = n;
+	return NULL;
+}
+
+static void
+names_free(char **names, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }
 
 /* see deliver.h */
@@ -578,33 +660,14 @@ deliver_pending(struct aws *a, const char *state_dir,
 	/* Where the last pass stopped (one poll loop per process). */
 	static char		 cursor[SEAL_NAME_MAX];
 	const struct error	*e, *first = NULL;
-	struct dirent		*de;
-	DIR			*d;
-	char			 dir[1024], **names = NULL, **nn;
-	size_t			 n = 0, cap = 0, i, k, start;
+	char			 dir[1024], **names;
+	size_t			 n, i, k, start;
 	unsigned int		 budget = max_calls, before;
 
 	memset(st, 0, sizeof(*st));
-	if ((e = pending_dir(state_dir, dir, sizeof(dir))) != NULL)
+	if ((e = pending_dir(state_dir, dir, sizeof(dir))) != NULL ||
+	    (e = pending_names(dir, &names, &n)) != NULL)
 		return e;
-	if ((d = opendir(dir)) == NULL)
-		return error_errno("opendir", dir);
-	while ((de = readdir(d)) != NULL) {
-		if (!name_ok(de->d_name) || strstr(de->d_name, ".tmp") != NULL)
-			continue;
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			if ((nn = realloc(names, cap * sizeof(*names))) == NULL)
-				break;
-			names = nn;
-		}
-		if ((names[n] = strdup(de->d_name)) == NULL)
-			break;
-		n++;
-	}
-	closedir(d);
-	if (n > 0)
-		qsort(names, n, sizeof(*names), name_cmp);
 	for (start = 0; start < n && strcmp(names[start], cursor) <= 0;
 	    start++)
 		;
@@ -620,10 +683,32 @@ deliver_pending(struct aws *a, const char *state_dir,
 				first = e;
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	names_free(names, n);
 	return first;
+}
+
+/* see deliver.h */
+const struct error *
+deliver_each(const struct config *cfg, deliver_each_fn fn, void *arg)
+{
+	const struct error	*e;
+	struct pending		 p;
+	char			 sdir[512], dir[1024], **names;
+	size_t			 n, i;
+	int			 found;
+
+	if ((e = state_dir(cfg, sdir, sizeof(sdir))) != NULL ||
+	    (e = pending_dir(sdir, dir, sizeof(dir))) != NULL ||
+	    (e = pending_names(dir, &names, &n)) != NULL)
+		return e;
+	for (i = 0; i < n; i++) {
+		if (pending_read(dir, names[i], &p, &found) != NULL || !found)
+			continue;
+		pending_release(&p);
+		fn(arg, p.id, p.runner, p.sent);
+	}
+	names_free(names, n);
+	return NULL;
 }
 
 /* see deliver.h */
@@ -682,9 +767,12 @@ deliver_launched(const struct config *cfg, const char *id,
 	char			 dir[512];
 
 	if ((e = state_dir(cfg, dir, sizeof(dir))) != NULL ||
-	    (e = state_make_dir(dir)) != NULL)
+	    (e = state_make_dir(dir)) != NULL ||
+	    (e = deliver_add(dir, id, scale_set_id, runner, jit)) != NULL)
 		return e;
-	return deliver_add(dir, id, scale_set_id, runner, jit);
+	if (id != NULL)
+		bg_kick();
+	return NULL;
 }
 
 /* see deliver.h */
@@ -696,6 +784,8 @@ deliver_run(struct aws *a, const struct config *cfg, int64_t now)
 	const struct error	*e;
 	char			 dir[512];
 
+	if (deliver_bg_active())
+		return NULL;	/* the background deliverer does it */
 	if ((e = setup(cfg, dir, sizeof(dir), &k)) != NULL)
 		return e;
 	e = deliver_pending(a, dir, &k, now, DELIVER_PASS_CALLS, &st);
@@ -706,4 +796,326 @@ deliver_run(struct aws *a, const struct config *cfg, int64_t now)
 		    "never delivered", st.delivered, st.waiting, st.cleared,
 		    st.gone, st.expired);
 	return e;
+}
+
+/* ---- delivering in the background (poll --follow --scale) ---- */
+
+struct sched {
+	char	 name[SEAL_NAME_MAX];
+	int64_t	 last;		/* ms of the last look; 0: none yet */
+	int	 seen;		/* still a record in this pass */
+};
+
+struct deliver_bg {
+	pthread_t		 th;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 stop;		/* under mu */
+	int			 kicked;	/* under mu */
+	struct aws		*aws;		/* the thread's own */
+	struct seal_key		 key;
+	char			 dir[1024];	/* <state dir>/deliver */
+	struct sched		*s;		/* the thread's own */
+	size_t			 ns, caps;
+	struct deliver_stats	 total;		/* the thread's own */
+	int64_t			 hot_until;	/* wall ms; see bg_pass() */
+};
+
+/* The running one (one per process), for deliver_launched()'s kick. */
+static struct deliver_bg	*bg_running;
+static pthread_mutex_t		 bg_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Wall-clock ms: records carry the wall-clock second of their launch. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct sched *
+sched_get(struct deliver_bg *b, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->ns; i++)
+		if (strcmp(b->s[i].name, name) == 0)
+			return &b->s[i];
+	if (b->ns == b->caps) {
+		b->caps = b->caps == 0 ? 64 : b->caps * 2;
+		b->s = xrealloc(b->s, b->caps * sizeof(*b->s));
+	}
+	memset(&b->s[b->ns], 0, sizeof(b->s[b->ns]));
+	(void)str_copy(b->s[b->ns].name, sizeof(b->s[b->ns].name), name);
+	return &b->s[b->ns++];
+}
+
+/* One record due for a look, and how urgent it is. */
+struct due {
+	struct sched	*sc;
+	int		 rank;		/* lower first */
+	int64_t		 created;	/* older first within a rank */
+};
+
+static int
+due_cmp(const void *a, const void *b)
+{
+	const struct due	*x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->created != y->created)
+		return x->created < y->created ? -1 : 1;
+	return strcmp(x->sc->name, y->sc->name);
+}
+
+/*
+ * When record p (its schedule sc; looks every ms apart while it is owed a
+ * config) is next due at (ms), and its rank:
+ * 0 expired (no call), 1 owed a config and not looked at for
+ * DELIVER_STARVE_MS, 2 owed a config (oldest launch first: instances
+ * boot in about the order they were launched), 3 instance id to look up,
+ * 4 delivered, waiting for the opened line.
+ */
+static int64_t
+due_at(const struct pending *p, const struct sched *sc, int64_t nowms,
+    int64_t every, int *rank)
+{
+	int64_t	 born = p->created * 1000;
+
+	if (!p->sent && p->created > 0 && nowms / 1000 - p->created >
+	    DELIVER_TTL_S) {
+		*rank = 0;
+		return nowms;
+	}
+	if (p->sent) {
+		*rank = 4;
+		return sc->last + DELIVER_OPENED_MS;
+	}
+	if (p->id[0] == '\0') {
+		*rank = 3;
+		return sc->last == 0 ? born + DELIVER_LOOKUP_MS :
+		    sc->last + DELIVER_LOOKUP_MS;
+	}
+	if (sc->last == 0) {
+		*rank = 2;
+		return born + DELIVER_FIRST_MS;
+	}
+	*rank = nowms - sc->last >= DELIVER_STARVE_MS ? 1 : 2;
+	return sc->last + every;
+}
+
+/*
+ * One scheduled pass: look at the records due, most urgent first, for at
+ * most DELIVER_SLICE_MS (EC2 pacing makes each call wait its turn).
+ * Returns the ms to wait before the next pass.
+ */
+static int64_t
+bg_pass(struct deliver_bg *b)
+{
+	const struct error	*e;
+	struct pending		*p;
+	struct due		*due;
+	char			**names;
+	size_t			 n, i, nd = 0, k, owed = 0;
+	int64_t			 t0 = wall_ms(), next = t0 + 1000, at, every;
+	unsigned int		 budget, got;
+	int			 found, rank;
+
+	if ((e = pending_names(b->dir, &names, &n)) != NULL) {
+		log_warn("%s", e->msg);
+		return 1000;
+	}
+	/* The schedules of the records there are, the others forgotten. */
+	for (i = 0; i < b->ns; i++)
+		b->s[i].seen = 0;
+	for (i = 0; i < n; i++)
+		sched_get(b, names[i])->seen = 1;
+	for (i = 0, k = 0; i < b->ns; i++)
+		if (b->s[i].seen)
+			b->s[k++] = b->s[i];
+	b->ns = k;
+	/* No schedule is added nor moved from here on: pointers hold. */
+	p = xcalloc(n + 1, sizeof(*p));
+	for (i = 0; i < n; i++) {
+		if (pending_read(b->dir, names[i], &p[i], &found) != NULL ||
+		    !found) {
+			p[i].runner[0] = '\0';	/* skipped below */
+			continue;
+		}
+		pending_release(&p[i]);
+		owed += !p[i].sent && p[i].id[0] != '\0';
+	}
+	/*
+	 * Cold (no key found for DELIVER_HOT_MS): look at the instances owed
+	 * a config at DELIVER_COLD_RATE in all, so that GetConsoleOutput's
+	 * bucket is full when the boots come; hot: every second each.
+	 */
+	every = DELIVER_RECHECK_MS;
+	if (t0 >= b->hot_until && owed * 1000 / DELIVER_COLD_RATE >
+	    (size_t)every)
+		every = (int64_t)(owed * 1000 / DELIVER_COLD_RATE);
+	due = xcalloc(n + 1, sizeof(*due));
+	for (i = 0; i < n; i++) {
+		struct sched	*sc = sched_get(b, names[i]);
+
+		if (p[i].runner[0] == '\0')
+			continue;
+		at = due_at(&p[i], sc, t0, every, &rank);
+		if (at <= t0) {
+			due[nd].sc = sc;
+			due[nd].rank = rank;
+			due[nd].created = p[i].created;
+			nd++;
+		} else if (at < next)
+			next = at;
+	}
+	free(p);
+	qsort(due, nd, sizeof(*due), due_cmp);
+	for (i = 0; i < nd && !sig_stop; i++) {
+		if (i > 0 && wall_ms() - t0 >= DELIVER_SLICE_MS) {
+			next = t0;	/* more due: go on at once */
+			break;
+		}
+		budget = 1;
+		got = b->total.delivered;
+		if ((e = pending_one(b->aws, b->dir, due[i].sc->name, &b->key,
+		    (int64_t)time(NULL), &budget, &b->total)) != NULL)
+			log_warn("delivery to %s: %s", due[i].sc->name, e->msg);
+		due[i].sc->last = wall_ms();
+		if (b->total.delivered != got) {
+			/* Boots are coming: look at the others every second. */
+			if (t0 >= b->hot_until)
+				next = t0;
+			b->hot_until = due[i].sc->last + DELIVER_HOT_MS;
+		}
+	}
+	free(due);
+	names_free(names, n);
+	return next > wall_ms() ? next - wall_ms() : 0;
+}
+
+static void *
+bg_main(void *arg)
+{
+	struct deliver_bg	*b = arg;
+	struct timespec		 ts;
+	int64_t			 wait, ms;
+
+	pthread_mutex_lock(&b->mu);
+	while (!b->stop) {
+		b->kicked = 0;
+		pthread_mutex_unlock(&b->mu);
+		wait = bg_pass(b);
+		pthread_mutex_lock(&b->mu);
+		if (b->stop || b->kicked || wait <= 0)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ms = (int64_t)ts.tv_nsec / 1000000 + wait;
+		ts.tv_sec += (time_t)(ms / 1000);
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		(void)pthread_cond_timedwait(&b->cv, &b->mu, &ts);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* see deliver.h */
+const struct error *
+deliver_bg_start(const struct config *cfg, struct aws *own,
+    struct deliver_bg **out)
+{
+	struct deliver_bg	*b;
+	const struct error	*e;
+	sigset_t		 all, old;
+	char			 sdir[512];
+
+	*out = NULL;
+	b = xcalloc(1, sizeof(*b));
+	if ((e = setup(cfg, sdir, sizeof(sdir), &b->key)) != NULL ||
+	    (e = pending_dir(sdir, b->dir, sizeof(b->dir))) != NULL) {
+		seal_key_wipe(&b->key);
+		free(b);
+		return e;
+	}
+	b->aws = own;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
+	/*
+	 * The thread starts with every signal blocked: they go to the main
+	 * thread, whose waits end on a stop request.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&b->th, NULL, bg_main, b) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_mutex_destroy(&b->mu);
+		pthread_cond_destroy(&b->cv);
+		seal_key_wipe(&b->key);
+		free(b);
+		return error_fmt(ERR_TEMP, "cannot start the delivery thread");
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_lock(&bg_mu);
+	bg_running = b;
+	pthread_mutex_unlock(&bg_mu);
+	*out = b;
+	log_debug("delivering sealed configs in the background");
+	return NULL;
+}
+
+/* Wake the background deliverer (a launch was recorded). */
+static void
+bg_kick(void)
+{
+	pthread_mutex_lock(&bg_mu);
+	if (bg_running != NULL) {
+		pthread_mutex_lock(&bg_running->mu);
+		bg_running->kicked = 1;
+		pthread_cond_signal(&bg_running->cv);
+		pthread_mutex_unlock(&bg_running->mu);
+	}
+	pthread_mutex_unlock(&bg_mu);
+}
+
+/* see deliver.h */
+int
+deliver_bg_active(void)
+{
+	int	 r;
+
+	pthread_mutex_lock(&bg_mu);
+	r = bg_running != NULL;
+	pthread_mutex_unlock(&bg_mu);
+	return r;
+}
+
+/* see deliver.h */
+void
+deliver_bg_stop(struct deliver_bg *b)
+{
+	if (b == NULL)
+		return;
+	pthread_mutex_lock(&bg_mu);
+	if (bg_running == b)
+		bg_running = NULL;
+	pthread_mutex_unlock(&bg_mu);
+	pthread_mutex_lock(&b->mu);
+	b->stop = 1;
+	pthread_cond_signal(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+	pthread_join(b->th, NULL);
+	if (b->total.delivered + b->total.cleared + b->total.gone +
+	    b->total.expired > 0)
+		log_info("deliveries: %u sealed and tagged, %u opened and "
+		    "cleared, %u instances gone, %u never delivered",
+		    b->total.delivered, b->total.cleared, b->total.gone,
+		    b->total.expired);
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cv);
+	seal_key_wipe(&b->key);
+	free(b->s);
+	free(b);
 }

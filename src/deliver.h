@@ -106,6 +106,15 @@ const struct error	*deliver_pending(struct aws *, const char *state_dir,
 			    const struct seal_key *signer, int64_t now,
 			    unsigned int max_calls, struct deliver_stats *);
 
+/*
+ * Call fn for each pending delivery: its instance id ("" when not known
+ * yet), runner name, and whether the config was delivered.
+ */
+typedef void		 (*deliver_each_fn)(void *arg, const char *id,
+			    const char *runner, int sent);
+const struct error	*deliver_each(const struct config *, deliver_each_fn,
+			    void *arg);
+
 /* Forget runner's pending delivery (its launch failed). */
 const struct error	*deliver_forget(const struct config *,
 			    const char *runner);
@@ -122,6 +131,46 @@ const struct error	*deliver_launched(const struct config *,
 			    const char *runner, const char *jit);
 const struct error	*deliver_run(struct aws *, const struct config *,
 			    int64_t now);
+
+/*
+ * Delivery without waiting for the scaler's passes (poll --follow
+ * --scale, whose long poll holds its thread for up to 50 s): a thread
+ * with its own EC2 client (own, freed by the caller after
+ * deliver_bg_stop()) looks at the pending records on a schedule.  An
+ * instance owed a config gets its first look DELIVER_FIRST_MS after its
+ * launch was recorded, then one every DELIVER_RECHECK_MS, oldest launch
+ * first (instances boot in about the order they were launched), but
+ * none waits longer than DELIVER_STARVE_MS; a delivered one is looked at
+ * every DELIVER_OPENED_MS for its opened line; a record without an
+ * instance id (kill -9 before it was recorded) is looked up every
+ * DELIVER_LOOKUP_MS.  A pass takes the due records in that order for at
+ * most DELIVER_SLICE_MS, then sorts again; each call waits its turn in
+ * the shared EC2 buckets (pace.h), so the looks never go faster than
+ * GetConsoleOutput's bucket refills.  While no key was found for
+ * DELIVER_HOT_MS ("cold"), the instances owed a config share
+ * DELIVER_COLD_RATE looks a second (at most one each a second), half of
+ * the bucket's refill, so that the bucket is full when a wave of boots
+ * comes; the first key found makes it "hot": every instance owed a
+ * config is looked at again at once, then every second.  A recorded
+ * launch wakes it at once.  While it runs, deliver_run() in the same
+ * process does nothing.
+ */
+#define DELIVER_FIRST_MS	3000
+#define DELIVER_RECHECK_MS	1000
+#define DELIVER_STARVE_MS	8000
+#define DELIVER_OPENED_MS	5000
+#define DELIVER_LOOKUP_MS	10000
+#define DELIVER_SLICE_MS	500
+#define DELIVER_HOT_MS		5000
+#define DELIVER_COLD_RATE	10	/* looks a second in all, cold */
+
+struct deliver_bg;
+
+const struct error	*deliver_bg_start(const struct config *,
+			    struct aws *own, struct deliver_bg **out);
+void			 deliver_bg_stop(struct deliver_bg *);
+/* 1 while a background deliverer runs in this process. */
+int			 deliver_bg_active(void);
 
 /* 1 when console holds "ghrctl-boot-opened v1 ID" for id (pure). */
 int			 deliver_opened(const char *console, size_t len,

@@ -17,6 +17,14 @@
 int			 scaler_source_remove(struct scaler *, int64_t id,
 			    const struct error **ep);
 
+/*
+ * 1 when the runner called name is online or busy (GitHub REST): such a
+ * runner is never removed; 0 when it is neither or does not exist; -1
+ * when that cannot be told (*ep).
+ */
+int			 scaler_runner_live(struct scaler *, const char *name,
+			    const struct error **ep);
+
 /* The id of the runner called name; *found 0 when there is none. */
 const struct error	*scaler_source_find(struct scaler *, const char *name,
 			    int64_t *id, int *found);

@@ -168,7 +168,7 @@ jit_for(struct scaler *s, const char *name, char **jit,
 {
 	const struct error	*e;
 	int64_t			 id = 0;
-	int			 found, exists;
+	int			 found, exists, live;
 
 	*adopted = 0;
 	e = source_jit(s, name, jit, &exists);
@@ -184,7 +184,17 @@ jit_for(struct scaler *s, const char *name, char **jit,
 		*adopted = 1;
 		return NULL;
 	}
-	/* No instance: the stale registration goes (ARC's recovery). */
+	/*
+	 * No instance: the stale registration goes (ARC's recovery), but
+	 * never a runner that is online or busy (another process's, whose
+	 * instance this state does not know): no launch for it then.
+	 */
+	if ((live = scaler_runner_live(s, name, &e)) == -1)
+		return e;
+	if (live)
+		return error_fmt(ERR_FAIL, "runner %s already exists and is "
+		    "online or busy: not removed, no instance launched for "
+		    "it", name);
 	if ((e = scaler_source_find(s, name, &id, &found)) != NULL)
 		return e;
 	if (found && scaler_source_remove(s, id, &e) != 0)
@@ -264,7 +274,8 @@ scaler_launch(struct scaler *s, const char *name,
 		/* No instance: do not leave the runner registered. */
 		(void)deliver_forget(&s->ctx->cfg, name);
 		metrics_launch_error(aws_last_code(s->aws));
-		if (scaler_source_find(s, name, &id, &found) == NULL && found &&
+		if (scaler_runner_live(s, name, &re) == 0 &&
+		    scaler_source_find(s, name, &id, &found) == NULL && found &&
 		    scaler_source_remove(s, id, &re) != 0)
 			log_info("runner %s stays registered offline; "
 			    "`ghrctl cleanup` removes it", name);

@@ -855,6 +855,10 @@ def create_tags(h, params):
                                "Tag keys starting with 'aws:' are reserved")
             for i in ids:
                 st.instances[i]["tags"][k] = params.get("Tag.%d.Value" % n, "")
+                # When a sealed config became readable by the instance
+                # (bench/deliver-latency).
+                if k.startswith("ghrctl:seal:"):
+                    st.instances[i].setdefault("sealed_at", time.time())
             n += 1
         st.dump(h.server.args.log)
     return "<requestId>%s</requestId><return>true</return>" % h.request_id

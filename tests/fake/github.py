@@ -448,14 +448,15 @@ class H(fakelib.Handler):
         if "name" in q:
             rs = [r for r in rs if r["name"] == q["name"][0]]
         last = max(1, (len(rs) + per - 1) // per)
-        if cached is None or any(r["busy"] != b for r, b in
+        # A runner's status changes too (online, offline): not only busy.
+        if cached is None or any((r["busy"], r["status"]) != b for r, b in
                                  zip(rs[(page - 1) * per:page * per],
                                      cached[2])):
             chunk = rs[(page - 1) * per:page * per]
             body = json.dumps({"total_count": len(rs),
                                "runners": chunk}).encode()
             cached = (body, 'W/"%s"' % hashlib.sha1(body).hexdigest(),
-                      [r["busy"] for r in chunk])
+                      [(r["busy"], r["status"]) for r in chunk])
             with st.lock:
                 st.pages[key] = cached
         body, etag = cached[0], cached[1]

@@ -236,6 +236,45 @@ test_dry_run() {
 	test_done
 }
 
+# A job step runs as the runner's user and may read /proc/PID/environ of
+# the runner's processes.  The runner here behaves as actions/runner does:
+# it reads the variable and removes it from the environment its children
+# get (src/Runner.Listener/CommandSettings.cs), writes its settings file
+# .runner from the config before it connects (src/Runner.Listener/
+# Runner.cs), and a step comes only after the session and the job's
+# acquisition (2 s later here).  The step reads its own environment and
+# the runner's: boot has emptied the variable by then (without waiting
+# for --scrub-after, 60 s here, nor for the tags to go).
+test_step_environ() {
+	test_init step_environ
+	boot_setup || { test_done; return; }
+	mkdir -p "$T/rd"
+	cat >"$T/rd/run.sh" <<-'EOF'
+	#!/bin/sh
+	printf '%s' "$ACTIONS_RUNNER_INPUT_JITCONFIG" >"$OUT.jit"
+	unset ACTIONS_RUNNER_INPUT_JITCONFIG
+	echo '{"agentName":"x"}' >"$(dirname "$0")/.runner"
+	sleep 2
+	sh -c 'for p in $$ '"$$"'; do tr "\0" "\n" </proc/$p/environ; done >"$OUT.step.tmp"
+	    mv "$OUT.step.tmp" "$OUT.stepenv"'
+	EOF
+	chmod +x "$T/rd/run.sh"
+	launch i-0000000000000d001
+	boot i-0000000000000d001 --runner "$T/rd/run.sh" --scrub-after 60s
+	k=$(pubkey i-0000000000000d001)
+	deliver i-0000000000000d001 "$k"
+	WAIT_TICKS=400 wait_for test -s "$T/i-0000000000000d001.stepenv"
+	wait "$BOOT_i_0000000000000d001"
+	test_eq "$?" 0 "the runner ran and exited"
+	test_eq "$(cat "$T/i-0000000000000d001.jit" 2>/dev/null)" "$JIT" "the runner got the config"
+	test_match "$T/i-0000000000000d001.stepenv" '^ACTIONS_RUNNER_INPUT_JITCONFIG=$' \
+	    "the step finds the runner's variable emptied"
+	test_nomatch "$T/i-0000000000000d001.stepenv" "$JIT|SklULVNFQ1JFVC" \
+	    "the step cannot read the config from /proc/PID/environ"
+	test_done
+}
+
 run_test test_delivers
+run_test test_step_environ
 run_test test_refuses
 run_test test_dry_run

@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ T_REGISTER("deliver-key-line", t_key_line)
 T_REGISTER("deliver-signing-key", t_signing_key)
 T_REGISTER("deliver-expired", t_expired)
 T_REGISTER("deliver-bounded", t_bounded)
+T_REGISTER("deliver-stale-temp", t_stale_temp)
 
 static void
 line_for(const char *id, const struct seal_key *k, char *dst, size_t size)
@@ -166,6 +168,48 @@ t_bounded(void)
 		snprintf(path, sizeof(path), "%s/deliver/ghrctl-42-r%d", dir, i);
 		T_TRUE(unlink(path) == 0);
 	}
+	snprintf(path, sizeof(path), "%s/deliver", dir);
+	rmdir(path);
+	rmdir(dir);
+	seal_key_wipe(&k);
+}
+
+/*
+ * A temp record left by a kill -9 while it was written holds a JIT
+ * config: a pass removes it once it is a minute old, not before (a
+ * writer may be at work).
+ */
+static void
+t_stale_temp(void)
+{
+	struct seal_key		 k;
+	struct deliver_stats	 st;
+	struct timespec		 old[2];
+	char			 dir[] = "/tmp/ghrctl-t-deliver.XXXXXX", path[200];
+	char			 fresh[200];
+	int			 fd;
+
+	if (mkdtemp(dir) == NULL) {
+		T_TRUE(0);
+		return;
+	}
+	T_OK(seal_keygen(&k));
+	snprintf(path, sizeof(path), "%s/deliver", dir);
+	T_TRUE(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/deliver/ghrctl-42-r1.1.2.tmp", dir);
+	snprintf(fresh, sizeof(fresh), "%s/deliver/ghrctl-42-r2.1.2.tmp", dir);
+	T_TRUE((fd = open(path, O_WRONLY | O_CREAT, 0600)) != -1);
+	close(fd);
+	T_TRUE((fd = open(fresh, O_WRONLY | O_CREAT, 0600)) != -1);
+	close(fd);
+	old[0].tv_sec = old[1].tv_sec = time(NULL) - 120;
+	old[0].tv_nsec = old[1].tv_nsec = 0;
+	T_TRUE(utimensat(AT_FDCWD, path, old, 0) == 0);
+	T_OK(deliver_pending(NULL, dir, &k, (int64_t)time(NULL), 0, &st));
+	T_TRUE(access(path, F_OK) == -1);	/* stale: removed */
+	T_TRUE(access(fresh, F_OK) == 0);	/* being written: kept */
+	T_EQ_INT(st.deferred + st.waiting + st.delivered, 0);
+	unlink(fresh);
 	snprintf(path, sizeof(path), "%s/deliver", dir);
 	rmdir(path);
 	rmdir(dir);
