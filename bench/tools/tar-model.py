@@ -29,20 +29,18 @@ throttled, launch calls, ssm calls, configs never written.
 import argparse
 import heapq
 import json
+import os
 import random
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tests", "fake"))
+from aws import TokenBucket  # noqa: E402  (the fake EC2's own buckets)
 
 
-class Bucket:
-    def __init__(self, cap, rate):
-        self.cap, self.rate, self.level, self.t = cap, rate, float(cap), 0.0
-
-    def take(self, n, now):
-        self.level = min(self.cap, self.level + (now - self.t) * self.rate)
-        self.t = now
-        if self.level + 1e-9 < n:
-            return False
-        self.level -= n
-        return True
+def bucket(cap, rate):
+    """A token bucket as the fake EC2 enforces them (starts full)."""
+    return TokenBucket(cap, rate, 0.0)
 
 
 def main():
@@ -58,9 +56,9 @@ def main():
     ap.add_argument("--seed", type=int, default=14)
     a = ap.parse_args()
     rnd = random.Random(a.seed)
-    run = Bucket(5, 2)
-    res = Bucket(1000, 2)
-    ssm = Bucket(a.ssm_rate, a.ssm_rate)
+    run = bucket(5, 2)
+    res = bucket(1000, 2)
+    ssm = bucket(a.ssm_rate, a.ssm_rate)
     ev = []     # (time, seq, kind, n, attempt)
     seq = 0
 
