@@ -277,18 +277,23 @@ launches_save(struct scaler *s)
 }
 
 /*
- * Did EC2 refuse the call (nothing launched), rather than leave it
- * unknown (no reply, a 5xx that may have come after the launch)?
+ * Did EC2 refuse the request itself (nothing launched under its token),
+ * rather than leave it unknown: no reply, a 5xx that may have come after
+ * the launch, or a throttled reply (throttling is decided before the
+ * token is looked at, so a throttled replay says nothing of the first
+ * call, and a throttled retry nothing of a timed-out first attempt)?
  */
 static int
 launch_refused(struct aws *a)
 {
+	static const char *const unknown[] = {
+		"InternalError", "InternalFailure", "ServiceUnavailable",
+		"Unavailable", "RequestLimitExceeded",
+		"RequestResourceCountExceeded", "Throttling", NULL
+	};
 	const char	*code = aws_last_code(a);
 
-	return *code != '\0' && strcmp(code, "InternalError") != 0 &&
-	    strcmp(code, "InternalFailure") != 0 &&
-	    strcmp(code, "ServiceUnavailable") != 0 &&
-	    strcmp(code, "Unavailable") != 0;
+	return *code != '\0' && !str_in_list(unknown, code);
 }
 
 /*

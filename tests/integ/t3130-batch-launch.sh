@@ -108,9 +108,16 @@ killed_in_call() {
 	kill -KILL "$(leaf "$pid")"
 	wait "$pid" 2>/dev/null
 	test_eq "$(pending)" 1 "the batch is still recorded"
-	if [ -n "${1:-}" ]; then
+	if [ "${1:-}" = mismatch ]; then
 		printf '#!/bin/sh\n# another template {{SIGNING_KEY}}\n' >"$T/tmpl"
 		export GHRCTL_USER_DATA_TEMPLATE="$T/tmpl"
+	fi
+	if [ "${1:-}" = throttled ]; then
+		# A throttled replay says nothing of the first call: kept.
+		ectl '{"op":"throttle","action":"RunInstances","count":1}'
+		AWS_MAX_ATTEMPTS=1 ghrctl scale >"$T/out" 2>"$T/err"
+		test_eq "$(pending)" 1 "a throttled replay keeps the record"
+		test_eq "$(instances)" 5 "and launches nothing"
 	fi
 	ghrctl scale --log-level info >"$T/out" 2>"$T/err"
 	test_eq "$?" 0 "the next run exits 0 ($(tail -n 1 "$T/err"))"
@@ -119,7 +126,7 @@ killed_in_call() {
 	test_eq "$(distinct)" 5 "each instance bound to its own runner"
 	test_eq "$(bound_by_index)" ok "bound by launch index, as the first run would have"
 	test_eq "$(pending)" 0 "nothing left pending"
-	if [ -n "${1:-}" ]; then
+	if [ "${1:-}" = mismatch ]; then
 		test_eq "$(grep -c '"error": "IdempotentParameterMismatch"' "$AWS_LOG")" 1 \
 		    "other bytes under the token: IdempotentParameterMismatch"
 		test_match "$(params DescribeInstances >"$T/d"; echo "$T/d")" '"Filter.1.Name": "client-token"' \
@@ -130,6 +137,7 @@ killed_in_call() {
 }
 test_killed_in_call() { killed_in_call; }
 test_killed_in_call_mismatch() { killed_in_call mismatch; }
+test_killed_in_call_throttled() { killed_in_call throttled; }
 
 # EC2 launches 3 of 5: the 2 left go to the next choice, in the same pass.
 test_partial_next_choice() {
@@ -211,6 +219,7 @@ run_test test_batch_one_call
 run_test test_killed_before_call
 run_test test_killed_in_call
 run_test test_killed_in_call_mismatch
+run_test test_killed_in_call_throttled
 run_test test_partial_next_choice
 run_test test_partial_next_pass
 run_test test_spot_fallback_batch
