@@ -79,6 +79,13 @@ instances_add(struct ec2_instances *v)
 }
 
 /* see ec2.h */
+void
+ec2_instances_add(struct ec2_instances *v, const struct ec2_instance *in)
+{
+	*instances_add(v) = *in;
+}
+
+/* see ec2.h */
 size_t
 ec2_split(const char *list, char *buf, size_t size, const char **v,
     size_t max)
@@ -87,18 +94,45 @@ ec2_split(const char *list, char *buf, size_t size, const char **v,
 }
 
 /* see ec2.h */
-void
-ec2_client_token(int64_t scale_set_id, const char *name,
-    unsigned int attempt, char out[EC2_TOKEN_MAX])
+size_t
+ec2_choices(const struct ec2_launch *l, struct ec2_choice *out, size_t max)
 {
-	char	 in[EC2_NAME_MAX + 64], hex[65];
-	int	 n;
+	size_t	 nt, ns, t, sn, n = 0;
+	int	 spot;
 
-	n = snprintf(in, sizeof(in), "%lld\n%s\n%u", (long long)scale_set_id,
-	    name, attempt);
-	if (n < 0 || (size_t)n >= sizeof(in))
-		n = (int)sizeof(in) - 1;
-	sigv4_sha256_hex(in, (size_t)n, hex);
+	nt = l->ntypes > 0 ? l->ntypes : 1;
+	ns = l->nsubnets > 0 ? l->nsubnets : 1;
+	for (spot = l->spot ? 1 : 0; spot >= 0; spot--)
+		for (t = 0; t < nt; t++)
+			for (sn = 0; sn < ns && n < max; sn++, n++) {
+				out[n].type = l->ntypes ? l->types[t] : NULL;
+				out[n].subnet = l->nsubnets ? l->subnets[sn] :
+				    NULL;
+				out[n].spot = spot;
+			}
+	return n;
+}
+
+/* see ec2.h */
+void
+ec2_batch_token(int64_t scale_set_id, const struct ec2_choice *c,
+    const char *const *names, size_t n, char out[EC2_TOKEN_MAX])
+{
+	struct buf	 in = BUF_INIT(1u << 20);	/* past any batch */
+	char		 hex[65];
+	size_t		 i;
+
+	if (buf_addf(&in, "ghrctl-batch v1\n%lld\n%s\n%s\n%s\n",
+	    (long long)scale_set_id, c->type != NULL ? c->type : "",
+	    c->subnet != NULL ? c->subnet : "", c->spot ? "spot" :
+	    "on-demand") != NULL)
+		abort();
+	for (i = 0; i < n; i++)		/* length-prefixed: unambiguous */
+		if (buf_addf(&in, "%zu:%s\n", strlen(names[i]), names[i]) !=
+		    NULL)
+			abort();
+	sigv4_sha256_hex(in.p, in.len, hex);
+	buf_release(&in);
 	snprintf(out, EC2_TOKEN_MAX, "ghrctl-%.40s", hex);
 }
 
@@ -180,12 +214,14 @@ run_market(const struct ec2_launch *l, struct buf *form)
 
 /* see ec2.h */
 const struct error *
-ec2_run_form(const struct ec2_launch *l, const char *type,
-    const char *subnet, int spot, const struct ec2_tag *tags, size_t ntags,
+ec2_run_form(const struct ec2_launch *l, const struct ec2_choice *c,
+    unsigned int count, const struct ec2_tag *tags, size_t ntags,
     const char *user_data, const char *client_token, struct buf *form)
 {
 	const struct error	*e;
 	struct buf		 ud = BUF_INIT(EC2_USER_DATA_MAX * 2);
+	const char		*type = c->type, *subnet = c->subnet;
+	char			 max[16];
 	size_t			 i;
 
 	if ((e = run_template(l, form)) != NULL)
@@ -196,8 +232,9 @@ ec2_run_form(const struct ec2_launch *l, const char *type,
 	if (type != NULL && (e = url_query_add(form, "InstanceType",
 	    type)) != NULL)
 		goto out;
+	snprintf(max, sizeof(max), "%u", count > 0 ? count : 1);
 	if ((e = url_query_add(form, "MinCount", "1")) != NULL ||
-	    (e = url_query_add(form, "MaxCount", "1")) != NULL ||
+	    (e = url_query_add(form, "MaxCount", max)) != NULL ||
 	    (e = url_query_add(form, "ClientToken", client_token)) != NULL)
 		goto out;
 	if (subnet != NULL && (e = url_query_add(form, "SubnetId",
@@ -214,7 +251,7 @@ ec2_run_form(const struct ec2_launch *l, const char *type,
 	    str_prefix(l->profile, "arn:") ? "IamInstanceProfile.Arn" :
 	    "IamInstanceProfile.Name", l->profile)) != NULL)
 		goto out;
-	if (spot && (e = run_market(l, form)) != NULL)
+	if (c->spot && (e = run_market(l, form)) != NULL)
 		goto out;
 	if ((e = url_query_add(form, "MetadataOptions.HttpTokens",
 	    "required")) != NULL || (e = url_query_add(form,
@@ -259,6 +296,7 @@ parse_one(const struct xml_doc *d, int item, struct ec2_instances *out)
 {
 	struct ec2_instance	*in;
 	const char		*id, *k;
+	unsigned int		 ix;
 	int			 set, t;
 
 	if ((id = xml_path_text(d, item, "instanceId")) == NULL || *id == '\0')
@@ -277,6 +315,9 @@ parse_one(const struct xml_doc *d, int item, struct ec2_instances *out)
 	    "subnetId"));
 	copy(in->client_token, sizeof(in->client_token), xml_path_text(d,
 	    item, "clientToken"));
+	k = xml_path_text(d, item, "amiLaunchIndex");
+	in->launch_index = k != NULL && parse_uint(k, 99999, &ix) == 0 ?
+	    (int)ix : -1;
 	k = xml_path_text(d, item, "instanceLifecycle");
 	in->spot = k != NULL && strcmp(k, "spot") == 0;
 	if ((set = xml_child(d, item, "tagSet", -1)) == -1)
@@ -341,156 +382,132 @@ last_is(struct aws *a, const char *code)
 	return strcmp(aws_last_code(a), code) == 0;
 }
 
-/* One RunInstances: *done 1 on success (or DryRunOperation). */
+/* see ec2.h */
+int
+ec2_capacity_code(const char *code)
+{
+	return str_in_list(capacity_codes, code);
+}
+
+/* see ec2.h */
+int
+ec2_spot_code(const char *code)
+{
+	return str_in_list(spot_codes, code);
+}
+
+/* One RunInstances: the instances of the reply appended to out. */
 static const struct error *
-run_once(struct aws *a, const struct ec2_launch *l, const char *type,
-    const char *subnet, int spot, const struct ec2_tag *tags, size_t ntags,
-    const char *user_data, const char *token, struct ec2_instance *out)
+run_once(struct aws *a, const struct ec2_launch *l, const struct ec2_choice *c,
+    unsigned int count, const struct ec2_tag *tags, size_t ntags,
+    const char *user_data, const char *token, struct ec2_instances *out)
 {
 	const struct error	*e;
 	struct buf		 form = BUF_INIT(EC2_FORM_MAX);
 	struct xml_doc		 d = XML_DOC_INIT;
-	struct ec2_instances	 v = EC2_INSTANCES_INIT;
+	size_t			 n0 = out->n;
 
-	if ((e = ec2_run_form(l, type, subnet, spot, tags, ntags, user_data,
-	    token, &form)) != NULL)
+	if ((e = ec2_run_form(l, c, count, tags, ntags, user_data, token,
+	    &form)) != NULL)
 		goto out;
 	e = aws_query_call(a, &ec2_service, "RunInstances", form.p, &d);
 	if (e != NULL && l->dry_run && last_is(a, "DryRunOperation"))
 		e = NULL;
-	else if (e == NULL && (e = ec2_parse_instances(&d, &v, NULL, 0)) ==
-	    NULL) {
-		if (v.n != 1)
-			e = error_fmt(ERR_PROTO, "ec2: RunInstances returned "
-			    "%zu instances for one launch", v.n);
-		else
-			*out = v.v[0];
+	else if (e == NULL && (e = ec2_parse_instances(&d, out, NULL, 0)) ==
+	    NULL && (out->n == n0 || out->n - n0 > (count > 0 ? count : 1))) {
+		e = error_fmt(ERR_PROTO, "ec2: RunInstances returned %zu "
+		    "instances for a launch of at most %u", out->n - n0,
+		    count);
+		out->n = n0;
 	}
 out:
 	if (form.p != NULL)
-		wipe(form.p, form.len);	/* the user data holds a JIT config */
+		wipe(form.p, form.len);
 	buf_release(&form);
 	xml_doc_release(&d);
-	ec2_instances_release(&v);
 	return e;
 }
 
-/* The instance an earlier request with token launched, if any. */
+/* The live instances an earlier request with token launched. */
 static const struct error *
-by_token(struct aws *a, const char *token, struct ec2_instance *out,
-    int *found)
+by_token(struct aws *a, const char *token, struct ec2_instances *out)
 {
 	const struct error	*e;
 	struct ec2_filter	 f;
 	struct ec2_instances	 v = EC2_INSTANCES_INIT;
+	size_t			 i;
 
 	memset(&f, 0, sizeof(f));
 	f.name = "client-token";
 	f.values[0] = token;
 	f.nvalues = 1;
-	*found = 0;
-	if ((e = ec2_describe(a, &f, 1, &v)) == NULL && v.n > 0) {
-		*out = v.v[0];
-		*found = 1;
-	}
+	if ((e = ec2_describe(a, &f, 1, &v)) == NULL)
+		for (i = 0; i < v.n; i++)
+			if (ec2_state_live(v.v[i].state))
+				*instances_add(out) = v.v[i];
 	ec2_instances_release(&v);
 	return e;
 }
 
 /* see ec2.h */
 const struct error *
-ec2_run(struct aws *a, const struct ec2_launch *l, int64_t scale_set_id,
-    const char *name, const struct ec2_tag *tags, size_t ntags,
-    const char *user_data, struct ec2_instance *out,
-    struct ec2_run_info *info)
+ec2_run_batch(struct aws *a, const struct ec2_launch *l,
+    const struct ec2_choice *c, unsigned int count, const struct ec2_tag *tags,
+    size_t ntags, const char *user_data, const char *token,
+    struct ec2_instances *out, int *reused)
 {
-	const struct error	*e = NULL;
-	char			 token[EC2_TOKEN_MAX];
-	size_t			 nt, ns, t, s;
-	int			 spot, found, skip_spot = 0;
-	unsigned int		 k = 0;
+	const struct error	*e;
 
-	memset(out, 0, sizeof(*out));
-	memset(info, 0, sizeof(*info));
-	nt = l->ntypes > 0 ? l->ntypes : 1;
-	ns = l->nsubnets > 0 ? l->nsubnets : 1;
-	for (spot = l->spot ? 1 : 0; spot >= 0; spot--) {
-		for (t = 0; t < nt; t++) {
-			for (s = 0; s < ns; s++, k++) {
-				if (spot && skip_spot)
-					continue;
-				ec2_client_token(scale_set_id, name, k, token);
-				info->attempts++;
-				e = run_once(a, l, l->ntypes ? l->types[t] :
-				    NULL, l->nsubnets ? l->subnets[s] : NULL,
-				    spot, tags, ntags, user_data, token, out);
-				if (e == NULL) {
-					info->fell_back = l->spot && !spot;
-					return NULL;
-				}
-				copy(info->last_code, sizeof(info->last_code),
-				    aws_last_code(a));
-				if (last_is(a, "IdempotentParameterMismatch")) {
-					/* An earlier run launched with this token. */
-					if ((e = by_token(a, token, out,
-					    &found)) != NULL)
-						return e;
-					if (found) {
-						info->reused = 1;
-						return NULL;
-					}
-					continue;
-				}
-				if (!str_in_list(capacity_codes, info->last_code))
-					return e;
-				log_info("ec2: %s for %s %s in %s; trying the "
-				    "next option", info->last_code, spot ?
-				    "spot" : "on-demand", l->ntypes ?
-				    l->types[t] : "(template type)",
-				    l->nsubnets ? l->subnets[s] :
-				    "(template subnet)");
-				if (spot && str_in_list(spot_codes, info->last_code))
-					skip_spot = 1;
-			}
-		}
-	}
-	return error_fmt(ERR_TEMP, "ec2: no capacity for runner '%s' in any "
-	    "of %u options (last: %s)", name, info->attempts,
-	    e != NULL ? e->msg : "none");
+	if (reused != NULL)
+		*reused = 0;
+	e = run_once(a, l, c, count, tags, ntags, user_data, token, out);
+	if (e == NULL || !last_is(a, "IdempotentParameterMismatch"))
+		return e;
+	/* An earlier run launched with this token (other bytes). */
+	if (reused != NULL)
+		*reused = 1;
+	return by_token(a, token, out);
+}
+
+/* The filter tag:<tag> = id (key and idbuf hold the texts). */
+static void
+set_filter(struct ec2_filter *f, char *key, size_t ksize, const char *tag,
+    char *idbuf, size_t isize, int64_t id)
+{
+	snprintf(key, ksize, "tag:%s", tag);
+	snprintf(idbuf, isize, "%lld", (long long)id);
+	f->name = key;
+	f->values[0] = idbuf;
+	f->nvalues = 1;
 }
 
 /* see ec2.h */
 const struct error *
-ec2_find_launch(struct aws *a, const struct ec2_launch *l,
-    int64_t scale_set_id, const char *name, struct ec2_instance *out,
-    int *found)
+ec2_find_runner(struct aws *a, int64_t scale_set_id, const char *name,
+    struct ec2_instance *out, int *found)
 {
 	const struct error	*e;
-	struct ec2_filter	 f;
+	struct ec2_filter	 f[3];
 	struct ec2_instances	 v = EC2_INSTANCES_INIT;
-	char			 tok[EC2_MAX_OPTIONS][EC2_TOKEN_MAX];
-	size_t			 n, i;
+	char			 k1[64], k2[64], id[32];
 
-	n = (l->spot ? 2 : 1) * (l->ntypes ? l->ntypes : 1) *
-	    (l->nsubnets ? l->nsubnets : 1);
-	if (n > EC2_MAX_OPTIONS)
-		n = EC2_MAX_OPTIONS;
-	memset(&f, 0, sizeof(f));
-	f.name = "client-token";
-	for (i = 0; i < n; i++) {
-		ec2_client_token(scale_set_id, name, (unsigned int)i, tok[i]);
-		f.values[i] = tok[i];
-	}
-	f.nvalues = n;
+	memset(f, 0, sizeof(f));
+	set_filter(&f[0], k1, sizeof(k1), EC2_TAG_SCALE_SET, id, sizeof(id),
+	    scale_set_id);
+	snprintf(k2, sizeof(k2), "tag:%s", EC2_TAG_RUNNER);
+	f[1].name = k2;
+	f[1].values[0] = name;
+	f[1].nvalues = 1;
+	f[2].name = "instance-state-name";
+	f[2].values[0] = "pending";
+	f[2].values[1] = "running";
+	f[2].nvalues = 2;
 	*found = 0;
 	memset(out, 0, sizeof(*out));
-	if ((e = ec2_describe(a, &f, 1, &v)) == NULL)
-		for (i = 0; i < v.n && !*found; i++)
-			if (strcmp(v.v[i].state, "terminated") != 0 &&
-			    strcmp(v.v[i].state, "shutting-down") != 0) {
-				*out = v.v[i];
-				*found = 1;
-			}
+	if ((e = ec2_describe(a, f, 3, &v)) == NULL && v.n > 0) {
+		*out = v.v[0];
+		*found = 1;
+	}
 	ec2_instances_release(&v);
 	return e;
 }
@@ -544,11 +561,8 @@ ec2_describe_scale_set(struct aws *a, int64_t scale_set_id,
 	char			 key[64], id[32];
 
 	memset(f, 0, sizeof(f));
-	snprintf(key, sizeof(key), "tag:%s", EC2_TAG_SCALE_SET);
-	snprintf(id, sizeof(id), "%lld", (long long)scale_set_id);
-	f[0].name = key;
-	f[0].values[0] = id;
-	f[0].nvalues = 1;
+	set_filter(&f[0], key, sizeof(key), EC2_TAG_SCALE_SET, id, sizeof(id),
+	    scale_set_id);
 	f[1].name = "instance-state-name";
 	f[1].values[0] = "pending";
 	f[1].values[1] = "running";
@@ -622,9 +636,11 @@ ec2_check_permissions(struct aws *a, const struct ec2_launch *l0,
 {
 	const struct error	*e;
 	struct ec2_launch	 l = *l0;
-	struct ec2_instance	 in;
+	struct ec2_instances	 in = EC2_INSTANCES_INIT;
+	struct ec2_choice	 c;
 	struct buf		 form = BUF_INIT(EC2_FORM_MAX);
 	char			 token[EC2_TOKEN_MAX];
+	static const char *const name[] = { "ghrctl-permission-check" };
 	static const struct ec2_tag tags[] = {
 		{ EC2_TAG_MANAGED, "true" }
 	};
@@ -632,9 +648,10 @@ ec2_check_permissions(struct aws *a, const struct ec2_launch *l0,
 	if (checked != NULL)
 		*checked = 0;
 	l.dry_run = 1;
-	ec2_client_token(0, "ghrctl-permission-check", 0, token);
-	e = run_once(a, &l, l.ntypes ? l.types[0] : NULL, l.nsubnets ?
-	    l.subnets[0] : NULL, l.spot, tags, 1, NULL, token, &in);
+	(void)ec2_choices(&l, &c, 1);
+	ec2_batch_token(0, &c, name, 1, token);
+	e = run_once(a, &l, &c, 1, tags, 1, NULL, token, &in);
+	ec2_instances_release(&in);
 	if (e != NULL)
 		goto out;
 	if (checked != NULL)

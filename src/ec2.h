@@ -26,13 +26,19 @@
  *   ghrctl:runner     the runner name (its JIT config's name)
  *   Name              the runner name
  *
- * Idempotency: every launch carries a ClientToken made by
- * ec2_client_token() from (scale set id, runner name, attempt) and an
- * explicit SubnetId (zonal idempotency), so a retried request (timeout,
- * 5xx, crash and re-run) returns the first instance instead of starting
- * another.  A reused token with other parameters (a re-run whose JIT
- * config differs) is IdempotentParameterMismatch: ec2_run() then finds
- * the instance with the client-token filter and returns it.
+ * Idempotency: runners are launched in batches, one RunInstances with
+ * MinCount=1 and MaxCount=N per launch choice (instance type, subnet,
+ * market), under a ClientToken made by ec2_batch_token() from (scale set
+ * id, the batch's sorted runner names, the choice) and with an explicit
+ * SubnetId (zonal idempotency), so a retried request (timeout, 5xx, crash
+ * and replay) returns the instances of the first one instead of starting
+ * others (Amazon EC2 API Reference, "Ensuring idempotency in Amazon EC2
+ * API requests").  A reused token with other parameters is
+ * IdempotentParameterMismatch: ec2_run_batch() then finds every instance
+ * launched with the token through the client-token filter.
+ * TagSpecifications give every instance of a call the same tags, so the
+ * ghrctl:runner and Name tags are written per instance after the launch
+ * (ec2_create_tags()).
  */
 
 #define EC2_ID_MAX		64
@@ -44,6 +50,7 @@
 #define EC2_PAGE_SIZE		500	/* DescribeInstances MaxResults */
 #define EC2_MAX_PAGES		1000
 #define EC2_USER_DATA_MAX	(16u << 10)	/* raw, before base64 */
+#define EC2_BATCH_MAX		100	/* runners per RunInstances */
 
 #define EC2_TAG_MANAGED		"ghrctl:managed"
 #define EC2_TAG_SCALE_SET	"ghrctl:scale-set"
@@ -90,6 +97,7 @@ struct ec2_instance {
 	char	 runner[EC2_NAME_MAX];	/* tag ghrctl:runner */
 	char	 scale_set[32];		/* tag ghrctl:scale-set */
 	int	 spot;			/* instanceLifecycle = spot */
+	int	 launch_index;		/* amiLaunchIndex, -1 when absent */
 };
 
 struct ec2_instances {
@@ -101,6 +109,8 @@ struct ec2_instances {
 #define EC2_INSTANCES_INIT	{ NULL, 0, 0 }
 
 void	ec2_instances_release(struct ec2_instances *);
+/* Append a copy of in to v. */
+void	ec2_instances_add(struct ec2_instances *v, const struct ec2_instance *in);
 /* 1 for "pending" and "running": the instances MAX_RUNNERS counts. */
 int	ec2_state_live(const char *state);
 
@@ -117,54 +127,69 @@ const struct error	*ec2_check_permissions(struct aws *,
 			    const struct ec2_launch *l, size_t *checked);
 
 /*
- * The ClientToken of one launch attempt (pure): "ghrctl-" and 40 hex
- * digits of SHA-256(scale_set_id "\n" name "\n" attempt), at most 64
- * characters.  The same inputs always give the same token.
+ * A launch choice: instance type (NULL: the template's), subnet (NULL:
+ * the template's), market.  ec2_choices() lists those of l in the order
+ * they are tried: every spot choice (when l->spot) before the on-demand
+ * ones, type-major; at most EC2_MAX_OPTIONS * EC2_MAX_OPTIONS * 2.
  */
-void			 ec2_client_token(int64_t scale_set_id,
-			    const char *name, unsigned int attempt,
-			    char out[EC2_TOKEN_MAX]);
+struct ec2_choice {
+	const char	*type;
+	const char	*subnet;
+	int		 spot;
+};
+
+#define EC2_CHOICES_MAX	(EC2_MAX_OPTIONS * EC2_MAX_OPTIONS * 2)
+
+size_t			 ec2_choices(const struct ec2_launch *l,
+			    struct ec2_choice *out, size_t max);
+
+/*
+ * The ClientToken of one batch (pure): "ghrctl-" and 40 hex digits of
+ * SHA-256 of the scale set id, the choice (type, subnet, market) and the
+ * n runner names, each after its length, in the order given (callers
+ * sort them).
+ * The same inputs always give the same token.
+ */
+void			 ec2_batch_token(int64_t scale_set_id,
+			    const struct ec2_choice *c, const char *const *names,
+			    size_t n, char out[EC2_TOKEN_MAX]);
 
 /*
  * The RunInstances parameters (pure; appended to form, already
- * percent-encoded) for one option: instance type (NULL: the template's),
- * subnet (NULL: the template's), spot or on-demand, with MinCount=
- * MaxCount=1, MetadataOptions.HttpTokens=required,
+ * percent-encoded) for one choice and count instances, with MinCount=1,
+ * MaxCount=count, MetadataOptions.HttpTokens=required,
  * MetadataOptions.InstanceMetadataTags=enabled (ghrctl boot reads its
- * sealed JIT config from its tags),
+ * runner and its sealed JIT config from its tags),
  * InstanceInitiatedShutdownBehavior=terminate, the tags on instance and
  * volume, UserData (base64 of user_data, may be NULL) and ClientToken.
  */
 const struct error	*ec2_run_form(const struct ec2_launch *,
-			    const char *type, const char *subnet, int spot,
+			    const struct ec2_choice *c, unsigned int count,
 			    const struct ec2_tag *tags, size_t ntags,
 			    const char *user_data, const char *client_token,
 			    struct buf *form);
 
-/* Outcome details of ec2_run(). */
-struct ec2_run_info {
-	unsigned int	 attempts;	/* options tried */
-	int		 fell_back;	/* launched on-demand after spot failed */
-	int		 reused;	/* EC2 returned an earlier instance */
-	char		 last_code[128];	/* last refusal, "" if none */
-};
+/* 1 when code means "no capacity here": try the next choice. */
+int			 ec2_capacity_code(const char *code);
+/* 1 when after code no further spot choice is worth a try. */
+int			 ec2_spot_code(const char *code);
 
 /*
- * Launch one instance for runner name of scale set scale_set_id, trying
- * the options of l in order.  Capacity errors (InsufficientInstanceCapacity,
- * SpotMaxPriceTooLow, MaxSpotInstanceCountExceeded, InstanceLimitExceeded,
- * VcpuLimitExceeded, InsufficientFreeAddressesInSubnet, Unsupported ...)
- * move to the next option, spot to on-demand; attempt k carries
- * ec2_client_token(scale_set_id, name, k).  On success *out holds the
- * instance.  Errors: ERR_TEMP (every option out of capacity, or
- * throttled), ERR_PERM, ERR_FAIL (refused), ERR_UNAVAIL, ERR_PROTO.  With
- * l->dry_run, EC2's DryRunOperation is success and *out has an empty id.
+ * One RunInstances of up to count instances (MinCount=1) with choice c
+ * and ClientToken token: the instances EC2 launched (between 1 and count:
+ * EC2 launches fewer when capacity is short) are appended to out in the
+ * reply's order.  On IdempotentParameterMismatch (the token was used with
+ * other parameters, e.g. by a run before a crash with another template)
+ * every live instance launched with the token is looked up with the
+ * client-token filter and appended instead; *reused (may be NULL) is 1
+ * then.  Errors as aws_query_call(): the EC2 code in aws_last_code().
+ * With l->dry_run, EC2's DryRunOperation is success and out stays empty.
  */
-const struct error	*ec2_run(struct aws *, const struct ec2_launch *l,
-			    int64_t scale_set_id, const char *name,
+const struct error	*ec2_run_batch(struct aws *, const struct ec2_launch *l,
+			    const struct ec2_choice *c, unsigned int count,
 			    const struct ec2_tag *tags, size_t ntags,
-			    const char *user_data, struct ec2_instance *out,
-			    struct ec2_run_info *info);
+			    const char *user_data, const char *token,
+			    struct ec2_instances *out, int *reused);
 
 /*
  * Parse a RunInstances or DescribeInstances reply (pure): every
@@ -177,13 +202,14 @@ const struct error	*ec2_parse_instances(const struct xml_doc *,
 			    size_t next_size);
 
 /*
- * Find the instance an earlier run launched for runner name (any of the
- * ClientTokens ec2_run() would have used with l), with the client-token
- * filter.  *found 0 when there is none.
+ * Find the live instance (pending or running) of scale set scale_set_id
+ * tagged ghrctl:runner = name (tagged after its launch; an untagged one
+ * is the pending batch's to tag, see scaler_launch.c).  *found 0 when
+ * there is none.
  */
-const struct error	*ec2_find_launch(struct aws *, const struct ec2_launch *l,
-			    int64_t scale_set_id, const char *name,
-			    struct ec2_instance *out, int *found);
+const struct error	*ec2_find_runner(struct aws *, int64_t scale_set_id,
+			    const char *name, struct ec2_instance *out,
+			    int *found);
 
 /* A DescribeInstances filter: name and up to EC2_MAX_OPTIONS values. */
 struct ec2_filter {

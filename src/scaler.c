@@ -260,6 +260,7 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 	s->endpoint = o->endpoint;
 	s->concurrency = (unsigned int)config_num(&ctx->cfg,
 	    K_LAUNCH_CONCURRENCY);
+	s->batch_max = (unsigned int)config_num(&ctx->cfg, K_LAUNCH_BATCH);
 	if ((e = ctx_http(ctx, &http)) != NULL ||
 	    (e = aws_new(&ctx->cfg, http, ctx->envp, o->endpoint,
 	    &s->aws)) != NULL)

@@ -60,6 +60,7 @@ struct scaler {
 	/* scaler_launch_all(): launch workers, each with its own clients */
 	const char		*endpoint;	/* --endpoint-url or NULL */
 	unsigned int		 concurrency;	/* GHRCTL_LAUNCH_CONCURRENCY */
+	unsigned int		 batch_max;	/* GHRCTL_LAUNCH_BATCH */
 	struct scaler_worker	*workers;	/* made on first use */
 	size_t			 nworkers;
 	/* the session holder's view (scaler_events.c) */
@@ -196,16 +197,16 @@ void			 scaler_obs_merge(struct scaler_obs *,
 			    const struct ec2_instances *extra);
 
 /*
- * Launch one runner instance named name: skip when an instance with that
- * runner tag is already known (*out then holds it, *skipped = 1); get a
- * JIT config (after a name collision, adopt the instance an earlier run
- * launched with this name's ClientTokens, or remove the stale runner and
- * try once more), render the user data, and RunInstances with fallback.
- * The user data is wiped after use.
+ * Replay the batch launches a run before a crash recorded in the state
+ * file and did not finish: the same RunInstances (same ClientToken, same
+ * parameters, user data rendered alike), so EC2 returns the instances it
+ * made then (or none were made, and none are now: a refusal drops the
+ * record); each instance is tagged with its runner by launch index.
+ * Records whose outcome stays unknown are kept; the first such error is
+ * returned.  The instances bound are appended to out (may be NULL).
+ * Done before any new launch and before each pass observes.
  */
-const struct error	*scaler_launch(struct scaler *, const char *name,
-			    const struct ec2_instances *known,
-			    struct ec2_instance *out, int *skipped);
+const struct error	*scaler_replay(struct scaler *, struct ec2_instances *out);
 
 /* One launch of scaler_launch_all(): name in; out, skipped and e back. */
 struct scaler_launch {
@@ -214,17 +215,28 @@ struct scaler_launch {
 	int			 skipped;
 	const struct error	*e;	/* NULL: launched (or skipped) */
 	struct error		 err;	/* what e points at */
+	/* while launching */
+	char			*jit;	/* its JIT config (a secret) */
+	int			 held;	/* failed, may exist: left as is */
+	int			 reused;	/* EC2 returned an earlier one */
+	int			 fell_back;	/* on-demand after spot */
 };
 
 /*
- * scaler_launch() for each of v[0..n), up to s->concurrency at a time:
- * each worker thread has its own HTTP, GitHub, Actions and AWS clients
- * (made on first use and kept until scaler_close(); the Actions admin
- * token is shared, so workers do not register again), and takes the next
- * launch when it is done with one.  Names must be distinct.  Every launch
+ * Launch runners v[0..n) (names distinct): first, up to s->concurrency at
+ * a time on worker threads (each with its own HTTP, GitHub, Actions and
+ * AWS clients, made on first use and kept until scaler_close(); the
+ * Actions admin token is shared, so workers do not register again), each
+ * runner is skipped when an instance with its runner tag is known (out
+ * then holds it, skipped = 1), or gets its JIT config (after a name
+ * collision: adopt the instance an earlier run launched and tagged for
+ * it, or remove the stale runner and try once more).  Then, on this
+ * thread, pending launches of a run before a crash are replayed
+ * (scaler_replay()) and the runners are launched in batches of at most
+ * EC2_BATCH_MAX, one RunInstances with MaxCount=N per launch choice (see
+ * scaler_launch.c), each instance tagged with its runner.  Every launch
  * is attempted; each result is in its entry.  After a stop request
- * (sig.h) workers finish the launch in hand and take no more (those left
- * get ERR_TEMP).  One launch, or a concurrency of 1, runs on this thread.
+ * (sig.h) nothing more is started (those left get ERR_TEMP).
  */
 void			 scaler_launch_all(struct scaler *,
 			    struct scaler_launch *v, size_t n,

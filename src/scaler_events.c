@@ -208,6 +208,9 @@ scaler_plan_pass(struct scaler *s, const int64_t *assigned,
 
 	*ids = NULL;
 	*nids = 0;
+	/* A crashed run's launches first: their instances count. */
+	if ((e = scaler_replay(s, &s->unseen)) != NULL)
+		log_warn("%s", e->msg);
 	if ((e = scaler_observe(s, assigned, now, o)) != NULL)
 		return e;
 	unseen_merge(s, o, now, &recent);

@@ -2,12 +2,18 @@
  * SPDX-License-Identifier: ISC
  *
  * Launching and binding runners (see scaler.h): one JIT config per
- * runner, single use, passed to `run.sh --jitconfig` (the runner's
- * documented just-in-time configuration, GitHub REST "Create
- * configuration for a just-in-time runner"), rendered into the user data
- * and launched with RunInstances under ClientTokens derived from the
- * runner name, so a retry finds the instance it launched.  Launches run
- * on worker threads, each with clients of its own.
+ * runner, single use (GitHub REST "Create configuration for a
+ * just-in-time runner"), made on worker threads (each with clients of its
+ * own) and delivered sealed to the runner's instance later (deliver.c);
+ * then the runners are launched in batches, one RunInstances with
+ * MaxCount=N per launch choice (issue 14: EC2's RunInstances bucket
+ * refills 2 calls a second, its instance bucket 2 instances a second
+ * after 1,000; EC2 API reference "Request throttling"), under a
+ * ClientToken made from the scale set, the sorted runner names and the
+ * choice, recorded in the state file before the call so a crash is
+ * replayed with the same request (EC2 API reference "Ensuring
+ * idempotency").  Instance k of a call (amiLaunchIndex k) is the k-th
+ * runner of the batch, tagged with its name by one CreateTags each.
  */
 
 #include <pthread.h>
@@ -29,6 +35,7 @@
 #include "scaler_impl.h"
 #include "scaleset.h"
 #include "sig.h"
+#include "state.h"
 #include "userdata.h"
 #include "util.h"
 
@@ -54,6 +61,7 @@ struct launch_run {
 	size_t				 n;
 	size_t				 next;	/* atomic */
 	const struct ec2_instances	*known;
+	const struct ec2_instances	*replayed;
 };
 
 /* Is name taken by an instance in v (any state) or a runner of o? */
@@ -161,7 +169,7 @@ source_jit(struct scaler *s, const char *name, char **jit, int *exists)
 	return e;
 }
 
-/* A JIT config for name; after a name collision see scaler_launch(). */
+/* A JIT config for name; after a name collision see launch_prepare(). */
 static const struct error *
 jit_for(struct scaler *s, const char *name, char **jit,
     struct ec2_instance *out, int *adopted)
@@ -175,8 +183,8 @@ jit_for(struct scaler *s, const char *name, char **jit,
 	if (e == NULL || !exists)
 		return e;
 	/* An earlier run got this far: did it launch the instance too? */
-	if ((e = ec2_find_launch(s->aws, &s->launch, s->c->scale_set_id, name,
-	    out, &found)) != NULL)
+	if ((e = ec2_find_runner(s->aws, s->c->scale_set_id, name, out,
+	    &found)) != NULL)
 		return e;
 	if (found) {
 		log_info("runner %s: adopting instance %s launched by an "
@@ -202,91 +210,434 @@ jit_for(struct scaler *s, const char *name, char **jit,
 	return source_jit(s, name, jit, &exists);
 }
 
-/* see scaler.h */
-const struct error *
-scaler_launch(struct scaler *s, const char *name,
-    const struct ec2_instances *known, struct ec2_instance *out,
-    int *skipped)
+/* Is the instance of runner name in known and not gone? */
+static const struct ec2_instance *
+known_instance(const char *name, const struct ec2_instances *known)
 {
-	const struct error	*e;
-	struct buf		 ud = BUF_INIT(SCALER_RENDER_MAX);
-	struct ec2_run_info	 info;
-	const struct error	*re;
-	char			*jit = NULL;
-	char			 skey[SEAL_PUB_B64_LEN + 1] = "DRY-RUN";
-	int64_t			 id = 0;
-	int			 adopted, found;
-	size_t			 i;
-	const struct ec2_tag	 tags[] = {
-		{ EC2_TAG_MANAGED, "true" },
-		{ EC2_TAG_SCALE_SET, s->set_id },
-		{ EC2_TAG_RUNNER, name },
-		{ "Name", name },
-	};
+	size_t	 i;
 
-	*skipped = 0;
 	for (i = 0; known != NULL && i < known->n; i++)
 		if (strcmp(known->v[i].runner, name) == 0 &&
 		    strcmp(known->v[i].state, "terminated") != 0 &&
-		    strcmp(known->v[i].state, "shutting-down") != 0) {
-			*out = known->v[i];
-			*skipped = 1;
-			return NULL;
-		}
-	if (s->dry_run)
-		jit = xstrdup("DRY-RUN");
-	else if ((e = jit_for(s, name, &jit, out, &adopted)) != NULL ||
+		    strcmp(known->v[i].state, "shutting-down") != 0)
+			return &known->v[i];
+	return NULL;
+}
+
+/*
+ * Before the batch: skip a runner whose instance is known, get its JIT
+ * config (after a name collision, adopt the instance an earlier run
+ * launched for it, or remove the stale runner and try once more) and
+ * record the delivery it is owed (any thread).
+ */
+static const struct error *
+launch_prepare(struct scaler *s, struct scaler_launch *l,
+    const struct launch_run *run)
+{
+	const struct error	*e;
+	const struct ec2_instance *k;
+	int			 adopted;
+
+	if ((k = known_instance(l->name, run->known)) != NULL ||
+	    (k = known_instance(l->name, run->replayed)) != NULL) {
+		l->out = *k;
+		l->skipped = 1;
+		return NULL;
+	}
+	if (s->dry_run) {
+		l->jit = xstrdup("DRY-RUN");
+		return NULL;
+	}
+	if ((e = jit_for(s, l->name, &l->jit, &l->out, &adopted)) != NULL ||
 	    adopted) {
-		*skipped = adopted;
+		l->skipped = adopted;
 		return e;
 	}
 	/* Issue 14: the config is delivered sealed (deliver.c), not here. */
-	if (!s->dry_run && ((e = deliver_user_key(&s->ctx->cfg, skey)) != NULL ||
-	    (e = deliver_launched(&s->ctx->cfg, NULL, s->set_id, name,
-	    jit)) != NULL))
-		goto out;
+	return deliver_launched(&s->ctx->cfg, NULL, s->set_id, l->name,
+	    l->jit);
+}
+
+/* The user data of a batch: the template with the batch's token. */
+static const struct error *
+batch_user_data(struct scaler *s, const char *token, struct buf *ud)
+{
+	const struct error	*e;
+	char			 skey[SEAL_PUB_B64_LEN + 1] = "DRY-RUN";
+
+	if (!s->dry_run && (e = deliver_user_key(&s->ctx->cfg, skey)) != NULL)
+		return e;
 	if ((e = userdata_render(s->tmpl != NULL ? s->tmpl :
-	    userdata_default_template(), skey, name, s->set_id, s->c->name,
-	    &ud)) != NULL) {
-		if (e->class == ERR_PROTO)
-			e = error_fmt(ERR_CONFIG, "user data for runner %s is "
-			    "larger than EC2's %u bytes", name,
-			    EC2_USER_DATA_MAX);
-		else
-			e = error_wrap(e, "runner %s", name);
+	    userdata_default_template(), skey, token, s->set_id, s->c->name,
+	    ud)) == NULL)
+		return NULL;
+	if (e->class == ERR_PROTO)
+		return error_fmt(ERR_CONFIG, "user data is larger than EC2's "
+		    "%u bytes", EC2_USER_DATA_MAX);
+	return e;
+}
+
+/* Save the state file (the pending launches in it), if there is one. */
+static const struct error *
+launches_save(struct scaler *s)
+{
+	if (!s->c->have_state)
+		return NULL;
+	return cmd_as_save(s->c);
+}
+
+/*
+ * Did EC2 refuse the request itself (nothing launched under its token),
+ * rather than leave it unknown: no reply, a 5xx that may have come after
+ * the launch, or a throttled reply (throttling is decided before the
+ * token is looked at, so a throttled replay says nothing of the first
+ * call, and a throttled retry nothing of a timed-out first attempt)?
+ */
+static int
+launch_refused(struct aws *a)
+{
+	static const char *const unknown[] = {
+		"InternalError", "InternalFailure", "ServiceUnavailable",
+		"Unavailable", "RequestLimitExceeded",
+		"RequestResourceCountExceeded", "Throttling", NULL
+	};
+	const char	*code = aws_last_code(a);
+
+	return *code != '\0' && !str_in_list(unknown, code);
+}
+
+/*
+ * Bind the instances of one call to the runners names[0..n): instance
+ * k of the call (amiLaunchIndex k) is runner k, the order the batch was
+ * recorded in, so a replay binds them alike; each is tagged with its
+ * runner (one CreateTags each: TagSpecifications tag every instance of a
+ * call alike).  ent (may be NULL) gets each runner's instance; *bound
+ * marks the runners that got one.  Returns 1 when every instance is
+ * tagged.
+ */
+static int
+batch_bind(struct scaler *s, const char *const *names, size_t n,
+    struct ec2_instances *got, struct scaler_launch **ent, int *bound)
+{
+	const struct error	*e;
+	struct ec2_tag		 t[2];
+	const char		*id[1];
+	size_t			 i, k;
+	int			 all = 1;
+
+	for (i = 0; i < got->n; i++) {
+		struct ec2_instance *g = &got->v[i];
+
+		k = g->launch_index >= 0 && (size_t)g->launch_index < n &&
+		    !bound[g->launch_index] ? (size_t)g->launch_index : 0;
+		while (k < n && bound[k])
+			k++;
+		if (k == n) {
+			log_warn("ec2: instance %s is one more than the %zu "
+			    "runners of its launch; `ghrctl cleanup` "
+			    "terminates it", g->id, n);
+			continue;
+		}
+		bound[k] = 1;
+		snprintf(g->runner, sizeof(g->runner), "%s", names[k]);
+		snprintf(g->scale_set, sizeof(g->scale_set), "%s", s->set_id);
+		if (ent != NULL)
+			ent[k]->out = *g;
+		if (s->dry_run)
+			continue;
+		t[0].key = EC2_TAG_RUNNER;
+		t[0].value = names[k];
+		t[1].key = "Name";
+		t[1].value = names[k];
+		id[0] = g->id;
+		if ((e = ec2_create_tags(s->aws, id, 1, t, 2, 0)) != NULL) {
+			log_warn("runner %s: instance %s not tagged: %s",
+			    names[k], g->id, e->msg);
+			all = 0;
+		}
+	}
+	return all;
+}
+
+/* The tags every instance of a batch is launched with. */
+#define BATCH_TAGS(s)	{ { EC2_TAG_MANAGED, "true" },			\
+	{ EC2_TAG_SCALE_SET, (s)->set_id } }
+
+/*
+ * One RunInstances of choice c for the runners ent[0..n) (names sorted):
+ * recorded in the state file first, then sent; the instances EC2 made
+ * are bound to their runners (ent[k]->out) and tagged, and the record
+ * dropped once all are tagged.  The runners that got no instance are
+ * moved to the front of ent, in order; *left gets their count.  On an
+ * error *held is 1 when EC2 may have launched them (no reply): the
+ * record stays for the next run's replay.
+ */
+static const struct error *
+batch_try(struct scaler *s, const struct ec2_choice *c,
+    struct scaler_launch **ent, size_t n, size_t *left, int *held,
+    int *reused)
+{
+	const struct error	*e;
+	const struct ec2_tag	 tags[] = BATCH_TAGS(s);
+	struct ec2_instances	 got = EC2_INSTANCES_INIT;
+	struct buf		 ud = BUF_INIT(SCALER_RENDER_MAX);
+	struct scaler_launch	**rest;
+	const char		**names;
+	char			 token[EC2_TOKEN_MAX];
+	int			*bound;
+	size_t			 i, m = 0;
+
+	*left = n;
+	*held = 0;
+	names = xcalloc(n, sizeof(*names));
+	bound = xcalloc(n, sizeof(*bound));
+	for (i = 0; i < n; i++)
+		names[i] = ent[i]->name;
+	ec2_batch_token(s->c->scale_set_id, c, names, n, token);
+	if ((e = batch_user_data(s, token, &ud)) != NULL)
+		goto out;
+	if (!s->dry_run && s->c->have_state && ((e = state_launch_add(
+	    &s->c->st, token, c->type, c->subnet, c->spot, names, n,
+	    (int64_t)time(NULL))) != NULL || (e = launches_save(s)) != NULL))
+		goto out;
+	e = ec2_run_batch(s->aws, &s->launch, c, (unsigned int)n, tags,
+	    sizeof(tags) / sizeof(tags[0]), ud.p, token, &got, reused);
+	if (e != NULL) {
+		*held = !s->dry_run && !launch_refused(s->aws);
+		if (!*held && !s->dry_run && s->c->have_state) {
+			state_launch_drop(&s->c->st, token);
+			(void)launches_save(s);
+		}
 		goto out;
 	}
-	e = ec2_run(s->aws, &s->launch, s->c->scale_set_id, name, tags,
-	    sizeof(tags) / sizeof(tags[0]), ud.p, out, &info);
-	if (e == NULL && !s->dry_run) {
-		s->launched++;
-		if ((re = deliver_launched(&s->ctx->cfg, out->id, s->set_id,
-		    name, jit)) != NULL)
-			log_warn("runner %s: %s", name, re->msg);
-		metrics_launch(info.reused);
-		log_info("runner %s: instance %s (%s%s%s)", name, out->id,
-		    out->type, info.fell_back ? ", on-demand after spot "
-		    "failed" : "", info.reused ? ", launched earlier" : "");
-		event_emit(EV_LAUNCH, "runner", name, "instance", out->id,
-		    "type", out->type, "market", out->spot ? "spot" :
-		    "on-demand", NULL);
-	} else if (e != NULL && !s->dry_run) {
-		/* No instance: do not leave the runner registered. */
-		(void)deliver_forget(&s->ctx->cfg, name);
-		metrics_launch_error(aws_last_code(s->aws));
-		if (scaler_runner_live(s, name, &re) == 0 &&
-		    scaler_source_find(s, name, &id, &found) == NULL && found &&
-		    scaler_source_remove(s, id, &re) != 0)
-			log_info("runner %s stays registered offline; "
-			    "`ghrctl cleanup` removes it", name);
+	if (s->dry_run) {
+		*left = 0;
+		goto out;
 	}
+	if (batch_bind(s, names, n, &got, ent, bound) && s->c->have_state) {
+		state_launch_drop(&s->c->st, token);
+		(void)launches_save(s);
+	}
+	rest = xcalloc(n, sizeof(*rest));
+	for (i = 0; i < n; i++)
+		if (!bound[i])
+			rest[m++] = ent[i];
+	for (i = 0; i < n; i++)
+		if (bound[i])
+			rest[m++] = ent[i];
+	memcpy(ent, rest, n * sizeof(*ent));
+	free(rest);
+	*left = 0;
+	for (i = 0; i < n; i++)
+		*left += !bound[i];
 out:
 	if (ud.p != NULL)
 		wipe(ud.p, ud.len);
 	buf_release(&ud);
+	ec2_instances_release(&got);
+	free(bound);
+	free(names);
+	return e;
+}
+
+/*
+ * Launch the runners ent[0..n) (names sorted) as one batch, choice after
+ * choice (spot first when set, then on-demand; type-major): a capacity
+ * refusal moves all of them to the next choice, a partial launch moves
+ * the rest.  Each runner's instance is in its out; the error of those
+ * left is in their e (ERR_TEMP when no choice had room).
+ */
+static void
+batch_run(struct scaler *s, struct scaler_launch **ent, size_t n)
+{
+	const struct error	*e = NULL;
+	struct ec2_choice	 ch[EC2_CHOICES_MAX];
+	struct error		 last;
+	char			 code[128] = "";
+	size_t			 nc, i, j, k, left = n;
+	unsigned int		 tried = 0;
+	int			 skip_spot = 0, held = 0, reused;
+
+	memset(&last, 0, sizeof(last));
+	nc = ec2_choices(&s->launch, ch, EC2_CHOICES_MAX);
+	for (i = 0; i < nc && left > 0; i++) {
+		if (ch[i].spot && skip_spot)
+			continue;
+		if (sig_stop) {
+			e = error_fmt(ERR_TEMP, "not launched: stopping");
+			break;
+		}
+		tried++;
+		reused = 0;
+		e = batch_try(s, &ch[i], ent, left, &k, &held, &reused);
+		if (e == NULL) {
+			for (j = k; j < left; j++) {
+				ent[j]->reused = reused;
+				ent[j]->fell_back = s->launch.spot &&
+				    !ch[i].spot;
+			}
+			if (k > 0)
+				log_info("ec2: %s %s in %s launched %zu of "
+				    "the %zu runners asked for; the rest try "
+				    "the next choice", ch[i].spot ? "spot" :
+				    "on-demand", ch[i].type ? ch[i].type :
+				    "(template type)", ch[i].subnet ?
+				    ch[i].subnet : "(template subnet)",
+				    left - k, left);
+			left = k;
+			continue;
+		}
+		snprintf(code, sizeof(code), "%s", aws_last_code(s->aws));
+		last = *e;
+		if (held || !ec2_capacity_code(code))
+			break;
+		log_info("ec2: %s for %s %s in %s (%zu runners); trying the "
+		    "next choice", code, ch[i].spot ? "spot" : "on-demand",
+		    ch[i].type ? ch[i].type : "(template type)",
+		    ch[i].subnet ? ch[i].subnet : "(template subnet)", left);
+		if (ch[i].spot && ec2_spot_code(code))
+			skip_spot = 1;
+		e = NULL;
+	}
+	if (left == 0)
+		return;
+	if (e == NULL)
+		e = error_fmt(ERR_TEMP, "ec2: no capacity for %zu runners in "
+		    "any of %u choices (last: %s)", left, tried, last.msg[0] ?
+		    last.msg : "none");
+	else if (e != &last) {
+		last = *e;
+		e = &last;
+	}
+	for (k = 0; k < left; k++) {
+		ent[k]->err = *e;
+		ent[k]->e = &ent[k]->err;
+		ent[k]->held = held;
+	}
+}
+
+static int
+launch_cmp(const void *a, const void *b)
+{
+	const struct scaler_launch *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+/*
+ * After the batches (this thread): record each instance's delivery and
+ * tell; for a runner left without an instance that EC2 refused, forget
+ * its delivery and remove its registration (its job comes again); one
+ * whose launch is unknown (held) keeps both for the replay.
+ */
+static void
+launch_finish(struct scaler *s, struct scaler_launch *l)
+{
+	const struct error	*re;
+	int64_t			 id = 0;
+	int			 found;
+
+	if (s->dry_run || l->skipped || l->jit == NULL)
+		goto out;
+	if (l->e == NULL && l->out.id[0] != '\0') {
+		s->launched++;
+		if ((re = deliver_launched(&s->ctx->cfg, l->out.id, s->set_id,
+		    l->name, l->jit)) != NULL)
+			log_warn("runner %s: %s", l->name, re->msg);
+		metrics_launch(l->reused);
+		log_info("runner %s: instance %s (%s%s%s)", l->name,
+		    l->out.id, l->out.type, l->fell_back ? ", on-demand after "
+		    "spot failed" : "", l->reused ? ", launched earlier" : "");
+		event_emit(EV_LAUNCH, "runner", l->name, "instance",
+		    l->out.id, "type", l->out.type, "market", l->out.spot ?
+		    "spot" : "on-demand", NULL);
+	} else if (l->e != NULL && !l->held) {
+		/* No instance: do not leave the runner registered. */
+		(void)deliver_forget(&s->ctx->cfg, l->name);
+		metrics_launch_error(aws_last_code(s->aws));
+		if (scaler_runner_live(s, l->name, &re) == 0 &&
+		    scaler_source_find(s, l->name, &id, &found) == NULL &&
+		    found && scaler_source_remove(s, id, &re) != 0)
+			log_info("runner %s stays registered offline; "
+			    "`ghrctl cleanup` removes it", l->name);
+	}
+out:
 	/* Single use: a burst of them must not crowd out long-lived secrets. */
-	log_secret_forget(jit);
-	secret_free(jit);
+	if (l->jit != NULL) {
+		log_secret_forget(l->jit);
+		secret_free(l->jit);
+		l->jit = NULL;
+	}
+}
+
+/* see scaler.h */
+const struct error *
+scaler_replay(struct scaler *s, struct ec2_instances *out)
+{
+	const struct error	*e = NULL, *re;
+	const struct ec2_tag	 tags[] = BATCH_TAGS(s);
+	struct state_launch	*r;
+	struct ec2_instances	 got;
+	struct ec2_choice	 c;
+	struct buf		 ud = BUF_INIT(SCALER_RENDER_MAX);
+	char			 token[EC2_TOKEN_MAX];
+	int			*bound, reused;
+	size_t			 i = 0, j;
+
+	if (s->dry_run || !s->c->have_state)
+		return NULL;
+	while (i < s->c->st.nlaunches && !sig_stop) {
+		r = &s->c->st.launches[i];
+		memset(&got, 0, sizeof(got));
+		c.type = r->type;
+		c.subnet = r->subnet;
+		c.spot = r->spot;
+		snprintf(token, sizeof(token), "%s", r->token);
+		buf_reset(&ud);
+		log_info("replaying the launch %s of %zu runners (recorded "
+		    "before a restart)", token, r->nrunners);
+		if ((re = batch_user_data(s, token, &ud)) == NULL)
+			re = ec2_run_batch(s->aws, &s->launch, &c,
+			    (unsigned int)r->nrunners, tags,
+			    sizeof(tags) / sizeof(tags[0]), ud.p, token, &got,
+			    &reused);
+		if (re != NULL && !launch_refused(s->aws)) {
+			/* Unknown still: kept for the next try. */
+			e = e != NULL ? e : error_wrap(re, "replaying launch %s",
+			    token);
+			i++;
+			continue;
+		}
+		bound = xcalloc(r->nrunners, sizeof(*bound));
+		if (re != NULL)
+			log_info("launch %s: %s: nothing was launched", token,
+			    re->msg);
+		else if (!batch_bind(s, (const char *const *)r->runners,
+		    r->nrunners, &got, NULL, bound)) {
+			free(bound);
+			ec2_instances_release(&got);
+			e = e != NULL ? e : error_fmt(ERR_TEMP, "replaying "
+			    "launch %s: not every instance tagged", token);
+			i++;
+			continue;
+		}
+		free(bound);
+		for (j = 0; j < got.n; j++) {
+			if (got.v[j].runner[0] == '\0')
+				continue;
+			log_info("runner %s: instance %s (launched before a "
+			    "restart)", got.v[j].runner, got.v[j].id);
+			if (out != NULL)
+				ec2_instances_add(out, &got.v[j]);
+		}
+		ec2_instances_release(&got);
+		state_launch_drop(&s->c->st, token);
+		if ((re = launches_save(s)) != NULL)
+			return re;
+	}
+	if (ud.p != NULL)
+		wipe(ud.p, ud.len);
+	buf_release(&ud);
 	return e;
 }
 
@@ -303,7 +654,6 @@ worker_open(struct scaler *s, struct scaler_worker *w)
 	w->s.aws = NULL;
 	w->s.workers = NULL;
 	w->s.nworkers = 0;
-	w->s.launched = 0;
 	if ((e = ctx_http_new(s->ctx, &w->http)) != NULL ||
 	    (e = cmd_as_open_http(s->ctx, &w->c, 0, w->http)) != NULL ||
 	    (e = aws_new(&s->ctx->cfg, w->http, s->ctx->envp, s->endpoint,
@@ -331,8 +681,7 @@ take_launches(struct scaler *s, struct launch_run *run)
 			e = error_fmt(ERR_TEMP, "runner %s: not launched: "
 			    "stopping", l->name);
 		else
-			e = scaler_launch(s, l->name, run->known, &l->out,
-			    &l->skipped);
+			e = launch_prepare(s, l, run);
 		if (e != NULL)
 			l->err = *e;	/* e is in this thread's ring */
 		l->e = e != NULL ? &l->err : NULL;
@@ -348,6 +697,35 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The prepared runners (JIT config in hand) of v[0..n), sorted by name,
+ * in batches of at most EC2_BATCH_MAX; then launch_finish() for each.
+ */
+static void
+launch_batches(struct scaler *s, struct scaler_launch *v, size_t n)
+{
+	struct scaler_launch	**ent;
+	size_t			 i, m = 0, k, bmax;
+
+	ent = xcalloc(n + 1, sizeof(*ent));
+	for (i = 0; i < n; i++) {
+		if (v[i].e == NULL && !v[i].skipped && v[i].jit != NULL)
+			ent[m++] = &v[i];
+		else if (v[i].e != NULL)
+			v[i].held = 1;	/* nothing sent: keep what it made */
+	}
+	qsort(ent, m, sizeof(*ent), launch_cmp);
+	bmax = s->batch_max >= 1 && s->batch_max <= EC2_BATCH_MAX ?
+	    s->batch_max : EC2_BATCH_MAX;
+	for (i = 0; i < m; i += k) {
+		k = m - i < bmax ? m - i : bmax;
+		batch_run(s, ent + i, k);
+	}
+	for (i = 0; i < n; i++)
+		launch_finish(s, &v[i]);
+	free(ent);
+}
+
 /* see scaler.h */
 void
 scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
@@ -355,6 +733,7 @@ scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
 {
 	const struct error	*e;
 	struct launch_run	 run;
+	struct ec2_instances	 replayed = EC2_INSTANCES_INIT;
 	pthread_attr_t		 attr;
 	size_t			 i, nw, started = 0;
 
@@ -362,6 +741,9 @@ scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
 	run.v = v;
 	run.n = n;
 	run.known = known;
+	run.replayed = &replayed;
+	if ((e = scaler_replay(s, &replayed)) != NULL)
+		log_warn("%s", e->msg);
 	nw = s->concurrency < n ? s->concurrency : n;
 	if (nw > 1 && s->workers == NULL) {
 		s->workers = xcalloc(nw, sizeof(*s->workers));
@@ -391,16 +773,13 @@ scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
 		}
 		pthread_attr_destroy(&attr);
 	}
-	/* No worker started: this thread launches them one by one. */
-	if (started == 0) {
+	/* No worker started: this thread prepares them one by one. */
+	if (started == 0)
 		take_launches(s, &run);
-		return;
-	}
-	for (i = 0; i < started; i++) {
+	for (i = 0; i < started; i++)
 		pthread_join(s->workers[i].th, NULL);
-		s->launched += s->workers[i].s.launched;
-		s->workers[i].s.launched = 0;
-	}
+	launch_batches(s, v, n);
+	ec2_instances_release(&replayed);
 }
 
 /* see scaler_impl.h */

@@ -49,7 +49,7 @@ remove_runner(struct scaler *s, struct scaler_obs *o, struct plan_action *a)
 
 /*
  * Describe lags behind RunInstances: before deregistering an "orphan",
- * look for its instance by ClientToken.  1 when one exists (kept).
+ * look for its instance by its runner tag.  1 when one exists (kept).
  */
 static int
 launched_by_token(struct scaler *s, struct scaler_obs *o,
@@ -58,12 +58,12 @@ launched_by_token(struct scaler *s, struct scaler_obs *o,
 	struct ec2_instance	 in;
 	int			 found = 0;
 
-	if (a->runner == PLAN_NONE || ec2_find_launch(s->aws, &s->launch,
+	if (a->runner == PLAN_NONE || ec2_find_runner(s->aws,
 	    s->c->scale_set_id, o->pr[a->runner].name, &in, &found) != NULL ||
 	    !found)
 		return 0;
 	snprintf(a->result, sizeof(a->result), "kept: instance %s found by "
-	    "its ClientToken", in.id);
+	    "its runner tag", in.id);
 	return 1;
 }
 

@@ -52,10 +52,80 @@ state_clear_session(struct state *st)
 	st->queue_token = NULL;
 }
 
+static void
+launch_free(struct state_launch *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->nrunners; i++)
+		free(l->runners[i]);
+	free(l->runners);
+	free(l->token);
+	free(l->type);
+	free(l->subnet);
+	memset(l, 0, sizeof(*l));
+}
+
+/* see state.h */
+void
+state_launch_drop(struct state *st, const char *token)
+{
+	size_t	 i;
+
+	for (i = 0; i < st->nlaunches; i++)
+		if (strcmp(st->launches[i].token, token) == 0) {
+			launch_free(&st->launches[i]);
+			memmove(&st->launches[i], &st->launches[i + 1],
+			    (st->nlaunches - i - 1) * sizeof(*st->launches));
+			st->nlaunches--;
+			return;
+		}
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+/* see state.h */
+const struct error *
+state_launch_add(struct state *st, const char *token, const char *type,
+    const char *subnet, int spot, const char *const *runners, size_t n,
+    int64_t now)
+{
+	struct state_launch	*l;
+	size_t			 i;
+
+	state_launch_drop(st, token);
+	if (st->nlaunches >= STATE_LAUNCHES_MAX)
+		return error_fmt(ERR_FAIL, "state file: %d batch launches "
+		    "pending already", STATE_LAUNCHES_MAX);
+	st->launches = xrealloc(st->launches, (st->nlaunches + 1) *
+	    sizeof(*st->launches));
+	l = &st->launches[st->nlaunches++];
+	memset(l, 0, sizeof(*l));
+	l->token = xstrdup(token);
+	l->type = dup_or_null(type);
+	l->subnet = dup_or_null(subnet);
+	l->spot = spot != 0;
+	l->created = now;
+	l->runners = xcalloc(n + 1, sizeof(*l->runners));
+	for (i = 0; i < n; i++)
+		l->runners[i] = xstrdup(runners[i]);
+	l->nrunners = n;
+	return NULL;
+}
+
 /* see state.h */
 void
 state_release(struct state *st)
 {
+	size_t	 i;
+
+	for (i = 0; i < st->nlaunches; i++)
+		launch_free(&st->launches[i]);
+	free(st->launches);
 	state_clear_session(st);
 	free(st->config_url);
 	free(st->scale_set_name);
@@ -71,6 +141,59 @@ opt_dup(const cJSON *o, const char *key, char **out)
 	if ((e = json_opt_str(o, key, &s)) != NULL)
 		return e;
 	*out = (s != NULL && *s != '\0') ? xstrdup(s) : NULL;
+	return NULL;
+}
+
+/* One pending launch of the "launches" array. */
+static const struct error *
+parse_launch(const cJSON *o, struct state *st)
+{
+	const struct error	*e;
+	const cJSON		*rs, *r;
+	const char		*token = NULL, *type = NULL, *subnet = NULL;
+	const char		*market = NULL, **names;
+	int64_t			 created = 0;
+	size_t			 n = 0;
+
+	if ((e = json_want_object(o, "state file launch")) != NULL ||
+	    (e = json_get_str(o, "clientToken", &token)) != NULL ||
+	    (e = json_opt_str(o, "instanceType", &type)) != NULL ||
+	    (e = json_opt_str(o, "subnetId", &subnet)) != NULL ||
+	    (e = json_get_str(o, "market", &market)) != NULL ||
+	    (e = json_opt_i64(o, "created", &created)) != NULL ||
+	    (e = json_get_array(o, "runners", &rs)) != NULL)
+		return e;
+	if (*token == '\0' || strlen(token) > 64 || (strcmp(market, "spot") !=
+	    0 && strcmp(market, "on-demand") != 0) ||
+	    cJSON_GetArraySize(rs) < 1 || cJSON_GetArraySize(rs) > 1000)
+		return error_fmt(ERR_DATA, "state file: a pending launch has "
+		    "a bad clientToken, market or runner list");
+	names = xcalloc((size_t)cJSON_GetArraySize(rs), sizeof(*names));
+	cJSON_ArrayForEach(r, rs) {
+		if (!cJSON_IsString(r) || *r->valuestring == '\0') {
+			free(names);
+			return error_fmt(ERR_DATA, "state file: a pending "
+			    "launch has a runner that is not a name");
+		}
+		names[n++] = r->valuestring;
+	}
+	e = state_launch_add(st, token, type, subnet, strcmp(market, "spot") ==
+	    0, names, n, created);
+	free(names);
+	return e;
+}
+
+static const struct error *
+parse_launches(const cJSON *root, struct state *st)
+{
+	const struct error	*e;
+	const cJSON		*a = NULL, *o;
+
+	if ((e = json_opt_array(root, "launches", &a)) != NULL || a == NULL)
+		return e;
+	cJSON_ArrayForEach(o, a)
+		if ((e = parse_launch(o, st)) != NULL)
+			return e;
 	return NULL;
 }
 
@@ -105,6 +228,8 @@ state_parse(const char *text, size_t len, struct state *st)
 	    (e = json_opt_i64(root, "lastMessageId", &st->last_message_id)) ||
 	    (e = json_opt_i64(root, "lastAckedId", &st->last_acked_id)) ||
 	    (e = json_opt_i64(root, "updated", &st->updated)))
+		goto out;
+	if ((e = parse_launches(root, st)) != NULL)
 		goto out;
 	if (st->queue_token != NULL)
 		log_secret(st->queue_token);
@@ -142,6 +267,29 @@ add_int(cJSON *o, const char *key, int64_t v)
 	cJSON_AddItemToObject(o, key, cJSON_CreateRaw(num));
 }
 
+static void
+format_launches(cJSON *o, const struct state *st)
+{
+	cJSON	*a = cJSON_AddArrayToObject(o, "launches"), *l, *rs;
+	size_t	 i, j;
+
+	for (i = 0; i < st->nlaunches; i++) {
+		const struct state_launch *x = &st->launches[i];
+
+		l = cJSON_CreateObject();
+		add_str(l, "clientToken", x->token);
+		add_str(l, "instanceType", x->type);
+		add_str(l, "subnetId", x->subnet);
+		add_str(l, "market", x->spot ? "spot" : "on-demand");
+		add_int(l, "created", x->created);
+		rs = cJSON_AddArrayToObject(l, "runners");
+		for (j = 0; j < x->nrunners; j++)
+			cJSON_AddItemToArray(rs,
+			    cJSON_CreateString(x->runners[j]));
+		cJSON_AddItemToArray(a, l);
+	}
+}
+
 /* see state.h */
 const struct error *
 state_format(const struct state *st, struct buf *out)
@@ -161,6 +309,8 @@ state_format(const struct state *st, struct buf *out)
 	add_int(o, "lastMessageId", st->last_message_id);
 	add_int(o, "lastAckedId", st->last_acked_id);
 	add_int(o, "updated", st->updated);
+	if (st->nlaunches > 0)
+		format_launches(o, st);
 	s = json_print(o);
 	cJSON_Delete(o);
 	if ((e = buf_adds(out, s)) == NULL)

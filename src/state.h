@@ -33,6 +33,25 @@
 #define STATE_NAME_MAX	128
 #define STATE_ENC_MAX	200	/* longest encoded name in a file name */
 
+/*
+ * A batch launch recorded before its RunInstances is sent (issue 14): its
+ * ClientToken, its launch choice and the runner names it launches (in
+ * launch-index order), so that after a crash the next run sends the same
+ * request again first (EC2 returns the instances the first one made) and
+ * tags each instance with its runner.  Dropped once every instance is
+ * tagged, or when EC2 refused the request.
+ */
+#define STATE_LAUNCHES_MAX	64
+struct state_launch {
+	char		*token;
+	char		*type;		/* NULL: the launch template's */
+	char		*subnet;	/* NULL: the launch template's */
+	int		 spot;
+	char		**runners;
+	size_t		 nrunners;
+	int64_t		 created;	/* unix seconds */
+};
+
 struct state {
 	int		 version;
 	char		*config_url;	/* the scope the session belongs to */
@@ -45,6 +64,8 @@ struct state {
 	int64_t		 last_message_id;	/* handled and persisted */
 	int64_t		 last_acked_id;		/* DELETE answered 204 */
 	int64_t		 updated;		/* unix seconds of the save */
+	struct state_launch	*launches;	/* pending batch launches */
+	size_t			 nlaunches;
 };
 
 /* An empty state (version STATE_VERSION, nothing set). */
@@ -53,6 +74,16 @@ void			 state_init(struct state *);
 void			 state_release(struct state *);
 /* Forget the session fields only. */
 void			 state_clear_session(struct state *);
+
+/*
+ * Record a pending batch launch (copies of everything; a record with the
+ * same token is replaced).  ERR_FAIL when STATE_LAUNCHES_MAX are pending.
+ */
+const struct error	*state_launch_add(struct state *, const char *token,
+			    const char *type, const char *subnet, int spot,
+			    const char *const *runners, size_t n, int64_t now);
+/* Drop the pending launch with token (none: nothing happens). */
+void			 state_launch_drop(struct state *, const char *token);
 
 /*
  * Parse the file's text (pure).  ERR_DATA on bad JSON, a missing or newer

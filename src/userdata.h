@@ -8,8 +8,9 @@
 /*
  * The user data a runner instance boots with: a shell script rendered
  * from a template with the placeholders {{SIGNING_KEY}} (ghrctl's public
- * signing key, for `ghrctl boot`), {{RUNNER_NAME}}, {{SCALE_SET_ID}} and
- * {{SCALE_SET_NAME}}.  No secret goes in: a template that still has
+ * signing key, for `ghrctl boot`), {{RUNNER_NAME}} (the launch's
+ * ClientToken: a batch of runners shares one user data), {{SCALE_SET_ID}}
+ * and {{SCALE_SET_NAME}}.  No secret goes in: a template that still has
  * {{JIT_CONFIG}} is ERR_CONFIG.  Rendering is pure (no I/O),
  * so it is unit-tested and fuzzed alone.
  */

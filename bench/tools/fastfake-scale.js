@@ -630,7 +630,8 @@ function instanceXml(i, pending) {
 	    "</name></instanceState><instanceType>" + i.type +
 	    "</instanceType><launchTime>" + iso(i.launch) +
 	    "</launchTime><subnetId>" + i.subnet + "</subnetId><clientToken>" +
-	    esc(i.token) + "</clientToken>" + spot + "<tagSet>" + tags +
+	    esc(i.token) + "</clientToken>" + spot + "<amiLaunchIndex>" +
+	    (i.index || 0) + "</amiLaunchIndex><tagSet>" + tags +
 	    "</tagSet></item>";
 }
 
@@ -656,13 +657,17 @@ function runInstances(req, p, rid0) {
 	const market = p.get("InstanceMarketOptions.MarketType") === "spot" ?
 	    "spot" : "on-demand";
 	const itype = p.get("InstanceType") || "t3.micro";
-	if (p.get("MinCount") !== "1" || p.get("MaxCount") !== "1")
+	// MinCount..MaxCount instances, amiLaunchIndex 0..N-1 (RunInstances
+	// reference); ClientToken idempotency ("Ensuring idempotency").
+	const lo = parseInt(p.get("MinCount") || "", 10);
+	const hi = parseInt(p.get("MaxCount") || "", 10);
+	if (!(lo >= 1 && hi >= lo))
 		throw new ApiError(400, "InvalidParameterValue",
-		    "ghrctl launches one");
+		    "MinCount must be at least 1 and at most MaxCount");
 	const token = p.get("ClientToken") || "";
 	const sig = [...p].filter(([k]) => k !== "Action" && k !== "Version")
 	    .map(([k, v]) => k + "=" + v).sort().join("&");
-	let inst, rid, made = 0;
+	let insts, rid, made = 0;
 	const old = token ? st.tokens.get(token) : undefined;
 	if (old !== undefined) {
 		if (old[0] !== sig)
@@ -670,32 +675,43 @@ function runInstances(req, p, rid0) {
 			    "Arguments on this idempotent request are " +
 			    "inconsistent with arguments used in previous " +
 			    "request(s).");
-		inst = st.instances.get(old[1]);
+		insts = old[1].map((id) => st.instances.get(id));
 		rid = old[2];
 	} else {
-		st.serial++;
-		const id = "i-" + hex17(0xa000000000 + st.serial);
-		rid = "r-" + hex17(0xb000000000 + st.serial);
-		inst = {
-			id: id, type: itype, state: "running",
-			launch: Date.now() / 1000, spot: market === "spot",
-			subnet: p.get("SubnetId") || "subnet-default",
-			token: token, tags: tagsOf(p, "instance"),
-			image: p.get("ImageId") || "ami-fromtemplate",
-		};
-		st.instances.set(id, inst);
-		st.live++;
+		insts = [];
+		for (let k = 0; k < hi; k++) {
+			st.serial++;
+			const id = "i-" + hex17(0xa000000000 + st.serial);
+			if (k === 0)
+				rid = "r-" + hex17(0xb000000000 + st.serial);
+			const inst = {
+				id: id, type: itype, state: "running",
+				launch: Date.now() / 1000,
+				spot: market === "spot",
+				subnet: p.get("SubnetId") || "subnet-default",
+				token: token, tags: tagsOf(p, "instance"),
+				image: p.get("ImageId") || "ami-fromtemplate",
+				index: k,
+			};
+			st.instances.set(id, inst);
+			st.live++;
+			insts.push(inst);
+		}
 		st.maxLive = Math.max(st.maxLive, st.live);
 		if (token)
-			st.tokens.set(token, [sig, id, rid]);
+			st.tokens.set(token, [sig, insts.map((i) => i.id), rid]);
 		made = 1;
 	}
-	st.runs.push([inst.tags.get("ghrctl:runner") || "", req.t0, inst.id,
-	    made]);
+	// The runner name is tagged after the launch (CreateTags per
+	// instance): createTags() fills it in.
+	for (const inst of insts)
+		st.runs.push([inst.tags.get("ghrctl:runner") || "", req.t0,
+		    inst.id, made]);
 	st.cpuLast = process.cpuUsage();
 	return "<requestId>" + rid0 + "</requestId><reservationId>" + rid +
 	    "</reservationId><ownerId>123456789012</ownerId><groupSet/>" +
-	    "<instancesSet>" + instanceXml(inst, true) + "</instancesSet>";
+	    "<instancesSet>" + insts.map((i) => instanceXml(i, true)).join("") +
+	    "</instancesSet>";
 }
 
 function values(p, n) {
@@ -803,9 +819,15 @@ function createTags(req, p, rid0) {
 		if (k.startsWith("aws:"))
 			throw new ApiError(400, "InvalidParameterValue",
 			    "Tag keys starting with 'aws:' are reserved");
-		for (const id of ids)
+		for (const id of ids) {
 			st.instances.get(id).tags.set(k,
 			    p.get("Tag." + n + ".Value") || "");
+			if (k === "ghrctl:runner")
+				for (const r of st.runs)
+					if (r[2] === id && r[0] === "")
+						r[0] = p.get("Tag." + n +
+						    ".Value") || "";
+		}
 	}
 	return "<requestId>" + rid0 + "</requestId><return>true</return>";
 }

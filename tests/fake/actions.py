@@ -28,6 +28,7 @@ queue lives on another path tree (/broker/...) than the service
                                    "statistics" sends them as a string
      {"op":"raw","status":200,"body":""}   answer the next poll with this
      {"op":"expire_sessions"}      forget every session (service-side expiry)
+     {"op":"jit_delay","seconds":S}  every generatejitconfig answers S s late
      {"op":"expire_queue_tokens"}  queue tokens answer 401 until refreshed
      {"op":"queue_401","count":N}  the next N queue calls answer 401 even
                                    with a fresh token (the session stays)
@@ -192,6 +193,7 @@ class AState:
         self.done_by = {}          # job -> the runners that ran it
         self.acquire_fault = []    # kinds of the next acquirejobs replies
         self.phantom = 0
+        self.jit_delay = 0
 
     def control(self):
         path = self.args.control
@@ -296,6 +298,8 @@ class AState:
             self.raw.append(c)
         elif op == "expire_sessions":
             self.sessions = {}
+        elif op == "jit_delay":
+            self.jit_delay = float(c.get("seconds", 0))
         elif op == "expire_queue_tokens":
             for s in self.sessions.values():
                 s["expired"] = True
@@ -532,6 +536,8 @@ class H(github.H):
             return self.acquire(rest, body)
         if not self.admin_ok(q):
             return
+        if rest.endswith("/generatejitconfig") and st.jit_delay > 0:
+            time.sleep(st.jit_delay)    # outside the lock: calls overlap
         with st.lock:
             return self.admin_locked(method, rest, q, body)
 

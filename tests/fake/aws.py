@@ -367,6 +367,11 @@ def put_metric_data(h, params):
 #   {"op":"delay","action":A,"seconds":S,"count":N}  the instance is made,
 #                                 then the reply waits S seconds
 #   {"op":"throttle","action":A|"*","count":N}  503 RequestLimitExceeded
+#   {"op":"partial","max":K,"count":N}  the next N RunInstances launch at
+#                                 most K instances each (capacity short:
+#                                 EC2 launches between MinCount and
+#                                 MaxCount, RunInstances reference); K
+#                                 below MinCount: InsufficientInstanceCapacity
 #   {"op":"deny","action":A}      403 UnauthorizedOperation
 #   {"op":"age","id":ID|"*","seconds":S}  launch time S seconds earlier
 #   {"op":"page","size":N}        at most N instances per Describe page
@@ -484,6 +489,7 @@ class Ec2State:
         self.capacity = []
         self.delay = []
         self.throttle = []
+        self.partial = []
         self.html = []
         self.deny = set()
         self.page = 0
@@ -519,6 +525,8 @@ class Ec2State:
                 self.delay.append(dict(c, count=c.get("count", 1)))
             elif op == "throttle":
                 self.throttle.append(dict(c, count=c.get("count", 1)))
+            elif op == "partial":
+                self.partial.append(dict(c, count=c.get("count", 1)))
             elif op == "deny":
                 self.deny.add(c["action"])
             elif op == "age":
@@ -629,10 +637,11 @@ def instance_xml(i, pending=False):
             "<instanceState><code>%d</code><name>%s</name></instanceState>"
             "<instanceType>%s</instanceType><launchTime>%s</launchTime>"
             "<subnetId>%s</subnetId><clientToken>%s</clientToken>%s"
+            "<amiLaunchIndex>%d</amiLaunchIndex>"
             "<tagSet>%s</tagSet></item>" % (
                 i["id"], i["image"], code | 0x5100, st, i["type"],
                 iso(i["launch"]), i["subnet"], xml_escape(i["token"]), spot,
-                tags))
+                i.get("launch_index", 0), tags))
 
 
 def ec2_state(h):
@@ -660,8 +669,19 @@ def run_instances(h, params):
     market = "spot" if params.get("InstanceMarketOptions.MarketType") == \
         "spot" else "on-demand"
     itype = params.get("InstanceType", "t3.micro")
-    if params.get("MinCount") != "1" or params.get("MaxCount") != "1":
-        raise ApiError(400, "InvalidParameterValue", "ghrctl launches one")
+    # MinCount and MaxCount (RunInstances reference): both required, at
+    # least 1, MinCount <= MaxCount.  EC2 launches as many as capacity
+    # allows between them, or none ("If Amazon EC2 cannot launch the
+    # minimum number of instances you request, no instances will be
+    # launched"); each instance gets its amiLaunchIndex 0..N-1.
+    try:
+        lo, hi = int(params["MinCount"]), int(params["MaxCount"])
+    except (KeyError, ValueError):
+        raise ApiError(400, "MissingParameter", "The request must contain "
+                       "the parameters MinCount and MaxCount")
+    if lo < 1 or hi < lo:
+        raise ApiError(400, "InvalidParameterValue", "MinCount must be at "
+                       "least 1 and at most MaxCount")
     if "UserData" in params:
         try:
             ud = base64.b64decode(params["UserData"], validate=True)
@@ -677,6 +697,11 @@ def run_instances(h, params):
                        "tags for Spot instances requests if there are no "
                        "Spot instances requests being created by the "
                        "request.")
+    # ClientToken (EC2 API reference, "Ensuring idempotency in Amazon EC2
+    # API requests"): a repeat with the same token and parameters returns
+    # the first call's instances and launches none; the same token with
+    # other parameters is IdempotentParameterMismatch.  A call that failed
+    # launched nothing and leaves the token unused.
     token = params.get("ClientToken", "")
     sig = {k: v for k, v in params.items() if k not in ("Action", "Version")}
     delay = 0
@@ -700,32 +725,27 @@ def run_instances(h, params):
                                CAPACITY_MSG.get(code, code).replace(
                                    "%s", itype), sender=code not in
                                CAPACITY_STATUS)
-            if st.live() >= h.server.args.ec2_limit:
+            count = hi
+            p = st.take(st.partial, lambda c: True)
+            if p is not None:
+                count = min(count, p.get("max", 1))
+            count = min(count, h.server.args.ec2_limit - st.live())
+            if count < lo:
+                if p is not None and p.get("max", 1) < lo:
+                    raise ApiError(500, "InsufficientInstanceCapacity",
+                                   CAPACITY_MSG[
+                                       "InsufficientInstanceCapacity"]
+                                   .replace("%s", itype), sender=False)
                 raise ApiError(400, "InstanceLimitExceeded",
                                "You have requested more instances than "
                                "your current instance limit allows.")
-            st.serial += 1
-            iid = "i-%017x" % (0xa000000000 + st.serial)
-            rid = "r-%017x" % (0xb000000000 + st.serial)
-            inst = {"id": iid, "type": itype, "state": "running",
-                    "launch": time.time(), "spot": market == "spot",
-                    "subnet": params.get("SubnetId", "subnet-default"),
-                    "token": token, "tags": ec2_tags(params, "instance"),
-                    "volume_tags": ec2_tags(params, "volume"),
-                    "image": params.get("ImageId", "ami-fromtemplate"),
-                    "user_data": params.get("UserData", ""),
-                    "metadata_tags": params.get(
-                        "MetadataOptions.InstanceMetadataTags",
-                        "disabled"),
-                    "launch_index": 0, "console": "",
-                    "template": params.get(
-                        "LaunchTemplate.LaunchTemplateName",
-                        params.get("LaunchTemplate.LaunchTemplateId", ""))}
-            st.instances[iid] = inst
+            insts = [new_instance(st, params, itype, market, token, k)
+                     for k in range(count)]
+            rid = "r-%017x" % (0xb000000000 + int(insts[0]["id"][2:], 16) -
+                               0xa000000000)
             st.max_live = max(st.max_live, st.live())
             if token:
-                st.tokens[token] = (sig, [iid], rid)
-            insts = [inst]
+                st.tokens[token] = (sig, [i["id"] for i in insts], rid)
         st.run_times.append(t0)
         d = st.take(st.delay, lambda c: c.get("action") == "RunInstances")
         if d is not None:
@@ -737,6 +757,27 @@ def run_instances(h, params):
             "<ownerId>123456789012</ownerId><groupSet/><instancesSet>%s"
             "</instancesSet>" % (h.request_id, rid, "".join(
                 instance_xml(i, pending=True) for i in insts)))
+
+
+def new_instance(st, params, itype, market, token, index):
+    """Instance index of a RunInstances call (lock held)."""
+    st.serial += 1
+    iid = "i-%017x" % (0xa000000000 + st.serial)
+    inst = {"id": iid, "type": itype, "state": "running",
+            "launch": time.time(), "spot": market == "spot",
+            "subnet": params.get("SubnetId", "subnet-default"),
+            "token": token, "tags": ec2_tags(params, "instance"),
+            "volume_tags": ec2_tags(params, "volume"),
+            "image": params.get("ImageId", "ami-fromtemplate"),
+            "user_data": params.get("UserData", ""),
+            "metadata_tags": params.get(
+                "MetadataOptions.InstanceMetadataTags", "disabled"),
+            "launch_index": index, "console": "",
+            "template": params.get(
+                "LaunchTemplate.LaunchTemplateName",
+                params.get("LaunchTemplate.LaunchTemplateId", ""))}
+    st.instances[iid] = inst
+    return inst
 
 
 def filter_values(params, n):

@@ -44,6 +44,20 @@ out = [json.dumps(r["params"], sort_keys=True) for r in map(json.loads, open(sys
 sys.stdout.write("".join(o + "\n" for o in out))' "$AWS_LOG" "$1" 2>/dev/null
 }
 
+# asked: instances the RunInstances calls that launched asked for in all
+# (their MaxCount summed; replays of one token counted once)
+asked() {
+	"$PY" -c 'import json,sys
+seen = {}
+for r in map(json.loads, open(sys.argv[1])):
+    if r.get("action") == "RunInstances" and not r.get("error"):
+        p = r["params"]
+        seen[p.get("ClientToken", len(seen))] = int(p.get("MaxCount", "1"))
+print(sum(seen.values()))' "$AWS_LOG" 2>/dev/null
+}
+# tokens: distinct ClientTokens of RunInstances
+tokens() { params RunInstances | grep -o '"ClientToken": "[^"]*"' | sort -u | wc -l | tr -d ' '; }
+
 # msg ID...: one message with a JobAvailable per runnerRequestId
 msg() {
 	"$PY" -c 'import json,sys

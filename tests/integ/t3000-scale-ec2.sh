@@ -1,7 +1,8 @@
 #!/bin/sh
 # t3000-scale-ec2.sh: ghrctl scale against the fake Actions Service and
 # the fake EC2 (SigV4 and botocore-model checked): launches the
-# difference once, tags and ClientTokens, user data from the template,
+# difference once in one batch (MaxCount=N, one CreateTags per instance
+# for its runner), tags and the batch ClientToken, user data from the template,
 # -o json, --dry-run with EC2 DryRun, the state lock (exit 75), spot to
 # on-demand fallback, types tried in order, a RunInstances reply lost
 # after EC2 made the instance, RequestLimitExceeded storms, and busy
@@ -19,24 +20,29 @@ test_scale_launches_once() {
 	test_eq "$(instances running)" 3 "3 assigned jobs: 3 instances"
 	test_match "$T/out" '^desired 3  live 0  launch 3' "table names desired, live, launch"
 	ghrctl scale >"$T/out2" 2>&1
-	test_eq "$(calls RunInstances)" 3 "second pass launches nothing"
+	test_eq "$(calls RunInstances)" 1 "one RunInstances for the batch of 3; the second pass launches nothing"
 	test_match "$T/out2" '^desired 3  live 3  launch 0' "second pass sees 3 live"
 	params RunInstances | head -n 1 >"$T/p"
 	for kv in '"MetadataOptions.HttpTokens": "required"' \
 	    '"MetadataOptions.InstanceMetadataTags": "enabled"' \
 	    '"InstanceInitiatedShutdownBehavior": "terminate"' \
-	    '"SubnetId": "subnet-0aaa"' '"MinCount": "1"' '"MaxCount": "1"' \
+	    '"SubnetId": "subnet-0aaa"' '"MinCount": "1"' '"MaxCount": "3"' \
 	    '"ClientToken": "ghrctl-[0-9a-f]{40}"' \
 	    '"TagSpecification.1.ResourceType": "instance"' \
 	    '"TagSpecification.2.ResourceType": "volume"' \
 	    '"TagSpecification.1.Tag.1.Key": "ghrctl:managed"' \
-	    '"TagSpecification.1.Tag.2.Value": "1"' \
-	    '"TagSpecification.1.Tag.3.Key": "ghrctl:runner"' \
-	    '"TagSpecification.1.Tag.4.Key": "Name"'; do
+	    '"TagSpecification.1.Tag.2.Value": "1"'; do
 		test_match "$T/p" "$kv" "RunInstances sends $kv"
 	done
-	test_eq "$(params RunInstances | grep -o '"ClientToken": "[^"]*"' | sort -u | wc -l | tr -d ' ')" 3 \
-	    "one ClientToken per instance"
+	# TagSpecifications tag every instance of a call alike: the runner
+	# is tagged per instance afterwards, so each runner has exactly one
+	# instance and each instance one runner (no job launched twice).
+	test_nomatch "$T/p" 'ghrctl:runner' "the batch carries no runner tag"
+	test_eq "$(calls CreateTags)" 3 "one CreateTags per instance"
+	test_eq "$(params CreateTags | grep -c '"ResourceId.2"')" 0 "each CreateTags names one instance"
+	test_eq "$(names | tr ' ' '\n' | sort -u | grep -c r)" 3 "3 distinct runners, one instance each"
+	test_eq "$("$PY" -c 'import json,sys; print(len({i["tags"]["Name"] for i in json.load(open(sys.argv[1]))["instances"]}))' "$AWS_LOG.ec2")" 3 \
+	    "each instance's Name is its runner"
 	# The user data is the contrib template with the runner and ghrctl's
 	# public signing key filled in, and no JIT config (issue 14: it is
 	# delivered sealed to the instance's boot key, see t3310).
@@ -46,7 +52,7 @@ d = json.load(open(sys.argv[1]))
 i = d["instances"][0]
 ud = base64.b64decode(i["user_data"]).decode()
 t = open(sys.argv[2]).read()
-name = i["tags"]["ghrctl:runner"]
+name = i["token"]      # a batch shares one user data: its ClientToken
 key = ud.split("GHRCTL_SIGNING_KEY=")[1].split("\n")[0]
 want = (t.replace("{{RUNNER_NAME}}", name).replace("{{SCALE_SET_ID}}", "1")
         .replace("{{SCALE_SET_NAME}}", "ghrctl-test").replace("{{SIGNING_KEY}}", key))
@@ -55,7 +61,7 @@ print(len(key) == 87 and all(c.isalnum() or c in "-_" for c in key))
 print(any("JITSECRET" in base64.b64decode(x["user_data"]).decode()
           for x in d["instances"]))
 PYEOF
-	test_eq "$(sed -n 1p "$T/ud")" same "user data = contrib/user-data.sh.tmpl rendered"
+	test_eq "$(sed -n 1p "$T/ud")" same "user data = contrib/user-data.sh.tmpl rendered (RUNNER_NAME: the batch's ClientToken)"
 	test_eq "$(sed -n 2p "$T/ud")" True "user data carries ghrctl's public signing key"
 	test_eq "$(sed -n 3p "$T/ud")" False "no user data carries a JIT config"
 	test_eq "$(stat -c %a "$T/state/signing-key")" 600 "the signing key file is 0600"

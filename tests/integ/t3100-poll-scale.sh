@@ -32,7 +32,10 @@ test_max_runners() {
 	msg 300 201 202 203
 	wait_long acked 100000005
 	test_eq "$(ec2 max_live)" 50 "still never 51"
-	test_eq "$(calls RunInstances)" 50 "50 RunInstances calls"
+	# One batch (MaxCount=50) for the first message; the bound is the
+	# plan's, so the batches never asked EC2 for more than MAX_RUNNERS.
+	test_eq "$(calls RunInstances)" 1 "one RunInstances for the 50"
+	test_eq "$(asked)" 50 "the batches asked for 50 instances in all, never more"
 	scaler_stop
 	test_eq "$?" 0 "SIGTERM: exit 0"
 	test_done
@@ -49,7 +52,8 @@ test_replay_no_duplicate() {
 	msg 5 5 4 3 2 1 1 2 3
 	wait_long acked 100000003 && ok "three messages handled" || not_ok "not acked: $(tail -n 3 "$T/err")"
 	test_eq "$(instances running)" 5 "each JobAvailable replayed: 5 instances"
-	test_eq "$(calls RunInstances)" 5 "5 RunInstances calls"
+	test_eq "$(asked)" 5 "RunInstances asked for 5 instances in all"
+	test_eq "$(names | tr ' ' '\n' | sort -u | wc -l | tr -d ' ')" 5 "5 runners, one instance each"
 	test_eq "$(grep -c generatejitconfig "$ACTIONS_LOG")" 5 "5 JIT configs"
 	scaler_stop
 	# A fresh process with the same messages still launches nothing new.
@@ -88,10 +92,11 @@ test_killed_mid_launch() {
 test_killed_before_describe() {
 	test_init "killed_before_describe${SECOND_OPTION:+_second_option}"
 	ec2_setup || { test_done; return; }
-	# The instance exists but is not tagged visibly (as while Describe
-	# lags): the rerun's JIT name collides and the ClientToken finds it.
-	# SECOND_OPTION=1: it was launched on the second option (the first
-	# type had no capacity), so the lookup must try every option's token.
+	# The instance exists but Describe does not show it (as while
+	# Describe lags): the rerun replays the batch recorded in the state
+	# file before the call, with the same ClientToken, and EC2 returns the
+	# instance it made.  SECOND_OPTION=1: it was launched on the second
+	# option (the first type had no capacity): the record names it.
 	if [ -n "${SECOND_OPTION:-}" ]; then
 		export EC2_INSTANCE_TYPE="m5.large, m6i.large"
 		ectl '{"op":"capacity","type":"m5.large","market":"on-demand","code":"InsufficientInstanceCapacity","count":-1}'
@@ -108,8 +113,12 @@ test_killed_before_describe() {
 	scaler_start --log-level info
 	wait_long acked 100000001 && ok "rerun handles the message" || not_ok "rerun did not ack: $(tail -n 3 "$T/err")"
 	test_eq "$(instances)" 1 "no second instance"
-	grep -q '"client-token"' "$AWS_LOG" && ok "found by its ClientToken" || not_ok "no client-token lookup"
-	test_match "$T/err" "adopting instance $id" "the earlier instance is adopted"
+	test_match "$T/err" 'replaying the launch ghrctl-' "the recorded batch is replayed first"
+	tok=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["instances"][0]["token"])' "$AWS_LOG.ec2")
+	test_eq "$(params RunInstances | tail -n 1 | grep -o '"ClientToken": "[^"]*"')" "\"ClientToken\": \"$tok\"" \
+	    "the replay sends the ClientToken the instance was launched with"
+	test_match "$T/err" "instance $id \\(launched before a restart\\)" "the earlier instance is bound to its runner"
+	test_eq "$(rname 1)" ghrctl-1-r78 "and tagged with it"
 	scaler_stop
 	test_done
 }

@@ -76,7 +76,9 @@ print(sum(t.values()))' "$AWS_LOG.ec2" 2>/dev/null || echo 0
 test_burst_paced() {
 	test_init burst_paced
 	ec2_setup --ec2-limits || { test_done; return; }
-	export MAX_RUNNERS=20
+	# Pacing of one RunInstances per instance (GHRCTL_LAUNCH_BATCH=1):
+	# batches are in t3130.
+	export MAX_RUNNERS=20 GHRCTL_LAUNCH_BATCH=1
 	stats 20
 	start=$(date +%s)
 	ghrctl scale -o json >"$T/out" 2>"$T/err"
@@ -134,7 +136,7 @@ test_pacing_off() {
 test_competing_consumer() {
 	test_init competing_consumer
 	ec2_setup --ec2-limits --static-key AKIDOTHERTOOL:othersecret || { test_done; return; }
-	export MAX_RUNNERS=12
+	export MAX_RUNNERS=12 GHRCTL_LAUNCH_BATCH=1	# one call per instance
 	# Another tool of the account takes 1 RunInstances token a second.
 	"$PY" "$TOP/tests/fake/ec2load.py" --endpoint "https://localhost:$AWS_PORT" \
 	    --ca "$CA/ca.pem" --access-key AKIDOTHERTOOL --secret-key othersecret \

@@ -80,8 +80,9 @@ test_rest_demand() {
 	*) not_ok "runner name '$name'" ;;
 	esac
 	test_eq "$(tag 0 Name)" "$name" "Name tag = runner name"
-	test_eq "$(params RunInstances | grep -o '"ClientToken": "ghrctl-[0-9a-f]\{40\}"' | sort -u | wc -l | tr -d ' ')" 5 \
-	    "one ghrctl-<sha> ClientToken per instance"
+	test_eq "$(params RunInstances | grep -o '"ClientToken": "ghrctl-[0-9a-f]\{40\}"' | sort -u | wc -l | tr -d ' ')" 1 \
+	    "one ghrctl-<sha> ClientToken for the batch"
+	test_eq "$(names | tr ' ' '\n' | sort -u | wc -l | tr -d ' ')" 5 "5 runners, one instance each"
 	fake_requests github | grep generate-jitconfig >"$T/jit"
 	test_eq "$(wc -l <"$T/jit" | tr -d ' ')" 5 "5 REST JIT configs"
 	test_match "$T/jit" '\\"labels\\": *\[\\"self-hosted\\", *\\"linux\\", *\\"x64\\"\]' \

@@ -44,7 +44,7 @@ test_cron_service_mode() {
 	test_eq "$?" 0 "scale exits 0 ($(tail -n 1 "$T/err"))"
 	test_eq "$(names)" "ghrctl-1-r7 ghrctl-1-r8 ghrctl-1-r9" \
 	    "JobAssigned: one runner per job, named for it"
-	test_eq "$(calls RunInstances)" 3 "3 RunInstances"
+	test_eq "$(asked)" 3 "3 instances asked for"
 	ghrctl scale >"$T/out" 2>"$T/err"
 	test_eq "$(instances)" 3 "a second run launches nothing"
 	test_done

@@ -61,7 +61,7 @@ test_dead_instance_replaced() {
 	wait_long acked 100000002
 	wait_long two && ok "the dead instance is replaced at once" ||
 	    not_ok "running $(instances running): the dead one still counts as live"
-	test_eq "$(calls RunInstances)" 3 "one replacement"
+	test_eq "$(asked)" 3 "one replacement (3 instances asked for in all)"
 	scaler_stop
 	test_done
 }

@@ -63,7 +63,7 @@ test_e2e() {
 	test_eq "$?" 0 "scale delivers ($(cat "$T/err2"))"
 	test_match "$T/err2" 'deliveries: 2 sealed and tagged' "both delivered"
 	test_eq "$(calls GetConsoleOutput)" 2 "one GetConsoleOutput per instance"
-	test_eq "$(calls CreateTags)" 2 "one CreateTags per instance"
+	test_eq "$(params CreateTags | grep -c 'ghrctl:seal:')" 2 "one sealing CreateTags per instance"
 	test_match "$AWS_LOG" '"Latest": "true"' "GetConsoleOutput with Latest=true"
 	WAIT_TICKS=400 wait_for test -s "$T/$i1.jit"
 	WAIT_TICKS=400 wait_for test -s "$T/$i2.jit"

@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: ISC
  *
  * Unit tests of the pure half of state.c: state_parse and state_format
- * round trip, version checks, a session missing a part is dropped.
+ * round trip, version checks, a session missing a part is dropped, the
+ * pending batch launches (issue 14).
  */
 
 #include <string.h>
@@ -13,6 +14,7 @@
 
 T_REGISTER("state", t_state)
 T_REGISTER("state-name", t_state_name)
+T_REGISTER("state-launches", t_state_launches)
 
 static void
 t_state(void)
@@ -61,6 +63,69 @@ t_state(void)
 	    ERR_DATA);
 	T_ERR(state_parse("not json", 8, &st), ERR_DATA);
 	T_ERR(state_parse("", 0, &st), ERR_DATA);
+	buf_release(&b);
+	buf_release(&b2);
+}
+
+/*
+ * Pending batch launches survive a save and a load as they were recorded:
+ * token, choice and runner names in launch-index order; dropped by token.
+ */
+static void
+t_state_launches(void)
+{
+	struct state	 st, st2;
+	struct buf	 b = BUF_INIT(STATE_MAX), b2 = BUF_INIT(STATE_MAX);
+	const char	*r1[] = { "ghrctl-1-r5", "ghrctl-1-r6", "ghrctl-1-r7" };
+	const char	*r2[] = { "ghrctl-1-d9-0" };
+	const char	*bad[] = {
+		"{\"version\":1,\"launches\":[{\"clientToken\":\"t\","
+		    "\"market\":\"spot\",\"runners\":[]}]}",
+		"{\"version\":1,\"launches\":[{\"clientToken\":\"t\","
+		    "\"market\":\"cheap\",\"runners\":[\"a\"]}]}",
+		"{\"version\":1,\"launches\":[{\"clientToken\":\"t\","
+		    "\"market\":\"spot\",\"runners\":[7]}]}",
+		"{\"version\":1,\"launches\":[{\"market\":\"spot\","
+		    "\"runners\":[\"a\"]}]}",
+		"{\"version\":1,\"launches\":{}}",
+	};
+	size_t		 i;
+
+	state_init(&st);
+	T_OK(state_launch_add(&st, "ghrctl-aaa", "m5.large", "subnet-0aaa", 0,
+	    r1, 3, 1795436378));
+	T_OK(state_launch_add(&st, "ghrctl-bbb", NULL, NULL, 1, r2, 1, 7));
+	T_OK(state_format(&st, &b));
+	T_OK(state_parse(b.p, b.len, &st2));
+	T_EQ_INT(st2.nlaunches, 2);
+	T_EQ_STR(st2.launches[0].token, "ghrctl-aaa");
+	T_EQ_STR(st2.launches[0].type, "m5.large");
+	T_EQ_STR(st2.launches[0].subnet, "subnet-0aaa");
+	T_EQ_INT(st2.launches[0].spot, 0);
+	T_EQ_INT(st2.launches[0].nrunners, 3);
+	T_EQ_STR(st2.launches[0].runners[2], "ghrctl-1-r7");
+	T_EQ_INT(st2.launches[0].created, 1795436378);
+	T_TRUE(st2.launches[1].type == NULL && st2.launches[1].subnet == NULL);
+	T_EQ_INT(st2.launches[1].spot, 1);
+	T_OK(state_format(&st2, &b2));
+	T_EQ_STR(b2.p, b.p);
+	/* The same token again replaces its record. */
+	T_OK(state_launch_add(&st2, "ghrctl-aaa", "m5.large", "subnet-0aaa", 0,
+	    r1, 2, 1));
+	T_EQ_INT(st2.nlaunches, 2);
+	state_launch_drop(&st2, "ghrctl-aaa");
+	state_launch_drop(&st2, "ghrctl-none");
+	T_EQ_INT(st2.nlaunches, 1);
+	T_EQ_STR(st2.launches[0].token, "ghrctl-bbb");
+	state_launch_drop(&st2, "ghrctl-bbb");
+	T_EQ_INT(st2.nlaunches, 0);
+	buf_reset(&b2);
+	T_OK(state_format(&st2, &b2));
+	T_TRUE(strstr(b2.p, "launches") == NULL);
+	state_release(&st2);
+	state_release(&st);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_ERR(state_parse(bad[i], strlen(bad[i]), &st), ERR_DATA);
 	buf_release(&b);
 	buf_release(&b2);
 }
