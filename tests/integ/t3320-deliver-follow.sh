@@ -55,7 +55,7 @@ test_prompt() {
 	WAIT_TICKS=400 wait_for test -s "$T/$i1.jit"
 	WAIT_TICKS=400 wait_for test -s "$T/$i2.jit"
 	for p in $BOOTS; do wait "$p"; done
-	test_match "$T/$i1.err" "sealed config for runner $(rname 1) of scale set 1 opened" \
+	test_match "$T/$i1.err" "sealed config for runner ghrctl-1-r1 of scale set 1 opened" \
 	    "instance 1 got its config while the poll was held"
 	test_match "$T/$i2.err" "sealed config for runner $(rname 2) of scale set 1 opened" \
 	    "instance 2 got its config while the poll was held"
@@ -97,7 +97,7 @@ test_killed() {
 	scaler_start
 	WAIT_TICKS=400 wait_for test -s "$T/$i1.jit"
 	for p in $BOOTS; do wait "$p"; done
-	test_match "$T/$i1.err" "sealed config for runner $(rname 1) of scale set 1 opened" \
+	test_match "$T/$i1.err" "sealed config for runner ghrctl-1-r1 of scale set 1 opened" \
 	    "the restarted poll delivered before the boot's wait ended"
 	scaler_stop
 	test_done
@@ -118,14 +118,16 @@ test_killed_in_launch() {
 	kill -KILL "$(leaf "$job")" 2>/dev/null
 	wait "$job"
 	i1=$(inst 1)
-	test_match "$T/state/deliver/$(rname 1)" '^instance $' "recorded before the launch, no instance id yet"
+	# The runner tag comes after RunInstances' reply (one CreateTags per
+	# instance of a batch): the record is named for the job's runner.
+	test_match "$T/state/deliver/ghrctl-1-r1" '^instance $' "recorded before the launch, no instance id yet"
 	BOOTS=
 	boot "$i1" 25s
 	wait_for grep -q '^ghrctl-boot-key v1' "$T/console/$i1.console" 2>/dev/null
 	scaler_start
 	WAIT_TICKS=500 wait_for test -s "$T/$i1.jit"
 	for p in $BOOTS; do wait "$p"; done
-	test_match "$T/$i1.err" "sealed config for runner $(rname 1) of scale set 1 opened" \
+	test_match "$T/$i1.err" "sealed config for runner ghrctl-1-r1 of scale set 1 opened" \
 	    "the restarted poll found the instance and delivered in time"
 	test_match "$AWS_LOG" '"Filter.1.Name": "tag:ghrctl:runner"' "found by its runner tag"
 	scaler_stop
