@@ -250,7 +250,8 @@ bench: ghrctl dev-all
 # The lifecycle twin (bench/twin): the standard scenarios at time scale 1
 # (about 10 minutes), their table written into bench/RESULTS.md.
 twin: ghrctl
-	@nice -n 10 sh bench/twin/twin --all --baselines --results bench/RESULTS.md
+	@TWIN_COMMAND="make twin" nice -n 10 sh bench/twin/twin --all --baselines \
+	    --results bench/RESULTS.md --json bench/twin/last.json
 
 # A scripted day in fast motion against the twin, in the terminal.
 demo: ghrctl

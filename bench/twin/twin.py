@@ -11,16 +11,19 @@ started the (simulated) runner, the runner comes up, the service hands it
 a job, the job runs for its duration, completes, and the instance powers
 off.  Queue time is measured from the job queued to the job started.
 
-usage: twin.py [--scenario NAME]... [--all] [--demo] [--trace FILE]
-               [--time-scale S] [--set KEY=VALUE]... [--env KEY=VALUE]...
-               [--json FILE] [--table FILE] [--keep]
-
 Output: one table row per scenario (markdown) with queue time p50/p95/p99
 overall and per class (hot: a runner was up before the job queued;
 stopped: its instance was started from stopped; cold: launched), ghrctl's
 own share (queue time minus the modelled boot and assignment), idle
 instance-seconds with a $ estimate, API calls and throttled replies per
-job, leftovers and jobs never started.
+job, leftovers and jobs never started; exit status 1 when a job never
+started or something was left over.  A pool scenario needs only its
+settings: --env passes ghrctl settings, and an instance the fake EC2
+starts from stopped boots with the stopped model.  A trace is CSV lines
+queued_at,labels,duration (queued_at in seconds from the start or RFC 3339,
+duration in seconds), as `ghrctl jobs -o trace` writes them; the journal
+file itself (scaleset-NAME.json.jobs) is read through that command.  The
+twin has one scale set: labels are carried, not matched.
 """
 
 import argparse
@@ -83,17 +86,17 @@ SCALED = ("cold_boot", "cold_boot_spread", "stopped_boot", "stopped_boot_spread"
 # run (a pool scenario passes its pool settings here).
 SCENARIOS = {
     "cold": {"title": "single jobs, cold (no pool)", "shape": "trickle",
-             "n": 6, "every": 10, "duration": 5, "env": {}},
+             "n": 5, "every": 10, "duration": 5, "env": {}},
     "hot": {"title": "single jobs, hot pool (MIN_RUNNERS=2)", "shape": "trickle",
-            "n": 6, "every": 12, "duration": 5, "env": {"MIN_RUNNERS": "2"},
+            "n": 5, "every": 12, "duration": 5, "env": {"MIN_RUNNERS": "2"},
             "warm": 2},
     "burst80": {"title": "PR burst of 80, no pool", "shape": "burst", "n": 80,
                 "duration": 20, "env": {"MAX_RUNNERS": "100"}},
-    "day": {"title": "working day, no pool (09:00-17:00 compressed to 120 s; boots, "
-            "jobs at time scale 1)", "shape": "day", "n": 30, "span": 120,
+    "day": {"title": "working day, no pool (09:00-17:00 compressed to 100 s; boots, "
+            "jobs at time scale 1)", "shape": "day", "n": 24, "span": 100,
             "env": {"MAX_RUNNERS": "30"}},
     "day-hot": {"title": "working day, hot pool MIN_RUNNERS=3 (09:00-17:00 compressed to "
-                "120 s; boots, jobs at time scale 1)", "shape": "day", "n": 30, "span": 120,
+                "100 s; boots, jobs at time scale 1)", "shape": "day", "n": 24, "span": 100,
                 "env": {"MAX_RUNNERS": "30", "MIN_RUNNERS": "3"}, "warm": 3},
 }
 STANDARD = ["cold", "hot", "burst80", "day"]     # make twin
@@ -108,7 +111,7 @@ DEMO = {"title": "demo: a scripted day in fast motion", "shape": "script",
             [0, "say", "a trickle of single jobs"],
             [0, "jobs", 1, 20], [16, "jobs", 1, 20], [32, "jobs", 1, 20],
             [40, "say", "a pull-request burst of 12 jobs"],
-            [40, "jobs", 12, 40],
+            [40, "jobs", 12, 80],
             [44, "fault", "capacity"],
             [60, "fault", "throttle"],
             [70, "fault", "interrupt"],
@@ -330,9 +333,13 @@ class Twin:
                "AWS_ENDPOINT_URL_EC2": "https://localhost:%d" % self.eport,
                "AWS_EC2_METADATA_DISABLED": "true",
                "EC2_AMI_ID": "ami-0123456789abcdef0", "EC2_INSTANCE_TYPE": "m5.large",
-               "EC2_SUBNET_ID": "subnet-0aaa", "MAX_RUNNERS": "20"}
-        if "TERM" in os.environ and self.o.tty:
-            env["TERM"] = os.environ["TERM"]
+               "EC2_SUBNET_ID": "subnet-0aaa", "MAX_RUNNERS": "20",
+               # Idle runners beyond the pool go after 30 s (default 5m),
+               # so a short run ends with none left.
+               "GHRCTL_MIN_AGE": "30s"}
+        for k in ("TERM", "NO_COLOR", "COLUMNS"):
+            if k in os.environ and self.o.tty:
+                env[k] = os.environ[k]
         env.update(self.sc.get("env", {}))
         env.update(self.o.env)
         self.env = env
@@ -344,8 +351,9 @@ class Twin:
     def start_ghrctl(self):
         args = [self.o.bin, "poll", "--follow", "--scale"]
         if self.o.tty:
-            out, err = None, open(os.path.join(self.d, "poll.err"), "a")
-            args[1:1] = ["--log-level", "warn"]
+            # The live view: events on stdout, warnings on stderr.
+            out = err = None
+            args[1:1] = ["--log-format", "text", "--log-level", "warn"]
         else:
             out = open(os.path.join(self.d, "poll.out"), "a")
             err = open(os.path.join(self.d, "poll.err"), "a")
@@ -491,6 +499,13 @@ class Twin:
                 else:
                     boot = 0.0
                 job["modelled"] = boot + self.m["assign"]
+                if job["class"] != "hot":
+                    # Where ghrctl's share went: the wait for the launch,
+                    # and from `ghrctl boot` started (its key published)
+                    # to the config opened (delivery and boot's polling).
+                    job["launch_wait"] = max(0.0, r["origin"] - job["queued"])
+                    if r.get("up") and r.get("boot_at"):
+                        job["delivery"] = r["up"] - r["boot_at"]
             r["job_start"] = t
             self.at(t + job["duration"] * self.scale, self.complete, r["id"], j)
 
@@ -525,8 +540,13 @@ class Twin:
             if not spot:
                 self.say("fault: no running instance to interrupt")
                 return
-            busy = [r for r in spot if r.get("ready") and not r.get("job_start")] or spot
-            self.interrupt(self.rng.choice(busy))
+            # The one with the most of its job still to run, else any.
+            busy = [r for r in spot if r.get("took") and not r.get("finished")]
+            if busy:
+                self.interrupt(max(busy, key=lambda r: r["job_start"] + self.scale *
+                                   self.jobs[r["took"]]["duration"]))
+            else:
+                self.interrupt(self.rng.choice(spot))
         elif kind == "kill":
             self.say("fault: kill -9 ghrctl, then start it again")
             self.kills += 1
@@ -547,7 +567,11 @@ class Twin:
         r = self.inst[iid]
         if "down" in r:
             return
-        self.say("spot instance %s reclaimed" % iid)
+        if r.get("took") and not r.get("finished"):
+            self.say("spot instance %s reclaimed in the middle of job %d: the job waits "
+                     "for another runner" % (iid, r["took"]))
+        else:
+            self.say("spot instance %s reclaimed" % iid)
         self.ectl({"op": "state", "id": iid, "state": "terminated"})
         self.gone(r, time.time())
 
@@ -704,6 +728,10 @@ class Twin:
             q[c] = sorted(j["started"] - j["queued"] for j in v)
             share[c] = sorted((j["started"] - j["queued"]) - j["modelled"] for j in v)
         share["all"] = sorted(x for c in ("hot", "stopped", "cold") for x in share[c])
+        parts = {}
+        for k in ("launch_wait", "delivery"):
+            v = sorted(j[k] for j in started if k in j)
+            parts[k] = [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
         alive = sum(r["alive"] for r in self.inst.values())
         busy = sum(r["busy"] for r in self.inst.values())
         idle = max(0.0, alive - busy)
@@ -738,6 +766,7 @@ class Twin:
                "queue": {k: [pct(v, 50), pct(v, 95), pct(v, 99), len(v)] for k, v in q.items()},
                "share": {k: [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
                          for k, v in share.items()},
+               "share_parts": parts,
                "idle_instance_s": idle / self.scale, "idle_usd": usd,
                "stopped_instance_s": stopped / self.scale, "stopped_usd": usd_stopped,
                "instances": len(self.inst), "ec2_calls": ec2_calls, "actions_calls": acalls,
@@ -863,13 +892,71 @@ def model_text():
         "of gp3 for %.0f GB stopped.  ghrctl's own share: queue time minus the modelled "
         "boot still ahead when the job was queued and the modelled assignment; it "
         "holds ghrctl's reaction, its EC2 pacing, config delivery and `ghrctl boot`'s "
-        "tag polling (--interval)." % (
+        "tag polling (--interval).  ghrctl runs with GHRCTL_MIN_AGE=30s (idle runners beyond "
+        "the pool retire after 30 s, not 5 min, so a short run ends with none left) and EC2's "
+        "default pacing." % (
             m["cold_boot"], m["cold_boot_spread"], m["stopped_boot"],
             m["stopped_boot_spread"], m["assign"], m["runner_start"], m["spot_notice"],
             m["price_hour"], m["ebs_gb_month"], m["volume_gb"]))
 
 
-def write_results(path, rows, cmd):
+def targets(results):
+    """Issue 15's targets (time scale 1) beside what the runs measured."""
+    by = {r["scenario"]: r for r in results if not r.get("modelled")}
+    real = [r for r in results if not r.get("modelled") and r.get("time_scale") == 1]
+
+    def q95(name, c):
+        r = by.get(name)
+        if r is None or not r["queue"][c][3]:
+            return "not run"
+        return "%s s (%d jobs)" % (fmt_s(r["queue"][c][1]), r["queue"][c][3])
+    shares = []
+    for c in ("hot", "stopped", "cold"):
+        v = [r["share"][c][1] for r in real if r["share"][c][3]]
+        if v:
+            shares.append("%s %s s" % (c, fmt_s(max(v))))
+    day = by.get("day")
+    served = "not run"
+    if day and day["started"]:
+        warm = day["queue"]["hot"][3] + day["queue"]["stopped"][3]
+        served = "%.0f %% hot or stopped (no pool; %d of %d)" % (
+            100.0 * warm / day["started"], warm, day["started"])
+    zero = "never started %d, leftovers %d, throttled %d" % (
+        sum(r["never_started"] for r in real),
+        sum(r["leftover_instances"] + r["leftover_runners"] for r in real),
+        sum(r["throttled"] for r in real))
+    return ["| target (time scale 1) | goal, p95 | anchor | measured |", "|---|---|---|---|",
+            "| ghrctl's own share of queue time, every class, bursts up to 100 | <= 1 s | - "
+            "| worst p95 over the runs: %s |" % (", ".join(shares) or "not run"),
+            "| single jobs, hot pool | <= 3 s | RunsOn < 6 s | %s |" % q95("hot", "hot"),
+            "| single jobs, stopped pool | <= 12 s | RunsOn < 15 s | %s |" % (
+                q95("stopped", "stopped") if "stopped" in by else
+                "not run (no stopped pool in this build)"),
+            "| single jobs, cold | <= 22 s | RunsOn < 25 s | %s |" % q95("cold", "cold"),
+            "| burst of 80 with stopped pool 20, rest cold | the 20 <= 12 s, the rest <= 23 s "
+            "| - | no pool: all 80 cold, %s |" % q95("burst80", "cold"),
+            "| working day with schedule | >= 90 %% of jobs hot or stopped | - | %s |" % served,
+            "| zero jobs never started, leftovers, throttled calls | 0 | - | %s |" % zero]
+
+
+def parts_text(results):
+    """Where ghrctl's share of a launched job's queue time went."""
+    out = []
+    for r in results:
+        p = r.get("share_parts")
+        if not p or not p["launch_wait"][3]:
+            continue
+        out.append("- %s: job queued to its instance's launch p50 %s s, p95 %s s; `ghrctl "
+                   "boot` started (key on the console) to config opened p50 %s s, p95 %s s"
+                   % (r["title"], fmt_s(p["launch_wait"][0]), fmt_s(p["launch_wait"][1]),
+                      fmt_s(p["delivery"][0]), fmt_s(p["delivery"][1])))
+    if out:
+        out.insert(0, "Where ghrctl's share of launched jobs went:")
+        out.insert(1, "")
+    return out
+
+
+def write_results(path, rows, cmd, results):
     begin, end = "<!-- twin: begin (make twin writes this part) -->", "<!-- twin: end -->"
     text = open(path).read() if os.path.exists(path) else ""
     part = "\n".join([
@@ -877,8 +964,9 @@ def write_results(path, rows, cmd):
         "Date: %s  " % time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "Command: `%s`  " % cmd,
         "ghrctl: %s" % subprocess.run([os.path.join(TOP, "ghrctl"), "--version"],
-                                      capture_output=True, text=True).stdout.strip(), "",
-        model_text(), "", HEADER] + rows + [
+                                      capture_output=True, text=True).stdout.split("\n")[0],
+        ""] + parts_text(results) + ["",
+        model_text(), "", HEADER] + rows + [""] + targets(results) + [
         "", "Rows marked \"modelled\" are computed by the driver from the same jobs "
         "and boot model without a scaler process.  Queue time: job queued to job "
         "started on a runner.  Hot: the runner was up before the job was queued; "
@@ -894,7 +982,9 @@ def write_results(path, rows, cmd):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="bench/twin/twin", description=__doc__.split(
+        "\nusage:")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage=argparse.SUPPRESS)
     ap.add_argument("--scenario", action="append", default=[],
                     help="one of %s (repeatable)" % ", ".join(SCENARIOS))
     ap.add_argument("--all", action="store_true",
@@ -905,7 +995,10 @@ def main():
     ap.add_argument("--plan", action="store_true",
                     help="with --trace: print the jobs it would queue (offset s, labels, "
                     "duration s) and stop")
-    ap.add_argument("--time-scale", type=float, default=1.0)
+    ap.add_argument("--time-scale", type=float, default=1.0, metavar="S",
+                    help="multiply the modelled durations (boots, assignment, spot notice, "
+                    "jobs, arrivals) by S; ghrctl's own time does not scale; targets are "
+                    "measured at 1")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a model setting (%s)" % ", ".join(MODEL))
     ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
@@ -914,6 +1007,7 @@ def main():
                     help="add the REST polling every 60 s row per scenario")
     ap.add_argument("--results", default="", help="write the table into this RESULTS.md")
     ap.add_argument("--json", default="", help="write the results as JSON lines")
+    ap.add_argument("--from-json", default="", help="no run: the table of these results")
     ap.add_argument("--budget", type=float, default=240,
                     help="seconds after the last job queued before giving up")
     ap.add_argument("--settle", type=float, default=90,
@@ -924,11 +1018,12 @@ def main():
                     help="stopped pool instances to wait for before the first job")
     ap.add_argument("--warm-time", type=float, default=180,
                     help="seconds to wait for them at most")
-    ap.add_argument("--seed", type=int, default=15)
-    ap.add_argument("--bin", default=os.path.join(TOP, "ghrctl"))
-    ap.add_argument("--ca", default="")
+    ap.add_argument("--seed", type=int, default=15, help="of the random draws (15)")
+    ap.add_argument("--bin", default=os.path.join(TOP, "ghrctl"), help="the ghrctl to run")
+    ap.add_argument("--ca", default="", help="a test CA directory (tests/fake/mkca.py) "
+                    "to use instead of making one")
     ap.add_argument("--keep", action="store_true", help="keep the run directories")
-    ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--quiet", action="store_true", help="no narration on stderr")
     o = ap.parse_args()
     # Stopped from outside: unwind, so every process is stopped and the
     # run directory removed.
@@ -943,9 +1038,20 @@ def main():
     o.tty = False
     o.narrate = not o.quiet
     runs = []
+    if o.from_json:
+        with open(o.from_json) as f:
+            results = [json.loads(line) for line in f if line.strip()]
+        rows = [row(r) for r in results]
+        print(HEADER)
+        print("\n".join(rows))
+        print("\n".join(targets(results)))
+        if o.results:
+            write_results(o.results, rows, os.environ.get("TWIN_COMMAND") or
+                          "bench/twin/twin " + " ".join(sys.argv[1:]), results)
+        return 0
     if o.demo:
         sc = dict(DEMO_SHORT if o.short else DEMO)
-        o.tty = sys.stdout.isatty()
+        o.tty = not o.quiet
         runs.append(("demo", sc))
     if o.trace:
         with open(o.trace) as f:
@@ -1007,7 +1113,8 @@ def main():
             for res in results:
                 f.write(json.dumps(res) + "\n")
     if o.results:
-        write_results(o.results, rows, "bench/twin/twin " + " ".join(sys.argv[1:]))
+        write_results(o.results, rows, os.environ.get("TWIN_COMMAND") or
+                      "bench/twin/twin " + " ".join(sys.argv[1:]), results)
     bad = any(r["never_started"] or r.get("leftover_instances") or r.get("leftover_runners")
               or r.get("after_teardown", [0, 0]) != [0, 0] for r in results)
     return 1 if bad else 0

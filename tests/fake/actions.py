@@ -267,6 +267,7 @@ class AState:
                 return
 
     def drop_runner(self, name):
+        self.busy.discard(name)
         for rid, r in list(self.runners.items()):
             if r["name"] == name:
                 del self.runners[rid]
@@ -410,6 +411,12 @@ class AState:
                     self.jobs[i] = "served"
                     self.runner_job[name] = i
                     self.started.setdefault(str(i), [name, now])
+                    # Busy from now on: its removal is refused, and REST
+                    # lists it busy.
+                    self.busy.add(name)
+                    for x in self.rest.runners:
+                        if x["name"] == name:
+                            x["busy"] = True
                     del self.idle[name]
                     del waiting[k]
                     done = True
