@@ -33,6 +33,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -499,13 +500,7 @@ class Twin:
                 else:
                     boot = 0.0
                 job["modelled"] = boot + self.m["assign"]
-                if job["class"] != "hot":
-                    # Where ghrctl's share went: the wait for the launch,
-                    # and from `ghrctl boot` started (its key published)
-                    # to the config opened (delivery and boot's polling).
-                    job["launch_wait"] = max(0.0, r["origin"] - job["queued"])
-                    if r.get("up") and r.get("boot_at"):
-                        job["delivery"] = r["up"] - r["boot_at"]
+
             r["job_start"] = t
             self.at(t + job["duration"] * self.scale, self.complete, r["id"], j)
 
@@ -728,10 +723,22 @@ class Twin:
             q[c] = sorted(j["started"] - j["queued"] for j in v)
             share[c] = sorted((j["started"] - j["queued"]) - j["modelled"] for j in v)
         share["all"] = sorted(x for c in ("hot", "stopped", "cold") for x in share[c])
-        parts = {}
-        for k in ("launch_wait", "delivery"):
-            v = sorted(j[k] for j in started if k in j)
-            parts[k] = [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
+        # Where ghrctl's share went: from a job queued to the launch of
+        # the instance named for it (ghrctl-<set>-r<id>; the job itself
+        # may run on another runner that was up first), and from `ghrctl
+        # boot` started (its key on the console) to the config opened
+        # (delivery, and boot's own polling), per instance.
+        own = {}
+        for r in self.inst.values():
+            mm = re.search(r"-r(\d+)$", r["runner"])
+            if mm and r.get("kind") == "cold":
+                own.setdefault(int(mm.group(1)), r)
+        v = sorted(own[j["id"]]["origin"] - j["queued"] for j in started
+                   if j["id"] in own and "queued" in j and j["class"] != "hot")
+        parts = {"launch_wait": [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]}
+        v = sorted(r["up"] - r["boot_at"] for r in self.inst.values()
+                   if r.get("up") and r.get("boot_at"))
+        parts["delivery"] = [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
         alive = sum(r["alive"] for r in self.inst.values())
         busy = sum(r["busy"] for r in self.inst.values())
         idle = max(0.0, alive - busy)
@@ -946,8 +953,9 @@ def parts_text(results):
         p = r.get("share_parts")
         if not p or not p["launch_wait"][3]:
             continue
-        out.append("- %s: job queued to its instance's launch p50 %s s, p95 %s s; `ghrctl "
-                   "boot` started (key on the console) to config opened p50 %s s, p95 %s s"
+        out.append("- %s: job queued to the launch of the instance named for it p50 %s s, "
+                   "p95 %s s; `ghrctl boot` started (key on the console) to config opened "
+                   "p50 %s s, p95 %s s"
                    % (r["title"], fmt_s(p["launch_wait"][0]), fmt_s(p["launch_wait"][1]),
                       fmt_s(p["delivery"][0]), fmt_s(p["delivery"][1])))
     if out:
