@@ -634,7 +634,7 @@ class Twin:
         self.settle()
         return self.report()
 
-    def tick(self):
+    def tick(self, scaler=True):
         now = time.time()
         due = [s for s in self.scheduled if s[0] <= now]
         self.scheduled = [s for s in self.scheduled if s[0] > now]
@@ -643,7 +643,7 @@ class Twin:
         self.observe_ec2(now)
         self.check_boots(now)
         self.observe_actions(now)
-        if self.ghrctl.poll() is not None:
+        if scaler and self.ghrctl.poll() is not None:
             self.say("ghrctl exited with status %d; starting it again" % self.ghrctl.returncode)
             self.start_ghrctl()
         dt = now - self.last_tick if self.last_tick else 0.0
@@ -693,24 +693,21 @@ class Twin:
         except subprocess.TimeoutExpired:
             os.killpg(self.ghrctl.pid, signal.SIGKILL)
             self.ghrctl.wait()
+        # Instances still booting come up (scale delivers their configs)
+        # and are retired once idle.
         env = dict(self.env, MIN_RUNNERS="0")
-        for _ in range(3):
+        end = time.time() + self.o.settle
+        while time.time() < end:
             subprocess.run([self.o.bin, "scale", "--min-age", "0s"], env=env,
                            stdout=open(os.path.join(self.d, "teardown.out"), "a"),
                            stderr=open(os.path.join(self.d, "teardown.err"), "a"), timeout=120)
-            end = time.time() + 3
-            while time.time() < end:
-                self.tick_quiet()
+            t = time.time() + 3
+            while time.time() < t:
+                self.tick(scaler=False)
             live, runners = self.counts()
             if live == 0 and runners == 0:
                 break
         self.after = self.counts()
-
-    def tick_quiet(self):
-        now = time.time()
-        self.observe_ec2(now)
-        self.observe_actions(now)
-        time.sleep(0.1)
 
     # ------------------------------------------------------------- report
     def report(self):
