@@ -108,7 +108,7 @@ fuzz_CFLAGS	= -O1 -g -fno-omit-frame-pointer \
 		  -DGHRCTL_PLAIN_MALLOC
 fuzz_LDFLAGS	= -pthread -fsanitize=fuzzer,address,undefined
 
-.PHONY: all test unit integ fuzz fuzz-ci lint bench install clean distclean vendor-check \
+.PHONY: all test unit integ fuzz fuzz-ci lint bench twin demo install clean distclean vendor-check \
     mutate mutate-check
 
 # Keep intermediate objects: make must not delete one (tests/fuzz/replay.o)
@@ -246,6 +246,16 @@ lint: dev-all
 
 bench: ghrctl dev-all
 	@sh bench/report
+
+# The lifecycle twin (bench/twin): the standard scenarios at time scale 1
+# (about 10 minutes), their table written into bench/RESULTS.md.
+twin: ghrctl
+	@TWIN_COMMAND="make twin" nice -n 10 sh bench/twin/twin --all --baselines \
+	    --results bench/RESULTS.md --json bench/twin/last.json
+
+# A scripted day in fast motion against the twin, in the terminal.
+demo: ghrctl
+	@sh bench/twin/twin --demo --time-scale 0.25
 
 install: ghrctl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \

@@ -69,6 +69,10 @@ queue lives on another path tree (/broker/...) than the service
                                    the job model has (stale statistics
                                    after a service incident,
                                    actions/actions-runner-controller#4397)
+     {"op":"online","name":R,"assign_s":S}  (--bind online) runner R is
+                                   up and idle: the service gives it the
+                                   oldest assigned job S seconds after
+                                   both were ready (the lifecycle twin)
 The job model (--assign acquire|service): jobs added with "jobs" have a
 state, and the statistics of messages, sessions and the scale set are
 counted from them when they are sent.  --assign acquire: a job is
@@ -84,6 +88,14 @@ A job is served once a runner is made for it (generatejitconfig: the
 runner ghrctl-<set>-r<id> takes job <id>, any other the oldest assigned
 job); it counts as assigned (and running) from then on, as jobs on busy
 runners do.
+--bind online (the lifecycle twin, bench/twin): a job is not bound when
+its runner is made but when a runner is up and idle, as GitHub hands a
+job to any idle runner whose labels match ("Using self-hosted runners in
+a workflow", docs.github.com: "the job is queued until a matching runner
+is available"); the oldest assigned job goes first.  A background thread
+applies control lines and these assignments every 50 ms, so they do not
+wait for a request; "started" in the state dump has [runner, time] per
+job, "runner_job" the job each runner runs.
 Runners made by generatejitconfig are also listed by the REST API (offline
 until a control line says otherwise) and go from both when removed.
 Message ids belong to a session: a new one numbers from 100000001 again
@@ -194,11 +206,14 @@ class AState:
         self.acquire_fault = []    # kinds of the next acquirejobs replies
         self.phantom = 0
         self.jit_delay = 0
+        self.idle = {}             # --bind online: name -> [up since, assign_s]
+        self.acq_t = {}            # job -> when it became assigned
+        self.started = {}          # job -> [runner, time it was bound]
 
     def control(self):
         path = self.args.control
         if not path or not os.path.exists(path):
-            return
+            return False
         with open(path) as f:
             f.seek(self.ctl_off)
             data = f.read()
@@ -208,6 +223,7 @@ class AState:
         for line in data.splitlines():
             if line.strip():
                 self.apply(json.loads(line))
+        return bool(data)
 
     def take_id(self, sid):
         """The next messageId of scale set sid's session."""
@@ -257,6 +273,7 @@ class AState:
                 return
 
     def drop_runner(self, name):
+        self.busy.discard(name)
         for rid, r in list(self.runners.items()):
             if r["name"] == name:
                 del self.runners[rid]
@@ -265,7 +282,7 @@ class AState:
 
     def run(self, name, sid):
         """Runner name runs its job to the end (JobCompleted) and leaves."""
-        if name not in self.runner_job:
+        if name not in self.runner_job and self.args.bind == "jit":
             self.serve(name)            # it may take a job that came later
         i = self.runner_job.pop(name, None)
         if i is None:
@@ -348,6 +365,8 @@ class AState:
             kind = "JobAssigned" if mode == "service" else "JobAvailable"
             for i in c["ids"]:
                 self.jobs[i] = "assigned" if mode == "service" else "available"
+                if mode == "service":
+                    self.acq_t[i] = time.time()
             if sid in self.sessions or mode == "service":
                 m = {"messageId": self.take_id(sid),
                      "messageType": "RunnerScaleSetJobMessages",
@@ -358,7 +377,10 @@ class AState:
                 self.queue.setdefault(sid, []).append(m)
         elif op == "run":
             self.run(c["name"], c.get("scaleSetId", self.default_set()))
+        elif op == "online":
+            self.idle[c["name"]] = [time.time(), float(c.get("assign_s", 0))]
         elif op == "vanish":    # its instance died before the runner ran
+            self.idle.pop(c["name"], None)
             i = self.runner_job.pop(c["name"], None)
             if i is not None and self.jobs.get(i) == "served":
                 self.jobs[i] = "assigned"   # the job still waits
@@ -380,6 +402,37 @@ class AState:
                     else:
                         self.busy.discard(r["name"])
 
+    def assign(self):
+        """--bind online: idle runners take the oldest assigned jobs once
+        both have been ready for the runner's assign_s (lock held)."""
+        if self.args.bind != "online" or not self.idle:
+            return False
+        now, done = time.time(), False
+        names = {r["name"] for r in self.runners.values()}
+        bound = set(self.runner_job.values())
+        waiting = sorted((self.acq_t.get(i, now), i) for i, v in self.jobs.items()
+                         if v == "assigned" and i not in bound)
+        for name, (up, wait) in sorted(self.idle.items(), key=lambda x: x[1][0]):
+            if name not in names:
+                del self.idle[name]     # removed meanwhile
+                continue
+            for k, (t, i) in enumerate(waiting):
+                if max(t, up) + wait <= now:
+                    self.jobs[i] = "served"
+                    self.runner_job[name] = i
+                    self.started.setdefault(str(i), [name, now])
+                    # Busy from now on: its removal is refused, and REST
+                    # lists it busy.
+                    self.busy.add(name)
+                    for x in self.rest.runners:
+                        if x["name"] == name:
+                            x["busy"] = True
+                    del self.idle[name]
+                    del waiting[k]
+                    done = True
+                    break
+        return done
+
     def dump(self, log):
         if not log:
             return
@@ -390,7 +443,8 @@ class AState:
              "runners": list(self.runners.values()), "polls": self.polls,
              "sent": self.sent, "acquired_t": self.acquired_t,
              "served": self.served, "jobs": {str(k): v for k, v in self.jobs.items()},
-             "done_by": self.done_by,
+             "done_by": self.done_by, "started": self.started,
+             "runner_job": self.runner_job, "idle": sorted(self.idle),
              "queued": {str(k): [m["messageId"] for m in v] for k, v in self.queue.items()}}
         tmp = log + ".state.tmp"
         with open(tmp, "w") as f:
@@ -648,7 +702,8 @@ class H(github.H):
             r = {"id": rid, "name": req["name"], "runnerScaleSetId": ssid}
             st.next_runner = rest.next_id = rid + 1
             st.runners[r["id"]] = r
-            st.serve(req["name"])
+            if self.server.args.bind == "jit":
+                st.serve(req["name"])
             with rest.lock:
                 rest.runners.append({
                     "id": rid, "name": req["name"], "os": "linux",
@@ -680,6 +735,7 @@ class H(github.H):
                 return self.aerr(400, "JobStillRunningException",
                                  "Job is still running on agent %s" % r["name"])
             del st.runners[r["id"]]
+            st.idle.pop(r["name"], None)
             # Removed before it ran its job: the job waits for another.
             i = st.runner_job.pop(r["name"], None)
             if i is not None and st.jobs.get(i) == "served":
@@ -704,6 +760,7 @@ class H(github.H):
                 ids = [i for i in ids if st.jobs.get(i) in ("available", "assigned")]
                 for i in ids:
                     st.jobs[i] = "assigned"
+                    st.acq_t.setdefault(i, self.t0)
             if fault is None:
                 st.acquired.extend(ids)
                 st.acquired_t.append([ids, self.t0])
@@ -779,6 +836,9 @@ def main():
     ap.add_argument("--control", default="")
     ap.add_argument("--assign", choices=("acquire", "service"), default="acquire",
                     help="job model: jobs assigned after acquirejobs, or by the service")
+    ap.add_argument("--bind", choices=("jit", "online"), default="jit",
+                    help="a job goes to its runner when the runner is made, "
+                    "or to any runner once it is up and idle")
     ap.add_argument("--no-scale-sets", action="store_true",
                     help="a GHES without the scale set APIs: 404 HTML")
     ap.add_argument("--no-state", action="store_true",
@@ -797,6 +857,17 @@ def main():
             self.ast = AState(a)
             self.ast.rest = self.st
             servers.append(self)
+            if a.bind == "online":
+                threading.Thread(target=self.ticker, daemon=True).start()
+
+        def ticker(self):
+            st = self.ast
+            while True:
+                time.sleep(0.05)
+                with st.lock:
+                    ctl = st.control()
+                    if (st.assign() or ctl) and not self.args.no_state:
+                        st.dump(self.args.log)
     fakelib.Server = Srv
     try:
         fakelib.serve(H, args)

@@ -1,0 +1,1129 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: ISC
+"""bench/twin: the lifecycle twin (issue 15).  A whole round, job queued to
+instance gone, on this machine: the fake Actions Service and the fake EC2
+of tests/fake on 127.0.0.1 (EC2's request and resource buckets on), the
+real `ghrctl poll --follow --scale` scaling, and this driver playing the
+instances: each instance the fake EC2 launches "boots" for a time drawn
+from the boot model below, then runs the real `ghrctl boot` against its
+own IMDS and console view; once boot has opened its sealed JIT config and
+started the (simulated) runner, the runner comes up, the service hands it
+a job, the job runs for its duration, completes, and the instance powers
+off.  Queue time is measured from the job queued to the job started.
+
+Output: one table row per scenario (markdown) with queue time p50/p95/p99
+overall and per class (hot: a runner was up before the job queued;
+stopped: its instance was started from stopped; cold: launched), ghrctl's
+own share (queue time minus the modelled boot and assignment), idle
+instance-seconds with a $ estimate, API calls and throttled replies per
+job, leftovers and jobs never started; exit status 1 when a job never
+started or something was left over.  A pool scenario needs only its
+settings: --env passes ghrctl settings, and an instance the fake EC2
+starts from stopped boots with the stopped model.  A trace is CSV lines
+queued_at,labels,duration (queued_at in seconds from the start or RFC 3339,
+duration in seconds), as `ghrctl jobs -o trace` writes them; the journal
+file itself (scaleset-NAME.json.jobs) is read through that command.  The
+twin has one scale set: labels are carried, not matched.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
+FAKE = os.path.join(TOP, "tests", "fake")
+PY = "/usr/bin/python3"
+
+# The boot model: named settings, seconds at time scale 1.  Source: RunsOn's
+# published queue times for Linux runners (m7a instances), "Warm pools",
+# Expected Queue Times, https://runs-on.com/runners/pools (also
+# https://runs-on.com/docs/performance/warm-pools/): cold start < 25 s,
+# stopped < 15 s, hot < 6 s.  Their classes are read as: launch (or start)
+# to runner ready 20 s +- 3 s cold and 10 s +- 2 s from stopped, and 1 s
+# for the service to hand a job to an idle runner -- so a cold job takes
+# about 21 s, one from stopped about 11 s and a hot one about 1 s when the
+# scaler itself takes no time.  Drawn uniformly in [mean - d, mean + d].
+MODEL = {
+    "cold_boot": 20.0, "cold_boot_spread": 3.0,
+    "stopped_boot": 10.0, "stopped_boot_spread": 2.0,
+    "assign": 1.0,
+    # Of a boot, what comes after `ghrctl boot` has opened the config: the
+    # runner's own start until it listens for jobs.  The rest of the boot
+    # (firmware, kernel, cloud-init) comes before `ghrctl boot` starts.
+    "runner_start": 3.0,
+    # Spot: "a Spot Instance interruption notice ... two minutes before
+    # Amazon EC2 stops or terminates your Spot Instance" (Amazon EC2 User
+    # Guide, "Spot Instance interruption notices",
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-instance-termination-notices.html).
+    "spot_notice": 120.0,
+    "spot_rate": 0.0,        # interruptions per spot instance-hour
+    "capacity_every": 0.0,   # one InsufficientInstanceCapacity every N s (0: none)
+    # Prices (settable): m5.large on-demand, us-east-1, $/hour; gp3 storage
+    # $/GB-month and the volume size of a stopped instance (Amazon EC2 and
+    # EBS pricing pages).
+    "price_hour": 0.096, "ebs_gb_month": 0.08, "volume_gb": 8.0,
+    # The seed Lambda design: poll the REST API for queued jobs every 60 s
+    # and launch one instance per job then.
+    "rest_poll": 60.0,
+    "boot_interval": "",     # ghrctl boot --interval ("" : its default)
+}
+SCALED = ("cold_boot", "cold_boot_spread", "stopped_boot", "stopped_boot_spread",
+          "assign", "runner_start", "spot_notice", "rest_poll")
+
+# Standard scenarios (make twin).  shape: trickle (n jobs, one every
+# `every` s), burst (n at once), day (a working day with a lunchtime dip,
+# compressed to `span` s), trace (a file).  env: ghrctl's settings for the
+# run (a pool scenario passes its pool settings here).
+SCENARIOS = {
+    "cold": {"title": "single jobs, cold (no pool)", "shape": "trickle",
+             "n": 5, "every": 10, "duration": 5, "env": {}},
+    "hot": {"title": "single jobs, hot pool (MIN_RUNNERS=2)", "shape": "trickle",
+            "n": 5, "every": 12, "duration": 5, "env": {"MIN_RUNNERS": "2"},
+            "warm": 2},
+    "burst80": {"title": "PR burst of 80, no pool", "shape": "burst", "n": 80,
+                "duration": 20, "env": {"MAX_RUNNERS": "100"}},
+    "day": {"title": "working day, no pool (09:00-17:00 compressed to 100 s; boots, "
+            "jobs at time scale 1)", "shape": "day", "n": 24, "span": 100,
+            "env": {"MAX_RUNNERS": "30"}},
+    "day-hot": {"title": "working day, hot pool MIN_RUNNERS=3 (09:00-17:00 compressed to "
+                "100 s; boots, jobs at time scale 1)", "shape": "day", "n": 24, "span": 100,
+                "env": {"MAX_RUNNERS": "30", "MIN_RUNNERS": "3"}, "warm": 3},
+}
+STANDARD = ["cold", "hot", "burst80", "day"]     # make twin
+
+# The scripted day of `make demo` (times in s at time scale 1; the demo
+# runs it at --time-scale 0.25): a trickle, a pull-request burst, a spot
+# interruption, and faults.
+DEMO = {"title": "demo: a scripted day in fast motion", "shape": "script",
+        "env": {"MIN_RUNNERS": "1", "MAX_RUNNERS": "20", "EC2_SPOT_PRICE": "0.05"},
+        "warm": 1,
+        "script": [
+            [0, "say", "a trickle of single jobs"],
+            [0, "jobs", 1, 20], [16, "jobs", 1, 20], [32, "jobs", 1, 20],
+            [40, "say", "a pull-request burst of 12 jobs"],
+            [40, "jobs", 12, 80],
+            [44, "fault", "capacity"],
+            [60, "fault", "throttle"],
+            [70, "fault", "interrupt"],
+            [90, "fault", "kill"],
+            [100, "jobs", 1, 20], [120, "jobs", 2, 20],
+        ]}
+DEMO_SHORT = {"title": "demo (short)", "shape": "script",
+              "env": {"MAX_RUNNERS": "10", "EC2_SPOT_PRICE": "0.05"},
+              "script": [
+                  [0, "jobs", 1, 8], [4, "jobs", 4, 8],
+                  [8, "fault", "capacity"], [12, "fault", "interrupt"],
+                  [16, "fault", "kill"], [20, "jobs", 1, 8],
+              ]}
+
+RUNNER_SH = """#!/bin/sh
+# The simulated runner `ghrctl boot` starts: it says it got a JIT config
+# (never what it is) and leaves; the twin plays the rest.
+if [ -n "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" ]; then s=config; else s=none; fi
+echo "$s" >"$TWIN_UP.tmp" && mv "$TWIN_UP.tmp" "$TWIN_UP"
+"""
+
+
+def pct(v, p):
+    """Nearest-rank percentile of v (sorted), None when empty."""
+    if not v:
+        return None
+    return v[max(0, math.ceil(p / 100.0 * len(v)) - 1)]
+
+
+def fmt_s(x):
+    return "-" if x is None else "%.1f" % x
+
+
+def day_times(n, span, rng):
+    """n arrival times over a working day (09:00-17:00) compressed to span
+    seconds: a morning ramp, a peak, a lunchtime dip (12:00-13:00 at 30 %),
+    an afternoon peak, a tail."""
+    def rate(h):
+        if h < 10:
+            return 0.4 + 0.6 * (h - 9)
+        if 12 <= h < 13:
+            return 0.3
+        if h >= 16:
+            return max(0.2, 1.0 - 0.8 * (h - 16))
+        return 1.0
+    hours = [9 + 8 * i / 1000.0 for i in range(1000)]
+    w = [rate(h) for h in hours]
+    tot = sum(w)
+    cdf, acc = [], 0.0
+    for x in w:
+        acc += x / tot
+        cdf.append(acc)
+    out = []
+    for k in range(n):
+        u = (k + rng.random()) / n
+        i = next(j for j, c in enumerate(cdf) if c >= u)
+        out.append(span * i / 1000.0)
+    return sorted(out)
+
+
+def read_trace(path):
+    """queued_at, labels, duration lines (header optional; `ghrctl jobs -o
+    trace` writes them): queued_at in seconds from the start or RFC 3339,
+    duration in seconds.  Returns [(offset, labels, duration)]."""
+    rows = []
+    with open(path, newline="") as f:
+        for r in csv.reader(f):
+            if not r or r[0].strip().startswith("#") or r[0].strip() == "queued_at":
+                continue
+            if len(r) < 3:
+                raise SystemExit("twin: %s: want queued_at,labels,duration: %r" % (path, r))
+            q = r[0].strip()
+            try:
+                t = float(q)
+            except ValueError:
+                t = datetime.datetime.strptime(q, "%Y-%m-%dT%H:%M:%SZ").replace(
+                    tzinfo=datetime.timezone.utc).timestamp()
+            rows.append((t, r[1].strip(), float(r[2])))
+    if not rows:
+        raise SystemExit("twin: %s: no jobs" % path)
+    t0 = min(x[0] for x in rows)
+    return sorted((t - t0, l, d) for t, l, d in rows)
+
+
+def journal_trace(path, bin_):
+    """The job journal (<state dir>/scaleset-NAME.json.jobs, JSON lines)
+    read back by `ghrctl jobs -o trace` into a trace file beside it."""
+    d, base = os.path.split(os.path.abspath(path))
+    if not (base.startswith("scaleset-") and base.endswith(".json.jobs")):
+        raise SystemExit("twin: %s: a journal is named scaleset-NAME.json.jobs" % path)
+    env = {"PATH": "/usr/bin:/bin", "GHRCTL_STATE_DIR": d, "HOME": d,
+           "RUNNER_SCALE_SET_NAME": base[len("scaleset-"):-len(".json.jobs")],
+           "GITHUB_CONFIG_URL": "https://github.com/journal", "GITHUB_TOKEN": "unused"}
+    r = subprocess.run([bin_, "jobs", "-o", "trace"], env=env, capture_output=True,
+                       text=True, timeout=60)
+    if r.returncode != 0:
+        raise SystemExit("twin: ghrctl jobs -o trace: %s" % r.stderr.strip())
+    fd, out = tempfile.mkstemp(prefix="ghrctl-twin-trace.", suffix=".csv")
+    with os.fdopen(fd, "w") as f:
+        f.write(r.stdout)
+    return out
+
+
+def plan_jobs(sc, rng):
+    """The scenario's jobs: [(offset s, labels, duration s)] at scale 1."""
+    shape = sc["shape"]
+    if shape == "trickle":
+        return [(k * sc["every"], "", sc["duration"]) for k in range(sc["n"])]
+    if shape == "burst":
+        return [(0.0, "", sc["duration"]) for _ in range(sc["n"])]
+    if shape == "day":
+        return [(t, "", rng.uniform(10, 40)) for t in day_times(sc["n"], sc["span"], rng)]
+    if shape == "trace":
+        return list(sc["rows"])
+    if shape == "script":
+        return [(at, "", a[1]) for at, op, *a in sc["script"] if op == "jobs"
+                for _ in range(a[0])]
+    raise SystemExit("twin: unknown shape %s" % shape)
+
+
+class Twin:
+    def __init__(self, name, sc, opts):
+        self.name, self.sc, self.o = name, sc, opts
+        self.m = dict(MODEL)
+        self.m.update(opts.model)
+        self.scale = opts.time_scale
+        for k in SCALED:
+            self.m[k] *= self.scale
+        self.rng = random.Random(opts.seed)
+        self.d = tempfile.mkdtemp(prefix="ghrctl-twin-%s." % name)
+        self.procs = []          # fakes
+        self.boots = {}          # instance id -> Popen of ghrctl boot
+        self.inst = {}           # instance id -> our record
+        self.jobs = {}           # job id -> record
+        self.scheduled = []      # [t, fn, args]
+        self.ghrctl = None
+        self.kills = 0
+        self.interrupted = []
+        self.narrate = opts.narrate
+        self.t0 = time.time()
+        self.a_last = None
+        self.last_tick = 0.0
+
+    # -------------------------------------------------------------- utils
+    def say(self, msg):
+        if self.narrate:
+            sys.stderr.write("twin %6.1fs  %s\n" % (time.time() - self.t0, msg))
+            sys.stderr.flush()
+
+    def at(self, t, fn, *args):
+        self.scheduled.append([t, fn, args])
+
+    def actl(self, obj):
+        with open(self.actl_path, "a") as f:
+            f.write(json.dumps(obj) + "\n")
+
+    def ectl(self, obj):
+        with open(self.ectl_path, "a") as f:
+            f.write(json.dumps(obj) + "\n")
+
+    def load(self, path):
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+
+    # -------------------------------------------------------------- setup
+    def fake(self, name, *args):
+        pf = os.path.join(self.d, name + ".port")
+        p = subprocess.Popen([PY, os.path.join(FAKE, name + ".py"), "--port-file", pf,
+                              "--log", os.path.join(self.d, name + ".log"),
+                              "--cert", os.path.join(self.ca, "server.pem"),
+                              "--key", os.path.join(self.ca, "server.key")] + list(args),
+                             stdout=open(os.path.join(self.d, name + ".out"), "w"),
+                             stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        for _ in range(400):
+            if os.path.exists(pf) and os.path.getsize(pf) > 0:
+                return int(open(pf).read())
+            if p.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise SystemExit("twin: fake %s did not start: %s" % (
+            name, open(os.path.join(self.d, name + ".out")).read()[-400:]))
+
+    def setup(self):
+        self.ca = self.o.ca or os.path.join(self.d, "ca")
+        if not os.path.exists(os.path.join(self.ca, "server.pem")):
+            subprocess.run([PY, os.path.join(FAKE, "mkca.py"), self.ca], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.actl_path = os.path.join(self.d, "actions.ctl")
+        self.ectl_path = os.path.join(self.d, "ec2.ctl")
+        self.console = os.path.join(self.d, "console")
+        self.run_dir = os.path.join(self.d, "run")
+        for p in (self.console, self.run_dir, os.path.join(self.d, "home")):
+            os.makedirs(p, exist_ok=True)
+        open(self.actl_path, "w").close()
+        open(self.ectl_path, "w").close()
+        # A long poll held 20 s (the service holds ~50 s; shorter keeps a
+        # stopped run short).
+        self.aport = self.fake("actions", "--token", "ghp_twin", "--control",
+                               self.actl_path, "--hold", "20", "--bind", "online")
+        self.eport = self.fake("aws", "--ec2-control", self.ectl_path, "--console-dir",
+                               self.console, "--ec2-limits")
+        self.runner = os.path.join(self.d, "runner.sh")
+        with open(self.runner, "w") as f:
+            f.write(RUNNER_SH)
+        os.chmod(self.runner, 0o755)
+        env = {"PATH": "/usr/bin:/bin", "HOME": os.path.join(self.d, "home"),
+               "GITHUB_CONFIG_URL": "https://localhost:%d/acme" % self.aport,
+               "GITHUB_TOKEN": "ghp_twin",
+               "GHRCTL_CA_FILE": os.path.join(self.ca, "ca.pem"),
+               "RUNNER_SCALE_SET_NAME": "ghrctl-twin",
+               "GHRCTL_STATE_DIR": os.path.join(self.d, "state"),
+               "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+               "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+               "AWS_REGION": "us-east-1",
+               "AWS_ENDPOINT_URL_EC2": "https://localhost:%d" % self.eport,
+               "AWS_EC2_METADATA_DISABLED": "true",
+               "EC2_AMI_ID": "ami-0123456789abcdef0", "EC2_INSTANCE_TYPE": "m5.large",
+               "EC2_SUBNET_ID": "subnet-0aaa", "MAX_RUNNERS": "20",
+               # Idle runners beyond the pool go after 30 s (default 5m),
+               # so a short run ends with none left.
+               "GHRCTL_MIN_AGE": "30s"}
+        for k in ("TERM", "NO_COLOR", "COLUMNS"):
+            if k in os.environ and self.o.tty:
+                env[k] = os.environ[k]
+        env.update(self.sc.get("env", {}))
+        env.update(self.o.env)
+        self.env = env
+        r = subprocess.run([self.o.bin, "register"], env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=60)
+        if r.returncode != 0:
+            raise SystemExit("twin: ghrctl register failed: %s" % r.stderr.decode()[-400:])
+
+    def start_ghrctl(self):
+        args = [self.o.bin, "poll", "--follow", "--scale"]
+        if self.o.tty:
+            # The live view: events on stdout, warnings on stderr.
+            out = err = None
+            args[1:1] = ["--log-format", "text", "--log-level", "warn"]
+        else:
+            out = open(os.path.join(self.d, "poll.out"), "a")
+            err = open(os.path.join(self.d, "poll.err"), "a")
+            args[1:1] = ["--log-level", "info"]
+        self.ghrctl = subprocess.Popen(args, env=self.env, stdout=out, stderr=err,
+                                       start_new_session=True)
+
+    # ----------------------------------------------------------- instances
+    def sample_boot(self, kind):
+        mean, d = self.m[kind + "_boot"], self.m[kind + "_boot_spread"]
+        return self.rng.uniform(mean - d, mean + d)
+
+    def observe_ec2(self, now):
+        e = self.load(self.ec2_dump)
+        if e is None:
+            return
+        self.ec2_last = e
+        for i in e["instances"]:
+            iid, st = i["id"], i["state"]
+            r = self.inst.get(iid)
+            if r is None:
+                if st not in ("pending", "running"):
+                    continue
+                r = self.inst[iid] = {"id": iid, "runner": i["tags"].get("ghrctl:runner", ""),
+                                      "spot": i.get("spot", False), "alive": 0.0,
+                                      "stopped_s": 0.0, "busy": 0.0, "seen": now,
+                                      "state": None, "gen": 0}
+            if st != r["state"]:
+                self.transition(r, i, st, now)
+            r["runner"] = r["runner"] or i["tags"].get("ghrctl:runner", "")
+
+    def transition(self, r, i, st, now):
+        prev, r["state"] = r["state"], st
+        if st in ("pending", "running") and prev not in ("pending", "running"):
+            # Launched (cold) or started from stopped: boot from that moment.
+            kind = "stopped" if prev in ("stopped", "stopping") else "cold"
+            t = i.get("start_time", i["launch"]) if kind == "stopped" else i["launch"]
+            if kind == "stopped":
+                t = min(now, max(t, r.get("stopped_at", t)))
+            r.update(kind=kind, origin=t, boot=self.sample_boot(kind), up=None,
+                     ready=None, gen=r["gen"] + 1)
+            r.pop("down", None)
+            self.at(t + r["boot"] - self.m["runner_start"], self.start_boot, r["id"], r["gen"])
+        elif st in ("stopped", "stopping"):
+            r["stopped_at"] = now
+            self.kill_boot(r["id"])
+        elif st in ("shutting-down", "terminated"):
+            self.gone(r, now)
+
+    def gone(self, r, now):
+        if "down" not in r:
+            r["down"] = now
+            r["state"] = "terminated"
+            self.kill_boot(r["id"])
+            if r["runner"] and not r.get("finished"):
+                self.actl({"op": "vanish", "name": r["runner"]})
+
+    def start_boot(self, iid, gen):
+        r = self.inst[iid]
+        if r["gen"] != gen or r["state"] not in ("pending", "running") or "down" in r:
+            return
+        up = os.path.join(self.run_dir, iid + ".up")
+        args = [self.o.bin, "boot", "--imds-endpoint",
+                "https://localhost:%d/imds/%s" % (self.eport, iid),
+                "--console", os.path.join(self.console, iid + ".console"),
+                "--runner", self.runner, "--wait", "10m", "--scrub-after", "1s"]
+        if self.m["boot_interval"]:
+            args += ["--interval", self.m["boot_interval"]]
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.env["HOME"],
+               "GHRCTL_CA_FILE": self.env["GHRCTL_CA_FILE"], "TWIN_UP": up}
+        r["boot_at"] = time.time()
+        self.boots[iid] = subprocess.Popen(
+            args, env=env, stdout=open(os.path.join(self.run_dir, iid + ".out"), "a"),
+            stderr=open(os.path.join(self.run_dir, iid + ".err"), "a"),
+            start_new_session=True)
+
+    def kill_boot(self, iid):
+        p = self.boots.pop(iid, None)
+        if p is not None and p.poll() is None:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            p.wait()
+
+    def check_boots(self, now):
+        for iid, r in self.inst.items():
+            if r.get("up") is not None or "down" in r or r["state"] != "running":
+                continue
+            f = os.path.join(self.run_dir, iid + ".up")
+            if os.path.exists(f):
+                got = open(f).read().strip()
+                os.unlink(f)
+                r["up"] = now
+                if got != "config":
+                    self.say("instance %s: its runner got no config" % iid)
+                    r["noconfig"] = True
+                    continue
+                self.at(now + self.m["runner_start"], self.runner_up, iid, r["gen"])
+
+    def runner_up(self, iid, gen):
+        r = self.inst[iid]
+        if r["gen"] != gen or "down" in r:
+            return
+        r["ready"] = time.time()
+        self.actl({"op": "runner", "name": r["runner"], "status": "online", "busy": False})
+        self.actl({"op": "online", "name": r["runner"], "assign_s": self.m["assign"]})
+
+    def power_off(self, iid):
+        r = self.inst[iid]
+        if "down" in r:
+            return
+        self.ectl({"op": "state", "id": iid, "state": "terminated"})
+        self.gone(r, time.time())
+
+    # ---------------------------------------------------------------- jobs
+    def queue(self, ids):
+        now = time.time()
+        for i in ids:
+            self.jobs[i]["queued"] = now
+        self.actl({"op": "jobs", "ids": ids})
+
+    def observe_actions(self, now):
+        a = self.load(self.astate)
+        if a is None:
+            return
+        self.a_last = a
+        by_runner = {r["runner"]: r for r in self.inst.values() if r["runner"]}
+        for name, j in a.get("runner_job", {}).items():
+            job = self.jobs.get(j)
+            r = by_runner.get(name)
+            if job is None or r is None or r.get("took") == j:
+                continue
+            r["took"] = j
+            t = a["started"].get(str(j), [name, now])[1]
+            if "started" not in job:
+                job.update(started=t, runner=name, inst=r["id"])
+                job["class"] = "hot" if r.get("ready") and r["ready"] <= job["queued"] \
+                    else r.get("kind", "cold")
+                boot = r.get("boot", 0.0)
+                if job["class"] != "hot":
+                    boot = min(boot, max(0.0, r["origin"] + boot - job["queued"]))
+                else:
+                    boot = 0.0
+                job["modelled"] = boot + self.m["assign"]
+
+            r["job_start"] = t
+            self.at(t + job["duration"] * self.scale, self.complete, r["id"], j)
+
+    def complete(self, iid, j):
+        r = self.inst[iid]
+        if "down" in r:
+            self.interrupted.append(j)
+            return
+        r["finished"] = True
+        r["busy"] += time.time() - r["job_start"]
+        self.jobs[j]["done"] = time.time()
+        self.actl({"op": "run", "name": r["runner"]})
+        # The runner exits after its one job and the instance powers off
+        # (ephemeral runner, InstanceInitiatedShutdownBehavior=terminate).
+        self.at(time.time() + 0.5, self.power_off, iid)
+
+    # -------------------------------------------------------------- faults
+    def fault(self, kind):
+        if kind == "capacity":
+            self.say("fault: EC2 answers the next launch InsufficientInstanceCapacity")
+            self.ectl({"op": "capacity", "count": 1})
+        elif kind == "throttle":
+            self.say("fault: EC2 throttles the next 2 RunInstances (RequestLimitExceeded)")
+            self.ectl({"op": "throttle", "action": "RunInstances", "count": 2})
+        elif kind == "acquire":
+            self.say("fault: the service answers an acquire with an empty body")
+            self.actl({"op": "acquire_fault", "kind": "empty", "count": 1})
+        elif kind == "interrupt":
+            live = [r for r in self.inst.values() if "down" not in r and r["state"] == "running"
+                    and not r.get("notice")]
+            spot = [r for r in live if r["spot"]] or live
+            if not spot:
+                self.say("fault: no running instance to interrupt")
+                return
+            # The one with the most of its job still to run, else any.
+            busy = [r for r in spot if r.get("took") and not r.get("finished")]
+            if busy:
+                self.interrupt(max(busy, key=lambda r: r["job_start"] + self.scale *
+                                   self.jobs[r["took"]]["duration"]))
+            else:
+                self.interrupt(self.rng.choice(spot))
+        elif kind == "kill":
+            self.say("fault: kill -9 ghrctl, then start it again")
+            self.kills += 1
+            try:
+                os.killpg(self.ghrctl.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.ghrctl.wait()
+            self.start_ghrctl()
+
+    def interrupt(self, r):
+        r["notice"] = True
+        self.say("spot interruption notice for %s (%s): terminated in %.0f s"
+                 % (r["id"], r["runner"], self.m["spot_notice"]))
+        self.at(time.time() + self.m["spot_notice"], self.reclaim, r["id"])
+
+    def reclaim(self, iid):
+        r = self.inst[iid]
+        if "down" in r:
+            return
+        if r.get("took") and not r.get("finished"):
+            self.say("spot instance %s reclaimed in the middle of job %d: the job waits "
+                     "for another runner" % (iid, r["took"]))
+        else:
+            self.say("spot instance %s reclaimed" % iid)
+        self.ectl({"op": "state", "id": iid, "state": "terminated"})
+        self.gone(r, time.time())
+
+    def spot_tick(self, dt):
+        rate = self.m["spot_rate"]
+        if rate <= 0:
+            return
+        for r in list(self.inst.values()):
+            if r["spot"] and "down" not in r and not r.get("notice") and \
+                    self.rng.random() < rate * dt / 3600.0 / self.scale:
+                self.interrupt(r)
+
+    # ---------------------------------------------------------------- run
+    def run(self):
+        self.setup()
+        self.ec2_dump = os.path.join(self.d, "aws.log.ec2")
+        self.astate = os.path.join(self.d, "actions.log.state")
+        self.t0 = time.time()
+        self.start_ghrctl()
+        plan = plan_jobs(self.sc, self.rng)
+        for k, (off, labels, dur) in enumerate(plan):
+            self.jobs[k + 1] = {"id": k + 1, "offset": off, "labels": labels, "duration": dur}
+        # A pool fills before the jobs come: idle runners up (hot), and
+        # instances stopped (a stopped pool; its settings come with --env).
+        warm = self.o.warm if self.o.warm is not None else self.sc.get("warm", 0)
+        warm_stopped = self.o.warm_stopped if self.o.warm_stopped is not None else \
+            self.sc.get("warm_stopped", 0)
+        if warm or warm_stopped:
+            self.say("warming: waiting for %d idle runners, %d stopped instances"
+                     % (warm, warm_stopped))
+            end = time.time() + self.o.warm_time
+            while time.time() < end and (sum(
+                    1 for r in self.inst.values()
+                    if r.get("ready") and "down" not in r and not r.get("took")) < warm or
+                    sum(1 for r in self.inst.values() if r["state"] == "stopped") <
+                    warm_stopped):
+                self.tick()
+        start = time.time()
+        self.t_jobs = start
+        batches = {}
+        for j in self.jobs.values():
+            batches.setdefault(start + j["offset"] * self.scale, []).append(j["id"])
+        for t, ids in sorted(batches.items()):
+            self.at(t, self.queue, ids)
+        for at, op, *a in self.sc.get("script", []):
+            if op == "say":
+                self.at(start + at * self.scale, self.say, a[0])
+            elif op == "jobs":
+                self.at(start + at * self.scale, self.say,
+                        "%d job%s queued" % (a[0], "" if a[0] == 1 else "s"))
+            elif op == "fault":
+                self.at(start + at * self.scale, self.fault, a[0])
+        if self.m["capacity_every"] > 0:
+            t = start
+            while t < start + (plan[-1][0] + 60) * self.scale:
+                t += self.m["capacity_every"] * self.scale
+                self.at(t, self.fault, "capacity")
+        last = start + plan[-1][0] * self.scale
+        deadline = last + self.o.budget
+        while time.time() < deadline:
+            self.tick()
+            if time.time() > last and all("done" in j for j in self.jobs.values()):
+                break
+        self.finish = time.time()
+        self.settle()
+        return self.report()
+
+    def tick(self, scaler=True):
+        now = time.time()
+        due = [s for s in self.scheduled if s[0] <= now]
+        self.scheduled = [s for s in self.scheduled if s[0] > now]
+        for t, fn, args in sorted(due, key=lambda s: s[0]):
+            fn(*args)
+        self.observe_ec2(now)
+        self.check_boots(now)
+        self.observe_actions(now)
+        if scaler and self.ghrctl.poll() is not None:
+            self.say("ghrctl exited with status %d; starting it again" % self.ghrctl.returncode)
+            self.start_ghrctl()
+        dt = now - self.last_tick if self.last_tick else 0.0
+        self.last_tick = now
+        self.spot_tick(dt)
+        for r in self.inst.values():
+            if "down" not in r:
+                if r["state"] == "running":
+                    r["alive"] += dt
+                elif r["state"] == "stopped":
+                    r["stopped_s"] += dt
+        time.sleep(0.1)
+
+    def pool_size(self):
+        try:
+            return int(self.env.get("MIN_RUNNERS", "0"))
+        except ValueError:
+            return 0
+
+    def counts(self):
+        live = sum(1 for r in self.inst.values() if "down" not in r
+                   and r["state"] in ("pending", "running"))
+        runners = len((self.a_last or {}).get("runners", []))
+        return live, runners
+
+    def settle(self):
+        """After the last job: ghrctl retires what is left (idle runners go
+        at its next full reconcile); then ghrctl stops and a `scale` with
+        MIN_RUNNERS=0 retires the pool, and everything is stopped."""
+        pool = self.pool_size()
+        end = time.time() + self.o.settle
+        while time.time() < end:
+            self.tick()
+            live, runners = self.counts()
+            if live <= pool and runners <= pool and not any(
+                    s[1] == self.complete for s in self.scheduled):
+                break
+        live, runners = self.counts()
+        self.left = (max(0, live - pool), max(0, runners - pool))
+        # Stop the scaler, then retire the pool with the real tool.
+        try:
+            os.killpg(self.ghrctl.pid, signal.SIGTERM)
+        except OSError:
+            pass
+        try:
+            self.ghrctl.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.ghrctl.pid, signal.SIGKILL)
+            self.ghrctl.wait()
+        # Instances still booting come up (scale delivers their configs)
+        # and are retired once idle.
+        env = dict(self.env, MIN_RUNNERS="0")
+        end = time.time() + self.o.settle
+        while time.time() < end:
+            subprocess.run([self.o.bin, "scale", "--min-age", "0s"], env=env,
+                           stdout=open(os.path.join(self.d, "teardown.out"), "a"),
+                           stderr=open(os.path.join(self.d, "teardown.err"), "a"), timeout=120)
+            t = time.time() + 3
+            while time.time() < t:
+                self.tick(scaler=False)
+            live, runners = self.counts()
+            if live == 0 and runners == 0:
+                break
+        self.after = self.counts()
+
+    # ------------------------------------------------------------- report
+    def report(self):
+        jobs = list(self.jobs.values())
+        started = [j for j in jobs if "started" in j]
+        q = {"all": sorted(j["started"] - j["queued"] for j in started)}
+        share = {}
+        for c in ("hot", "stopped", "cold"):
+            v = [j for j in started if j["class"] == c]
+            q[c] = sorted(j["started"] - j["queued"] for j in v)
+            share[c] = sorted((j["started"] - j["queued"]) - j["modelled"] for j in v)
+        share["all"] = sorted(x for c in ("hot", "stopped", "cold") for x in share[c])
+        # Where ghrctl's share went: from a job queued to the launch of
+        # the instance named for it (ghrctl-<set>-r<id>; the job itself
+        # may run on another runner that was up first), and from `ghrctl
+        # boot` started (its key on the console) to the config opened
+        # (delivery, and boot's own polling), per instance.
+        own = {}
+        for r in self.inst.values():
+            mm = re.search(r"-r(\d+)$", r["runner"])
+            if mm and r.get("kind") == "cold":
+                own.setdefault(int(mm.group(1)), r)
+        v = sorted(own[j["id"]]["origin"] - j["queued"] for j in started
+                   if j["id"] in own and "queued" in j and j["class"] != "hot")
+        parts = {"launch_wait": [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]}
+        v = sorted(r["up"] - r["boot_at"] for r in self.inst.values()
+                   if r.get("up") and r.get("boot_at"))
+        parts["delivery"] = [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
+        alive = sum(r["alive"] for r in self.inst.values())
+        busy = sum(r["busy"] for r in self.inst.values())
+        idle = max(0.0, alive - busy)
+        stopped = sum(r["stopped_s"] for r in self.inst.values())
+        ec2_calls = throttled = 0
+        acalls = 0
+        try:
+            with open(os.path.join(self.d, "aws.log")) as f:
+                for line in f:
+                    try:
+                        x = json.loads(line)
+                    except ValueError:
+                        continue
+                    if x.get("api") == "ec2":
+                        ec2_calls += 1
+            with open(os.path.join(self.d, "actions.log")) as f:
+                acalls = sum(1 for _ in f)
+        except OSError:
+            pass
+        e = self.load(self.ec2_dump) or {}
+        throttled = sum(e.get("throttled", {}).values())
+        n = max(1, len(jobs))
+        usd = idle / 3600.0 * self.m["price_hour"] / self.scale
+        usd_stopped = stopped / self.scale / (30 * 86400.0) * self.m["ebs_gb_month"] * \
+            self.m["volume_gb"]
+        title = self.sc["title"]
+        if self.scale != 1:
+            title += " [time scale %g]" % self.scale
+        res = {"scenario": self.name, "title": title, "time_scale": self.scale,
+               "jobs": len(jobs), "started": len(started),
+               "never_started": len(jobs) - len(started),
+               "queue": {k: [pct(v, 50), pct(v, 95), pct(v, 99), len(v)] for k, v in q.items()},
+               "share": {k: [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
+                         for k, v in share.items()},
+               "share_parts": parts,
+               "idle_instance_s": idle / self.scale, "idle_usd": usd,
+               "stopped_instance_s": stopped / self.scale, "stopped_usd": usd_stopped,
+               "instances": len(self.inst), "ec2_calls": ec2_calls, "actions_calls": acalls,
+               "ec2_calls_per_job": ec2_calls / n, "actions_calls_per_job": acalls / n,
+               "throttled": throttled, "throttled_per_job": throttled / n,
+               "leftover_instances": self.left[0], "leftover_runners": self.left[1],
+               "after_teardown": list(self.after), "interrupted": len(self.interrupted),
+               "kills": self.kills, "seconds": self.finish - self.t0,
+               "noconfig": sum(1 for r in self.inst.values() if r.get("noconfig")),
+               "env": {k: v for k, v in self.sc.get("env", {}).items()},
+               "model": {k: MODEL[k] for k in MODEL}, "dir": self.d}
+        return res
+
+    def close(self):
+        if self.ghrctl is not None and self.ghrctl.poll() is None:
+            try:
+                os.killpg(self.ghrctl.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            self.ghrctl.wait()
+        for iid in list(self.boots):
+            self.kill_boot(iid)
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if not self.o.keep:
+            shutil.rmtree(self.d, ignore_errors=True)
+
+
+def rest_baseline(name, sc, opts):
+    """The seed Lambda design, modelled here (no ghrctl process): every
+    rest_poll s it lists the queued jobs through the REST API and launches
+    one instance per job queued since, RunInstances paced by EC2's bucket
+    (5, refilled 2 a second); each instance boots with the same model (its
+    registration token travels in user data: no delivery step) and its
+    runner gets a job `assign` s after it is up.  Its own share is the
+    time from a job queued to its RunInstances."""
+    m = dict(MODEL)
+    m.update(opts.model)
+    rng = random.Random(opts.seed)
+    jobs = plan_jobs(sc, rng)
+    phase = rng.uniform(0, m["rest_poll"])
+    tokens, tt = 5.0, 0.0
+    q, share = [], []
+    for off, _, dur in jobs:
+        tick = phase + math.ceil(max(0.0, off - phase) / m["rest_poll"]) * m["rest_poll"]
+        if tick > tt:
+            tokens = min(5.0, tokens + (tick - tt) * 2.0)
+            tt = tick
+        if tokens < 1:
+            tt += (1 - tokens) / 2.0
+            tokens = 1.0
+        tokens -= 1
+        boot = rng.uniform(m["cold_boot"] - m["cold_boot_spread"],
+                           m["cold_boot"] + m["cold_boot_spread"])
+        q.append(tt + boot + m["assign"] - off)
+        share.append(tt - off)
+    q.sort()
+    share.sort()
+    st = lambda v: [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
+    none = [None, None, None, 0]
+    return {"scenario": name + "-rest60", "modelled": True,
+            "title": sc["title"] + ": REST polling every 60 s (seed Lambda design, modelled)",
+            "time_scale": 1.0, "jobs": len(jobs), "started": len(jobs), "never_started": 0,
+            "queue": {"all": st(q), "cold": st(q), "hot": none, "stopped": none},
+            "share": {"all": st(share), "cold": st(share), "hot": none, "stopped": none},
+            "ec2_calls_per_job": 1.0, "throttled": 0, "leftover_instances": 0,
+            "leftover_runners": 0}
+
+
+def cls(res, c):
+    v = res["queue"].get(c, [None, None, None, 0])
+    if not v[3]:
+        return "-"
+    return "%d: %s / %s / %s" % (v[3], fmt_s(v[0]), fmt_s(v[1]), fmt_s(v[2]))
+
+
+def row(res):
+    sh = res["share"]["all"]
+    if res.get("modelled"):
+        return "| %s | %d | %s | %s | %s | %s | %s | - | - | - | - | - |" % (
+            res["title"], res["jobs"], cls(res, "all"), cls(res, "hot"),
+            cls(res, "stopped"), cls(res, "cold"),
+            "%s (queued to RunInstances)" % fmt_s(sh[1]))
+    shares = ", ".join("%s %s" % (c, fmt_s(res["share"][c][1])) for c in
+                       ("hot", "stopped", "cold") if res["share"][c][3])
+    return ("| %s | %d | %s | %s | %s | %s | %s | %.0f s ($%.4f)%s | %.2f / %.2f | %d | %d + %d"
+            " | %d |" % (
+                res["title"], res["jobs"], cls(res, "all"), cls(res, "hot"),
+                cls(res, "stopped"), cls(res, "cold"), shares or "-",
+                res["idle_instance_s"], res["idle_usd"],
+                "; stopped %.0f s ($%.6f)" % (res["stopped_instance_s"], res["stopped_usd"])
+                if res["stopped_instance_s"] else "",
+                res["ec2_calls_per_job"], res["actions_calls_per_job"], res["throttled"],
+                res["leftover_instances"], res["leftover_runners"], res["never_started"]))
+
+
+HEADER = ("| scenario | jobs | queue time p50 / p95 / p99 s (all) | hot: n: p50 / p95 / p99 "
+          "| stopped | cold | ghrctl's own share p95 s, per class | idle instance-s ($) "
+          "| EC2 / Actions calls per job | throttled | left: instances + runners "
+          "| never started |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def model_text():
+    m = MODEL
+    return (
+        "Boot model (bench/twin/twin.py MODEL, time scale 1): launch to runner ready "
+        "%.0f s +- %.0f s cold, start from stopped to runner ready %.0f s +- %.0f s, the "
+        "service hands a job to an idle runner %.0f s after both are ready (uniform draws; "
+        "derived from RunsOn's published Linux queue times, cold < 25 s, stopped < 15 s, "
+        "hot < 6 s: https://runs-on.com/runners/pools).  Of a boot, the last %.0f s are "
+        "the runner's own start after `ghrctl boot` opened its config; the rest comes "
+        "before `ghrctl boot` starts.  EC2's request and resource buckets on "
+        "(tests/fake/aws.py --ec2-limits: RunInstances 5 a burst, 2 a second; EC2 API "
+        "reference, \"Request throttling for the Amazon EC2 API\").  Spot: %.0f s notice, "
+        "then termination (Amazon EC2 User Guide, \"Spot Instance interruption notices\").  "
+        "Prices: $%.3f an instance-hour (m5.large on-demand, us-east-1), $%.2f a GB-month "
+        "of gp3 for %.0f GB stopped.  ghrctl's own share: queue time minus the modelled "
+        "boot still ahead when the job was queued and the modelled assignment; it "
+        "holds ghrctl's reaction, its EC2 pacing, config delivery and `ghrctl boot`'s "
+        "tag polling (--interval).  ghrctl runs with GHRCTL_MIN_AGE=30s (idle runners beyond "
+        "the pool retire after 30 s, not 5 min, so a short run ends with none left) and EC2's "
+        "default pacing." % (
+            m["cold_boot"], m["cold_boot_spread"], m["stopped_boot"],
+            m["stopped_boot_spread"], m["assign"], m["runner_start"], m["spot_notice"],
+            m["price_hour"], m["ebs_gb_month"], m["volume_gb"]))
+
+
+def targets(results):
+    """Issue 15's targets (time scale 1) beside what the runs measured."""
+    by = {r["scenario"]: r for r in results if not r.get("modelled")}
+    real = [r for r in results if not r.get("modelled") and r.get("time_scale") == 1]
+
+    def q95(name, c):
+        r = by.get(name)
+        if r is None or not r["queue"][c][3]:
+            return "not run"
+        return "%s s (%d jobs)" % (fmt_s(r["queue"][c][1]), r["queue"][c][3])
+    shares = []
+    for c in ("hot", "stopped", "cold"):
+        v = [r["share"][c][1] for r in real if r["share"][c][3]]
+        if v:
+            shares.append("%s %s s" % (c, fmt_s(max(v))))
+    day = by.get("day")
+    served = "not run"
+    if day and day["started"]:
+        warm = day["queue"]["hot"][3] + day["queue"]["stopped"][3]
+        served = "%.0f %% hot or stopped (no pool; %d of %d)" % (
+            100.0 * warm / day["started"], warm, day["started"])
+    zero = "never started %d, leftovers %d, throttled %d" % (
+        sum(r["never_started"] for r in real),
+        sum(r["leftover_instances"] + r["leftover_runners"] for r in real),
+        sum(r["throttled"] for r in real))
+    return ["| target (time scale 1) | goal, p95 | anchor | measured |", "|---|---|---|---|",
+            "| ghrctl's own share of queue time, every class, bursts up to 100 | <= 1 s | - "
+            "| worst p95 over the runs: %s |" % (", ".join(shares) or "not run"),
+            "| single jobs, hot pool | <= 3 s | RunsOn < 6 s | %s |" % q95("hot", "hot"),
+            "| single jobs, stopped pool | <= 12 s | RunsOn < 15 s | %s |" % (
+                q95("stopped", "stopped") if "stopped" in by else
+                "not run (no stopped pool in this build)"),
+            "| single jobs, cold | <= 22 s | RunsOn < 25 s | %s |" % q95("cold", "cold"),
+            "| burst of 80 with stopped pool 20, rest cold | the 20 <= 12 s, the rest <= 23 s "
+            "| - | no pool: all 80 cold, %s |" % q95("burst80", "cold"),
+            "| working day with schedule | >= 90 %% of jobs hot or stopped | - | %s |" % served,
+            "| zero jobs never started, leftovers, throttled calls | 0 | - | %s |" % zero]
+
+
+def parts_text(results):
+    """Where ghrctl's share of a launched job's queue time went."""
+    out = []
+    for r in results:
+        p = r.get("share_parts")
+        if not p or not p["launch_wait"][3]:
+            continue
+        out.append("- %s: job queued to the launch of the instance named for it p50 %s s, "
+                   "p95 %s s; `ghrctl boot` started (key on the console) to config opened "
+                   "p50 %s s, p95 %s s"
+                   % (r["title"], fmt_s(p["launch_wait"][0]), fmt_s(p["launch_wait"][1]),
+                      fmt_s(p["delivery"][0]), fmt_s(p["delivery"][1])))
+    if out:
+        out.insert(0, "Where ghrctl's share of launched jobs went:")
+        out.insert(1, "")
+    return out
+
+
+def write_results(path, rows, cmd, results):
+    begin, end = "<!-- twin: begin (make twin writes this part) -->", "<!-- twin: end -->"
+    text = open(path).read() if os.path.exists(path) else ""
+    part = "\n".join([
+        begin, "## lifecycle twin (bench/twin)", "",
+        "Date: %s  " % time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "Command: `%s`  " % cmd,
+        "ghrctl: %s" % subprocess.run([os.path.join(TOP, "ghrctl"), "--version"],
+                                      capture_output=True, text=True).stdout.split("\n")[0],
+        ""] + parts_text(results) + ["",
+        model_text(), "", HEADER] + rows + [""] + targets(results) + [
+        "", "Rows marked \"modelled\" are computed by the driver from the same jobs "
+        "and boot model without a scaler process.  Queue time: job queued to job "
+        "started on a runner.  Hot: the runner was up before the job was queued; "
+        "cold: its instance was launched; stopped: started from stopped.", end])
+    if begin in text and end in text:
+        a = text.index(begin)
+        b = text.index(end) + len(end)
+        text = text[:a] + part + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + part + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="bench/twin/twin", description=__doc__.split(
+        "\nusage:")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage=argparse.SUPPRESS)
+    ap.add_argument("--scenario", action="append", default=[],
+                    help="one of %s (repeatable)" % ", ".join(SCENARIOS))
+    ap.add_argument("--all", action="store_true",
+                    help="the standard scenarios: %s" % ", ".join(STANDARD))
+    ap.add_argument("--demo", action="store_true", help="the scripted day of make demo")
+    ap.add_argument("--short", action="store_true", help="with --demo: the short one")
+    ap.add_argument("--trace", default="", help="replay queued_at,labels,duration lines")
+    ap.add_argument("--plan", action="store_true",
+                    help="with --trace: print the jobs it would queue (offset s, labels, "
+                    "duration s) and stop")
+    ap.add_argument("--time-scale", type=float, default=1.0, metavar="S",
+                    help="multiply the modelled durations (boots, assignment, spot notice, "
+                    "jobs, arrivals) by S; ghrctl's own time does not scale; targets are "
+                    "measured at 1")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a model setting (%s)" % ", ".join(MODEL))
+    ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                    help="a ghrctl setting for every run (e.g. a pool's)")
+    ap.add_argument("--baselines", action="store_true",
+                    help="add the REST polling every 60 s row per scenario")
+    ap.add_argument("--results", default="", help="write the table into this RESULTS.md")
+    ap.add_argument("--json", default="", help="write the results as JSON lines")
+    ap.add_argument("--from-json", default="", help="no run: the table of these results")
+    ap.add_argument("--budget", type=float, default=240,
+                    help="seconds after the last job queued before giving up")
+    ap.add_argument("--settle", type=float, default=90,
+                    help="seconds to wait for ghrctl to retire what is left")
+    ap.add_argument("--warm", type=int, default=None,
+                    help="idle runners to wait for before the first job")
+    ap.add_argument("--warm-stopped", type=int, default=None,
+                    help="stopped pool instances to wait for before the first job")
+    ap.add_argument("--warm-time", type=float, default=180,
+                    help="seconds to wait for them at most")
+    ap.add_argument("--seed", type=int, default=15, help="of the random draws (15)")
+    ap.add_argument("--bin", default=os.path.join(TOP, "ghrctl"), help="the ghrctl to run")
+    ap.add_argument("--ca", default="", help="a test CA directory (tests/fake/mkca.py) "
+                    "to use instead of making one")
+    ap.add_argument("--keep", action="store_true", help="keep the run directories")
+    ap.add_argument("--quiet", action="store_true", help="no narration on stderr")
+    o = ap.parse_args()
+    # Stopped from outside: unwind, so every process is stopped and the
+    # run directory removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    o.model = {}
+    for kv in o.set:
+        k, _, v = kv.partition("=")
+        if k not in MODEL:
+            ap.error("--set %s: no such setting (%s)" % (k, ", ".join(MODEL)))
+        o.model[k] = v if isinstance(MODEL[k], str) else float(v)
+    o.env = dict(kv.partition("=")[::2] for kv in o.env)
+    o.tty = False
+    o.narrate = not o.quiet
+    runs = []
+    if o.from_json:
+        with open(o.from_json) as f:
+            results = [json.loads(line) for line in f if line.strip()]
+        rows = [row(r) for r in results]
+        print(HEADER)
+        print("\n".join(rows))
+        print("\n".join(targets(results)))
+        if o.results:
+            write_results(o.results, rows, os.environ.get("TWIN_COMMAND") or
+                          "bench/twin/twin " + " ".join(sys.argv[1:]), results)
+        return 0
+    if o.demo:
+        sc = dict(DEMO_SHORT if o.short else DEMO)
+        o.tty = not o.quiet
+        runs.append(("demo", sc))
+    if o.trace:
+        with open(o.trace) as f:
+            journal = f.read(1) == "{"
+        if journal:
+            o.trace = journal_trace(o.trace, o.bin)
+            rows = read_trace(o.trace)
+            os.unlink(o.trace)
+            o.trace = ""
+        else:
+            rows = read_trace(o.trace)
+        if o.plan:
+            w = csv.writer(sys.stdout, lineterminator="\n")
+            w.writerow(["offset", "labels", "duration"])
+            for off, labels, dur in rows:
+                w.writerow(["%g" % off, labels, "%g" % dur])
+            return 0
+        runs.append(("trace", {"title": "trace replay (%d jobs)" % len(rows),
+                               "shape": "trace", "rows": rows, "env": {}}))
+    names = STANDARD if o.all else o.scenario
+    for n in names:
+        if n not in SCENARIOS:
+            ap.error("--scenario %s: use one of %s" % (n, ", ".join(SCENARIOS)))
+        runs.append((n, SCENARIOS[n]))
+    if not runs:
+        ap.error("name a --scenario, --all, --demo or --trace")
+    if not os.access(o.bin, os.X_OK):
+        raise SystemExit("twin: %s is missing: run make first" % o.bin)
+    results, rows = [], []
+    for name, sc in runs:
+        tw = Twin(name, sc, o)
+        try:
+            tw.say("scenario %s: %s (time scale %g)" % (name, sc["title"], o.time_scale))
+            res = tw.run()
+        finally:
+            tw.close()
+        results.append(res)
+        rows.append(row(res))
+        if o.baselines and name != "demo":
+            b = rest_baseline(name, sc, o)
+            results.append(b)
+            rows.append(row(b))
+    print()
+    print(HEADER)
+    for r in rows:
+        print(r)
+    for res in results:
+        if res.get("modelled"):
+            continue
+        print("%s: jobs %d, never started %d, left %d instances + %d runners, after "
+              "teardown %d instances + %d runners, interrupted jobs %d, kill -9 %d, "
+              "runners without config %d, %.0f s" % (
+                  res["scenario"], res["jobs"], res["never_started"],
+                  res["leftover_instances"], res["leftover_runners"],
+                  res["after_teardown"][0], res["after_teardown"][1], res["interrupted"],
+                  res["kills"], res["noconfig"], res["seconds"]))
+    if o.json:
+        with open(o.json, "w") as f:
+            for res in results:
+                f.write(json.dumps(res) + "\n")
+    if o.results:
+        write_results(o.results, rows, os.environ.get("TWIN_COMMAND") or
+                      "bench/twin/twin " + " ".join(sys.argv[1:]), results)
+    bad = any(r["never_started"] or r.get("leftover_instances") or r.get("leftover_runners")
+              or r.get("after_teardown", [0, 0]) != [0, 0] for r in results)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
