@@ -26,6 +26,25 @@
 #define LOG_LINE_MAX	4096
 #define LOG_SHORT_MAX	32
 #define LOG_REDACTED	"<redacted>"
+/*
+ * A secret that leaves the registry (forgotten once used or replaced,
+ * or pushed out by newer short-lived ones) may still be valid, and a
+ * server may still echo it: a single-use JIT config stays valid until
+ * its runner connects, long after its launch is done.  The newest
+ * LOG_RETIRED_MAX of them stay masked by their first LOG_RETIRED_PRE
+ * characters (too few to be of use, and no more memory for a burst of
+ * 4 KB configs): a token that starts so is redacted for the secret's
+ * length.  Shorter secrets are not kept.
+ */
+#define LOG_RETIRED_MAX	1024
+#define LOG_RETIRED_PRE	16
+
+struct retired {
+	char	 pre[LOG_RETIRED_PRE];
+	size_t	 len;
+};
+static struct retired	 retired[LOG_RETIRED_MAX];
+static size_t		 nretired, retired_next;
 
 static enum log_level	 level = LOG_WARN;
 static enum log_format	 format;	/* TEXT, JSON or LOGFMT */
@@ -97,6 +116,21 @@ log_format_parse(const char *s)
 	return -1;
 }
 
+/* Keep s masked by its prefix (secrets_mu held). */
+static void
+retire(const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n < LOG_RETIRED_PRE)
+		return;
+	memcpy(retired[retired_next].pre, s, LOG_RETIRED_PRE);
+	retired[retired_next].len = n;
+	retired_next = (retired_next + 1) % LOG_RETIRED_MAX;
+	if (nretired < LOG_RETIRED_MAX)
+		nretired++;
+}
+
 /* Register s; long ones go before the short-lived tail. */
 static void
 secret_add(const char *s, int lasting)
@@ -119,6 +153,7 @@ secret_add(const char *s, int lasting)
 		}
 	if (!lasting && nsecrets - nlong == LOG_SHORT_MAX) {
 		/* Only the oldest short-lived secret ever gives way. */
+		retire(secrets[nlong]);
 		secret_free(secrets[nlong]);
 		memmove(secrets + nlong, secrets + nlong + 1,
 		    (nsecrets - nlong - 1) * sizeof(secrets[0]));
@@ -165,6 +200,7 @@ log_secret_forget(const char *s)
 	pthread_mutex_lock(&secrets_mu);
 	for (i = 0; i < nsecrets; i++)
 		if (strcmp(secrets[i], s) == 0) {
+			retire(secrets[i]);
 			secret_free(secrets[i]);
 			memmove(secrets + i, secrets + i + 1,
 			    (nsecrets - i - 1) * sizeof(secrets[0]));
@@ -187,6 +223,8 @@ log_secrets_clear(void)
 	free(secrets);
 	secrets = NULL;
 	capsecrets = 0;
+	wipe(retired, sizeof(retired));
+	nretired = retired_next = 0;
 	pthread_mutex_unlock(&secrets_mu);
 }
 
@@ -207,6 +245,31 @@ userinfo_len(const char *p)
 		if (*q == '@')
 			at = q;
 	return at != NULL ? (size_t)(at - p) : 0;
+}
+
+/* Characters of a token (base64, base64url, JWT, hex, URL-safe). */
+static int
+tok_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || strchr("+/_-.~", c) != NULL;
+}
+
+/* At a token start p: the length to redact for a retired secret, or 0. */
+static size_t
+retired_len(const char *p)
+{
+	size_t	 i, run;
+
+	for (i = 0; i < nretired; i++) {
+		if (strncmp(p, retired[i].pre, LOG_RETIRED_PRE) != 0)
+			continue;
+		for (run = LOG_RETIRED_PRE; p[run] != '\0' &&
+		    (tok_char((unsigned char)p[run]) || p[run] == '='); run++)
+			;
+		return run < retired[i].len ? run : retired[i].len;
+	}
+	return 0;
 }
 
 /* see log.h */
@@ -233,6 +296,10 @@ log_redact(const char *src, char *dst, size_t size)
 				break;
 			}
 		}
+		if (rep == NULL && nretired > 0 && (p == s ||
+		    !tok_char((unsigned char)p[-1])) &&
+		    (skip = retired_len(p)) > 0)
+			rep = LOG_REDACTED;
 		/* Credentials in a URL: never printed (curl does the same). */
 		if (rep == NULL && (skip = userinfo_len(p)) > 0)
 			rep = "://" LOG_REDACTED;

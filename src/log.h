@@ -50,7 +50,12 @@ void	log_secret(const char *);
  * them pushes out only older short-lived ones, never a long-lived secret.
  */
 void	log_secret_short(const char *);
-/* Stop masking s (a value replaced or used up). */
+/*
+ * Drop s from the registry (a value replaced or used up).  It, like one
+ * pushed out by newer short-lived ones, stays masked among the newest
+ * 1024 retired secrets, by its first 16 characters where a token starts
+ * (a used-up value may still be valid, and a server may echo it).
+ */
 void	log_secret_forget(const char *);
 void	log_secrets_clear(void);
 

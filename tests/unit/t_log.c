@@ -60,9 +60,9 @@ t_log_secret_lasting(void)
 	/* The newest 32 short-lived ones are still masked ... */
 	log_line(out, sizeof(out), "jwt %s", "eyJ.short-lived.068");
 	T_EQ_STR(out, "ghrctl: warning: jwt <redacted>\n");
-	/* ... the oldest gave way to them. */
+	/* ... the oldest gave way to them, but stay masked as retired. */
 	log_line(out, sizeof(out), "jwt %s", "eyJ.short-lived.067");
-	T_EQ_STR(out, "ghrctl: warning: jwt eyJ.short-lived.067\n");
+	T_EQ_STR(out, "ghrctl: warning: jwt <redacted>\n");
 	/* A long-lived secret registered again as short stays lasting. */
 	log_secret_short(lasting[0]);
 	for (n = 100; n < 140; n++) {
@@ -71,15 +71,62 @@ t_log_secret_lasting(void)
 	}
 	log_redact(lasting[0], out, sizeof(out));
 	T_EQ_STR(out, "<redacted>");
-	/* A replaced one is forgotten on purpose. */
+	/* A replaced one is forgotten on purpose, and stays masked. */
 	log_secret_forget(lasting[2]);
 	log_redact(lasting[2], out, sizeof(out));
-	T_EQ_STR(out, lasting[2]);
+	T_EQ_STR(out, "<redacted>");
 	log_redact(lasting[3], out, sizeof(out));
 	T_EQ_STR(out, "<redacted>");
 	log_secrets_clear();
 	log_redact(lasting[0], out, sizeof(out));
 	T_EQ_STR(out, lasting[0]);
+}
+
+/*
+ * A JIT config forgotten once its launch is done is still valid until
+ * its runner connects: a server that echoes it later (a hostile one, or
+ * a proxy's error page) must not put it in the log.  Found by t9030
+ * under load, when one launch finished before the other's reply came.
+ */
+T_REGISTER("log_secret_retired", t_log_secret_retired)
+static void
+t_log_secret_retired(void)
+{
+	char	 out[512], jit[64], first[64];
+	int	 n;
+
+	log_secret_short("SklUU0VDUkVULWI2ZTM1MzFkYWIxMzQ5");
+	log_secret_forget("SklUU0VDUkVULWI2ZTM1MzFkYWIxMzQ5");
+	log_redact("< X-Echo: Bearer <redacted> SklUU0VDUkVULWI2ZTM1MzFkYWIxMzQ5 "
+	    "REG3BB", out, sizeof(out));
+	T_EQ_STR(out, "< X-Echo: Bearer <redacted> <redacted> REG3BB");
+	/* Inside a longer token it is no token start: left alone. */
+	log_redact("xSklUU0VDUkVULWI2ZTM1MzFkYWIxMzQ5", out, sizeof(out));
+	T_EQ_STR(out, "xSklUU0VDUkVULWI2ZTM1MzFkYWIxMzQ5");
+	/* In JSON and after '=': redacted up to the secret's length. */
+	log_redact("{\"c\":\"SklUU0VDUkVULWI2ZTM1MzFkYWIxMzQ5\"} "
+	    "t=SklUU0VDUkVULWI2ZTM1MzFkYWIxMzQ5abc", out, sizeof(out));
+	T_EQ_STR(out, "{\"c\":\"<redacted>\"} t=<redacted>abc");
+	/* Only the newest 1024 are kept; shorter than 16: not at all. */
+	snprintf(first, sizeof(first), "%05d-retired-secret", 0);
+	for (n = 0; n <= 1024; n++) {
+		snprintf(jit, sizeof(jit), "%05d-retired-secret", n);
+		log_secret_short(jit);
+		log_secret_forget(jit);
+	}
+	log_redact(jit, out, sizeof(out));
+	T_EQ_STR(out, "<redacted>");
+	log_redact(first, out, sizeof(out));
+	T_EQ_STR(out, first);		/* the 1025th pushed it out */
+	log_redact("00001-retired-secretx", out, sizeof(out));
+	T_EQ_STR(out, "<redacted>x");	/* for the secret's length */
+	log_secret_short("short-secret");
+	log_secret_forget("short-secret");
+	log_redact("short-secret", out, sizeof(out));
+	T_EQ_STR(out, "short-secret");
+	log_secrets_clear();
+	log_redact(jit, out, sizeof(out));
+	T_EQ_STR(out, jit);
 }
 
 T_REGISTER("log_url_credentials", t_log_url_credentials)
