@@ -152,13 +152,16 @@ cell(const char *r, size_t i)
 	return r;
 }
 
-/* The text a table or CSV shows for cell s of column c (into tmp). */
+/*
+ * The text a table or CSV shows for cell s of column c: an OUT_SECS
+ * number as an age (into tmp).  An OUT_LIST cell is s itself, its
+ * separators printed as ','.
+ */
 static const char *
 shown(const struct out_col *c, const char *s, char *tmp, size_t size)
 {
 	long long	 v;
 	char		*end;
-	size_t		 i;
 
 	if (c->type == OUT_SECS && *s != '\0') {
 		v = strtoll(s, &end, 10);
@@ -166,15 +169,6 @@ shown(const struct out_col *c, const char *s, char *tmp, size_t size)
 			out_secs(v, tmp, size);
 			return tmp;
 		}
-	}
-	if (c->type == OUT_LIST && strchr(s, OUT_LIST_SEP) != NULL) {
-		(void)str_copy(tmp, size, s);
-		for (i = 0; tmp[i] != '\0'; i++)
-			if (tmp[i] == OUT_LIST_SEP)
-				tmp[i] = ',';
-		if (strlen(s) < size)
-			return tmp;
-		/* Longer than tmp: shown with its separators as '?'. */
 	}
 	return s;
 }
@@ -222,7 +216,11 @@ table_cell(FILE *fp, const char *s, size_t w, int right, int last)
 				break;
 			k++;
 		}
-		putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, fp);
+		if (*s == OUT_LIST_SEP)
+			putc(',', fp);
+		else
+			putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s,
+			    fp);
 	}
 	if (cut)
 		putc(OUT_CUT, fp);
@@ -232,19 +230,22 @@ table_cell(FILE *fp, const char *s, size_t w, int right, int last)
 		spaces(fp, (right ? 0 : w - shown_cols) + 2);
 }
 
+/* One CSV field; in a list cell the separators become ','. */
 static void
-csv_field(FILE *fp, const char *s, int last)
+csv_field(FILE *fp, const char *s, int list, int last)
 {
-	if (strpbrk(s, ",\"\r\n") != NULL) {
+	int	 quote = strpbrk(s, ",\"\r\n") != NULL ||
+		    (list && strchr(s, OUT_LIST_SEP) != NULL);
+
+	if (quote)
 		putc('"', fp);
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				putc('"', fp);
-			putc(*s, fp);
-		}
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			putc('"', fp);
+		putc(list && *s == OUT_LIST_SEP ? ',' : *s, fp);
+	}
+	if (quote)
 		putc('"', fp);
-	} else
-		fputs(s, fp);
 	putc(last ? '\n' : ',', fp);
 }
 
@@ -331,14 +332,13 @@ start(struct out *o)
 	o->started = 1;
 	if (o->fmt == OUT_CSV && !(o->flags & OUT_NO_HEADERS))
 		for (i = 0; i < o->ncols; i++)
-			csv_field(o->fp, o->cols[i].key, i + 1 == o->ncols);
+			csv_field(o->fp, o->cols[i].key, 0, i + 1 == o->ncols);
 }
 
 /* Stream one row (JSON, CSV). */
 static void
 emit(struct out *o, const char *r)
 {
-	char		 tmp[4096];
 	size_t		 i;
 
 	start(o);
@@ -350,8 +350,7 @@ emit(struct out *o, const char *r)
 			putc('\n', o->fp);
 	} else
 		for (i = 0; i < o->ncols; i++, r += strlen(r) + 1)
-			csv_field(o->fp, o->cols[i].type == OUT_LIST ?
-			    shown(&o->cols[i], r, tmp, sizeof(tmp)) : r,
+			csv_field(o->fp, r, o->cols[i].type == OUT_LIST,
 			    i + 1 == o->ncols);
 	o->printed++;
 }
@@ -474,7 +473,7 @@ fit(const struct out *o, size_t *w)
 static void
 table(struct out *o)
 {
-	char		 tmp[4096];
+	char		 tmp[32];
 	size_t		*w = xcalloc(o->ncols, sizeof(*w));
 	size_t		 i, j, k, n = o->nrows;
 	const char	*r;

@@ -194,6 +194,29 @@ t_out_cut(void)
 	free(s);
 }
 
+/* A list longer than any buffer: every separator still becomes ','. */
+T_REGISTER("out_long_list", t_out_long_list)
+static void
+t_out_long_list(void)
+{
+	char		*labels = malloc(20001), *s;
+	const char	*rows[6] = { "1", "r", "no", labels, "0", NULL };
+	size_t		 i;
+
+	for (i = 0; i < 20000; i++)
+		labels[i] = i % 10 == 9 ? OUT_LIST_SEP : 'a';
+	labels[20000] = '\0';
+	s = render(OUT_CSV, OUT_NO_HEADERS, 0, NULL, 0, rows);
+	T_TRUE(strchr(s, OUT_LIST_SEP) == NULL);
+	T_TRUE(strncmp(s, "1,r,no,\"aaaaaaaaa,aaaaaaaaa,", 27) == 0);
+	free(s);
+	s = render(OUT_TABLE, OUT_NO_HEADERS, 0, NULL, 0, rows);
+	T_TRUE(strchr(s, OUT_LIST_SEP) == NULL && strchr(s, '?') == NULL);
+	T_EQ_INT(strlen(s), 20000 + 15);	/* "1  r  no  " ... "  0s\n" */
+	free(s);
+	free(labels);
+}
+
 T_REGISTER("out_secs", t_out_secs)
 static void
 t_out_secs(void)
