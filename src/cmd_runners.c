@@ -259,6 +259,7 @@ struct list_out {
 	struct runners_args	*a;
 	struct out		*out;
 	size_t			 seen;		/* runners GitHub listed */
+	int			 full;		/* -L rows, unsorted: stop */
 	struct buf		 scratch;
 };
 
@@ -299,6 +300,12 @@ list_one(void *arg, const struct gh_runner *r)
 	f[4] = lo->scratch.p != NULL ? lo->scratch.p : "";
 	f[5] = r->os;
 	out_row(lo->out, f);
+	/* Unsorted, the first -L rows are the answer: no more pages. */
+	if (lo->a->sort == NULL && lo->a->limit > 0 &&
+	    out_count(lo->out) >= lo->a->limit) {
+		lo->full = 1;
+		return error_fmt(ERR_FAIL, "runners list: --limit reached");
+	}
 	return NULL;
 }
 
@@ -344,7 +351,10 @@ runners_list(struct ctx *ctx, int argc, char *argv[])
 	if ((a.sort != NULL && (e = out_sort(lo.out, a.sort)) != NULL) ||
 	    (e = open_github(ctx, &gh)) != NULL)
 		goto out;
-	if ((e = github_runners_each(gh, NULL, list_one, &lo)) == NULL)
+	e = github_runners_each(gh, NULL, list_one, &lo);
+	if (lo.full)
+		e = NULL;
+	if (e == NULL)
 		e = out_end(lo.out);
 	if (e == NULL && out_count(lo.out) == 0)
 		list_none(&lo);

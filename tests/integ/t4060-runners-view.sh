@@ -73,8 +73,13 @@ PY
 	ghrctl runners list --sort busy --no-headers >"$T/out"
 	test_eq "$(wc -l <"$T/out" | tr -d ' ')" 250 "--sort busy: all 250 rows"
 	test_eq "$(head -n 1 "$T/out" | awk '{ print $1, $4 }')" "1 no" "not busy first (no < yes), then by id"
+	n0=$(fake_requests github | grep -c '"GET"')
 	ghrctl runners list -L 5 >"$T/out"
 	test_eq "$(wc -l <"$T/out" | tr -d ' ')" 6 "-L 5: header and five rows"
+	n=$(($(fake_requests github | grep -c '"GET"') - n0))
+	[ "$n" -le 2 ] && ok "-L 5 unsorted: stops paging ($n of 3 pages asked)" || not_ok "-L 5 asked $n pages"
+	ghrctl runners list -L 5 --status offline -o csv --no-headers >"$T/out"
+	test_eq "$(cut -d, -f1 "$T/out" | tr '\n' ' ')" "5 10 15 20 25 " "-L counts matched runners"
 	ghrctl runners list --sort nosuch >"$T/out" 2>"$T/err"
 	test_eq "$?" 64 "--sort with an unknown field: usage error"
 	test_match "$T/err" "use one of id, name, status, busy, labels, os" "the fields named"
