@@ -1,6 +1,6 @@
 # fish completion for ghrctl
 # SPDX-License-Identifier: ISC
-# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs instances help version
+# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs instances status help version
 #
 # Commands, verbs and options come from the binary (ghrctl --list-commands,
 # ghrctl CMD [VERB] --list-options), so this stays in step with the option

@@ -384,7 +384,8 @@ write_holder(int fd)
 	    host);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, line, (size_t)n, 0) != n)
+	/* Written, then cut to size: a reader never finds the file empty. */
+	if (pwrite(fd, line, (size_t)n, 0) != n || ftruncate(fd, n) == -1)
 		log_debug("cannot record the lock holder: %s", strerror(errno));
 }
 
@@ -722,6 +723,24 @@ state_locate(const struct config *cfg, struct state_file *sf,
 	}
 	state_close(sf);
 	return NULL;
+}
+
+/* see state.h */
+int
+state_holder(const struct state_file *sf, char *dst, size_t size)
+{
+	int	 fd, held = 0;
+
+	dst[0] = '\0';
+	if ((fd = open(sf->lock_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK) {
+		held = 1;
+		read_holder(fd, dst, size);
+	}
+	close(fd);	/* drops a shared lock taken */
+	return held;
 }
 
 /* see state.h */
