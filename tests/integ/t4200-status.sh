@@ -50,6 +50,13 @@ status_setup() {
 test_status_json() {
 	test_init status_json
 	status_setup
+	# A reader never takes the lock: the holder scale wrote stays.
+	cp "$T/state/scaleset-ghrctl-test.lock" "$T/lock.before"
+	ghrctl status >/dev/null 2>&1
+	ghrctl jobs >/dev/null 2>&1
+	cmp -s "$T/lock.before" "$T/state/scaleset-ghrctl-test.lock" &&
+	    ok "status and jobs leave the lock alone" ||
+	    not_ok "a reader wrote the lock file: $(cat "$T/state/scaleset-ghrctl-test.lock")"
 	ghrctl poll --follow >"$T/poll.out" 2>"$T/poll.err" &
 	poll=$!
 	# The lock file names the last holder (scale, above) until poll's turn.
