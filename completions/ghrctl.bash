@@ -1,6 +1,6 @@
 # bash completion for ghrctl                          -*- shell-script -*-
 # SPDX-License-Identifier: ISC
-# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs help version
+# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs instances status help version
 #
 # Commands, verbs and options come from the binary itself
 # (ghrctl --list-commands, ghrctl CMD [VERB] --list-options), answered from
@@ -58,6 +58,9 @@ _ghrctl()
 		return ;;
 	--source)
 		COMPREPLY=($(compgen -W "actions rest" -- "$cur"))
+		return ;;
+	--state)
+		COMPREPLY=($(compgen -W "pending running stopping stopped shutting-down terminated" -- "$cur"))
 		return ;;
 	--log-level)
 		COMPREPLY=($(compgen -W "error warn info debug trace" -- "$cur"))

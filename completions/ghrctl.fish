@@ -1,6 +1,6 @@
 # fish completion for ghrctl
 # SPDX-License-Identifier: ISC
-# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs help version
+# Commands (tests/integ/t0010-docs.sh keeps this in step): config runners metric register session poll doctor scale cleanup boot jobs instances status help version
 #
 # Commands, verbs and options come from the binary (ghrctl --list-commands,
 # ghrctl CMD [VERB] --list-options), so this stays in step with the option
@@ -37,6 +37,9 @@ function __ghrctl_complete
             return
         case --source
             printf '%s\n' actions rest
+            return
+        case --state
+            printf '%s\n' pending running stopping stopped shutting-down terminated
             return
         case --log-format
             printf '%s\n' auto text json

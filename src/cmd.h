@@ -145,5 +145,7 @@ extern const struct cmd	 cmd_scale_def;
 extern const struct cmd	 cmd_cleanup_def;
 extern const struct cmd	 cmd_boot_def;
 extern const struct cmd	 cmd_jobs_def;
+extern const struct cmd	 cmd_instances_def;
+extern const struct cmd	 cmd_status_def;
 
 #endif

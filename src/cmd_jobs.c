@@ -21,6 +21,7 @@
 #include "error.h"
 #include "journal.h"
 #include "json.h"
+#include "out.h"
 #include "state.h"
 #include "util.h"
 
@@ -28,9 +29,14 @@
 #define KEY_REPO	257
 #define KEY_WORKFLOW	258
 #define KEY_BY		259
-#define JOBS_FIELD	256
 
-enum jobs_out { JOBS_TABLE, JOBS_JSON, JOBS_CSV, JOBS_TRACE };
+/* The first three are out.h's formats, in enum out_fmt's order. */
+enum jobs_out {
+	JOBS_TABLE = OUT_TABLE,
+	JOBS_JSON = OUT_JSON,
+	JOBS_CSV = OUT_CSV,
+	JOBS_TRACE
+};
 
 static const struct opt jobs_opts[] = {
 	{ "since", KEY_SINCE, OPT_REQ, "DURATION",
@@ -44,15 +50,8 @@ static const struct opt jobs_opts[] = {
 	OPT_END
 };
 
-struct job {
-	int64_t		 req;
-	char		 repo[JOBS_FIELD], workflow[JOBS_FIELD];
-	char		 name[JOBS_FIELD], runner[JOBS_FIELD];
-	char		 result[64], labels[JOBS_FIELD];
-	int64_t		 queued, assigned, started, finished;	/* 0: unknown */
-};
 
-struct jobs_args {
+struct journal_jobs_args {
 	long long	 since_ms;
 	const char	*repo, *workflow, *by;
 	enum jobs_out	 out;
@@ -61,7 +60,7 @@ struct jobs_args {
 static const struct error *
 jobs_opt(void *arg, int key, const char *val)
 {
-	struct jobs_args	*a = arg;
+	struct journal_jobs_args	*a = arg;
 
 	switch (key) {
 	case KEY_SINCE:
@@ -99,97 +98,8 @@ jobs_opt(void *arg, int key, const char *val)
 	return error_fmt(ERR_SOFTWARE, "jobs: option %d unhandled", key);
 }
 
-/* Copy a string field of o into dst when present and not empty. */
-static void
-take(const cJSON *o, const char *key, char *dst, size_t size)
-{
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (cJSON_IsString(v) && v->valuestring[0] != '\0')
-		(void)str_copy(dst, size, v->valuestring);
-}
-
-static void
-take_time(const cJSON *o, const char *key, int64_t *t)
-{
-	const cJSON	*v = cJSON_GetObjectItemCaseSensitive(o, key);
-	int64_t		 x;
-
-	if (cJSON_IsString(v) && parse_rfc3339(v->valuestring, &x) == 0 &&
-	    x > 0)
-		*t = x;
-}
-
-/* Merge one journal record into the job of its runnerRequestId. */
-static void
-merge(struct job **v, size_t *n, const cJSON *o)
-{
-	const cJSON	*r = cJSON_GetObjectItemCaseSensitive(o, "runnerRequestId");
-	const cJSON	*l, *x;
-	char		 owner[JOBS_FIELD] = "", repo[JOBS_FIELD] = "";
-	struct job	*j;
-	size_t		 i, k = 0;
-
-	if (!cJSON_IsNumber(r))
-		return;
-	for (i = 0; i < *n && (*v)[i].req != (int64_t)r->valuedouble; i++)
-		;
-	if (i == *n) {
-		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-		memset(&(*v)[i], 0, sizeof(**v));
-		(*v)[i].req = (int64_t)r->valuedouble;
-		(*n)++;
-	}
-	j = &(*v)[i];
-	take(o, "ownerName", owner, sizeof(owner));
-	take(o, "repositoryName", repo, sizeof(repo));
-	if (repo[0] != '\0')
-		(void)str_fmt(j->repo, sizeof(j->repo), "%s%s%s", owner,
-		    owner[0] != '\0' ? "/" : "", repo);
-	take(o, "jobWorkflowRef", j->workflow, sizeof(j->workflow));
-	take(o, "jobDisplayName", j->name, sizeof(j->name));
-	take(o, "runnerName", j->runner, sizeof(j->runner));
-	take(o, "result", j->result, sizeof(j->result));
-	take_time(o, "queueTime", &j->queued);
-	take_time(o, "scaleSetAssignTime", &j->assigned);
-	take_time(o, "runnerAssignTime", &j->started);
-	take_time(o, "finishTime", &j->finished);
-	l = cJSON_GetObjectItemCaseSensitive(o, "requestLabels");
-	if (cJSON_GetArraySize(l) > 0) {
-		j->labels[0] = '\0';
-		cJSON_ArrayForEach(x, l)
-			if (cJSON_IsString(x) && k < sizeof(j->labels))
-				k += (size_t)snprintf(j->labels + k,
-				    sizeof(j->labels) - k, "%s%s", k ? "," : "",
-				    x->valuestring);
-	}
-}
-
-/* Read path (a missing file is empty) into the job list. */
-static const struct error *
-load(const char *path, struct job **v, size_t *n)
-{
-	FILE	*fp;
-	char	*line = NULL;
-	size_t	 cap = 0;
-	ssize_t	 len;
-	cJSON	*o;
-
-	if ((fp = fopen(path, "re")) == NULL)
-		return NULL;
-	while ((len = getline(&line, &cap, fp)) > 0) {
-		if (json_parse(line, (size_t)len, "journal", &o) != NULL)
-			continue;	/* a torn or foreign line: skipped */
-		merge(v, n, o);
-		cJSON_Delete(o);
-	}
-	free(line);
-	fclose(fp);
-	return NULL;
-}
-
 static int
-keep(const struct jobs_args *a, const struct job *j, int64_t now)
+keep(const struct journal_jobs_args *a, const struct journal_job *j, int64_t now)
 {
 	const char	*slash;
 
@@ -224,83 +134,60 @@ utc(int64_t t, char *dst, size_t size)
 	strftime(dst, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void
-csv(const char *const *f, size_t n)
+static const struct out_col list_cols[] = {
+	{ "ID", "runnerRequestId", OUT_NUM, 1 },
+	{ "QUEUED", "queued", OUT_STR, 0 },
+	{ "REPOSITORY", "repository", OUT_STR, 0 },
+	{ "WORKFLOW", "workflow", OUT_STR, 0 },
+	{ "JOB", "job", OUT_STR, 0 },
+	{ "RUNNER", "runner", OUT_STR, 0 },
+	{ "RESULT", "result", OUT_STR, 0 },
+	{ "QUEUE", "queueSeconds", OUT_SECS, 1 },
+	{ "RUN", "runSeconds", OUT_SECS, 1 }
+};
+#define LIST_NCOLS	(sizeof(list_cols) / sizeof(list_cols[0]))
+
+/* The job list (out.h), or the twin's trace lines. */
+static const struct error *
+list(const struct journal_jobs_args *a, const struct journal_job *v, size_t n)
 {
-	size_t	 i;
+	const struct error	*e;
+	struct out		*o;
+	char			 q[32], id[24], qs[24], rs[24];
+	const char		*f[LIST_NCOLS] = { id, q, NULL, NULL, NULL,
+				    NULL, NULL, qs, rs };
+	size_t			 i;
 
-	for (i = 0; i < n; i++) {
-		putchar('"');
-		for (const char *s = f[i]; *s != '\0'; s++)
-			fputs(*s == '"' ? "\"\"" : (char[2]){ *s, 0 }, stdout);
-		fputs(i + 1 < n ? "\"," : "\"\n", stdout);
-	}
-}
-
-static void
-list(const struct jobs_args *a, const struct job *v, size_t n)
-{
-	char		 q[32], qs[24], rs[24];
-	const char	*f[8];
-	cJSON		*o;
-	char		*s;
-	size_t		 i;
-
-	if (a->out == JOBS_TABLE)
-		printf("%-20s %-24s %-20s %-16s %-20s %-10s %6s %6s\n",
-		    "QUEUED", "REPOSITORY", "WORKFLOW", "JOB", "RUNNER",
-		    "RESULT", "QUEUE", "RUN");
-	else if (a->out == JOBS_CSV)
-		printf("queued,repository,workflow,job,runner,result,"
-		    "queue_s,run_s\n");
-	else if (a->out == JOBS_TRACE)
+	if (a->out == JOBS_TRACE) {
+		/* The twin's columns: queued_at, labels, duration. */
 		printf("queued_at,labels,duration\n");
+		for (i = 0; i < n; i++) {
+			utc(v[i].queued, q, sizeof(q));
+			if (v[i].queued > 0 && span(v[i].started,
+			    v[i].finished) >= 0)
+				printf("%s,\"%s\",%lld\n", q, v[i].labels,
+				    span(v[i].started, v[i].finished));
+		}
+		return NULL;
+	}
+	o = out_new((enum out_fmt)a->out, list_cols, LIST_NCOLS, OUT_LINES);
 	for (i = 0; i < n; i++) {
 		utc(v[i].queued, q, sizeof(q));
+		snprintf(id, sizeof(id), "%lld", (long long)v[i].req);
 		snprintf(qs, sizeof(qs), "%lld", span(v[i].queued,
 		    v[i].started));
 		snprintf(rs, sizeof(rs), "%lld", span(v[i].started,
 		    v[i].finished));
-		if (a->out == JOBS_TRACE) {
-			/* The twin's columns: queued_at, labels, duration. */
-			if (v[i].queued > 0 && span(v[i].started,
-			    v[i].finished) >= 0)
-				printf("%s,\"%s\",%s\n", q, v[i].labels,
-				    rs);
-			continue;
-		}
-		if (a->out == JOBS_JSON) {
-			o = cJSON_CreateObject();
-			cJSON_AddNumberToObject(o, "runnerRequestId",
-			    (double)v[i].req);
-			cJSON_AddStringToObject(o, "queued", q);
-			cJSON_AddStringToObject(o, "repository", v[i].repo);
-			cJSON_AddStringToObject(o, "workflow", v[i].workflow);
-			cJSON_AddStringToObject(o, "job", v[i].name);
-			cJSON_AddStringToObject(o, "runner", v[i].runner);
-			cJSON_AddStringToObject(o, "result", v[i].result);
-			cJSON_AddNumberToObject(o, "queueSeconds",
-			    (double)span(v[i].queued, v[i].started));
-			cJSON_AddNumberToObject(o, "runSeconds",
-			    (double)span(v[i].started, v[i].finished));
-			s = json_print(o);
-			puts(s);
-			free(s);
-			cJSON_Delete(o);
-			continue;
-		}
-		f[0] = q; f[1] = v[i].repo; f[2] = v[i].workflow;
-		f[3] = v[i].name; f[4] = v[i].runner; f[5] = v[i].result;
-		f[6] = qs; f[7] = rs;
-		if (a->out == JOBS_CSV) {
-			csv(f, 8);
-			continue;
-		}
-		printf("%-20s %-24.24s %-20.20s %-16.16s %-20.20s %-10.10s "
-		    "%6s %6s\n", q, v[i].repo, v[i].workflow, v[i].name,
-		    v[i].runner[0] ? v[i].runner : "-",
-		    v[i].result[0] ? v[i].result : "-", qs, rs);
+		f[2] = v[i].repo;
+		f[3] = v[i].workflow;
+		f[4] = v[i].name;
+		f[5] = v[i].runner;
+		f[6] = v[i].result;
+		out_row(o, f);
 	}
+	e = out_end(o);
+	out_free(o);
+	return e;
 }
 
 static int
@@ -324,7 +211,7 @@ pct(const long long *s, size_t n, unsigned int p)
 }
 
 static void
-group_key(const struct jobs_args *a, const struct job *j, char *k,
+group_key(const struct journal_jobs_args *a, const struct journal_job *j, char *k,
     size_t size)
 {
 	if (a->by == NULL)
@@ -340,20 +227,33 @@ group_key(const struct jobs_args *a, const struct job *j, char *k,
 	}
 }
 
-static void
-stats(const struct jobs_args *a, const struct job *v, size_t n)
+static const struct error *
+stats(const struct journal_jobs_args *a, const struct journal_job *v, size_t n)
 {
-	char		 k[JOBS_FIELD], k2[JOBS_FIELD];
+	const struct error	*e;
+	struct out_col	 cols[] = {
+		{ "GROUP", "group", OUT_STR, 0 },
+		{ "COUNT", "count", OUT_NUM, 1 },
+		{ "QUEUE50", "queueP50", OUT_NUM, 1 },
+		{ "QUEUE95", "queueP95", OUT_NUM, 1 },
+		{ "RUN50", "runP50", OUT_NUM, 1 },
+		{ "RUN95", "runP95", OUT_NUM, 1 }
+	};
+	char		 k[JOURNAL_FIELD], k2[JOURNAL_FIELD], num[5][24], head[16];
+	const char	*f[6] = { k, num[0], num[1], num[2], num[3], num[4] };
 	long long	*qs = xcalloc(n + 1, sizeof(*qs));
 	long long	*rs = xcalloc(n + 1, sizeof(*rs));
 	char		*done = xcalloc(n + 1, 1);
 	size_t		 i, m, nq, nr, count;
+	struct out	*o;
 
-	if (a->out == JOBS_TABLE)
-		printf("%-48s %6s %8s %8s %8s %8s\n", a->by != NULL ? a->by :
-		    "GROUP", "COUNT", "QUEUE50", "QUEUE95", "RUN50", "RUN95");
-	else if (a->out == JOBS_CSV)
-		printf("group,count,queue_p50,queue_p95,run_p50,run_p95\n");
+	if (a->by != NULL) {
+		for (i = 0; a->by[i] != '\0' && i + 1 < sizeof(head); i++)
+			head[i] = (char)(a->by[i] - 'a' + 'A');
+		head[i] = '\0';
+		cols[0].head = head;
+	}
+	o = out_new((enum out_fmt)a->out, cols, 6, OUT_LINES);
 	for (i = 0; i < n; i++) {
 		if (done[i])
 			continue;
@@ -371,31 +271,29 @@ stats(const struct jobs_args *a, const struct job *v, size_t n)
 		}
 		qsort(qs, nq, sizeof(*qs), cmp_ll);
 		qsort(rs, nr, sizeof(*rs), cmp_ll);
-		if (a->out == JOBS_JSON)
-			printf("{\"group\":\"%s\",\"count\":%zu,\"queueP50\":%lld,"
-			    "\"queueP95\":%lld,\"runP50\":%lld,\"runP95\":%lld}\n",
-			    k, count, pct(qs, nq, 50), pct(qs, nq, 95),
-			    pct(rs, nr, 50), pct(rs, nr, 95));
-		else
-			printf(a->out == JOBS_CSV ? "\"%s\",%zu,%lld,%lld,%lld,"
-			    "%lld\n" : "%-48.48s %6zu %8lld %8lld %8lld %8lld\n",
-			    k, count, pct(qs, nq, 50), pct(qs, nq, 95),
-			    pct(rs, nr, 50), pct(rs, nr, 95));
+		snprintf(num[0], sizeof(num[0]), "%zu", count);
+		snprintf(num[1], sizeof(num[1]), "%lld", pct(qs, nq, 50));
+		snprintf(num[2], sizeof(num[2]), "%lld", pct(qs, nq, 95));
+		snprintf(num[3], sizeof(num[3]), "%lld", pct(rs, nr, 50));
+		snprintf(num[4], sizeof(num[4]), "%lld", pct(rs, nr, 95));
+		out_row(o, f);
 	}
+	e = out_end(o);
+	out_free(o);
 	free(qs);
 	free(rs);
 	free(done);
+	return e;
 }
 
 static const struct error *
 cmd_jobs(struct ctx *ctx, int argc, char *argv[])
 {
 	const struct error	*e;
-	struct jobs_args	 a;
+	struct journal_jobs_args	 a;
 	struct state_file	 sf = STATE_FILE_INIT;
-	struct job		*v = NULL, *kept;
+	struct journal_job		*v = NULL, *kept;
 	const char		*name;
-	char			 path[800];
 	size_t			 n = 0, nk = 0, i;
 	int64_t			 now = (int64_t)time(NULL);
 	int			 st = 0;
@@ -420,19 +318,13 @@ cmd_jobs(struct ctx *ctx, int argc, char *argv[])
 		return cmd_usage_error(ctx, "-o trace is for the job list");
 	if ((e = state_locate(&ctx->cfg, &sf, &name)) != NULL)
 		return e;
-	if ((e = str_fmt(path, sizeof(path), "%s.jobs.old", sf.path)) !=
-	    NULL || (e = load(path, &v, &n)) != NULL ||
-	    (e = str_fmt(path, sizeof(path), "%s.jobs", sf.path)) != NULL ||
-	    (e = load(path, &v, &n)) != NULL)
+	if ((e = journal_read(&sf, &v, &n)) != NULL)
 		goto out;
 	kept = xcalloc(n + 1, sizeof(*kept));
 	for (i = 0; i < n; i++)
 		if (keep(&a, &v[i], now))
 			kept[nk++] = v[i];
-	if (st)
-		stats(&a, kept, nk);
-	else
-		list(&a, kept, nk);
+	e = st ? stats(&a, kept, nk) : list(&a, kept, nk);
 	free(kept);
 out:
 	free(v);

@@ -38,6 +38,7 @@
 #include "ghjobs.h"
 #include "github.h"
 #include "log.h"
+#include "out.h"
 #include "sig.h"
 #include "util.h"
 
@@ -459,6 +460,50 @@ make_datums(const struct metric_args *a, const struct runner_counts *c,
 	return n;
 }
 
+static const struct out_col round_cols[] = {
+	{ "TIME", "time", OUT_STR, 0 },
+	{ "METRIC", "metric", OUT_STR, 0 },
+	{ "VALUE", "value", OUT_NUM, 0 },
+	{ "UNIT", "unit", OUT_STR, 0 },
+	{ "DIMENSIONS", "dimensions", OUT_STR, 0 }
+};
+
+/*
+ * One round as table rows (out.h), the header before the first round
+ * only; fixed widths keep the rounds of --follow aligned.
+ */
+static void
+print_table(struct metric_args *a, const struct cw_datum *d, size_t n,
+    const char *ts)
+{
+	struct out	*o;
+	struct buf	 dims = BUF_INIT(4096);
+	char		 v[32];
+	const char	*f[5] = { ts, NULL, v, NULL, NULL };
+	size_t		 i, k;
+
+	for (k = 0; k < a->ndims; k++)
+		(void)buf_addf(&dims, "%s%s=%s", k ? "," : "", a->dims[k].name,
+		    a->dims[k].value);
+	o = out_new(OUT_TABLE, round_cols, 5, a->header_done ?
+	    OUT_NO_HEADERS : 0);
+	out_min_width(o, 0, 20);
+	out_min_width(o, 1, a->extra ? 16 : 14);
+	out_min_width(o, 2, 6);
+	out_min_width(o, 3, 5);
+	for (i = 0; i < n; i++) {
+		snprintf(v, sizeof(v), "%.0f", d[i].value);
+		f[1] = d[i].name;
+		f[3] = d[i].unit;
+		f[4] = dims.p != NULL ? dims.p : "";
+		out_row(o, f);
+	}
+	(void)out_end(o);
+	out_free(o);
+	buf_release(&dims);
+	a->header_done = 1;
+}
+
 static void
 print_round(struct metric_args *a, const struct cw_datum *d, size_t n,
     int64_t now, int published)
@@ -468,7 +513,6 @@ print_round(struct metric_args *a, const struct cw_datum *d, size_t n,
 	struct tm	 tm;
 	time_t		 t = (time_t)now;
 	size_t		 i, k;
-	int		 w = a->extra ? 16 : 14;
 
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -494,20 +538,8 @@ print_round(struct metric_args *a, const struct cw_datum *d, size_t n,
 			printf("%s\n", s);
 		cJSON_free(s);
 		cJSON_Delete(o);
-	} else {
-		if (!a->header_done)
-			printf("%-20s  %-*s  %-6s  %-5s  %s\n", "TIME", w,
-			    "METRIC", "VALUE", "UNIT", "DIMENSIONS");
-		for (i = 0; i < n; i++) {
-			printf("%-20s  %-*s  %-6.0f  %-5s  ", ts, w, d[i].name,
-			    d[i].value, d[i].unit);
-			for (k = 0; k < a->ndims; k++)
-				printf("%s%s=%s", k ? "," : "",
-				    a->dims[k].name, a->dims[k].value);
-			printf("\n");
-		}
-		a->header_done = 1;
-	}
+	} else
+		print_table(a, d, n, ts);
 	fflush(stdout);
 }
 

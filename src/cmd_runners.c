@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "github.h"
 #include "log.h"
+#include "out.h"
 #include "util.h"
 
 #define KEY_STATUS	256
@@ -27,6 +28,7 @@
 #define KEY_STREAM	260
 #define KEY_OFFLINE	261
 #define KEY_GROUP	262
+#define KEY_SORT	263
 #define RUNNERS_MAX_LABELS	100
 #define RUNNERS_NCOLS	6
 #define RUNNERS_ROW_MAX	(GH_RUNNER_MAX_LABELS * GH_LABEL_MAX + 1024)
@@ -39,6 +41,9 @@ static const struct opt list_opts[] = {
 	{ "output", 'o', OPT_REQ, "FORMAT", "table, json or csv" },
 	{ "no-headers", KEY_NOHEADERS, OPT_NONE, NULL, "no header line" },
 	{ "stream", KEY_STREAM, OPT_NONE, NULL, "JSON lines instead of one array" },
+	{ "sort", KEY_SORT, OPT_REQ, "FIELD", "sort by id, name, status, busy, "
+	    "labels or os ('-' first: reverse)" },
+	{ "limit", 'L', OPT_REQ, "N", "print at most N runners" },
 	OPT_END
 };
 
@@ -77,6 +82,8 @@ struct runners_args {
 	int		 no_headers, stream;
 	int		 offline_only, dry_run;
 	int64_t		 group;
+	const char	*sort;
+	size_t		 limit;
 };
 
 static const struct error *
@@ -122,6 +129,15 @@ runners_opt(void *arg, int key, const char *val)
 		return NULL;
 	case 'n':
 		a->dry_run = 1;
+		return NULL;
+	case KEY_SORT:
+		a->sort = val;
+		return NULL;
+	case 'L':
+		if (parse_u64(val, &v) == -1 || v == 0 || v > SIZE_MAX)
+			return error_fmt(ERR_USAGE, "--limit wants a number "
+			    "of runners above 0, not '%s'", val);
+		a->limit = (size_t)v;
 		return NULL;
 	case KEY_GROUP:
 		if (parse_u64(val, &v) == -1 || v == 0 || v > INT64_MAX)
@@ -229,54 +245,23 @@ clean_ctl(char *s)
 			*s = '?';
 }
 
-/* The six columns of a runner, as text. */
-static const struct error *
-row_fields(const struct gh_runner *r, struct buf *labels, char id[24],
-    const char *f[RUNNERS_NCOLS])
-{
-	const struct error	*e;
-
-	buf_reset(labels);
-	if ((e = join_labels(r, ",", labels)) != NULL)
-		return e;
-	snprintf(id, 24, "%lld", (long long)r->id);
-	f[0] = id;
-	f[1] = r->name;
-	f[2] = r->status;
-	f[3] = r->busy ? "yes" : "no";
-	f[4] = labels->p != NULL ? labels->p : "";
-	f[5] = r->os;
-	return NULL;
-}
-
-static const char *const list_hdr[RUNNERS_NCOLS] = {
-	"ID", "NAME", "STATUS", "BUSY", "LABELS", "OS"
+/* The columns of runners list, in every format (out.h). */
+static const struct out_col list_cols[RUNNERS_NCOLS] = {
+	{ "ID", "id", OUT_NUM, 0 },
+	{ "NAME", "name", OUT_STR, 0 },
+	{ "STATUS", "status", OUT_STR, 0 },
+	{ "BUSY", "busy", OUT_BOOL, 0 },
+	{ "LABELS", "labels", OUT_LIST, 0 },
+	{ "OS", "os", OUT_STR, 0 }
 };
 
 struct list_out {
 	struct runners_args	*a;
-	FILE			*spool;		/* table rows, tab-separated */
-	size_t			 width[RUNNERS_NCOLS];
-	size_t			 n;
+	struct out		*out;
+	size_t			 seen;		/* runners GitHub listed */
+	int			 full;		/* -L rows, unsorted: stop */
 	struct buf		 scratch;
-	struct ghjson_fmt	*fmt;		/* -o json */
 };
-
-static void
-csv_field(const char *s, int last)
-{
-	if (strpbrk(s, ",\"\r\n") != NULL) {
-		putchar('"');
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else
-		fputs(s, stdout);
-	putchar(last ? '\n' : ',');
-}
 
 static int
 list_match(const struct runners_args *a, const struct gh_runner *r)
@@ -295,96 +280,49 @@ list_match(const struct runners_args *a, const struct gh_runner *r)
 static const struct error *
 list_one(void *arg, const struct gh_runner *r)
 {
+	static const char	 sep[2] = { OUT_LIST_SEP, '\0' };
 	struct list_out		*lo = arg;
 	const struct error	*e;
 	const char		*f[RUNNERS_NCOLS];
-	char			 id[24], name[GH_RUNNER_NAME_MAX];
-	size_t			 i, w;
+	char			 id[24];
 
+	lo->seen++;
 	if (!list_match(lo->a, r))
 		return NULL;
-	if (lo->a->fmt == OUT_JSON) {
-		if ((e = ghjson_fmt_runner(lo->fmt, r, &lo->scratch)) != NULL)
-			return e;
-		if (lo->a->stream)
-			printf("%s\n", lo->scratch.p);
-		else
-			printf("%s%s", lo->n > 0 ? ",\n" : "[\n", lo->scratch.p);
-		lo->n++;
-		return NULL;
-	}
-	if ((e = row_fields(r, &lo->scratch, id, f)) != NULL)
+	buf_reset(&lo->scratch);
+	if ((e = join_labels(r, sep, &lo->scratch)) != NULL)
 		return e;
-	lo->n++;
-	if (lo->a->fmt == OUT_TABLE) {
-		/* Tabs and newlines would break the spool and the terminal. */
-		memcpy(name, r->name, sizeof(name));
-		clean_ctl(name);
-		f[1] = name;
-		if (lo->scratch.p != NULL)
-			clean_ctl(lo->scratch.p);
-	}
-	for (i = 0; i < RUNNERS_NCOLS; i++) {
-		if (lo->a->fmt == OUT_CSV) {
-			csv_field(f[i], i == RUNNERS_NCOLS - 1);
-			continue;
-		}
-		if ((w = strlen(f[i])) > lo->width[i])
-			lo->width[i] = w;
-		fputs(f[i], lo->spool);
-		putc(i == RUNNERS_NCOLS - 1 ? '\n' : '\t', lo->spool);
+	snprintf(id, sizeof(id), "%lld", (long long)r->id);
+	f[0] = id;
+	f[1] = r->name;
+	f[2] = r->status;
+	f[3] = r->busy ? "yes" : "no";
+	f[4] = lo->scratch.p != NULL ? lo->scratch.p : "";
+	f[5] = r->os;
+	out_row(lo->out, f);
+	/* Unsorted, the first -L rows are the answer: no more pages. */
+	if (lo->a->sort == NULL && lo->a->limit > 0 &&
+	    out_count(lo->out) >= lo->a->limit) {
+		lo->full = 1;
+		return error_fmt(ERR_FAIL, "runners list: --limit reached");
 	}
 	return NULL;
 }
 
-/* s, then spaces to width and two more; no printf: 10,000 rows add up. */
+/*
+ * Nothing listed: say why on stderr (the output stays an empty table,
+ * CSV header or JSON array), and exit 0.
+ */
 static void
-print_cell(const char *s, size_t width, int last)
+list_none(const struct list_out *lo)
 {
-	static const char	 sp[] = "                                ";
-	size_t			 n = strlen(s), pad;
+	const struct runners_args	*a = lo->a;
 
-	fwrite(s, 1, n, stdout);
-	if (last) {
-		putchar('\n');
-		return;
-	}
-	for (pad = (width > n ? width - n : 0) + 2; pad > 0; pad -= n) {
-		n = pad < sizeof(sp) - 1 ? pad : sizeof(sp) - 1;
-		fwrite(sp, 1, n, stdout);
-	}
-}
-
-/* Replay the spooled rows, aligned. */
-static const struct error *
-table_flush(struct list_out *lo)
-{
-	char	*line, *p, *tab;
-	size_t	 i;
-
-	if (!lo->a->no_headers)
-		for (i = 0; i < RUNNERS_NCOLS; i++)
-			if (strlen(list_hdr[i]) > lo->width[i])
-				lo->width[i] = strlen(list_hdr[i]);
-	if (!lo->a->no_headers)
-		for (i = 0; i < RUNNERS_NCOLS; i++)
-			print_cell(list_hdr[i], lo->width[i],
-			    i == RUNNERS_NCOLS - 1);
-	rewind(lo->spool);
-	line = xmalloc(RUNNERS_ROW_MAX);
-	while (fgets(line, RUNNERS_ROW_MAX, lo->spool) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		for (i = 0, p = line; i < RUNNERS_NCOLS; i++) {
-			if ((tab = strchr(p, '\t')) != NULL)
-				*tab = '\0';
-			print_cell(p, lo->width[i], i == RUNNERS_NCOLS - 1);
-			p = tab != NULL ? tab + 1 : p + strlen(p);
-		}
-	}
-	free(line);
-	if (ferror(lo->spool))
-		return error_errno("cannot read", "the table spool file");
-	return NULL;
+	if (a->nlabels > 0 || a->status != 0 || a->busy || a->idle)
+		log_warn("no runner matched the filters (of %zu runner%s)",
+		    lo->seen, lo->seen == 1 ? "" : "s");
+	else
+		log_warn("no runners registered");
 }
 
 static const struct error *
@@ -407,25 +345,23 @@ runners_list(struct ctx *ctx, int argc, char *argv[])
 	if (a.stream && a.fmt != OUT_JSON)
 		return cmd_usage_error(ctx, "--stream goes with -o json");
 	lo.a = &a;
-	if (a.fmt == OUT_JSON && (e = ghjson_fmt_new(&lo.fmt)) != NULL)
+	lo.out = out_new(a.fmt, list_cols, RUNNERS_NCOLS,
+	    (a.no_headers ? OUT_NO_HEADERS : 0) | (a.stream ? OUT_LINES : 0));
+	out_limit(lo.out, a.limit);
+	if ((a.sort != NULL && (e = out_sort(lo.out, a.sort)) != NULL) ||
+	    (e = open_github(ctx, &gh)) != NULL)
 		goto out;
-	if (a.fmt == OUT_TABLE && (lo.spool = tmpfile()) == NULL)
-		return error_errno("cannot create", "a temporary file");
-	if ((e = open_github(ctx, &gh)) != NULL)
-		goto out;
-	if (a.fmt == OUT_CSV && !a.no_headers)
-		printf("id,name,status,busy,labels,os\n");
 	e = github_runners_each(gh, NULL, list_one, &lo);
-	if (a.fmt == OUT_JSON && !a.stream)
-		printf("%s", lo.n > 0 ? "\n]\n" : "[]\n");
-	if (e == NULL && a.fmt == OUT_TABLE)
-		e = table_flush(&lo);
-	log_info("%zu runners listed", lo.n);
+	if (lo.full)
+		e = NULL;
+	if (e == NULL)
+		e = out_end(lo.out);
+	if (e == NULL && out_count(lo.out) == 0)
+		list_none(&lo);
+	log_info("%zu runners listed", out_count(lo.out));
 out:
-	if (lo.spool != NULL)
-		fclose(lo.spool);
+	out_free(lo.out);
 	buf_release(&lo.scratch);
-	ghjson_fmt_free(lo.fmt);
 	github_free(gh);
 	return e;
 }
@@ -535,6 +471,14 @@ runners_count(struct ctx *ctx, int argc, char *argv[])
 	struct runners_args	 a;
 	struct github		*gh = NULL;
 	struct runner_counts	 c;
+	struct out		*o;
+	char			 n[3][16];
+	const char		*f[3] = { n[0], n[1], n[2] };
+	static const struct out_col count_cols[] = {
+		{ "BUSY", "busy", OUT_NUM, 0 },
+		{ "IDLE", "idle", OUT_NUM, 0 },
+		{ "OFFLINE", "offline", OUT_NUM, 0 }
+	};
 
 	if ((e = parse(ctx, &a, &argc, &argv)) != NULL || ctx->done)
 		return e;
@@ -543,22 +487,14 @@ runners_count(struct ctx *ctx, int argc, char *argv[])
 	if ((e = open_github(ctx, &gh)) != NULL ||
 	    (e = github_runner_counts(gh, a.labels, a.nlabels, &c)) != NULL)
 		goto out;
-	switch (a.fmt) {
-	case OUT_JSON:
-		printf("{\"busy\":%u,\"idle\":%u,\"offline\":%u}\n", c.busy,
-		    c.idle, c.offline);
-		break;
-	case OUT_CSV:
-		if (!a.no_headers)
-			printf("busy,idle,offline\n");
-		printf("%u,%u,%u\n", c.busy, c.idle, c.offline);
-		break;
-	case OUT_TABLE:
-		if (!a.no_headers)
-			printf("%-6s  %-6s  %s\n", "BUSY", "IDLE", "OFFLINE");
-		printf("%-6u  %-6u  %u\n", c.busy, c.idle, c.offline);
-		break;
-	}
+	snprintf(n[0], sizeof(n[0]), "%u", c.busy);
+	snprintf(n[1], sizeof(n[1]), "%u", c.idle);
+	snprintf(n[2], sizeof(n[2]), "%u", c.offline);
+	o = out_new(a.fmt, count_cols, 3, OUT_LINES |
+	    (a.no_headers ? OUT_NO_HEADERS : 0));
+	out_row(o, f);
+	e = out_end(o);
+	out_free(o);
 out:
 	github_free(gh);
 	return e;
@@ -627,7 +563,7 @@ out:
 static const struct cmd runners_sub[] = {
 	{ "list", runners_list, "runners list [--label L]... [--status "
 	    "online|offline] [--busy|--idle] [-o table|json|csv] "
-	    "[--no-headers] [--stream]",
+	    "[--no-headers] [--stream] [--sort FIELD] [-L N]",
 	    "list runners, page by page", list_opts, NULL },
 	{ "show", runners_show, "runners show [-o table|json] ID|NAME",
 	    "show one runner", show_opts, NULL },
@@ -649,7 +585,7 @@ static const struct cmd runners_sub[] = {
 const struct cmd cmd_runners_def = {
 	"runners", NULL,
 	"runners list [--label L]... [--status online|offline] [--busy|--idle] "
-	"[-o table|json|csv] [--no-headers] [--stream]\n"
+	"[-o table|json|csv] [--no-headers] [--stream] [--sort FIELD] [-L N]\n"
 	"runners show [-o table|json] ID|NAME\n"
 	"runners delete [--offline-only] [-n|--dry-run] ID|NAME...\n"
 	"runners count [--label L]... [-o table|json|csv] [--no-headers]\n"

@@ -331,6 +331,9 @@ parse_one(const struct xml_doc *d, int item, struct ec2_instances *out)
 		else if (strcmp(k, EC2_TAG_SCALE_SET) == 0)
 			copy(in->scale_set, sizeof(in->scale_set),
 			    xml_path_text(d, t, "value"));
+		else if (strcmp(k, EC2_TAG_POOL) == 0)
+			copy(in->pool, sizeof(in->pool),
+			    xml_path_text(d, t, "value"));
 	}
 	return NULL;
 }

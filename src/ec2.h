@@ -55,6 +55,7 @@
 #define EC2_TAG_MANAGED		"ghrctl:managed"
 #define EC2_TAG_SCALE_SET	"ghrctl:scale-set"
 #define EC2_TAG_RUNNER		"ghrctl:runner"
+#define EC2_TAG_POOL		"ghrctl:pool"	/* warm pools: hot, stopped ... */
 
 struct ec2_tag {
 	const char	*key;
@@ -96,6 +97,7 @@ struct ec2_instance {
 	char	 client_token[EC2_TOKEN_MAX];
 	char	 runner[EC2_NAME_MAX];	/* tag ghrctl:runner */
 	char	 scale_set[32];		/* tag ghrctl:scale-set */
+	char	 pool[32];		/* tag ghrctl:pool, "" when none */
 	int	 spot;			/* instanceLifecycle = spot */
 	int	 launch_index;		/* amiLaunchIndex, -1 when absent */
 };

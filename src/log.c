@@ -51,6 +51,10 @@ static enum log_format	 format;	/* TEXT, JSON or LOGFMT */
 static int		 event_text;	/* events as text on stdout */
 static void		(*hook_clear)(void *), (*hook_redraw)(void *);
 static void		*hook_arg;
+static void		(*sink)(void *, enum log_level, const char *,
+			    const char *);
+static void		*sink_arg;
+static _Thread_local int in_sink;
 static int		 stamp;
 static FILE		*out;
 static const char	*cmdname;
@@ -394,6 +398,15 @@ timestamp(char *ts, size_t size)
 
 /* see log.h */
 void
+log_set_sink(void (*fn)(void *, enum log_level, const char *, const char *),
+    void *arg)
+{
+	sink = fn;
+	sink_arg = arg;
+}
+
+/* see log.h */
+void
 log_set_hook(void (*clear)(void *), void (*redraw)(void *), void *arg)
 {
 	hook_clear = clear;
@@ -516,7 +529,7 @@ log_msg(enum log_level l, const char *fmt, ...)
 	va_list	 ap;
 	char	*nl;
 
-	if (l > level)
+	if (l > level && (sink == NULL || l > LOG_WARN || in_sink))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
@@ -525,6 +538,13 @@ log_msg(enum log_level l, const char *fmt, ...)
 	while ((nl = strpbrk(raw, "\r\n")) != NULL)
 		*nl = ' ';
 	log_redact(raw, msg, sizeof(msg));
+	if (sink != NULL && l <= LOG_WARN && !in_sink) {
+		in_sink = 1;
+		sink(sink_arg, l, cmdname, msg);
+		in_sink = 0;
+	}
+	if (l > level)
+		return;
 	if (out == NULL)
 		out = stderr;
 	emit(out, format, names[l], msg, NULL, NULL, 0);

@@ -96,6 +96,15 @@ int	log_event_text(void);
  */
 void	log_set_hook(void (*clear)(void *), void (*redraw)(void *), void *);
 
+/*
+ * A sink given every warning and error (masked, one line), whatever the
+ * level printed, with the command's name (may be NULL); NULL removes it.
+ * Set it before threads start.  A line logged from inside the sink does
+ * not reach it again.
+ */
+void	log_set_sink(void (*fn)(void *, enum log_level, const char *cmd,
+	    const char *msg), void *arg);
+
 /* 1 when messages of this level would be printed. */
 int	log_enabled(enum log_level);
 

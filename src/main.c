@@ -58,6 +58,8 @@ static const struct cmd *const commands[] = {
 	&cmd_cleanup_def,
 	&cmd_boot_def,
 	&cmd_jobs_def,
+	&cmd_instances_def,
+	&cmd_status_def,
 	&help_def,
 	&version_def,
 	NULL

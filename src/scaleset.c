@@ -19,6 +19,7 @@
 #include "actions.h"
 #include "scaleset.h"
 #include "github.h"
+#include "lasterr.h"
 #include "log.h"
 #include "state.h"
 #include "util.h"
@@ -145,6 +146,7 @@ cmd_as_state(struct ctx *ctx, struct cmd_as *c, enum state_lock how,
 	    (e = state_load(&c->sf, &c->st)) != NULL)
 		return e;
 	c->have_state = 1;
+	lasterr_record(&c->sf);	/* for `ghrctl status` */
 	if (c->st.config_url != NULL && strcmp(c->st.config_url, url) != 0)
 		return error_fmt(ERR_DATA, "state file '%s' belongs to '%s', "
 		    "not '%s' (use another GHRCTL_STATE_DIR)", c->sf.path,

@@ -534,7 +534,8 @@ write_holder(int fd)
 	    host);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, line, (size_t)n, 0) != n)
+	/* Written, then cut to size: a reader never finds the file empty. */
+	if (pwrite(fd, line, (size_t)n, 0) != n || ftruncate(fd, n) == -1)
 		log_debug("cannot record the lock holder: %s", strerror(errno));
 }
 
@@ -858,7 +859,8 @@ state_locate(const struct config *cfg, struct state_file *sf,
 {
 	const struct error	*e;
 	const char		*name;
-	char			 dir[512];
+	char			 dir[512], enc[STATE_ENC_MAX + 1];
+	int			 fd;
 
 	if ((name = config_str(cfg, K_RUNNER_SCALE_SET_NAME)) == NULL)
 		return error_fmt(ERR_CONFIG, "no scale set name: set "
@@ -867,16 +869,51 @@ state_locate(const struct config *cfg, struct state_file *sf,
 	/*
 	 * No lock: the file is only ever replaced by rename, so a reader
 	 * sees the old or the new one, and works while poll --follow
-	 * holds the lock.  state_open() would lock, so build the path.
+	 * holds the lock.  When the state file exists under its name, the
+	 * paths are built and the lock is not touched at all, so a reader
+	 * run every few seconds (status -w) never makes a cron scale find
+	 * the lock taken; else state_open() makes the directory and renames
+	 * a file of an older version, taking the lock for a moment.
 	 */
 	if ((e = state_dir(cfg, dir, sizeof(dir))) != NULL ||
-	    (e = state_open(dir, name, STATE_LOCK_NOWAIT, NULL, sf)) != NULL) {
-		if (e == NULL || e->class != ERR_TEMP)
-			return e;
-		/* Locked by a running poll: read it anyway. */
+	    (e = state_name_encode(name, enc, sizeof(enc))) != NULL)
+		return e;
+	state_close(sf);
+	if (str_copy(sf->dir, sizeof(sf->dir), dir) == NULL &&
+	    str_fmt(sf->path, sizeof(sf->path), "%s/scaleset-%s.json", dir,
+	    enc) == NULL && str_fmt(sf->lock_path, sizeof(sf->lock_path),
+	    "%s/scaleset-%s.lock", dir, enc) == NULL &&
+	    access(sf->path, F_OK) == 0) {
+		/* The lock file trusted as the locking path trusts it. */
+		if ((e = check_dir(dir)) == NULL && (e = open_checked(
+		    sf->lock_path, O_RDONLY, 0, "lock file", &fd)) == NULL &&
+		    fd != -1)
+			close(fd);
+		return e;
 	}
+	if ((e = state_open(dir, name, STATE_LOCK_NOWAIT, NULL, sf)) != NULL &&
+	    e->class != ERR_TEMP)
+		return e;	/* ERR_TEMP: locked by a running poll, read anyway */
 	state_close(sf);
 	return NULL;
+}
+
+/* see state.h */
+int
+state_holder(const struct state_file *sf, char *dst, size_t size)
+{
+	int	 fd, held = 0;
+
+	dst[0] = '\0';
+	if ((fd = open(sf->lock_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) ==
+	    -1)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK) {
+		held = 1;
+		read_holder(fd, dst, size);
+	}
+	close(fd);	/* drops a shared lock taken */
+	return held;
 }
 
 /* see state.h */

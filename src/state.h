@@ -149,6 +149,14 @@ const struct error	*state_open(const char *dir, const char *name,
 const struct error	*state_locate(const struct config *,
 			    struct state_file *, const char **namep);
 
+/*
+ * Whether another process holds the lock of sf (as state_locate() gives
+ * it): 1 with what the holder recorded ("pid PID on HOST", or "" when
+ * it recorded nothing) in dst, else 0 and "".
+ */
+int			 state_holder(const struct state_file *, char *dst,
+			    size_t size);
+
 /* Read the file (a missing file gives an empty state).  ERR_DATA, ERR_IO. */
 const struct error	*state_load(const struct state_file *,
 			    struct state *out);

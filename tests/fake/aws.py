@@ -384,6 +384,10 @@ def put_metric_data(h, params):
 #                                 reply; the action is not performed
 #   {"op":"limits","on":true|false}  EC2's request throttling (below), as
 #                                 --ec2-limits turns it on from the start
+#   {"op":"launch","id":ID,"tags":{K:V},"type":T,"spot":B,...}  an
+#                                 instance that exists without a
+#                                 RunInstances (running, t3.micro,
+#                                 on-demand unless given)
 # The EC2 state is dumped to <log>.ec2 (JSON) after every EC2 request:
 # instances, "max_live" (the most pending+running instances at any
 # moment: the MAX_RUNNERS watermark), "run_calls", "run_times",
@@ -543,8 +547,9 @@ class Ec2State:
                 self.html.append(dict(c, count=c.get("count", -1)))
             elif op == "launch":
                 self.instances[c["id"]] = {
-                    "id": c["id"], "type": "t3.micro", "state": "running",
-                    "launch": time.time(), "spot": False,
+                    "id": c["id"], "type": c.get("type", "t3.micro"),
+                    "state": "running", "launch": time.time(),
+                    "spot": bool(c.get("spot", False)),
                     "subnet": "subnet-default", "token": "",
                     "tags": dict(c.get("tags", {})), "volume_tags": {},
                     "image": "ami-test", "template": "",

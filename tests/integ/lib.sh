@@ -116,7 +116,9 @@ test_init() {
 test_done() {
 	cleanup
 	if [ "$TEST_FAILED" -eq 0 ]; then
-		rm -rf "$T"
+		# A ghrctl still shutting down (its tmux pane killed) may write
+		# into $T (state, error record) while it goes: try again.
+		rm -rf "$T" 2>/dev/null || { sleep 1; rm -rf "$T"; }
 	else
 		echo "# $SCRIPT: $TEST_NAME failed; test data left in $T"
 	fi

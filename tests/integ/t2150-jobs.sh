@@ -35,10 +35,10 @@ test_stats() {
 	setup
 	ghrctl jobs stats -o csv >"$T/out" 2>"$T/err"
 	test_eq "$?" 0 "jobs stats exit 0"
-	test_eq "$(tail -n 1 "$T/out")" '"all",4,10,100,60,600' "all: 4 jobs, queue p50 10 p95 100, run p50 60 p95 600"
+	test_eq "$(tail -n 1 "$T/out")" 'all,4,10,100,60,600' "all: 4 jobs, queue p50 10 p95 100, run p50 60 p95 600"
 	ghrctl jobs stats --by repo -o csv >"$T/out"
-	test_eq "$(grep acme/app "$T/out")" '"acme/app",3,30,100,300,600' "acme/app"
-	test_eq "$(grep acme/lib "$T/out")" '"acme/lib",1,5,5,20,20' "acme/lib"
+	test_eq "$(grep acme/app "$T/out")" 'acme/app,3,30,100,300,600' "acme/app"
+	test_eq "$(grep acme/lib "$T/out")" 'acme/lib,1,5,5,20,20' "acme/lib"
 	ghrctl jobs stats --by hour -o json >"$T/out"
 	test_eq "$(grep -c '"group"' "$T/out")" 2 "two hours"
 	grep -q '"group":"2026-11-23T07:00Z","count":2,"queueP50":10,"queueP95":30,"runP50":60,"runP95":300' "$T/out" && ok "07:00 hour" || not_ok "07:00: $(cat "$T/out")"
