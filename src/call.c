@@ -264,7 +264,7 @@ call_do_prepared(struct http_client *c, const struct http_req *req,
 		if (classify(arg, e, resp, &forced) == CALL_DONE)
 			return e;
 		/* A stop request (sig.h) that ended a wait ends the call. */
-		if (e != NULL && sig_stop)
+		if (e != NULL && sig_stopping())
 			return e;
 		if (n >= p.max_attempts) {
 			log_debug("%s %s: giving up after %d attempts",

@@ -974,7 +974,7 @@ bg_pass(struct deliver_bg *b)
 	}
 	free(p);
 	qsort(due, nd, sizeof(*due), due_cmp);
-	for (i = 0; i < nd && !sig_stop; i++) {
+	for (i = 0; i < nd && !sig_stopping(); i++) {
 		if (i > 0 && wall_ms() - t0 >= DELIVER_SLICE_MS) {
 			next = t0;	/* more due: go on at once */
 			break;

@@ -609,7 +609,7 @@ pace_acquire(struct pace *p, const char *action, const char *form,
 	left = deadline - now_ms();
 	if (left < 0)
 		left = 0;
-	if (sig_stop)	/* only what is there at once */
+	if (sig_stopping())	/* only what is there at once */
 		left = 0;
 	req = entry(p, name, l->cap, l->rate, now);
 	w1 = pace_bucket_take(req, l->cap, l->rate, 1, now, left);
@@ -626,7 +626,7 @@ pace_acquire(struct pace *p, const char *action, const char *form,
 		return error_fmt(ERR_TEMP, "ec2 %s: %s EC2's %s limit (%s) "
 		    "for longer than the call may take; other tools of the "
 		    "account may be using it: retry later, or raise %s", action,
-		    sig_stop ? "stopping: would have to wait for" :
+		    sig_stopping() ? "stopping: would have to wait for" :
 		    "would wait for", w1 < 0 ? "request" : "instance", name,
 		    config_keys()[class_keys[pace_class_of(action, &name)]].name);
 	wait = w1 > w2 ? w1 : w2;
@@ -636,7 +636,7 @@ pace_acquire(struct pace *p, const char *action, const char *form,
 	    action, (long long)wait);
 	end = p->now() + wait;
 	while ((left = end - p->now()) > 0) {
-		if (sig_stop)
+		if (sig_stopping())
 			return error_fmt(ERR_TEMP, "ec2 %s: interrupted while "
 			    "waiting for EC2's %s limit", action, name);
 		p->nap(left < PACE_NAP_MS ? left : PACE_NAP_MS);

@@ -25,7 +25,8 @@ static void
 on_stop(int signo)
 {
 	(void)signo;
-	sig_stop = 1;
+	/* Atomic: other threads read it (sig_stopping()). */
+	__atomic_store_n(&sig_stop, 1, __ATOMIC_SEQ_CST);
 }
 
 /* see sig.h */
@@ -44,6 +45,13 @@ sig_stop_install(void)
 	sa.sa_handler = on_winch;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGWINCH, &sa, NULL);
+}
+
+/* see sig.h */
+int
+sig_stopping(void)
+{
+	return __atomic_load_n(&sig_stop, __ATOMIC_SEQ_CST) != 0;
 }
 
 /* see sig.h */

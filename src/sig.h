@@ -22,6 +22,12 @@ extern volatile sig_atomic_t	 sig_winch;
 
 void	sig_stop_install(void);
 
+/*
+ * sig_stop read atomically: for threads other than the main one, which
+ * takes the signals (a plain read there races with the handler's write).
+ */
+int	sig_stopping(void);
+
 /* Sleep ms milliseconds, returning early when sig_stop is set. */
 void	sig_nap(long long ms);
 
