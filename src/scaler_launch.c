@@ -463,7 +463,7 @@ batch_run(struct scaler *s, struct scaler_launch **ent, size_t n)
 	for (i = 0; i < nc && left > 0; i++) {
 		if (ch[i].spot && skip_spot)
 			continue;
-		if (sig_stop) {
+		if (sig_stopping()) {
 			e = error_fmt(ERR_TEMP, "not launched: stopping");
 			break;
 		}
@@ -586,7 +586,7 @@ scaler_replay(struct scaler *s, struct ec2_instances *out)
 
 	if (s->dry_run || !s->c->have_state)
 		return NULL;
-	while (i < s->c->st.nlaunches && !sig_stop) {
+	while (i < s->c->st.nlaunches && !sig_stopping()) {
 		r = &s->c->st.launches[i];
 		memset(&got, 0, sizeof(got));
 		c.type = r->type;
@@ -677,7 +677,7 @@ take_launches(struct scaler *s, struct launch_run *run)
 		if (i >= run->n)
 			break;
 		l = &run->v[i];
-		if (sig_stop)
+		if (sig_stopping())
 			e = error_fmt(ERR_TEMP, "runner %s: not launched: "
 			    "stopping", l->name);
 		else
