@@ -79,7 +79,7 @@ start)
 	i=0
 	until grep -q 'Prism is listening' "$log" 2>/dev/null; do
 		i=$((i + 1))
-		if [ $i -gt 600 ] || ! kill -0 $pid 2>/dev/null; then
+		if [ $i -gt 1800 ] || ! kill -0 $pid 2>/dev/null; then
 			echo "prism did not start: $(tail -n 5 "$log")" >&2
 			exit 1
 		fi
