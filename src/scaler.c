@@ -171,6 +171,30 @@ launch_settings(struct scaler *s)
 	return NULL;
 }
 
+/* Warm pools: the schedule (checked by config_resolve()) and settings. */
+static const struct error *
+pool_settings(struct scaler *s)
+{
+	const struct config	*cfg = &s->ctx->cfg;
+	const struct error	*e;
+
+	if ((e = pool_tz_parse(config_str(cfg, K_POOL_TZ),
+	    &s->pool.offset)) != NULL ||
+	    (e = pool_schedule_parse(config_str(cfg, K_POOL_SCHEDULE),
+	    &s->pool)) != NULL)
+		return e;
+	s->pool_max_stopped = (unsigned int)config_num(cfg,
+	    K_POOL_MAX_STOPPED);
+	s->pool_max_age = config_ms(cfg, K_POOL_MAX_AGE) / 1000;
+	pool_config_key(&s->launch, s->pool_config);
+	/* A one-time spot instance cannot be stopped: pools are on-demand. */
+	s->pool_launch = s->launch;
+	s->pool_launch.spot = 0;
+	s->pool_launch.spot_price = NULL;
+	s->pool_launch.stop_on_shutdown = 1;
+	return NULL;
+}
+
 /*
  * --source rest: the JIT labels and runner group id; a group given by
  * name is left in *group for rest_group().
@@ -241,13 +265,15 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 	snprintf(s->prefix, sizeof(s->prefix), "ghrctl-%lld-",
 	    (long long)c->scale_set_id);
 	s->set.min_runners = (unsigned int)config_num(&ctx->cfg, K_MIN_RUNNERS);
+	s->min_runners = s->set.min_runners;
 	s->set.max_runners = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
 	s->set.min_age = dur_ms(s, o->min_age, K_MIN_AGE, &e) / 1000;
 	s->set.boot_timeout = dur_ms(s, o->boot_timeout, K_BOOT_TIMEOUT, &e) /
 	    1000;
 	s->set.max_lifetime = config_ms(&ctx->cfg, K_RUNNER_TIMEOUT) / 1000;
 	if (e != NULL || (e = launch_settings(s)) != NULL ||
-	    (o->rest && (e = rest_settings(s, &group)) != NULL))
+	    (o->rest && (e = rest_settings(s, &group)) != NULL) ||
+	    (e = pool_settings(s)) != NULL)
 		return e;
 	path = o->user_data != NULL ? o->user_data : config_str(&ctx->cfg,
 	    K_USER_DATA_TEMPLATE);
@@ -272,6 +298,7 @@ scaler_close(struct scaler *s)
 	scaler_workers_free(s);
 	ec2_instances_release(&s->known);
 	ec2_instances_release(&s->unseen);
+	ec2_instances_release(&s->pool_avail);
 	free(s->batch);
 	aws_free(s->aws);
 	free(s->tmpl);
@@ -294,7 +321,11 @@ scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
 		buf_release(&b);
 		return e;
 	}
-	if (p->have_desired)
+	if (p->have_desired && p->warm > 0)
+		printf("desired %u  live %u  launch %u  warm %u%s\n",
+		    p->desired, p->live, p->launch, p->warm, s->dry_run ?
+		    "  (dry run)" : "");
+	else if (p->have_desired)
 		printf("desired %u  live %u  launch %u%s\n", p->desired,
 		    p->live, p->launch, s->dry_run ? "  (dry run)" : "");
 	else

@@ -161,9 +161,9 @@ source_jit(struct scaler *s, const char *name, char **jit, int *exists)
 	return e;
 }
 
-/* A JIT config for name; after a name collision see scaler_launch(). */
-static const struct error *
-jit_for(struct scaler *s, const char *name, char **jit,
+/* see scaler_impl.h; after a name collision see scaler_launch(). */
+const struct error *
+scaler_jit_for(struct scaler *s, const char *name, char **jit,
     struct ec2_instance *out, int *adopted)
 {
 	const struct error	*e;
@@ -225,7 +225,7 @@ scaler_launch(struct scaler *s, const char *name,
 		}
 	if (s->dry_run)
 		jit = xstrdup("DRY-RUN");
-	else if ((e = jit_for(s, name, &jit, out, &adopted)) != NULL ||
+	else if ((e = scaler_jit_for(s, name, &jit, out, &adopted)) != NULL ||
 	    adopted) {
 		*skipped = adopted;
 		return e;
@@ -319,6 +319,8 @@ take_launches(struct scaler *s, struct launch_run *run)
 		if (sig_stop)
 			e = error_fmt(ERR_TEMP, "runner %s: not launched: "
 			    "stopping", l->name);
+		else if (l->pool_id[0] != '\0')
+			e = scaler_pool_bind(s, l->name, l->pool_id, &l->out);
 		else
 			e = scaler_launch(s, l->name, run->known, &l->out,
 			    &l->skipped);
@@ -337,9 +339,8 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* see scaler.h */
-void
-scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
+static void
+run_all(struct scaler *s, struct scaler_launch *v, size_t n,
     const struct ec2_instances *known)
 {
 	const struct error	*e;
@@ -390,6 +391,31 @@ scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
 		s->launched += s->workers[i].s.launched;
 		s->workers[i].s.launched = 0;
 	}
+}
+
+/*
+ * see scaler.h.  Launches that stopped pool instances can serve go
+ * first (bound, then started in one batch: a start is the faster way to
+ * a runner), the others are launched after.
+ */
+void
+scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
+    const struct ec2_instances *known)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; i < n; i++)
+		v[i].pool_id[0] = '\0';
+	if (!s->dry_run && s->pool_avail.n > 0)
+		scaler_pool_assign(s, v, n, known);
+	while (k < n && v[k].pool_id[0] != '\0')
+		k++;
+	if (k > 0) {
+		run_all(s, v, k, known);
+		scaler_pool_start(s, v, k);
+	}
+	if (k < n)
+		run_all(s, v + k, n - k, known);
 }
 
 /* see scaler_impl.h */
