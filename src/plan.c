@@ -336,6 +336,11 @@ plan_format_json(const struct plan *p, const struct plan_input *in,
 	cJSON_AddNumberToObject(root, "live", p->live);
 	cJSON_AddNumberToObject(root, "launch", p->launch);
 	cJSON_AddBoolToObject(root, "dryRun", dry_run);
+	if (p->pools && (o = cJSON_AddObjectToObject(root, "pool")) != NULL) {
+		cJSON_AddNumberToObject(o, "stopped", p->pool_stopped);
+		cJSON_AddNumberToObject(o, "warming", p->pool_warming);
+		cJSON_AddNumberToObject(o, "warm", p->warm);
+	}
 	l = cJSON_AddArrayToObject(root, "launched");
 	for (i = 0; l != NULL && i < nlaunched; i++)
 		cJSON_AddItemToArray(l, cJSON_CreateString(launched[i]));

@@ -117,9 +117,13 @@ struct plan {
 	struct plan_action *v;
 	size_t		 n;
 	size_t		 cap;
+	/* warm pools (the scaler's): reported when pools is set */
+	int		 pools;
+	unsigned int	 pool_stopped;	/* usable, in the stopped pool */
+	unsigned int	 pool_warming;
 };
 
-#define PLAN_INIT	{ 0, 0, 0, 0, 0, 0, NULL, 0, 0 }
+#define PLAN_INIT	{ 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, 0 }
 
 void			 plan_release(struct plan *);
 
@@ -169,7 +173,8 @@ void			 plan_duration(int64_t seconds, char *dst,
 /*
  * The plan as one JSON object (pure): {"desired", "live", "launch",
  * "dryRun", "launched": [ids], "actions": [{"action", "instance",
- * "runner", "runnerId", "reason", "result"}]}.  launched (may be NULL)
+ * "runner", "runnerId", "reason", "result"}]}, and with pools "pool":
+ * {"stopped", "warming", "warm"}.  launched (may be NULL)
  * are the instance ids the executor started.
  */
 const struct error	*plan_format_json(const struct plan *,

@@ -321,16 +321,16 @@ scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
 		buf_release(&b);
 		return e;
 	}
-	if (p->have_desired && p->warm > 0)
-		printf("desired %u  live %u  launch %u  warm %u%s\n",
-		    p->desired, p->live, p->launch, p->warm, s->dry_run ?
-		    "  (dry run)" : "");
-	else if (p->have_desired)
+	if (p->have_desired)
 		printf("desired %u  live %u  launch %u%s\n", p->desired,
 		    p->live, p->launch, s->dry_run ? "  (dry run)" : "");
 	else
 		printf("desired ?  live %u  launch 0 (no statistics)%s\n",
 		    p->live, s->dry_run ? "  (dry run)" : "");
+	/* Stopped instances cost only their volumes' storage. */
+	if (p->pools)
+		printf("pool: %u stopped (storage only), %u warming, warm %u\n",
+		    p->pool_stopped, p->pool_warming, p->warm);
 	for (i = 0; i < nids; i++)
 		printf("%-12s %-20s %s\n", "launched", ids[i], "");
 	for (i = 0; i < p->n; i++) {

@@ -94,6 +94,9 @@ scaler_pool_plan(struct scaler *s, struct scaler_obs *o, struct plan *pl)
 		}
 		s->pool_avail.v[s->pool_avail.n++] = o->inst.v[pp.avail[i]];
 	}
+	pl->pools = s->pool.n > 0 || pp.stopped > 0 || pp.warming > 0;
+	pl->pool_stopped = pp.stopped;
+	pl->pool_warming = pp.warming;
 	/* Quiet time only: demand first; warming counts toward MAX_RUNNERS. */
 	pl->warm = 0;
 	if (s->set.scale && !s->set.no_launch && pl->have_desired &&
