@@ -396,7 +396,10 @@ run_all(struct scaler *s, struct scaler_launch *v, size_t n,
 /*
  * see scaler.h.  Launches that stopped pool instances can serve go
  * first (bound, then started in one batch: a start is the faster way to
- * a runner), the others are launched after.
+ * a runner), the others are launched after, and so is each whose pool
+ * instance could not be bound or started (its runner name is adopted or
+ * registered again as after any collision; the stopped instance tagged
+ * with it is terminated by a later pass, pool.h).
  */
 void
 scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
@@ -413,6 +416,15 @@ scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
 	if (k > 0) {
 		run_all(s, v, k, known);
 		scaler_pool_start(s, v, k);
+	}
+	/* A pool instance that failed its runner: launch one instead. */
+	for (i = 0; i < k; i++) {
+		if (v[i].e == NULL || sig_stop)
+			continue;
+		log_warn("%s; launching a new instance instead", v[i].e->msg);
+		v[i].pool_id[0] = '\0';
+		v[i].e = NULL;
+		run_all(s, &v[i], 1, known);
 	}
 	if (k < n)
 		run_all(s, v + k, n - k, known);

@@ -251,8 +251,12 @@ test_start_refused() {
 	ectl '{"op":"age","id":"i-0spot0000000000001","seconds":9000}'
 	stats 2
 	POOL_SCHEDULE="* stopped=2" ghrctl scale -o json >"$T/out" 2>"$T/err"
-	test_match "$T/err" "starting pool instance i-0spot0000000000001.*UnsupportedOperation|UnsupportedOperation.*i-0spot0000000000001" \
-	    "StartInstances of a one-time spot instance: EC2's refusal"
+	test_eq "$?" 0 "scale serves both jobs ($(tail -n 1 "$T/err"))"
+	test_match "$T/err" "starting pool instance i-0spot0000000000001: .*UnsupportedOperation: You can't start the Spot Instance.*; launching a new instance instead" \
+	    "StartInstances of a one-time spot instance: EC2's refusal, logged"
+	test_eq "$(params RunInstances | grep -c '"TagSpecification.1.Tag.3.Value": "ghrctl-1-d')" 1 \
+	    "its runner launched on a new instance"
+	test_eq "$(instances running)" 2 "two runner instances for two jobs"
 	test_eq "$(istate_of "$i1" | sed s/pending/running/)" running "the other pool instance started alone"
 	test_done
 }
