@@ -256,6 +256,7 @@ test_start_refused() {
 	    "StartInstances of a one-time spot instance: EC2's refusal, logged"
 	test_eq "$(params RunInstances | grep -c '"TagSpecification.1.Tag.3.Value": "ghrctl-1-d')" 1 \
 	    "its runner launched on a new instance"
+	wait_for test "$(instances running)" = 2
 	test_eq "$(instances running)" 2 "two runner instances for two jobs"
 	test_eq "$(istate_of "$i1" | sed s/pending/running/)" running "the other pool instance started alone"
 	test_done
