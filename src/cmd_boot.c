@@ -48,6 +48,8 @@ extern char **environ;
 #define BOOT_SCRUB_MS		(120LL * 1000)
 #define BOOT_KEY_LINE		"ghrctl-boot-key v1"
 #define BOOT_OPENED_LINE	"ghrctl-boot-opened v1"
+#define BOOT_POOL_LINE		"ghrctl-boot-pool v1"
+#define BOOT_POOL_TAG		"ghrctl:pool"
 #define BOOT_SCRUB_FLOOR_MS	(20LL * 1000)	/* the runner reads it first */
 #define BOOT_UD_KEY		"GHRCTL_SIGNING_KEY="
 #define BOOT_UD_SET		"GHRCTL_SCALE_SET_ID="
@@ -278,6 +280,21 @@ out:
 	buf_release(&part);
 	buf_release(&text);
 	return e;
+}
+
+/*
+ * The pool state in the tag ghrctl:pool ("" when there is none, or when
+ * it cannot be read: the instance then waits for a config as any).
+ */
+static void
+pool_tag(struct imds *m, char *dst, size_t size)
+{
+	struct buf	 b = BUF_INIT(256);
+
+	dst[0] = '\0';
+	if (imds_get(m, BOOT_TAGS BOOT_POOL_TAG, &b) == NULL && b.p != NULL)
+		snprintf(dst, size, "%.*s", (int)strcspn(b.p, "\r\n"), b.p);
+	buf_release(&b);
 }
 
 /* Field n (1-based) of /proc/PID/stat, after the command name. */
@@ -569,6 +586,7 @@ cmd_boot(struct ctx *ctx, int argc, char *argv[])
 	unsigned char		 spub[SEAL_PUB_LEN];
 	char			 skey[SEAL_PUB_B64_LEN + 8], set[SEAL_SET_MAX];
 	char			 line[256], lastmsg[ERROR_MSG_MAX] = "";
+	char			 pool[32];
 	long long		 t0, published = 0;
 	const char		*endpoint;
 
@@ -620,6 +638,24 @@ cmd_boot(struct ctx *ctx, int argc, char *argv[])
 	    spub)) != NULL) {
 		e = error_fmt(ERR_CONFIG, "signing key '%s': %s",
 		    a.signing_key, e->msg);
+		goto out;
+	}
+	/*
+	 * A warm pool instance's first boot (or one started outside ghrctl
+	 * while in the stopped pool): nothing to wait for.  The user data
+	 * powers off, and the instance's shutdown behaviour "stop" puts it
+	 * in the stopped pool with its volumes warm.
+	 */
+	pool_tag(m, pool, sizeof(pool));
+	if (strcmp(pool, "warming") == 0 || strcmp(pool, "stopped") == 0) {
+		snprintf(line, sizeof(line), "%s %s ready\n", BOOT_POOL_LINE,
+		    id.p);
+		if (a.dry_run)
+			printf("instance %s\npool %s: would stop, waiting for "
+			    "no config\n", id.p, pool);
+		else if ((e = publish(a.console, line)) == NULL)
+			log_info("pool instance %s warmed up: powering off to "
+			    "wait in the stopped pool", id.p);
 		goto out;
 	}
 	if ((e = seal_keygen(&key)) != NULL)

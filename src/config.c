@@ -22,6 +22,7 @@
 #include "config.h"
 #include "log.h"
 #include "pace.h"
+#include "pool.h"
 #include "util.h"
 
 #define CFG_FILE_MAX	(256u << 10)	/* a config or token file */
@@ -64,6 +65,14 @@ static const struct cfg_desc keys[K_NKEYS] = {
 	    "terminate runner instances older than this", 0, 0 },
 	[K_SOURCE] = { "GHRCTL_SOURCE", CFG_STR, "actions", NULL,
 	    "scale, cleanup: runners and demand through actions or rest", 0, 0 },
+	[K_POOL_SCHEDULE] = { "POOL_SCHEDULE", CFG_STR, NULL, NULL,
+	    "warm pool sizes per time window: \"mon-fri 08:00-18:00 hot=2 stopped=10; * stopped=2\"", 0, 0 },
+	[K_POOL_TZ] = { "POOL_TZ", CFG_STR, "UTC", NULL,
+	    "time zone of POOL_SCHEDULE: UTC or a fixed offset (+02:00)", 0, 0 },
+	[K_POOL_MAX_STOPPED] = { "POOL_MAX_STOPPED", CFG_UINT, "20", NULL,
+	    "never more stopped pool instances than this", 0, 10000 },
+	[K_POOL_MAX_AGE] = { "POOL_MAX_AGE", CFG_DURATION, "24h", NULL,
+	    "replace stopped pool instances older than this", 0, 0 },
 	[K_AWS_REGION] = { "AWS_REGION", CFG_STR, NULL, "region",
 	    "AWS region (else AWS_DEFAULT_REGION, profile, IMDS)", 0, 0 },
 	[K_EC2_AMI_ID] = { "EC2_AMI_ID", CFG_STR, NULL, NULL,
@@ -590,6 +599,43 @@ load_token_file(struct config *cfg)
 	return e;
 }
 
+/* POOL_SCHEDULE and POOL_TZ parse, and their sizes fit the ceilings. */
+static const struct error *
+check_pools(const struct config *cfg)
+{
+	const struct error	*e;
+	struct pool_schedule	*ps;
+	size_t			 i;
+	int			 off;
+
+	if ((e = pool_tz_parse(cfg->v[K_POOL_TZ].s, &off)) != NULL)
+		return error_wrap(e, "%s", cfg->v[K_POOL_TZ].origin);
+	ps = xcalloc(1, sizeof(*ps));
+	if ((e = pool_schedule_parse(cfg->v[K_POOL_SCHEDULE].s, ps)) != NULL) {
+		e = error_wrap(e, "%s", cfg->v[K_POOL_SCHEDULE].origin);
+		goto out;
+	}
+	for (i = 0; i < ps->n; i++) {
+		if (ps->w[i].hot > cfg->v[K_MAX_RUNNERS].n) {
+			e = error_fmt(ERR_CONFIG, "POOL_SCHEDULE window %zu: "
+			    "hot=%d is more than MAX_RUNNERS=%lld: lower it or "
+			    "raise MAX_RUNNERS", i + 1, ps->w[i].hot,
+			    cfg->v[K_MAX_RUNNERS].n);
+			goto out;
+		}
+		if (ps->w[i].stopped > cfg->v[K_POOL_MAX_STOPPED].n) {
+			e = error_fmt(ERR_CONFIG, "POOL_SCHEDULE window %zu: "
+			    "stopped=%d is more than POOL_MAX_STOPPED=%lld: "
+			    "lower it or raise POOL_MAX_STOPPED", i + 1,
+			    ps->w[i].stopped, cfg->v[K_POOL_MAX_STOPPED].n);
+			goto out;
+		}
+	}
+out:
+	free(ps);
+	return e;
+}
+
 /* see config.h */
 const struct error *
 config_resolve(struct config *cfg, const struct cfg_flags *fl,
@@ -629,6 +675,8 @@ config_resolve(struct config *cfg, const struct cfg_flags *fl,
 		    "MAX_RUNNERS", cfg->v[K_MIN_RUNNERS].n,
 		    cfg->v[K_MIN_RUNNERS].origin, cfg->v[K_MAX_RUNNERS].n,
 		    cfg->v[K_MAX_RUNNERS].origin);
+	if ((e = check_pools(cfg)) != NULL)
+		return e;
 	if (cfg->v[K_GITHUB_TOKEN_FILE].s != NULL &&
 	    cfg->v[K_GITHUB_TOKEN_FILE].src >= cfg->v[K_GITHUB_TOKEN].src &&
 	    (e = load_token_file(cfg)) != NULL)

@@ -259,7 +259,7 @@ ec2_run_form(const struct ec2_launch *l, const struct ec2_choice *c,
 	    (e = url_query_add(form, "MetadataOptions.InstanceMetadataTags",
 	    "enabled")) != NULL ||
 	    (e = url_query_add(form, "InstanceInitiatedShutdownBehavior",
-	    "terminate")) != NULL)
+	    l->stop_on_shutdown ? "stop" : "terminate")) != NULL)
 		goto out;
 	if (ntags > 0 && ((e = tag_spec(form, 1, "instance", tags, ntags)) !=
 	    NULL || (e = tag_spec(form, 2, "volume", tags, ntags)) != NULL))
@@ -334,6 +334,16 @@ parse_one(const struct xml_doc *d, int item, struct ec2_instances *out)
 		else if (strcmp(k, EC2_TAG_POOL) == 0)
 			copy(in->pool, sizeof(in->pool),
 			    xml_path_text(d, t, "value"));
+		else if (strcmp(k, EC2_TAG_POOL_NAME) == 0)
+			copy(in->pool_name, sizeof(in->pool_name),
+			    xml_path_text(d, t, "value"));
+		else if (strcmp(k, EC2_TAG_POOL_CONFIG) == 0)
+			copy(in->pool_config, sizeof(in->pool_config),
+			    xml_path_text(d, t, "value"));
+		else if (strcmp(k, EC2_TAG_POOL_SINCE) == 0 &&
+		    parse_i64(xml_path_text(d, t, "value"),
+		    &in->pool_since) != 0)
+			in->pool_since = 0;
 	}
 	return NULL;
 }
@@ -577,10 +587,10 @@ ec2_describe_scale_set(struct aws *a, int64_t scale_set_id,
 	return ec2_describe(a, f, 2, out);
 }
 
-/* see ec2.h */
-const struct error *
-ec2_terminate(struct aws *a, const char *const *ids, size_t n, int dry_run,
-    unsigned int *calls)
+/* action on ids in batches of EC2_TERMINATE_BATCH. */
+static const struct error *
+by_ids(struct aws *a, const char *action, const char *const *ids, size_t n,
+    int dry_run, unsigned int *calls)
 {
 	const struct error	*e = NULL;
 	struct buf		 form = BUF_INIT(EC2_FORM_MAX);
@@ -595,8 +605,7 @@ ec2_terminate(struct aws *a, const char *const *ids, size_t n, int dry_run,
 			e = url_query_add(&form, "DryRun", "true");
 		if (e != NULL)
 			break;
-		e = aws_query_call(a, &ec2_service, "TerminateInstances",
-		    form.p, NULL);
+		e = aws_query_call(a, &ec2_service, action, form.p, NULL);
 		if (calls != NULL)
 			(*calls)++;
 		if (e != NULL && dry_run && last_is(a, "DryRunOperation"))
@@ -604,6 +613,30 @@ ec2_terminate(struct aws *a, const char *const *ids, size_t n, int dry_run,
 	}
 	buf_release(&form);
 	return e;
+}
+
+/* see ec2.h */
+const struct error *
+ec2_terminate(struct aws *a, const char *const *ids, size_t n, int dry_run,
+    unsigned int *calls)
+{
+	return by_ids(a, "TerminateInstances", ids, n, dry_run, calls);
+}
+
+/* see ec2.h */
+const struct error *
+ec2_start(struct aws *a, const char *const *ids, size_t n,
+    unsigned int *calls)
+{
+	return by_ids(a, "StartInstances", ids, n, 0, calls);
+}
+
+/* see ec2.h */
+const struct error *
+ec2_stop(struct aws *a, const char *const *ids, size_t n,
+    unsigned int *calls)
+{
+	return by_ids(a, "StopInstances", ids, n, 0, calls);
 }
 
 /* see ec2.h */

@@ -55,7 +55,11 @@
 #define EC2_TAG_MANAGED		"ghrctl:managed"
 #define EC2_TAG_SCALE_SET	"ghrctl:scale-set"
 #define EC2_TAG_RUNNER		"ghrctl:runner"
-#define EC2_TAG_POOL		"ghrctl:pool"	/* warm pools: hot, stopped ... */
+/* Warm pools (pool.h): the pool state, when it was set, the launch config. */
+#define EC2_TAG_POOL		"ghrctl:pool"
+#define EC2_TAG_POOL_SINCE	"ghrctl:pool-since"
+#define EC2_TAG_POOL_CONFIG	"ghrctl:pool-config"
+#define EC2_TAG_POOL_NAME	"ghrctl:pool-name"
 
 struct ec2_tag {
 	const char	*key;
@@ -85,6 +89,7 @@ struct ec2_launch {
 	int		 spot;		/* try spot first */
 	const char	*spot_price;	/* MaxPrice or NULL (on-demand cap) */
 	int		 dry_run;	/* DryRun=true: nothing is launched */
+	int		 stop_on_shutdown;	/* pool instances: "stop" */
 };
 
 /* An instance as DescribeInstances/RunInstances reports it. */
@@ -100,6 +105,9 @@ struct ec2_instance {
 	char	 pool[32];		/* tag ghrctl:pool, "" when none */
 	int	 spot;			/* instanceLifecycle = spot */
 	int	 launch_index;		/* amiLaunchIndex, -1 when absent */
+	int64_t	 pool_since;		/* tag ghrctl:pool-since, 0 if none */
+	char	 pool_config[24];	/* tag ghrctl:pool-config */
+	char	 pool_name[EC2_NAME_MAX];	/* tag ghrctl:pool-name */
 };
 
 struct ec2_instances {
@@ -162,7 +170,8 @@ void			 ec2_batch_token(int64_t scale_set_id,
  * MaxCount=count, MetadataOptions.HttpTokens=required,
  * MetadataOptions.InstanceMetadataTags=enabled (ghrctl boot reads its
  * runner and its sealed JIT config from its tags),
- * InstanceInitiatedShutdownBehavior=terminate, the tags on instance and
+ * InstanceInitiatedShutdownBehavior=terminate (stop with
+ * l->stop_on_shutdown: pool instances stop themselves), the tags on instance and
  * volume, UserData (base64 of user_data, may be NULL) and ClientToken.
  */
 const struct error	*ec2_run_form(const struct ec2_launch *,
@@ -243,6 +252,18 @@ const struct error	*ec2_describe_scale_set(struct aws *,
  */
 const struct error	*ec2_terminate(struct aws *, const char *const *ids,
 			    size_t n, int dry_run, unsigned int *calls);
+
+/*
+ * StartInstances and StopInstances of ids in batches of
+ * EC2_TERMINATE_BATCH, as ec2_terminate().  EC2 refuses to start or
+ * stop a one-time spot instance (UnsupportedOperation) and an instance
+ * in a state it cannot leave that way (IncorrectInstanceState); the
+ * batch then fails as a whole.
+ */
+const struct error	*ec2_start(struct aws *, const char *const *ids,
+			    size_t n, unsigned int *calls);
+const struct error	*ec2_stop(struct aws *, const char *const *ids,
+			    size_t n, unsigned int *calls);
 
 /* Add tags to resources (ResourceId.N, Tag.N.Key/Value). */
 const struct error	*ec2_create_tags(struct aws *, const char *const *ids,

@@ -58,14 +58,16 @@ plan_room(const struct plan_settings *s, unsigned int live, unsigned int want)
 
 /* see plan.h */
 unsigned int
-plan_drift(const struct plan_settings *s, int64_t assigned, unsigned int live)
+plan_drift(const struct plan_settings *s, int64_t assigned, unsigned int live,
+    unsigned int warming)
 {
-	unsigned int	 desired;
+	unsigned int	 desired, runners;
 
 	if (assigned < 0)
 		return 0;
 	desired = plan_desired(s->min_runners, s->max_runners, assigned);
-	return plan_room(s, live, desired > live ? desired - live : 0);
+	runners = live > warming ? live - warming : 0;
+	return plan_room(s, live, desired > runners ? desired - runners : 0);
 }
 
 /* see plan.h */
@@ -85,6 +87,12 @@ plan_kind_name(enum plan_kind k)
 		return "lifetime";
 	case PLAN_KEEP:
 		return "keep";
+	case PLAN_POOL_READY:
+		return "pool-ready";
+	case PLAN_POOL_STOP:
+		return "pool-stop";
+	case PLAN_POOL_TERMINATE:
+		return "pool-terminate";
 	}
 	return "?";
 }
@@ -105,8 +113,9 @@ plan_duration(int64_t s, char *dst, size_t size)
 		snprintf(dst, size, "%llds", (long long)s);
 }
 
-static struct plan_action *
-add(struct plan *p, enum plan_kind k, size_t inst, size_t runner)
+/* see plan.h */
+struct plan_action *
+plan_add(struct plan *p, enum plan_kind k, size_t inst, size_t runner)
 {
 	struct plan_action	*a;
 
@@ -190,7 +199,7 @@ plan_cleanup(const struct plan_settings *s, const struct plan_input *in,
 		    strncmp(rn->name, in->prefix, plen) != 0 ||
 		    has_instance(in, rn->name))
 			continue;
-		a = add(p, PLAN_DEREGISTER, PLAN_NONE, r);
+		a = plan_add(p, PLAN_DEREGISTER, PLAN_NONE, r);
 		snprintf(a->reason, sizeof(a->reason), "runner is offline and "
 		    "has no instance");
 	}
@@ -198,7 +207,7 @@ plan_cleanup(const struct plan_settings *s, const struct plan_input *in,
 		int64_t	 ag = age(in, i);
 		int	 boot, life;
 
-		if (!in->inst[i].live || used[i])
+		if (!in->inst[i].live || used[i] || in->inst[i].pool)
 			continue;
 		r = runner_of(in, i);
 		boot = ag >= s->boot_timeout && (r == PLAN_NONE ||
@@ -208,18 +217,18 @@ plan_cleanup(const struct plan_settings *s, const struct plan_input *in,
 			continue;
 		plan_duration(ag, d1, sizeof(d1));
 		if (r != PLAN_NONE && in->runners[r].busy) {
-			a = add(p, PLAN_KEEP, i, r);
+			a = plan_add(p, PLAN_KEEP, i, r);
 			snprintf(a->reason, sizeof(a->reason), "runner is "
 			    "busy (age %s); never terminated while busy", d1);
 		} else if (boot) {
-			a = add(p, PLAN_BOOT_TIMEOUT, i, r);
+			a = plan_add(p, PLAN_BOOT_TIMEOUT, i, r);
 			plan_duration(s->boot_timeout, d2, sizeof(d2));
 			snprintf(a->reason, sizeof(a->reason), "runner %s "
 			    "within the boot timeout %s (age %s)",
 			    r == PLAN_NONE ? "never registered" :
 			    "not online", d2, d1);
 		} else {
-			a = add(p, PLAN_LIFETIME, i, r);
+			a = plan_add(p, PLAN_LIFETIME, i, r);
 			plan_duration(s->max_lifetime, d2, sizeof(d2));
 			snprintf(a->reason, sizeof(a->reason), "older than the "
 			    "max lifetime %s (age %s)", d2, d1);
@@ -255,7 +264,7 @@ plan_down(const struct plan_settings *s, const struct plan_input *in,
 			return;
 		used[best] = 1;
 		plan_duration(age(in, best), d1, sizeof(d1));
-		a = add(p, PLAN_RETIRE, best, runner_of(in, best));
+		a = plan_add(p, PLAN_RETIRE, best, runner_of(in, best));
 		snprintf(a->reason, sizeof(a->reason), "idle, %u more than "
 		    "desired %u (age %s)", excess, p->desired, d1);
 		excess--;
@@ -268,12 +277,15 @@ plan_compute(const struct plan_settings *s, const struct plan_input *in,
     struct plan *p)
 {
 	unsigned char	*used;
+	unsigned int	 warming = 0;
 	size_t		 i;
 
 	plan_release(p);
 	for (i = 0; i < in->ninst; i++)
-		if (in->inst[i].live)
+		if (in->inst[i].live) {
 			p->live++;
+			warming += in->inst[i].pool != 0;
+		}
 	p->have_desired = in->assigned >= 0;
 	p->desired = plan_desired(s->min_runners, s->max_runners,
 	    in->assigned);
@@ -281,15 +293,16 @@ plan_compute(const struct plan_settings *s, const struct plan_input *in,
 	if (s->cleanup)
 		plan_cleanup(s, in, p, used);
 	if (s->scale && p->have_desired) {
-		p->launch = plan_drift(s, in->assigned, p->live);
+		p->launch = plan_drift(s, in->assigned, p->live, warming);
 		if (p->launch > 0 && idle_for_long(s, in)) {
 			p->stale = 1;
 			p->launch = 0;
 		}
 		if (s->no_launch)
 			p->launch = 0;
-		if (p->live > p->desired)
-			plan_down(s, in, p, used, p->live - p->desired);
+		if (p->live - warming > p->desired)
+			plan_down(s, in, p, used, p->live - warming -
+			    p->desired);
 	}
 	free(used);
 }
@@ -323,6 +336,11 @@ plan_format_json(const struct plan *p, const struct plan_input *in,
 	cJSON_AddNumberToObject(root, "live", p->live);
 	cJSON_AddNumberToObject(root, "launch", p->launch);
 	cJSON_AddBoolToObject(root, "dryRun", dry_run);
+	if (p->pools && (o = cJSON_AddObjectToObject(root, "pool")) != NULL) {
+		cJSON_AddNumberToObject(o, "stopped", p->pool_stopped);
+		cJSON_AddNumberToObject(o, "warming", p->pool_warming);
+		cJSON_AddNumberToObject(o, "warm", p->warm);
+	}
 	l = cJSON_AddArrayToObject(root, "launched");
 	for (i = 0; l != NULL && i < nlaunched; i++)
 		cJSON_AddItemToArray(l, cJSON_CreateString(launched[i]));

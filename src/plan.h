@@ -17,7 +17,9 @@
  * Desired runners, as actions-runner-controller computes them
  * (actions/actions-runner-controller, cmd/ghalistener/worker/worker.go):
  *	desired = min(MIN_RUNNERS + statistics.totalAssignedJobs, MAX_RUNNERS)
- * Live instances are those pending or running.  Rules:
+ * Live instances are those pending or running.  Warming pool instances
+ * (pool.h) are live but no runner: they count toward MAX_RUNNERS, not
+ * toward desired, and no rule below touches them.  Rules:
  *  - launch = desired - live when positive, and never so many that live +
  *    launch exceeds MAX_RUNNERS (instances being terminated still count:
  *    their replacements come on the next pass).  plan_room() is the one
@@ -50,7 +52,11 @@ enum plan_kind {
 	PLAN_DEREGISTER,	/* offline runner whose instance is gone */
 	PLAN_BOOT_TIMEOUT,	/* runner never came online: terminate */
 	PLAN_LIFETIME,		/* past max lifetime: terminate */
-	PLAN_KEEP		/* would be cleaned up, but the runner is busy */
+	PLAN_KEEP,		/* would be cleaned up, but the runner is busy */
+	/* Warm pools (pool.h, added by the scaler): */
+	PLAN_POOL_READY,	/* warmed and stopped: tag "stopped" */
+	PLAN_POOL_STOP,		/* warming too long: StopInstances */
+	PLAN_POOL_TERMINATE	/* used, stale or surplus pool instance */
 };
 
 #define PLAN_NONE	((size_t)-1)
@@ -61,6 +67,8 @@ struct plan_instance {
 	int		 live;		/* pending or running */
 	int64_t		 launch_time;	/* unix seconds, 0 unknown */
 	int		 gone;		/* shutting-down or terminated */
+	int		 pool;		/* warming or in the stopped pool: no
+					   runner, counted only by plan_room() */
 };
 
 struct plan_runner {
@@ -103,14 +111,19 @@ struct plan {
 	unsigned int	 desired;
 	unsigned int	 live;
 	unsigned int	 launch;
+	unsigned int	 warm;		/* pool instances to launch (scaler) */
 	int		 have_desired;	/* 0 when statistics were unknown */
 	int		 stale;		/* demand beside idle runners: not met */
 	struct plan_action *v;
 	size_t		 n;
 	size_t		 cap;
+	/* warm pools (the scaler's): reported when pools is set */
+	int		 pools;
+	unsigned int	 pool_stopped;	/* usable, in the stopped pool */
+	unsigned int	 pool_warming;
 };
 
-#define PLAN_INIT	{ 0, 0, 0, 0, 0, NULL, 0, 0 }
+#define PLAN_INIT	{ 0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0, 0 }
 
 void			 plan_release(struct plan *);
 
@@ -127,18 +140,30 @@ unsigned int		 plan_room(const struct plan_settings *,
 			    unsigned int live, unsigned int want);
 
 /*
- * Drift correction: how many runners to launch so live reaches
- * plan_desired() of assigned (0 when assigned < 0, unknown), through
- * plan_room().
+ * Drift correction: how many runners to launch so the live runner
+ * instances (live less the warming pool instances among them, warming)
+ * reach plan_desired() of assigned (0 when assigned < 0, unknown),
+ * through plan_room() of every live instance.
  */
 unsigned int		 plan_drift(const struct plan_settings *,
-			    int64_t assigned, unsigned int live);
+			    int64_t assigned, unsigned int live,
+			    unsigned int warming);
 
 /* Fill *out (released first) from the settings and observations. */
 void			 plan_compute(const struct plan_settings *,
 			    const struct plan_input *, struct plan *out);
 
-/* "launch", "retire", "deregister", "boot-timeout", "lifetime", "keep" */
+/*
+ * Append an action (the scaler adds the pool's); its reason and result
+ * are empty.
+ */
+struct plan_action	*plan_add(struct plan *, enum plan_kind, size_t inst,
+			    size_t runner);
+
+/*
+ * "launch", "retire", "deregister", "boot-timeout", "lifetime", "keep",
+ * "pool-ready", "pool-stop", "pool-terminate"
+ */
 const char		*plan_kind_name(enum plan_kind);
 
 /* "1h5m", "30s": a duration for reasons and tables. */
@@ -148,7 +173,8 @@ void			 plan_duration(int64_t seconds, char *dst,
 /*
  * The plan as one JSON object (pure): {"desired", "live", "launch",
  * "dryRun", "launched": [ids], "actions": [{"action", "instance",
- * "runner", "runnerId", "reason", "result"}]}.  launched (may be NULL)
+ * "runner", "runnerId", "reason", "result"}]}, and with pools "pool":
+ * {"stopped", "warming", "warm"}.  launched (may be NULL)
  * are the instance ids the executor started.
  */
 const struct error	*plan_format_json(const struct plan *,

@@ -175,6 +175,30 @@ launch_settings(struct scaler *s)
 	return NULL;
 }
 
+/* Warm pools: the schedule (checked by config_resolve()) and settings. */
+static const struct error *
+pool_settings(struct scaler *s)
+{
+	const struct config	*cfg = &s->ctx->cfg;
+	const struct error	*e;
+
+	if ((e = pool_tz_parse(config_str(cfg, K_POOL_TZ),
+	    &s->pool.offset)) != NULL ||
+	    (e = pool_schedule_parse(config_str(cfg, K_POOL_SCHEDULE),
+	    &s->pool)) != NULL)
+		return e;
+	s->pool_max_stopped = (unsigned int)config_num(cfg,
+	    K_POOL_MAX_STOPPED);
+	s->pool_max_age = config_ms(cfg, K_POOL_MAX_AGE) / 1000;
+	pool_config_key(&s->launch, s->pool_config);
+	/* A one-time spot instance cannot be stopped: pools are on-demand. */
+	s->pool_launch = s->launch;
+	s->pool_launch.spot = 0;
+	s->pool_launch.spot_price = NULL;
+	s->pool_launch.stop_on_shutdown = 1;
+	return NULL;
+}
+
 /*
  * --source rest: the JIT labels and runner group id; a group given by
  * name is left in *group for rest_group().
@@ -245,13 +269,15 @@ scaler_open(struct ctx *ctx, struct cmd_as *c, const struct scaler_opts *o,
 	snprintf(s->prefix, sizeof(s->prefix), "ghrctl-%lld-",
 	    (long long)c->scale_set_id);
 	s->set.min_runners = (unsigned int)config_num(&ctx->cfg, K_MIN_RUNNERS);
+	s->min_runners = s->set.min_runners;
 	s->set.max_runners = (unsigned int)config_num(&ctx->cfg, K_MAX_RUNNERS);
 	s->set.min_age = dur_ms(s, o->min_age, K_MIN_AGE, &e) / 1000;
 	s->set.boot_timeout = dur_ms(s, o->boot_timeout, K_BOOT_TIMEOUT, &e) /
 	    1000;
 	s->set.max_lifetime = config_ms(&ctx->cfg, K_RUNNER_TIMEOUT) / 1000;
 	if (e != NULL || (e = launch_settings(s)) != NULL ||
-	    (o->rest && (e = rest_settings(s, &group)) != NULL))
+	    (o->rest && (e = rest_settings(s, &group)) != NULL) ||
+	    (e = pool_settings(s)) != NULL)
 		return e;
 	path = o->user_data != NULL ? o->user_data : config_str(&ctx->cfg,
 	    K_USER_DATA_TEMPLATE);
@@ -277,6 +303,7 @@ scaler_close(struct scaler *s)
 	scaler_workers_free(s);
 	ec2_instances_release(&s->known);
 	ec2_instances_release(&s->unseen);
+	ec2_instances_release(&s->pool_avail);
 	free(s->batch);
 	aws_free(s->aws);
 	free(s->tmpl);
@@ -368,6 +395,10 @@ scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
 	else
 		printf("desired ?  live %u  launch 0 (no statistics)%s\n",
 		    p->live, s->dry_run ? "  (dry run)" : "");
+	/* Stopped instances cost only their volumes' storage. */
+	if (p->pools)
+		printf("pool: %u stopped (storage only), %u warming, warm %u\n",
+		    p->pool_stopped, p->pool_warming, p->warm);
 	for (i = 0; i < nids; i++)
 		printf("%-12s %-20s %s\n", "launched", ids[i], "");
 	for (i = 0; i < p->n; i++) {

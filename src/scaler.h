@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "ec2.h"
 #include "plan.h"
+#include "pool.h"
 #include "scaleset.h"
 
 /*
@@ -75,6 +76,14 @@ struct scaler {
 	int64_t			 drift_key;	/* see scaler_slot_name() */
 	int			 stale;		/* last plan: stale demand */
 	int			 stale_logged;
+	/* warm pools (scaler_pool.c) */
+	struct pool_schedule	 pool;		/* POOL_SCHEDULE, POOL_TZ */
+	unsigned int		 min_runners;	/* MIN_RUNNERS: hot default */
+	unsigned int		 pool_max_stopped;
+	int64_t			 pool_max_age;
+	char			 pool_config[POOL_CONFIG_KEY_LEN + 1];
+	struct ec2_instances	 pool_avail;	/* stopped, usable, oldest first */
+	struct ec2_launch	 pool_launch;	/* on-demand, stop on shutdown */
 };
 
 /* Options the commands share. */
@@ -211,6 +220,7 @@ const struct error	*scaler_replay(struct scaler *, struct ec2_instances *out);
 /* One launch of scaler_launch_all(): name in; out, skipped and e back. */
 struct scaler_launch {
 	char			 name[EC2_NAME_MAX];
+	char			 pool_id[EC2_ID_MAX];	/* bind this one */
 	struct ec2_instance	 out;
 	int			 skipped;
 	const struct error	*e;	/* NULL: launched (or skipped) */

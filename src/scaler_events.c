@@ -216,7 +216,9 @@ scaler_plan_pass(struct scaler *s, const int64_t *assigned,
 	unseen_merge(s, o, now, &recent);
 	scaler_obs_merge(o, &recent);
 	ec2_instances_release(&recent);
+	scaler_pool_now(s);
 	plan_compute(&s->set, &o->in, pl);
+	scaler_pool_plan(s, o, pl);
 	s->stale = pl->stale;
 	if (pl->stale && !s->stale_logged)
 		log_warn("scale set %s: totalAssignedJobs %lld stays above the "
@@ -388,8 +390,10 @@ scaler_message_done(struct scaler *s)
 			log_warn("reconcile: %s", e->msg);
 		return NULL;
 	}
+	scaler_pool_now(s);
 	n = s->stale || s->set.no_launch ? 0 :
-	    plan_drift(&s->set, s->assigned, live_known(s));
+	    plan_drift(&s->set, s->assigned, live_known(s),
+	    scaler_pool_warming(&s->known));
 	for (; n > 0; n--) {
 		scaler_slot_name(s, &slot, &s->known, NULL, name,
 		    sizeof(name));

@@ -60,6 +60,40 @@ const struct error	*scaler_plan_pass(struct scaler *,
 			    const int64_t *assigned, struct scaler_obs *o,
 			    struct plan *pl, char ***ids, size_t *nids);
 
+/*
+ * Warm pools (scaler_pool.c).  scaler_pool_now(): the hot size of now
+ * into s->set.min_runners.  scaler_pool_plan(): the pool decisions for
+ * o's instances into pl (pool-* actions and pl->warm), the usable
+ * stopped instances into s->pool_avail, o's warming and stopped ones
+ * marked pool (not runner instances).  scaler_pool_assign(): give the
+ * launches of v that no known instance serves the usable stopped
+ * instances, in turn.  scaler_pool_bind(): bind one (JIT config, sealed
+ * delivery recorded, tags runner, pool=bound), not started yet.
+ * scaler_pool_start(): StartInstances of the bound ones of v, in one
+ * batch (one by one when the batch is refused).  scaler_pool_warm():
+ * launch n warming instances (ids appended).  scaler_pool_warming(): the
+ * live warming or pool instances of v.
+ */
+void			 scaler_pool_now(struct scaler *);
+void			 scaler_pool_plan(struct scaler *, struct scaler_obs *,
+			    struct plan *pl);
+void			 scaler_pool_assign(struct scaler *,
+			    struct scaler_launch *v, size_t n,
+			    const struct ec2_instances *known);
+const struct error	*scaler_pool_bind(struct scaler *, const char *name,
+			    const char *id, struct ec2_instance *out);
+void			 scaler_pool_start(struct scaler *,
+			    struct scaler_launch *v, size_t n);
+const struct error	*scaler_pool_warm(struct scaler *,
+			    struct scaler_obs *, unsigned int n, char ***ids,
+			    size_t *nids);
+unsigned int		 scaler_pool_warming(const struct ec2_instances *);
+int			 scaler_pool_flag(const struct ec2_instance *);
+
+/* A JIT config for name, adopting an earlier launch (scaler_launch.c). */
+const struct error	*scaler_jit_for(struct scaler *, const char *name,
+			    char **jit, struct ec2_instance *out, int *adopted);
+
 /* Free the launch workers and their clients. */
 void			 scaler_workers_free(struct scaler *);
 

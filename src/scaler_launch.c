@@ -169,9 +169,9 @@ source_jit(struct scaler *s, const char *name, char **jit, int *exists)
 	return e;
 }
 
-/* A JIT config for name; after a name collision see launch_prepare(). */
-static const struct error *
-jit_for(struct scaler *s, const char *name, char **jit,
+/* see scaler_impl.h; after a name collision see launch_prepare(). */
+const struct error *
+scaler_jit_for(struct scaler *s, const char *name, char **jit,
     struct ec2_instance *out, int *adopted)
 {
 	const struct error	*e;
@@ -248,7 +248,7 @@ launch_prepare(struct scaler *s, struct scaler_launch *l,
 		l->jit = xstrdup("DRY-RUN");
 		return NULL;
 	}
-	if ((e = jit_for(s, l->name, &l->jit, &l->out, &adopted)) != NULL ||
+	if ((e = scaler_jit_for(s, l->name, &l->jit, &l->out, &adopted)) != NULL ||
 	    adopted) {
 		l->skipped = adopted;
 		return e;
@@ -680,6 +680,8 @@ take_launches(struct scaler *s, struct launch_run *run)
 		if (sig_stopping())
 			e = error_fmt(ERR_TEMP, "runner %s: not launched: "
 			    "stopping", l->name);
+		else if (l->pool_id[0] != '\0')
+			e = scaler_pool_bind(s, l->name, l->pool_id, &l->out);
 		else
 			e = launch_prepare(s, l, run);
 		if (e != NULL)
@@ -726,9 +728,9 @@ launch_batches(struct scaler *s, struct scaler_launch *v, size_t n)
 	free(ent);
 }
 
-/* see scaler.h */
-void
-scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
+/* Prepare, batch and launch v[0..n) (pool bindings: see take_launches). */
+static void
+run_all(struct scaler *s, struct scaler_launch *v, size_t n,
     const struct ec2_instances *known)
 {
 	const struct error	*e;
@@ -780,6 +782,44 @@ scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
 		pthread_join(s->workers[i].th, NULL);
 	launch_batches(s, v, n);
 	ec2_instances_release(&replayed);
+}
+
+/*
+ * see scaler.h.  Launches that stopped pool instances can serve go
+ * first (bound, then started in one batch: a start is the faster way to
+ * a runner), the others are launched after, and so is each whose pool
+ * instance could not be bound or started (its runner name is adopted or
+ * registered again as after any collision; the stopped instance tagged
+ * with it is terminated by a later pass, pool.h).
+ */
+void
+scaler_launch_all(struct scaler *s, struct scaler_launch *v, size_t n,
+    const struct ec2_instances *known)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; i < n; i++)
+		v[i].pool_id[0] = '\0';
+	if (!s->dry_run && s->pool_avail.n > 0)
+		scaler_pool_assign(s, v, n, known);
+	while (k < n && v[k].pool_id[0] != '\0')
+		k++;
+	if (k > 0) {
+		run_all(s, v, k, known);
+		scaler_pool_start(s, v, k);
+	}
+	/* A pool instance that failed its runner: launch one instead. */
+	for (i = 0; i < k; i++) {
+		if (v[i].e == NULL || sig_stopping())
+			continue;
+		log_warn("%s; launching a new instance instead", v[i].e->msg);
+		v[i].pool_id[0] = '\0';
+		v[i].e = NULL;
+		v[i].held = v[i].skipped = 0;
+		run_all(s, &v[i], 1, known);
+	}
+	if (k < n)
+		run_all(s, v + k, n - k, known);
 }
 
 /* see scaler_impl.h */

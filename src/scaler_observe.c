@@ -252,6 +252,7 @@ scaler_obs_merge(struct scaler_obs *o, const struct ec2_instances *extra)
 		o->pi[i].gone = strcmp(o->inst.v[i].state, "terminated") == 0 ||
 		    strcmp(o->inst.v[i].state, "shutting-down") == 0;
 		o->pi[i].launch_time = o->inst.v[i].launch_time;
+		o->pi[i].pool = scaler_pool_flag(&o->inst.v[i]);
 	}
 	metrics_instances(o->inst.v, o->inst.n);
 	o->in.inst = o->pi;

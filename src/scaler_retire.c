@@ -67,6 +67,61 @@ launched_by_token(struct scaler *s, struct scaler_obs *o,
 	return 1;
 }
 
+/* Carry out the actions of kind k of p with one call for all. */
+static const struct error *
+pool_batch(struct scaler *s, struct scaler_obs *o, struct plan *p,
+    enum plan_kind k)
+{
+	const struct error	*e = NULL;
+	const char		**ids;
+	size_t			 i, n = 0;
+	static const struct ec2_tag ready[] = {
+		{ EC2_TAG_POOL, "stopped" }
+	};
+
+	ids = xcalloc(p->n + 1, sizeof(*ids));
+	for (i = 0; i < p->n; i++)
+		if (p->v[i].kind == k)
+			ids[n++] = o->pi[p->v[i].inst].id;
+	if (n == 0)
+		goto out;
+	if (k == PLAN_POOL_READY)
+		e = ec2_create_tags(s->aws, ids, n, ready, 1, s->dry_run);
+	else if (!s->dry_run)
+		e = ec2_stop(s->aws, ids, n, NULL);
+	for (i = 0; i < p->n; i++) {
+		struct plan_action *a = &p->v[i];
+
+		if (a->kind != k)
+			continue;
+		if (e != NULL)
+			snprintf(a->result, sizeof(a->result), "failed: "
+			    "%.240s", e->msg);
+		else if (s->dry_run)
+			snprintf(a->result, sizeof(a->result), "dry-run: "
+			    "would %s", k == PLAN_POOL_READY ? "tag stopped" :
+			    "stop");
+		else
+			snprintf(a->result, sizeof(a->result), "%s",
+			    k == PLAN_POOL_READY ? "in the stopped pool" :
+			    "stopping");
+	}
+out:
+	free(ids);
+	return e;
+}
+
+/* The pool's tags and stops (its terminations go with the others). */
+static const struct error *
+pool_actions(struct scaler *s, struct scaler_obs *o, struct plan *p)
+{
+	const struct error	*e, *e2;
+
+	e = pool_batch(s, o, p, PLAN_POOL_READY);
+	e2 = pool_batch(s, o, p, PLAN_POOL_STOP);
+	return e != NULL ? e : e2;
+}
+
 /* see scaler.h */
 const struct error *
 scaler_apply(struct scaler *s, struct scaler_obs *o, struct plan *p,
@@ -80,6 +135,11 @@ scaler_apply(struct scaler *s, struct scaler_obs *o, struct plan *p,
 	*nids = 0;
 	if (p->launch > 0)
 		e = scaler_launch_new(s, o, p->launch, ids, nids);
+	if (p->warm > 0 && !s->dry_run && (te = scaler_pool_warm(s, o,
+	    p->warm, ids, nids)) != NULL && e == NULL)
+		e = te;
+	if ((te = pool_actions(s, o, p)) != NULL && e == NULL)
+		e = te;
 	term = xcalloc(p->n + 1, sizeof(*term));
 	which = xcalloc(p->n + 1, sizeof(*which));
 	for (i = 0; i < p->n; i++) {
@@ -104,7 +164,13 @@ scaler_apply(struct scaler *s, struct scaler_obs *o, struct plan *p,
 		case PLAN_KEEP:
 			snprintf(a->result, sizeof(a->result), "kept");
 			break;
+		case PLAN_POOL_TERMINATE:
+			which[nterm] = i;
+			term[nterm++] = o->pi[a->inst].id;
+			break;
 		case PLAN_LAUNCH:
+		case PLAN_POOL_READY:
+		case PLAN_POOL_STOP:
 			break;
 		}
 	}

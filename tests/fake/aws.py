@@ -364,8 +364,10 @@ def put_metric_data(h, params):
 # appended by the test, read on every EC2 request):
 #   {"op":"capacity","type":T|"*","market":"spot"|"on-demand"|"*",
 #    "code":"InsufficientInstanceCapacity","count":N}   (count -1: forever)
-#   {"op":"delay","action":A,"seconds":S,"count":N}  the instance is made,
-#                                 then the reply waits S seconds
+#   {"op":"delay","action":A,"seconds":S,"count":N}  the instance is made
+#                                 (RunInstances), started or stopped
+#                                 (StartInstances, StopInstances), tagged
+#                                 (CreateTags), then the reply waits S s
 #   {"op":"throttle","action":A|"*","count":N}  503 RequestLimitExceeded
 #   {"op":"partial","max":K,"count":N}  the next N RunInstances launch at
 #                                 most K instances each (capacity short:
@@ -388,6 +390,22 @@ def put_metric_data(h, params):
 #                                 instance that exists without a
 #                                 RunInstances (running, t3.micro,
 #                                 on-demand unless given)
+#   {"op":"shutdown","id":ID}     the instance powers itself off: its
+#                                 InstanceInitiatedShutdownBehavior
+#                                 decides (stop: stopping, then stopped;
+#                                 terminate: terminated)
+#   {"op":"timing","start":S,"stop":S}  seconds pending lasts after
+#                                 StartInstances and stopping lasts
+#                                 (default 0.2 each)
+# StartInstances and StopInstances (EC2 API reference; lifecycle in the
+# EC2 User Guide, "Amazon EC2 instance state changes"): stopped ->
+# pending -> running, running -> stopping -> stopped; starting a running
+# or pending instance and stopping a stopped or stopping one change
+# nothing; any other state is IncorrectInstanceState.  A one-time spot
+# instance cannot be stopped or started: UnsupportedOperation (EC2 User
+# Guide, "Stop a Spot Instance": only persistent requests' instances).
+# A start sets launchTime to the time of the start (EC2 API reference,
+# Instance: "The time that the instance was last launched").
 # The EC2 state is dumped to <log>.ec2 (JSON) after every EC2 request:
 # instances, "max_live" (the most pending+running instances at any
 # moment: the MAX_RUNNERS watermark), "run_calls", "run_times",
@@ -506,6 +524,8 @@ class Ec2State:
         self.throttled = {}        # action -> throttled replies
         self.throttled_keys = {}   # akid -> {action: n}
         self.throttle_times = []   # [t, action, code, akid]
+        self.start_s = 0.2
+        self.stop_s = 0.2
 
     def control(self):
         path = self.args.ec2_control
@@ -566,7 +586,37 @@ class Ec2State:
             elif op == "limits":
                 self.limits = bool(c.get("on", True))
                 self.buckets = {}
+            elif op == "shutdown":
+                i = self.instances[c["id"]]
+                if i.get("shutdown", "stop") == "stop":
+                    self.move(i, "stopping", "stopped", self.stop_s)
+                else:
+                    i["state"] = "terminated"
+            elif op == "timing":
+                self.start_s = float(c.get("start", self.start_s))
+                self.stop_s = float(c.get("stop", self.stop_s))
+        self.tick()
         return True
+
+    def move(self, inst, now_state, next_state, after):
+        inst["state"] = now_state
+        inst["until"] = [time.time() + after, next_state]
+
+    def tick(self):
+        """Finish the state changes whose time has come; True when one
+        was."""
+        t = time.time()
+        changed = False
+        for i in self.instances.values():
+            u = i.get("until")
+            if u and t >= u[0] and i["state"] in ("pending", "stopping"):
+                i["state"] = u[1]
+                del i["until"]
+                changed = True
+            elif u and i["state"] not in ("pending", "stopping"):
+                del i["until"]
+        self.max_live = max(self.max_live, self.live())
+        return changed
 
     def bucket(self, name, size, now):
         b = self.buckets.get(name)
@@ -778,6 +828,8 @@ def new_instance(st, params, itype, market, token, index):
             "metadata_tags": params.get(
                 "MetadataOptions.InstanceMetadataTags", "disabled"),
             "launch_index": index, "console": "",
+            "shutdown": params.get(
+                "InstanceInitiatedShutdownBehavior", "stop"),
             "template": params.get(
                 "LaunchTemplate.LaunchTemplateName",
                 params.get("LaunchTemplate.LaunchTemplateId", ""))}
@@ -885,6 +937,58 @@ def terminate_instances(h, params):
             % (h.request_id, "".join(out)))
 
 
+def start_stop(h, params, start):
+    """StartInstances / StopInstances (see the comment at the top)."""
+    st = ec2_state(h)
+    ids = [params["InstanceId.%d" % n] for n in range(1, 1001)
+           if "InstanceId.%d" % n in params]
+    codes = {"pending": 0, "running": 16, "shutting-down": 32,
+             "terminated": 48, "stopping": 64, "stopped": 80}
+    out = []
+    with h.server.lock:
+        st.tick()
+        for i in ids:
+            if i not in st.instances:
+                raise ApiError(400, "InvalidInstanceID.NotFound",
+                               "The instance ID '%s' does not exist" % i)
+            inst = st.instances[i]
+            if inst["spot"]:
+                raise ApiError(400, "UnsupportedOperation", "You can't %s "
+                               "the Spot Instance '%s' because it is "
+                               "associated with a one-time Spot Instance "
+                               "request." % ("start" if start else "stop",
+                                             i))
+            ok = ("stopped", "pending", "running") if start else \
+                ("running", "stopping", "stopped")
+            if inst["state"] not in ok:
+                raise ApiError(400, "IncorrectInstanceState", "The "
+                               "instance '%s' is not in a state from which "
+                               "it can be %s." % (i, "started" if start
+                                                  else "stopped"))
+        for i in ids:
+            inst = st.instances[i]
+            prev = inst["state"]
+            if start and prev == "stopped":
+                st.move(inst, "pending", "running", st.start_s)
+                inst["launch"] = time.time()
+            elif not start and prev == "running":
+                st.move(inst, "stopping", "stopped", st.stop_s)
+            out.append("<item><instanceId>%s</instanceId><currentState>"
+                       "<code>%d</code><name>%s</name></currentState>"
+                       "<previousState><code>%d</code><name>%s</name>"
+                       "</previousState></item>" % (
+                           i, codes[inst["state"]], inst["state"],
+                           codes[prev], prev))
+        st.max_live = max(st.max_live, st.live())
+        d = st.take(st.delay, lambda c: c.get("action") == (
+            "StartInstances" if start else "StopInstances"))
+        st.dump(h.server.args.log)
+    if d is not None:
+        time.sleep(d.get("seconds", 1))
+    return ("<requestId>%s</requestId><instancesSet>%s</instancesSet>"
+            % (h.request_id, "".join(out)))
+
+
 def create_tags(h, params):
     st = ec2_state(h)
     ids = [v for k, v in params.items() if k.startswith("ResourceId.")]
@@ -906,7 +1010,10 @@ def create_tags(h, params):
                 if k.startswith("ghrctl:seal:"):
                     st.instances[i].setdefault("sealed_at", time.time())
             n += 1
+        d = st.take(st.delay, lambda c: c.get("action") == "CreateTags")
         st.dump(h.server.args.log)
+    if d is not None:
+        time.sleep(d.get("seconds", 1))
     return "<requestId>%s</requestId><return>true</return>" % h.request_id
 
 
@@ -1001,6 +1108,7 @@ def ec2_gate(h, action, params, akid=None):
     with h.server.lock:
         if st.control():
             st.dump(h.server.args.log)
+        st.tick()
         code = st.limit(action, params, akid)
         if code is not None:
             st.dump(h.server.args.log)
@@ -1049,6 +1157,8 @@ ACTIONS = {
     ("ec2", "RunInstances"): run_instances,
     ("ec2", "DescribeInstances"): describe_instances,
     ("ec2", "TerminateInstances"): terminate_instances,
+    ("ec2", "StartInstances"): lambda h, p: start_stop(h, p, True),
+    ("ec2", "StopInstances"): lambda h, p: start_stop(h, p, False),
     ("ec2", "CreateTags"): create_tags,
     ("ec2", "DeleteTags"): delete_tags,
     ("ec2", "GetConsoleOutput"): get_console_output,
@@ -1320,6 +1430,7 @@ class Handler(fakelib.Handler):
         with self.server.lock:
             if st.control():
                 st.dump(self.server.args.log)
+            st.tick()
             inst = st.instances.get(iid)
             inst = dict(inst, tags=dict(inst["tags"])) if inst else None
         self.record()
@@ -1438,6 +1549,17 @@ def main():
         self.imds_serial = 0
         self.cred_serial = 0
         self.ec2 = Ec2State(args)
+
+        def clock(srv=self):
+            # State changes finish on their own, requests or not (and the
+            # control file is read, so a test's {"op":"shutdown"} acts).
+            while True:
+                time.sleep(0.05)
+                with srv.lock:
+                    ctl = srv.ec2.control()
+                    if srv.ec2.tick() or ctl:
+                        srv.ec2.dump(args.log)
+        threading.Thread(target=clock, daemon=True).start()
     fakelib.Server.__init__ = init
     model("cloudwatch")		# load before the port file says "ready"
     model("ec2")

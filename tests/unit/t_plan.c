@@ -55,10 +55,10 @@ static void
 t_plan_scale(void)
 {
 	struct plan_instance	 in[4] = {
-		{ "i-1", "g-1", 1, NOW - 1000, 0 },	/* idle, old */
-		{ "i-2", "g-2", 1, NOW - 2000, 0 },	/* idle, oldest */
-		{ "i-3", "g-3", 1, NOW - 3000, 0 },	/* busy, oldest of all */
-		{ "i-4", "g-4", 1, NOW - 60, 0 },		/* idle, too young */
+		{ "i-1", "g-1", 1, NOW - 1000, 0, 0 },	/* idle, old */
+		{ "i-2", "g-2", 1, NOW - 2000, 0, 0 },	/* idle, oldest */
+		{ "i-3", "g-3", 1, NOW - 3000, 0, 0 },	/* busy, oldest of all */
+		{ "i-4", "g-4", 1, NOW - 60, 0, 0 },		/* idle, too young */
 	};
 	struct plan_runner	 r[4] = {
 		{ 1, "g-1", 1, 0 }, { 2, "g-2", 1, 0 }, { 3, "g-3", 1, 1 },
@@ -124,9 +124,9 @@ static void
 t_plan_room(void)
 {
 	struct plan_instance	 in[3] = {
-		{ "i-1", "g-1", 1, NOW - 1000, 0 },	/* idle, old */
-		{ "i-2", "g-2", 1, NOW - 60, 0 },	/* idle, young */
-		{ "i-3", "g-3", 0, NOW - 60, 1 },	/* terminated */
+		{ "i-1", "g-1", 1, NOW - 1000, 0, 0 },	/* idle, old */
+		{ "i-2", "g-2", 1, NOW - 60, 0, 0 },	/* idle, young */
+		{ "i-3", "g-3", 0, NOW - 60, 1, 0 },	/* terminated */
 	};
 	struct plan_runner	 r[3] = {
 		{ 1, "g-1", 1, 0 }, { 2, "g-2", 1, 0 }, { 3, "g-3", 0, 0 },
@@ -140,9 +140,12 @@ t_plan_room(void)
 	T_EQ_INT(plan_room(&s, 4, 9), 1);
 	T_EQ_INT(plan_room(&s, 5, 1), 0);
 	T_EQ_INT(plan_room(&s, 7, 1), 0);
-	T_EQ_INT(plan_drift(&s, 3, 1), 2);
-	T_EQ_INT(plan_drift(&s, 50, 1), 4);
-	T_EQ_INT(plan_drift(&s, -1, 0), 0);
+	T_EQ_INT(plan_drift(&s, 3, 1, 0), 2);
+	T_EQ_INT(plan_drift(&s, 50, 1, 0), 4);
+	T_EQ_INT(plan_drift(&s, -1, 0, 0), 0);
+	/* Warming pool instances: toward MAX_RUNNERS, not toward desired. */
+	T_EQ_INT(plan_drift(&s, 2, 3, 2), 1);
+	T_EQ_INT(plan_drift(&s, 3, 4, 3), 1);
 	/* An idle runner online for min_age: more demand is stale. */
 	plan_compute(&s, &pi, &p);
 	T_EQ_INT(p.live, 2);
@@ -173,11 +176,11 @@ static void
 t_plan_cleanup(void)
 {
 	struct plan_instance	 in[5] = {
-		{ "i-1", "g-1", 1, NOW - 700, 0 },		/* never online */
-		{ "i-2", "g-2", 1, NOW - 4000, 0 },	/* too old */
-		{ "i-3", "g-3", 1, NOW - 9000, 0 },	/* too old but busy */
-		{ "i-4", "", 1, NOW - 700, 0 },		/* no runner tag */
-		{ "i-5", "g-5", 1, NOW - 100, 0 },		/* booting */
+		{ "i-1", "g-1", 1, NOW - 700, 0, 0 },		/* never online */
+		{ "i-2", "g-2", 1, NOW - 4000, 0, 0 },	/* too old */
+		{ "i-3", "g-3", 1, NOW - 9000, 0, 0 },	/* too old but busy */
+		{ "i-4", "", 1, NOW - 700, 0, 0 },		/* no runner tag */
+		{ "i-5", "g-5", 1, NOW - 100, 0, 0 },		/* booting */
 	};
 	struct plan_runner	 r[6] = {
 		{ 1, "g-1", 0, 0 }, { 2, "g-2", 1, 0 }, { 3, "g-3", 1, 1 },
@@ -217,7 +220,7 @@ t_plan_cleanup(void)
 static void
 t_plan_json(void)
 {
-	struct plan_instance	 in[1] = { { "i-1", "g-1", 1, NOW - 700, 0 } };
+	struct plan_instance	 in[1] = { { "i-1", "g-1", 1, NOW - 700, 0, 0 } };
 	struct plan_runner	 r[1] = { { 9, "g-1", 0, 0 } };
 	struct plan_input	 pi = { in, 1, r, 1, 2, NOW, "g-" };
 	struct plan		 p = PLAN_INIT;
