@@ -284,6 +284,7 @@ t_plan_property(void)
 		for (i = 0; i < 64; i++)
 			snprintf(names[i], sizeof(names[i]), "g-%zu", i);
 		for (i = 0; i < ni; i++) {
+			memset(&in[i], 0, sizeof(in[i]));
 			in[i].id = names[i];
 			/* runner names are unique per launch */
 			in[i].runner = rnd(5) ? names[i] : "";
