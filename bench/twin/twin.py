@@ -384,7 +384,9 @@ class Twin:
                                       "state": None, "gen": 0}
             if st != r["state"]:
                 self.transition(r, i, st, now)
-            r["runner"] = r["runner"] or i["tags"].get("ghrctl:runner", "")
+            # The tag as it is now: a batch tags after the launch, and a
+            # pool instance is tagged again with the runner it is bound to.
+            r["runner"] = i["tags"].get("ghrctl:runner") or r["runner"]
 
     def transition(self, r, i, st, now):
         prev, r["state"] = r["state"], st
@@ -445,6 +447,14 @@ class Twin:
             if r.get("up") is not None or "down" in r or r["state"] != "running":
                 continue
             f = os.path.join(self.run_dir, iid + ".up")
+            p = self.boots.get(iid)
+            if p is not None and p.poll() == 0 and not os.path.exists(f):
+                # `ghrctl boot` found it in the warm pool, said so on the
+                # console and ended: the user data powers the instance
+                # off, and a pool instance stops (its shutdown behaviour).
+                del self.boots[iid]
+                self.ectl({"op": "shutdown", "id": iid})
+                continue
             if os.path.exists(f):
                 got = open(f).read().strip()
                 os.unlink(f)

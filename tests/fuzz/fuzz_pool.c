@@ -18,7 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pool_schedule	 s;
 	char			*text;
-	int64_t			 t = 0;
+	int64_t			 t;
+	uint64_t		 u = 0;
 	unsigned int		 hot, stopped;
 	size_t			 i;
 	int			 off;
@@ -29,8 +30,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
+	/* A clock time within 2^40 s of the epoch (never the input's text). */
 	for (i = 0; i < size && i < 8; i++)
-		t = t * 256 + data[i];
+		u = u << 8 | data[i];
+	t = (int64_t)(u % ((uint64_t)1 << 40));
 	memset(&s, 0, sizeof(s));
 	if (pool_tz_parse(text, &off) == NULL)
 		s.offset = off;
