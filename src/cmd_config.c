@@ -83,6 +83,7 @@ cmd_config(struct ctx *ctx, int argc, char *argv[])
 	const struct config	*c = &ctx->cfg;
 
 	memset(&a, 0, sizeof(a));
+	memset(&t, 0, sizeof(t));
 	if ((e = cmd_parse(ctx, ctx->cmd, &argc, &argv, config_opt, &a)) !=
 	    NULL || ctx->done)
 		return e;
