@@ -9,7 +9,7 @@
 #   make test VALGRIND=1  integration runs under valgrind (glibc build/dev)
 #   make fuzz [FUZZ_SECONDS=60]   libFuzzer on every target (clang), with
 #                  coverage feedback; corpora grow in tests/fuzz/out
-#   make fuzz-ci [FUZZ_CI_BUDGET=300]  every target from its seed corpus,
+#   make fuzz-ci [FUZZ_CI_BUDGET=180]  every target from its seed corpus,
 #                  the budget shared among them; fails on a crash, leak
 #                  or timeout; prints coverage (cov/ft) per target
 #   make lint          banned calls, headers alone, mandoc -Tlint, shellcheck
@@ -30,7 +30,7 @@
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
 FUZZ_SECONDS	?= 30
-FUZZ_CI_BUDGET	?= 300
+FUZZ_CI_BUDGET	?= 180
 FUZZ_JOBS	?= 2
 
 BEARSSL_DIR	= vendor/bearssl

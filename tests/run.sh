@@ -9,13 +9,14 @@
 # usage: tests/run.sh [PATTERN]   only integration scripts whose name
 #                                 contains PATTERN (unit tests always run)
 # Environment: GHRCTL_BIN (program under test), GHRCTL_BUILD (glibc build
-# dir with unit, tools/, fuzz-replay/), VALGRIND=1, SAN=1, JOBS (default 2).
+# dir with unit, tools/, fuzz-replay/), VALGRIND=1, SAN=1, JOBS (scripts at
+# a time, default 4: they mostly wait on their fakes, so four fit two cores).
 
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 GHRCTL_BIN=${GHRCTL_BIN:-$TOP/ghrctl}
 GHRCTL_BUILD=${GHRCTL_BUILD:-$TOP/build/dev}
-JOBS=${JOBS:-2}
+JOBS=${JOBS:-4}
 PATTERN=${1:-}
 export GHRCTL_BIN GHRCTL_BUILD
 
@@ -42,12 +43,21 @@ printf '\nexit %d\n' $? >>"$OUT/unit.out"
 
 # 2. Integration scripts, JOBS at a time, each into its own file.
 echo "# integration"
+# Longest first, by the times of the last run (build/test-times, "name
+# seconds" a line; a script not in it counts as long), so that the run
+# does not end waiting on one long script started last.
+TIMES="$TOP/build/test-times"
 ls "$TOP"/tests/integ/t[0-9]*.sh 2>/dev/null |
     { if [ -n "$PATTERN" ]; then grep -- "$PATTERN"; else cat; fi; } >"$OUT/scripts"
+awk -v times="$TIMES" '
+	BEGIN { while ((getline l < times) > 0) { split(l, f, " "); t[f[1]] = f[2] } }
+	{ n = $0; sub(/.*\//, "", n); sub(/\.sh$/, "", n)
+	  printf "%d %s\n", (n in t) ? t[n] : 999, $0 }' "$OUT/scripts" |
+    sort -k1,1nr -s | cut -d" " -f2- >"$OUT/order"
 xargs -P "$JOBS" -I{} sh -c '
-	s={}; n=$(basename "$s" .sh)
+	s={}; n=$(basename "$s" .sh); t0=$(date +%s)
 	(cd "$(dirname "$s")" && sh "$s") >"$0/$n.out" 2>&1
-	printf "\nexit %d\n" $? >>"$0/$n.out"' "$OUT" <"$OUT/scripts"
+	printf "\nexit %d\ntime %d\n" $? $(($(date +%s) - t0)) >>"$0/$n.out"' "$OUT" <"$OUT/order"
 
 # 3. Fuzz corpora replayed through the plain (non-libFuzzer) drivers.
 echo "# fuzz corpus replay"
@@ -79,10 +89,19 @@ for f in "$OUT/unit.out" $(sed 's|.*/\(.*\)\.sh$|'"$OUT"'/\1.out|' "$OUT/scripts
 		echo "not ok - $(basename "$f" .out) ran no check"
 		q=1
 	else
-		printf '%-40s %3d ok %3d not ok\n' "# $(basename "$f" .out)" "$p" "$q"
+		printf '%-40s %3d ok %3d not ok %4s s\n' "# $(basename "$f" .out)" "$p" "$q" \
+		    "$(sed -n 's/^time \([0-9]*\)$/\1/p' "$f" | tail -n 1)"
 	fi
 	pass=$((pass + p))
 	fail=$((fail + q))
 done
+# The times of this run for the next one's order (kept for scripts not run).
+if [ -d "$TOP/build" ]; then
+	{ for f in $(sed 's|.*/\(.*\)\.sh$|'"$OUT"'/\1.out|' "$OUT/scripts"); do
+		[ -f "$f" ] && sed -n 's/^time \([0-9]*\)$/'"$(basename "$f" .out)"' \1/p' "$f"
+	  done
+	  [ -f "$TIMES" ] && cat "$TIMES"
+	} | awk '!seen[$1]++' >"$TIMES.tmp" && mv "$TIMES.tmp" "$TIMES"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
