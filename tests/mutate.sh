@@ -86,7 +86,7 @@ build() { make -C "$TREE" -j2 dev-all >"$1" 2>&1; }
 suite() { timeout -k 10 900 sh "$TREE/tests/run.sh" "$1" >"$2" 2>&1; }
 # failed LOGFILE: the tests that failed in a tests/run.sh output.
 failed() {
-	sed -n 's/^# \([^ ]*\) .* \([1-9][0-9]*\) not ok$/\1/p;
+	sed -n 's/^# \([^ ]*\) .* \([1-9][0-9]*\) not ok\( *[0-9]* s\)\{0,1\}$/\1/p;
 	    s/^not ok - \([^ ]*\) \(exited\|produced\|ran\).*/\1/p' "$1" |
 	    sort -u | tr '\n' ' ' | sed 's/ $//'
 }
