@@ -79,7 +79,7 @@ test_common_options_documented() {
 		[ "$o" = --version ] && continue
 		ghrctl --help | grep -q -- "$o" && ok "$o in ghrctl --help" || not_ok "$o not in ghrctl --help"
 	done
-	for k in $(ghrctl config --keys | awk '{ print $1 }'); do
+	for k in $(ghrctl config --keys | awk 'NR > 1 { print $1 }'); do
 		grep -q "Ev $k\b" "$TOP/man/ghrctl.1" && ok "key $k in ghrctl.1 ENVIRONMENT" ||
 		    not_ok "key $k not documented in ghrctl.1"
 	done
@@ -180,7 +180,7 @@ test_completion_shells() {
 # without an ignored error.
 test_conf_page_and_install() {
 	test_init conf_page_and_install
-	for k in $(ghrctl config --keys | awk '{ print $1 }'); do
+	for k in $(ghrctl config --keys | awk 'NR > 1 { print $1 }'); do
 		grep -q "^\.It Ev $k\$" "$TOP/man/ghrctl.conf.5" ||
 		    not_ok "key $k not in ghrctl.conf.5"
 	done
