@@ -3,7 +3,8 @@
 # one event line per launch and termination at the default level; with
 # --log-format json or logfmt, events and log lines in one stream (stderr)
 # and one format; in an 80-column tmux pane, a status line that never
-# wraps or leaves stale copies, dim unless NO_COLOR is set.
+# wraps or leaves stale copies, is fitted again to a resized pane
+# (SIGWINCH), dim unless NO_COLOR is set.
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -97,6 +98,12 @@ test_tmux_80() {
 	test_eq "$(grep '^statistics' "$T/pane" | awk '{ print length($0) }')" 79 "the status line cut to 79 columns"
 	test_eq "$(grep -v '^$' "$T/pane" | tail -n 1 | cut -c1-10)" statistics "the status line stays the last line"
 	pane -e | grep -q "$(printf '\033')\\[2mstatistics" && ok "dim on a terminal" || not_ok "no colour: $(pane -e | grep statistics | od -c | head -3)"
+	# A narrower pane (SIGWINCH): the next status line fits 60 columns.
+	tmux -S "$T/tmux" resize-window -t live -x 60 -y 30
+	actl '{"op":"message","statistics":{"totalAssignedJobs":0,"totalRunningJobs":0},"jobs":[]}'
+	narrow() { [ "$(pane | grep '^statistics' | tail -n 1 | awk '{ print length($0) }')" = 59 ]; }
+	wait_long narrow && ok "after SIGWINCH the status line is cut to 59 columns" ||
+	    not_ok "status line not re-fitted: $(pane | grep statistics | awk '{ print length($0) }')"
 	tmux -S "$T/tmux" kill-server 2>/dev/null
 	test_done
 }
