@@ -47,6 +47,8 @@ test_launch_errors() {
 	    not_ok "no launch error counted: $(grep launch "$T/m.prom" 2>/dev/null)"
 	scaler_stop
 	test_eq "$(instances running)" 0 "no instance"
+	grep -q '"event":"retry","error":"scale: ec2: no capacity.*InsufficientInstanceCapacity.*","wait_ms":"[0-9]*"' "$T/err" &&
+	    ok "a retry event names the error and the wait" || not_ok "no retry event: $(tail -n 2 "$T/err")"
 	$PY "$PROM" "$T/m.prom" >"$T/p" && ok "strict parser accepts the file" || not_ok "parser refuses: $(cat "$T/p")"
 	grep -q '^ghrctl_launches_total{} 0$' "$T/p" && ok "ghrctl_launches_total 0" || not_ok "launches: $(grep launches "$T/p")"
 	test_done
