@@ -30,10 +30,11 @@ test_events_text() {
 	test_init events_text
 	ec2_setup || { test_done; return; }
 	run_job text
-	grep -q " launch  *runner=$(rname 1) instance=$(inst 1) type=m5.large market=on-demand" "$T/out" &&
+	grep -q " launch  *job=21 runner=$(rname 1) instance=$(inst 1) type=m5.large market=on-demand" "$T/out" &&
 	    ok "launch line on stdout" || not_ok "no launch line: $(cat "$T/out")"
 	grep -q " terminate  *runner=$(rname 1) instance=$(inst 1)" "$T/out" &&
 	    ok "terminate line on stdout" || not_ok "no terminate line: $(cat "$T/out")"
+	test_eq "$(tr -dc '\r\033' <"$T/out" | wc -c | tr -d ' ')" 0 "not a terminal: no status line redrawn, no escape codes"
 	test_done
 }
 
@@ -90,7 +91,7 @@ test_tmux_80() {
 	shown() { pane | grep -q ' terminate '; }
 	wait_long shown
 	pane -J >"$T/pane"
-	grep -q " launch  *runner=$(rname 1) instance=$(inst 1)" "$T/pane" && ok "launch line in the pane" || not_ok "no launch line: $(cat "$T/pane")"
+	grep -q " launch  *job=31 runner=$(rname 1) instance=$(inst 1)" "$T/pane" && ok "launch line in the pane" || not_ok "no launch line: $(cat "$T/pane")"
 	grep -q " capacity  *runner=" "$T/pane" && ok "capacity line in the pane" || not_ok "no capacity line: $(cat "$T/pane")"
 	grep -q " terminate  *runner=$(rname 1)" "$T/pane" && ok "terminate line in the pane" || not_ok "no terminate line: $(cat "$T/pane")"
 	test_eq "$(grep -c 'statistics  ' "$T/pane")" 1 "one status line, no stale copies, no log line glued on"
