@@ -42,7 +42,7 @@ function __ghrctl_complete
             printf '%s\n' pending running stopping stopped shutting-down terminated
             return
         case --log-format
-            printf '%s\n' auto text json
+            printf '%s\n' auto text json logfmt
             return
         case --log-level
             printf '%s\n' error warn info debug trace

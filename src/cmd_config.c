@@ -7,7 +7,8 @@
  * are shown as <set>.  The GitHub URL, when set, is checked as every
  * command would use it (github_url_target()): a bad one is a one-line
  * error naming the setting, after the table.  --keys lists every key
- * with its description.
+ * with its description.  Both tables go through the table printer
+ * (out.h): cut to the terminal, and --keys -o json as an array.
  */
 
 #include <stdio.h>
@@ -16,13 +17,14 @@
 #include "cmd.h"
 #include "config.h"
 #include "github.h"
+#include "out.h"
 
 #define KEY_KEYS	256
 
 static const struct opt config_opts[] = {
 	{ "output", 'o', OPT_REQ, "FORMAT", "table or json" },
 	{ "keys", KEY_KEYS, OPT_NONE, NULL,
-	    "list every key, its option and default" },
+	    "list every key, its option, default and description" },
 	OPT_END
 };
 
@@ -47,36 +49,67 @@ config_opt(void *arg, int key, const char *val)
 	return error_fmt(ERR_SOFTWARE, "config: option %d unhandled", key);
 }
 
-static void
-print_keys(void)
+/* --keys: every key, its option, default and description. */
+static const struct error *
+print_keys(enum out_fmt fmt)
 {
+	static const struct out_col cols[] = {
+		{ "KEY", "key", OUT_STR, 0 },
+		{ "OPTION", "option", OUT_STR, 0 },
+		{ "DEFAULT", "default", OUT_STR, 0 },
+		{ "DESCRIPTION", "description", OUT_STR, 0 }
+	};
 	const struct cfg_desc	*k = config_keys();
-	int			 i, w[3] = { 0, 0, 0 };
+	const struct error	*e;
+	const char		*cell[4];
+	struct out		*t = out_new(fmt, cols, 4, 0);
+	const char		*none = fmt == OUT_TABLE ? "-" : "";
 	char			 flag[40];
+	int			 i;
 
-	/* Measured columns, two blanks apart: they never run together. */
 	for (i = 0; i < K_NKEYS; i++) {
 		snprintf(flag, sizeof(flag), "%s%s", k[i].flag ? "--" : "",
-		    k[i].flag ? k[i].flag : "-");
-		if ((int)strlen(k[i].name) > w[0])
-			w[0] = (int)strlen(k[i].name);
-		if ((int)strlen(flag) > w[1])
-			w[1] = (int)strlen(flag);
-		if (k[i].def != NULL && (int)strlen(k[i].def) > w[2])
-			w[2] = (int)strlen(k[i].def);
+		    k[i].flag ? k[i].flag : none);
+		cell[0] = k[i].name;
+		cell[1] = flag;
+		cell[2] = k[i].def != NULL ? k[i].def : none;
+		cell[3] = k[i].help;
+		out_row(t, cell);
 	}
-	for (i = 0; i < K_NKEYS; i++) {
-		snprintf(flag, sizeof(flag), "%s%s", k[i].flag ? "--" : "",
-		    k[i].flag ? k[i].flag : "-");
-		printf("%-*s  %-*s  %-*s  %s\n", w[0], k[i].name, w[1], flag,
-		    w[2], k[i].def != NULL ? k[i].def : "-", k[i].help);
+	e = out_end(t);
+	out_free(t);
+	return e;
+}
+
+/* The settings: key, value (secrets masked) and where it came from. */
+static const struct error *
+print_settings(const struct config *c)
+{
+	static const struct out_col cols[] = {
+		{ "KEY", "key", OUT_STR, 0 },
+		{ "VALUE", "value", OUT_STR, 0 },
+		{ "SOURCE", "source", OUT_STR, 0 }
+	};
+	const struct error	*e;
+	const char		*cell[3];
+	struct out		*t = out_new(OUT_TABLE, cols, 3, 0);
+	int			 k;
+
+	for (k = 0; k < K_NKEYS; k++) {
+		cell[0] = config_keys()[k].name;
+		if ((cell[1] = config_shown(c, k, &cell[2])) == NULL)
+			cell[1] = "-";
+		out_row(t, cell);
 	}
+	e = out_end(t);
+	out_free(t);
+	return e;
 }
 
 static const struct error *
 cmd_config(struct ctx *ctx, int argc, char *argv[])
 {
-	const struct error	*e;
+	const struct error	*e, *pe;
 	struct config_args	 a;
 	struct gh_target	 t;
 	char			 scope[2 * GHURL_NAME_MAX + 32];
@@ -90,10 +123,8 @@ cmd_config(struct ctx *ctx, int argc, char *argv[])
 	if (argc > 0)
 		return cmd_usage_error(ctx, "unexpected argument '%s'",
 		    argv[0]);
-	if (a.keys) {
-		print_keys();
-		return NULL;
-	}
+	if (a.keys)
+		return print_keys(a.fmt);
 	e = NULL;
 	if (config_is_set(c, K_GITHUB_CONFIG_URL) ||
 	    config_is_set(c, K_GITHUB_ENTERPRISE_URL) ||
@@ -108,7 +139,10 @@ cmd_config(struct ctx *ctx, int argc, char *argv[])
 		else if (e == NULL)
 			printf("# GitHub: no URL set (GITHUB_CONFIG_URL)\n");
 	}
-	config_print(c, stdout, a.fmt == OUT_JSON);
+	if (a.fmt == OUT_JSON)
+		config_print_json(c, stdout);
+	else if ((pe = print_settings(c)) != NULL && e == NULL)
+		e = pe;
 	return e;
 }
 

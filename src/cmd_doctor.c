@@ -41,6 +41,7 @@
 #include "ec2.h"
 #include "github.h"
 #include "log.h"
+#include "out.h"
 #include "state.h"
 #include "tls.h"
 #include "url.h"
@@ -844,6 +845,46 @@ first_failure(const struct doctor *d)
 	return -1;
 }
 
+/*
+ * The checks through the table printer (out.h), cut to the terminal
+ * unless a check failed: a failure's detail and its remedy (on the row
+ * under it, "fix: ...") are what the reader needs whole, so they wrap.
+ */
+static const struct error *
+print_table(const struct doctor *d)
+{
+	static const struct out_col cols[] = {
+		{ "STATUS", "status", OUT_STR, 0 },
+		{ "CHECK", "check", OUT_STR, 0 },
+		{ "DETAIL", "detail", OUT_STR, 0 }
+	};
+	const struct error	*e;
+	const struct check	*c;
+	const char		*cell[3];
+	struct out		*t = out_new(OUT_TABLE, cols, 3, 0);
+	char			 fix[sizeof(c->remedy) + 8];
+	int			 i;
+
+	if (first_failure(d) >= 0)
+		out_set_width(t, 0);
+	for (i = 0; i < C_N; i++) {
+		c = &d->c[i];
+		cell[0] = status_word(c->status);
+		cell[1] = chk_names[i];
+		cell[2] = c->detail;
+		out_row(t, cell);
+		if (c->status != CHK_FAIL || c->remedy[0] == '\0')
+			continue;
+		(void)snprintf(fix, sizeof(fix), "fix: %s", c->remedy);
+		cell[0] = cell[1] = "";
+		cell[2] = fix;
+		out_row(t, cell);
+	}
+	e = out_end(t);
+	out_free(t);
+	return e;
+}
+
 static const struct error *
 print_results(const struct doctor *d)
 {
@@ -888,14 +929,7 @@ print_results(const struct doctor *d)
 		}
 		cJSON_Delete(o);
 	} else {
-		for (i = 0; i < C_N; i++) {
-			c = &d->c[i];
-			printf("%-4s  %-12s %s\n", status_word(c->status),
-			    chk_names[i], c->detail);
-			if (c->status == CHK_FAIL && c->remedy[0] != '\0')
-				printf("%-4s  %-12s fix: %s\n", "", "",
-				    c->remedy);
-		}
+		e = print_table(d);
 		printf("%d passed, %d failed, %d skipped\n", np, nf, ns);
 	}
 	if (e == NULL && first >= 0)

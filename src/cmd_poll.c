@@ -976,6 +976,8 @@ poll_follow(struct poll_run *p)
 		snprintf(ms, sizeof(ms), "%lld", wait);
 		event_emit(EV_RETRY, "error", e->msg, "wait_ms", ms, NULL);
 		e = NULL;
+		/* The failure counted (launch errors) shows while we wait. */
+		metrics_flush(p);
 		sig_nap(wait);
 	}
 	/* Stopped by a signal: give the scale set back, exit 0. */

@@ -753,32 +753,24 @@ shown_value(const struct config *cfg, int k)
 }
 
 /* see config.h */
+const char *
+config_shown(const struct config *cfg, int k, const char **origin)
+{
+	const char	*val = shown_value(cfg, k);
+
+	*origin = val != NULL ? cfg->v[k].origin : "unset";
+	return val;
+}
+
+/* see config.h */
 void
-config_print(const struct config *cfg, FILE *fp, int json)
+config_print_json(const struct config *cfg, FILE *fp)
 {
 	cJSON		*root, *o;
 	const char	*val;
 	char		*text;
-	int		 k, w1 = 3, w2 = 5;
+	int		 k;
 
-	if (!json) {
-		/* Measured columns, two blanks apart: they never run together. */
-		for (k = 0; k < K_NKEYS; k++) {
-			val = shown_value(cfg, k);
-			if ((int)strlen(keys[k].name) > w1)
-				w1 = (int)strlen(keys[k].name);
-			if (val != NULL && (int)strlen(val) > w2)
-				w2 = strlen(val) > 60 ? 60 : (int)strlen(val);
-		}
-		fprintf(fp, "%-*s  %-*s  %s\n", w1, "KEY", w2, "VALUE", "SOURCE");
-		for (k = 0; k < K_NKEYS; k++) {
-			val = shown_value(cfg, k);
-			fprintf(fp, "%-*s  %-*s  %s\n", w1, keys[k].name, w2,
-			    val != NULL ? val : "-", val != NULL ?
-			    cfg->v[k].origin : "unset");
-		}
-		return;
-	}
 	root = cJSON_CreateObject();
 	for (k = 0; k < K_NKEYS; k++) {
 		val = shown_value(cfg, k);

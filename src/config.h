@@ -194,9 +194,16 @@ long long		 config_ms(const struct config *, enum cfg_key);
 int			 config_is_set(const struct config *, enum cfg_key);
 
 /*
- * Print every key with value (secrets masked) and origin: a table under a
- * KEY VALUE SOURCE header, or (json) one JSON object.
+ * Key k's value as shown (a secret as "<set>"), NULL when unset; *origin
+ * where it came from ("unset" when it is not set).
  */
-void			 config_print(const struct config *, FILE *, int json);
+const char		*config_shown(const struct config *, int k,
+			    const char **origin);
+
+/*
+ * Every key with its value (secrets masked) and origin as one JSON
+ * object, {"KEY": {"value": ..., "source": ...}}.
+ */
+void			 config_print_json(const struct config *, FILE *);
 
 #endif

@@ -12,7 +12,7 @@
  */
 
 /* Kinds, one word each (the "event" field of json and logfmt lines). */
-#define EV_LAUNCH	"launch"	/* job runner instance type market */
+#define EV_LAUNCH	"launch"	/* job ("-": none) runner instance type market */
 #define EV_BIND		"bind"		/* job runner: the service assigned it */
 #define EV_START	"start"		/* job runner */
 #define EV_COMPLETE	"complete"	/* job runner result */

@@ -455,7 +455,7 @@ fit(const struct out *o, size_t *w)
 		/* Text columns only: a number, a yes/no or an age stays whole. */
 		for (i = 0, wide = o->ncols; i < o->ncols; i++)
 			if ((o->cols[i].type == OUT_STR ||
-			    o->cols[i].type == OUT_LIST) &&
+			    o->cols[i].type == OUT_LIST) && !(o->cols[i].how & OUT_WHOLE) &&
 			    (wide == o->ncols || w[i] > w[wide]))
 				wide = i;
 		if (wide == o->ncols)
@@ -493,12 +493,12 @@ table(struct out *o)
 				w[i] = k;
 	fit(o, w);
 	for (i = 0; head && i < o->ncols; i++)
-		table_cell(o->fp, o->cols[i].head, w[i], o->cols[i].right,
+		table_cell(o->fp, o->cols[i].head, w[i], o->cols[i].how & OUT_RIGHT,
 		    i + 1 == o->ncols);
 	for (j = 0; j < n; j++)
 		for (i = 0, r = o->rows[j]; i < o->ncols; i++, r += strlen(r) + 1)
 			table_cell(o->fp, shown(&o->cols[i], r, tmp,
-			    sizeof(tmp)), w[i], o->cols[i].right,
+			    sizeof(tmp)), w[i], o->cols[i].how & OUT_RIGHT,
 			    i + 1 == o->ncols);
 	free(w);
 }

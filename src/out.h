@@ -19,7 +19,8 @@
  * one), pads them with two spaces between, and shows control bytes as
  * '?'.  On a terminal it fits the terminal's width: while the rows are
  * wider, the widest column loses a column (never below its header or
- * OUT_MIN_COL), and a cell longer than its column ends in the cut
+ * OUT_MIN_COL; a column marked OUT_WHOLE, as an instance id, keeps its
+ * width), and a cell longer than its column ends in the cut
  * character OUT_CUT, so one long name never widens every row.  Off a
  * terminal (a pipe, a file) nothing is cut.
  *
@@ -44,8 +45,11 @@ struct out_col {
 	const char	*head;	/* table header, "NAME" */
 	const char	*key;	/* JSON member, CSV header, sort field */
 	enum out_type	 type;
-	int		 right;	/* right-aligned in the table */
+	unsigned int	 how;	/* OUT_RIGHT, OUT_WHOLE */
 };
+
+#define OUT_RIGHT	0x1u	/* right-aligned in the table */
+#define OUT_WHOLE	0x2u	/* never cut to fit (an id, a name) */
 
 #define OUT_NO_HEADERS	0x1u	/* no table or CSV header */
 #define OUT_LINES	0x2u	/* JSON: one object a line, no array */

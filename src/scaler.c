@@ -23,6 +23,7 @@
 #include "ghjobs.h"
 #include "github.h"
 #include "log.h"
+#include "out.h"
 #include "plan.h"
 #include "sig.h"
 #include "util.h"
@@ -371,6 +372,52 @@ print_cleanup(const struct scaler *s, const struct plan *p,
 	printf("\n");
 }
 
+/*
+ * The plan's rows through the table printer (out.h): what was launched,
+ * then each action, cut to the terminal; nothing when there are none.
+ */
+static const struct error *
+print_actions(const struct plan *p, const struct scaler_obs *o, char **ids,
+    size_t nids)
+{
+	static const struct out_col cols[] = {
+		{ "ACTION", "action", OUT_STR, 0 },
+		{ "INSTANCE", "instance", OUT_STR, OUT_WHOLE },
+		{ "RUNNER", "runner", OUT_STR, OUT_WHOLE },
+		{ "REASON", "reason", OUT_STR, 0 },
+		{ "RESULT", "result", OUT_STR, 0 }
+	};
+	const struct error	*e;
+	const char		*cell[5];
+	struct out		*t;
+	size_t			 i;
+
+	if (nids == 0 && p->n == 0)
+		return NULL;
+	t = out_new(OUT_TABLE, cols, 5, 0);
+	for (i = 0; i < nids; i++) {
+		cell[0] = "launched";
+		cell[1] = ids[i];
+		cell[2] = cell[3] = cell[4] = "-";
+		out_row(t, cell);
+	}
+	for (i = 0; i < p->n; i++) {
+		const struct plan_action *a = &p->v[i];
+
+		cell[0] = plan_kind_name(a->kind);
+		cell[1] = a->inst != PLAN_NONE ? o->pi[a->inst].id : "-";
+		cell[2] = a->runner != PLAN_NONE ? o->pr[a->runner].name :
+		    a->inst != PLAN_NONE && o->pi[a->inst].runner[0] ?
+		    o->pi[a->inst].runner : "-";
+		cell[3] = a->reason[0] ? a->reason : "-";
+		cell[4] = a->result[0] ? a->result : "-";
+		out_row(t, cell);
+	}
+	e = out_end(t);
+	out_free(t);
+	return e;
+}
+
 /* see scaler.h */
 const struct error *
 scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
@@ -378,7 +425,6 @@ scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
 {
 	const struct error	*e;
 	struct buf		 b = BUF_INIT(16u << 20);
-	size_t			 i;
 
 	if (fmt == OUT_JSON) {
 		if ((e = plan_format_json(p, &o->in, s->dry_run,
@@ -399,18 +445,7 @@ scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
 	if (p->pools)
 		printf("pool: %u stopped (storage only), %u warming, warm %u\n",
 		    p->pool_stopped, p->pool_warming, p->warm);
-	for (i = 0; i < nids; i++)
-		printf("%-12s %-20s %s\n", "launched", ids[i], "");
-	for (i = 0; i < p->n; i++) {
-		const struct plan_action *a = &p->v[i];
-
-		printf("%-12s %-20s %-28s %s%s%s\n", plan_kind_name(a->kind),
-		    a->inst != PLAN_NONE ? o->pi[a->inst].id : "-",
-		    a->runner != PLAN_NONE ? o->pr[a->runner].name :
-		    a->inst != PLAN_NONE && o->pi[a->inst].runner[0] ?
-		    o->pi[a->inst].runner : "-", a->reason,
-		    a->result[0] ? ": " : "", a->result);
-	}
+	return print_actions(p, o, ids, nids);
 	return NULL;
 }
 

@@ -305,6 +305,20 @@ scaler_message_begin(struct scaler *s, int64_t message_id)
 		s->drift_key = message_id;
 }
 
+/* see scaler_impl.h */
+const char *
+scaler_name_job(const struct scaler *s, const char *name, char *dst,
+    size_t size)
+{
+	size_t	 n = strlen(s->prefix);
+
+	if (strncmp(name, s->prefix, n) != 0 || name[n] != 'r' ||
+	    name[n + 1] == '\0' || strspn(name + n + 1, "0123456789") !=
+	    strlen(name + n + 1))
+		return "-";
+	return str_copy(dst, size, name + n + 1) == NULL ? dst : "-";
+}
+
 /* A runner for job request id, unless it has one (same name). */
 static void
 queue_job(struct scaler *s, int64_t id)

@@ -25,6 +25,14 @@ int			 scaler_source_remove(struct scaler *, int64_t id,
 int			 scaler_runner_live(struct scaler *, const char *name,
 			    const struct error **ep);
 
+/*
+ * The job request id a runner's name carries ("<prefix>r<id>", as a job
+ * launch names it) as text in dst, "-" when it names none (a statistics
+ * or pool runner): the launch event's job.
+ */
+const char		*scaler_name_job(const struct scaler *, const char *name,
+			    char *dst, size_t size);
+
 /* The id of the runner called name; *found 0 when there is none. */
 const struct error	*scaler_source_find(struct scaler *, const char *name,
 			    int64_t *id, int *found);

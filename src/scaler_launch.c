@@ -536,6 +536,7 @@ launch_finish(struct scaler *s, struct scaler_launch *l)
 	const struct error	*re;
 	int64_t			 id = 0;
 	int			 found;
+	char			 job[24];
 
 	if (s->dry_run || l->skipped || l->jit == NULL)
 		goto out;
@@ -548,7 +549,8 @@ launch_finish(struct scaler *s, struct scaler_launch *l)
 		log_info("runner %s: instance %s (%s%s%s)", l->name,
 		    l->out.id, l->out.type, l->fell_back ? ", on-demand after "
 		    "spot failed" : "", l->reused ? ", launched earlier" : "");
-		event_emit(EV_LAUNCH, "runner", l->name, "instance",
+		event_emit(EV_LAUNCH, "job", scaler_name_job(s, l->name, job,
+		    sizeof(job)), "runner", l->name, "instance",
 		    l->out.id, "type", l->out.type, "market", l->out.spot ?
 		    "spot" : "on-demand", NULL);
 	} else if (l->e != NULL && !l->held) {

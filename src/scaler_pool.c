@@ -196,11 +196,14 @@ scaler_pool_bind(struct scaler *s, const char *name, const char *id,
 static void
 started(struct scaler *s, struct scaler_launch *l)
 {
+	char	 job[24];
+
 	snprintf(l->out.state, sizeof(l->out.state), "pending");
 	s->launched++;
 	metrics_launch(0);
 	log_info("runner %s: pool instance %s started", l->name, l->out.id);
-	event_emit(EV_LAUNCH, "runner", l->name, "instance", l->out.id,
+	event_emit(EV_LAUNCH, "job", scaler_name_job(s, l->name, job,
+	    sizeof(job)), "runner", l->name, "instance", l->out.id,
 	    "market", "pool", NULL);
 }
 

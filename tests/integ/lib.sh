@@ -14,6 +14,8 @@
 #                      sets NAME_PORT (upper-case); stopped at exit
 #   fake_requests NAME the JSON lines the fake recorded
 #   wait_for CMD...    retry CMD for up to 10 s (WAIT_TICKS=200 x 50 ms)
+#   on_tty COLS OUT CMD...  CMD with stdout on a pty COLS columns wide
+#   widest FILE        the display width of FILE's longest line
 # Output: one "ok - ..." or "not ok - ..." line per check (tests/run.sh
 # counts them).
 
@@ -229,4 +231,34 @@ wait_for() {
 		[ $i -gt "${WAIT_TICKS:-200}" ] && return 1
 		sleep 0.05
 	done
+}
+
+# on_tty COLS OUT CMD...: run CMD with stdout on a pty COLS wide, its
+# output (CR LF as LF) into OUT; stderr stays where it is.
+on_tty() {
+	"$PY" - "$@" <<'PY'
+import fcntl, os, pty, struct, subprocess, sys, termios
+cols, out, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+m, s = pty.openpty()
+fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+p = subprocess.Popen(cmd, stdout=s, stdin=subprocess.DEVNULL)
+os.close(s)
+data = b""
+while True:
+    try:
+        b = os.read(m, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    data += b
+p.wait()
+open(out, "wb").write(data.replace(b"\r\n", b"\n"))
+sys.exit(p.returncode)
+PY
+}
+
+# widest FILE: the most display columns a line of FILE takes (UTF-8).
+widest() {
+	"$PY" -c 'import sys; print(max([len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")] or [0]))' "$1"
 }

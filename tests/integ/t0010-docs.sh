@@ -79,7 +79,7 @@ test_common_options_documented() {
 		[ "$o" = --version ] && continue
 		ghrctl --help | grep -q -- "$o" && ok "$o in ghrctl --help" || not_ok "$o not in ghrctl --help"
 	done
-	for k in $(ghrctl config --keys | awk '{ print $1 }'); do
+	for k in $(ghrctl config --keys | awk 'NR > 1 { print $1 }'); do
 		grep -q "Ev $k\b" "$TOP/man/ghrctl.1" && ok "key $k in ghrctl.1 ENVIRONMENT" ||
 		    not_ok "key $k not documented in ghrctl.1"
 	done
@@ -150,6 +150,7 @@ test_completion_shells() {
 	test_eq "$(bash_complete ghrctl "")" "$cmds" "bash: ghrctl <TAB>"
 	test_eq "$(bash_complete ghrctl help "")" "$cmds" "bash: ghrctl help <TAB>"
 	test_eq "$(bash_complete ghrctl runners token "")" "register remove" "bash: ghrctl runners token <TAB>"
+	test_eq "$(bash_complete ghrctl poll --log-format "")" "auto json logfmt text" "bash: --log-format values"
 	bash_complete ghrctl --l | grep -q list-commands && not_ok "bash offers --list-commands" || ok "bash: --list-commands not offered"
 	if command -v fish >/dev/null 2>&1; then
 		test_eq "$(fish_complete 'ghrctl ')" "$cmds" "fish: ghrctl <TAB> (empty args are no argument)"
@@ -157,6 +158,7 @@ test_completion_shells() {
 		test_eq "$(fish_complete 'ghrctl runners token ')" "register remove" "fish: ghrctl runners token <TAB>"
 		test_eq "$(fish_complete 'ghrctl runners list -o ')" "csv json table" "fish: -o values"
 		test_eq "$(fish_complete 'ghrctl scale --source ')" "actions rest" "fish: --source values"
+		test_eq "$(fish_complete 'ghrctl poll --log-format ')" "auto json logfmt text" "fish: --log-format values"
 		fish_complete 'ghrctl --l' | grep -q list-commands && not_ok "fish offers --list-commands" || ok "fish: --list-commands not offered"
 	else
 		ok "# SKIP fish not installed"
@@ -167,7 +169,8 @@ test_completion_shells() {
 		test_eq "$(zsh_complete ghrctl runners token "")" "register remove" "zsh: ghrctl runners token <TAB>"
 		test_eq "$(zsh_complete ghrctl runners "")" "count delete jit list show token" "zsh: ghrctl runners <TAB> (described verbs)"
 		test_eq "$(zsh_complete ghrctl runners list -o "")" "csv json table" "zsh: -o values"
-		test_eq "$(zsh_complete ghrctl poll --log-format "")" "auto json text" "zsh: --log-format values"
+		test_eq "$(zsh_complete ghrctl poll --log-format "")" "auto json logfmt text" "zsh: --log-format values"
+		test_eq "$(zsh_complete ghrctl poll --metrics-file "")" "FILES" "zsh: --metrics-file is a file"
 		test_eq "$(zsh_complete ghrctl scale --source "")" "actions rest" "zsh: --source values"
 		grep -q '_describe' "$TOP/completions/_ghrctl" && ok "zsh: commands described" || not_ok "zsh: no descriptions"
 	else
@@ -180,7 +183,7 @@ test_completion_shells() {
 # without an ignored error.
 test_conf_page_and_install() {
 	test_init conf_page_and_install
-	for k in $(ghrctl config --keys | awk '{ print $1 }'); do
+	for k in $(ghrctl config --keys | awk 'NR > 1 { print $1 }'); do
 		grep -q "^\.It Ev $k\$" "$TOP/man/ghrctl.conf.5" ||
 		    not_ok "key $k not in ghrctl.conf.5"
 	done

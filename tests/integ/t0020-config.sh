@@ -92,7 +92,38 @@ test_keys() {
 	test_done
 }
 
+# The settings and --keys through the shared table printer: a header,
+# cut to an 80-column terminal (a pty), whole in a pipe; --keys -o json.
+test_tables() {
+	test_init tables
+	long=https://github.com/acme-corporation-with-a-long-name/repository-with-a-long-name
+	on_tty 80 "$T/tty" env GITHUB_CONFIG_URL=$long "$BIN" config 2>"$T/err"
+	test_eq "$?" 0 "config on an 80-column pty: exit 0"
+	sed -n '/^KEY /,$p' "$T/tty" >"$T/table"
+	test_eq "$(head -n 1 "$T/table" | tr -s ' ')" "KEY VALUE SOURCE" "the header"
+	test_eq "$(widest "$T/table")" 80 "no table line wider than 80 columns"
+	test_match "$T/table" '^GITHUB_CONFIG_URL +https://github.com/acme-.*> +env GITHUB_CONFIG_URL$' "the long URL is cut, its source whole"
+	GITHUB_CONFIG_URL=$long ghrctl config >"$T/pipe"
+	test_match "$T/pipe" "^GITHUB_CONFIG_URL +$long +env GITHUB_CONFIG_URL\$" "a pipe: the URL whole"
+	on_tty 80 "$T/keys" "$BIN" config --keys 2>"$T/err"
+	test_eq "$(head -n 1 "$T/keys" | tr -s ' ')" "KEY OPTION DEFAULT DESCRIPTION" "--keys: the header"
+	test_eq "$(widest "$T/keys")" 80 "--keys: no line wider than 80 columns"
+	ghrctl config --keys -o json >"$T/keys.json"
+	test_eq "$?" 0 "--keys -o json: exit 0"
+	"$PY" - "$T/keys.json" "$(ghrctl config --keys | awk 'NR > 1' | wc -l)" <<'PY' && ok "--keys -o json: every key, its option, default and description" || not_ok "json: $(head -c 300 "$T/keys.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d) == int(sys.argv[2]), len(d)
+k = {r["key"]: r for r in d}
+assert k["MAX_RUNNERS"]["option"] == "--max-runners" and k["MAX_RUNNERS"]["default"] == "10", k["MAX_RUNNERS"]
+assert k["GITHUB_TOKEN"]["default"] == "" and k["GITHUB_TOKEN"]["description"], k["GITHUB_TOKEN"]
+assert k["GITHUB_ENTERPRISE_URL"]["option"] == "", k["GITHUB_ENTERPRISE_URL"]
+PY
+	test_done
+}
+
 run_test test_precedence
+run_test test_tables
 run_test test_bad_values
 run_test test_secrets
 run_test test_keys

@@ -1,7 +1,7 @@
 #!/bin/sh
 # t3120-metrics-scale.sh: poll --follow --scale --metrics-file against the
 # fake Actions Service and EC2: ghrctl's own counters (launches, EC2
-# throttling), gha_desired_runners and ghrctl_instances{state} hold the
+# throttling, launch errors by EC2 code), gha_desired_runners and ghrctl_instances{state} hold the
 # counts of a scripted run, and the strict parser accepts the file.
 . ./lib.sh
 . ./ec2lib.sh
@@ -35,4 +35,24 @@ test_scale_metrics() {
 	test_done
 }
 
+# EC2 out of capacity: each failed launch counts under its error code.
+test_launch_errors() {
+	test_init launch_errors
+	ec2_setup || { test_done; return; }
+	ectl '{"op":"capacity","type":"*","market":"*","code":"InsufficientInstanceCapacity","count":-1}'
+	scaler_start --metrics-file "$T/m.prom"
+	msg 1 7
+	counted() { grep -q '^ghrctl_launch_errors_total{code="InsufficientInstanceCapacity"} [1-9]' "$T/m.prom" 2>/dev/null; }
+	wait_long counted && ok "ghrctl_launch_errors_total{code=InsufficientInstanceCapacity} counts" ||
+	    not_ok "no launch error counted: $(grep launch "$T/m.prom" 2>/dev/null)"
+	scaler_stop
+	test_eq "$(instances running)" 0 "no instance"
+	grep -q '"event":"retry","error":"scale: ec2: no capacity.*InsufficientInstanceCapacity.*","wait_ms":"[0-9]*"' "$T/err" &&
+	    ok "a retry event names the error and the wait" || not_ok "no retry event: $(tail -n 2 "$T/err")"
+	$PY "$PROM" "$T/m.prom" >"$T/p" && ok "strict parser accepts the file" || not_ok "parser refuses: $(cat "$T/p")"
+	grep -q '^ghrctl_launches_total{} 0$' "$T/p" && ok "ghrctl_launches_total 0" || not_ok "launches: $(grep launches "$T/p")"
+	test_done
+}
+
 run_test test_scale_metrics
+run_test test_launch_errors

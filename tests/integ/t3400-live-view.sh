@@ -3,7 +3,8 @@
 # one event line per launch and termination at the default level; with
 # --log-format json or logfmt, events and log lines in one stream (stderr)
 # and one format; in an 80-column tmux pane, a status line that never
-# wraps or leaves stale copies, dim unless NO_COLOR is set.
+# wraps or leaves stale copies, is fitted again to a resized pane
+# (SIGWINCH), dim unless NO_COLOR is set.
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -29,10 +30,11 @@ test_events_text() {
 	test_init events_text
 	ec2_setup || { test_done; return; }
 	run_job text
-	grep -q " launch  *runner=$(rname 1) instance=$(inst 1) type=m5.large market=on-demand" "$T/out" &&
+	grep -q " launch  *job=21 runner=$(rname 1) instance=$(inst 1) type=m5.large market=on-demand" "$T/out" &&
 	    ok "launch line on stdout" || not_ok "no launch line: $(cat "$T/out")"
 	grep -q " terminate  *runner=$(rname 1) instance=$(inst 1)" "$T/out" &&
 	    ok "terminate line on stdout" || not_ok "no terminate line: $(cat "$T/out")"
+	test_eq "$(tr -dc '\r\033' <"$T/out" | wc -c | tr -d ' ')" 0 "not a terminal: no status line redrawn, no escape codes"
 	test_done
 }
 
@@ -89,7 +91,7 @@ test_tmux_80() {
 	shown() { pane | grep -q ' terminate '; }
 	wait_long shown
 	pane -J >"$T/pane"
-	grep -q " launch  *runner=$(rname 1) instance=$(inst 1)" "$T/pane" && ok "launch line in the pane" || not_ok "no launch line: $(cat "$T/pane")"
+	grep -q " launch  *job=31 runner=$(rname 1) instance=$(inst 1)" "$T/pane" && ok "launch line in the pane" || not_ok "no launch line: $(cat "$T/pane")"
 	grep -q " capacity  *runner=" "$T/pane" && ok "capacity line in the pane" || not_ok "no capacity line: $(cat "$T/pane")"
 	grep -q " terminate  *runner=$(rname 1)" "$T/pane" && ok "terminate line in the pane" || not_ok "no terminate line: $(cat "$T/pane")"
 	test_eq "$(grep -c 'statistics  ' "$T/pane")" 1 "one status line, no stale copies, no log line glued on"
@@ -97,6 +99,12 @@ test_tmux_80() {
 	test_eq "$(grep '^statistics' "$T/pane" | awk '{ print length($0) }')" 79 "the status line cut to 79 columns"
 	test_eq "$(grep -v '^$' "$T/pane" | tail -n 1 | cut -c1-10)" statistics "the status line stays the last line"
 	pane -e | grep -q "$(printf '\033')\\[2mstatistics" && ok "dim on a terminal" || not_ok "no colour: $(pane -e | grep statistics | od -c | head -3)"
+	# A narrower pane (SIGWINCH): the next status line fits 60 columns.
+	tmux -S "$T/tmux" resize-window -t live -x 60 -y 30
+	actl '{"op":"message","statistics":{"totalAssignedJobs":0,"totalRunningJobs":0},"jobs":[]}'
+	narrow() { [ "$(pane | grep '^statistics' | tail -n 1 | awk '{ print length($0) }')" = 59 ]; }
+	wait_long narrow && ok "after SIGWINCH the status line is cut to 59 columns" ||
+	    not_ok "status line not re-fitted: $(pane | grep statistics | awk '{ print length($0) }')"
 	tmux -S "$T/tmux" kill-server 2>/dev/null
 	test_done
 }

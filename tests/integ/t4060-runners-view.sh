@@ -12,31 +12,6 @@ gh_env() {
 	export GITHUB_TOKEN="$TOK" GHRCTL_CA_FILE="$CA/ca.pem"
 }
 
-# on_tty COLS OUT CMD...: run CMD with stdout on a pty COLS wide, its
-# output (CR LF as LF) into OUT; stderr stays where it is.
-on_tty() {
-	"$PY" - "$@" <<'PY'
-import fcntl, os, pty, struct, subprocess, sys, termios
-cols, out, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-m, s = pty.openpty()
-fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
-p = subprocess.Popen(cmd, stdout=s, stdin=subprocess.DEVNULL)
-os.close(s)
-data = b""
-while True:
-    try:
-        b = os.read(m, 65536)
-    except OSError:
-        break
-    if not b:
-        break
-    data += b
-p.wait()
-open(out, "wb").write(data.replace(b"\r\n", b"\n"))
-sys.exit(p.returncode)
-PY
-}
-
 # runners_json N FILE: N runners, the 4000th with a 54-character name
 runners_json() {
 	"$PY" - "$1" "$2" <<'PY'

@@ -135,7 +135,8 @@ test_rest_dry_run() {
 	test_eq "$(fake_requests github | grep -vc '"method": "GET"')" "$get0" "--dry-run sends only GETs to GitHub"
 	test_eq "$(calls TerminateInstances)" "$(params TerminateInstances | grep -c '"DryRun": "true"')" \
 	    "TerminateInstances only with DryRun"
-	# The exact plan: one line per action, instance and runner.
+	# The exact plan: the summary, a header, one row per action: action,
+	# instance, runner, reason, result (columns two blanks apart).
 	{
 		echo "deregister - $(rname 5) dry-run: would remove runner"
 		echo "boot-timeout $(inst 2) $(rname 2) dry-run: TerminateInstances allowed"
@@ -143,7 +144,8 @@ test_rest_dry_run() {
 		echo "lifetime $(inst 4) $(rname 4) dry-run: TerminateInstances allowed"
 		echo "keep $(inst 6) $(rname 6) kept"
 	} | sort >"$T/want"
-	awk 'NR > 1 { print $1, $2, $3, substr($0, index($0, ": ") + 2) }' "$T/plan" |
+	test_match "$T/plan" '^ACTION +INSTANCE +RUNNER +REASON +RESULT$' "the table's header"
+	awk -F'  +' 'NR > 2 { print $1, $2, $3, $5 }' "$T/plan" |
 	    sed 's/\(would remove runner\) [0-9]*$/\1/' | sort >"$T/got"
 	test_eq "$(cat "$T/got")" "$(cat "$T/want")" "--dry-run prints the exact plan"
 	test_match "$T/plan" '^cleanup \(dry run\): checked 5 instances, 6 runners; would remove 4 of 4 found \(deregister 1/1, boot-timeout 1/1, lifetime 2/2\); kept 1$' "--dry-run: cleanup's summary"

@@ -88,6 +88,26 @@ PYEOF
 	test_done
 }
 
+# The checks through the shared table printer: a header, cut to an
+# 80-column terminal (a pty) when all is well; a failure's detail and fix
+# are never cut.
+test_table_tty() {
+	test_init table_tty
+	setup || { test_done; return; }
+	on_tty 80 "$T/out" "$BIN" doctor 2>"$T/err"
+	test_eq "$?" 0 "doctor on an 80-column pty: exit 0"
+	test_eq "$(head -n 1 "$T/out")" "STATUS  CHECK         DETAIL" "a header names the columns"
+	test_eq "$(widest "$T/out")" 80 "no line wider than 80 columns"
+	test_match "$T/out" "^ok +tls +.{60}>$" "the long tls detail is cut, marked with >"
+	test_match "$T/out" "^11 passed, 0 failed, 0 skipped$" "summary line after the table"
+	on_tty 80 "$T/out" env GITHUB_TOKEN=ghp_wrongToken0123456789 "$BIN" doctor 2>"$T/err"
+	test_eq "$?" 77 "a failure on the pty: exit 77"
+	test_match "$T/out" "^FAIL +token +list runners: token rejected by localhost" "the failure's row"
+	test_match "$T/out" "^ +fix: use a classic token with admin:org.{40}" "its fix whole, under it"
+	test_nomatch "$T/out" ">$" "nothing cut when a check failed"
+	test_done
+}
+
 test_config_fails() {
 	test_init config_fails
 	setup || { test_done; return; }
@@ -251,6 +271,7 @@ test_usage() {
 
 run_test test_all_pass
 run_test test_json
+run_test test_table_tty
 run_test test_config_fails
 run_test test_tls_fails
 run_test test_token_fails

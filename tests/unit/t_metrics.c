@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "metrics.h"
 #include "t.h"
@@ -78,3 +79,53 @@ t_metrics_bounded(void)
 
 T_REGISTER("metrics_hostile_labels", t_metrics_hostile_labels)
 T_REGISTER("metrics_bounded", t_metrics_bounded)
+
+/* Contents of path (at most 4 KB), "" when it cannot be read. */
+static void
+slurp(const char *path, char *dst, size_t size)
+{
+	FILE	*fp = fopen(path, "r");
+	size_t	 n = 0;
+
+	if (fp != NULL) {
+		n = fread(dst, 1, size - 1, fp);
+		fclose(fp);
+	}
+	dst[n] = '\0';
+}
+
+/*
+ * --metrics-file for node_exporter's textfile collector is replaced
+ * whole (written aside, renamed): a reader holding the old file (here a
+ * hard link to it) never sees it truncated or half written, and no
+ * temporary file is left behind.
+ */
+T_REGISTER("metrics_file_atomic", t_metrics_file_atomic)
+static void
+t_metrics_file_atomic(void)
+{
+	char	 dir[] = "/tmp/ghrctl-t-metrics-XXXXXX";
+	char	 path[128], held[128], tmp[160], text[4096];
+	FILE	*fp;
+
+	T_TRUE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/ghrctl.prom", dir);
+	snprintf(held, sizeof(held), "%s/held.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	T_TRUE((fp = fopen(path, "w")) != NULL);
+	if (fp != NULL) {
+		fputs("# the previous scrape\n", fp);
+		fclose(fp);
+	}
+	T_TRUE(link(path, held) == 0);
+	metrics_static(1, 5);
+	T_OK(metrics_write_file(path));
+	slurp(held, text, sizeof(text));
+	T_EQ_STR(text, "# the previous scrape\n");
+	slurp(path, text, sizeof(text));
+	T_TRUE(strstr(text, "# TYPE gha_max_runners gauge") != NULL);
+	T_TRUE(access(tmp, F_OK) == -1);
+	(void)unlink(path);
+	(void)unlink(held);
+	(void)rmdir(dir);
+}

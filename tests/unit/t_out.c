@@ -194,6 +194,33 @@ t_out_cut(void)
 	free(s);
 }
 
+/* A column marked whole (an id) keeps its width; the others give way. */
+T_REGISTER("out_whole", t_out_whole)
+static void
+t_out_whole(void)
+{
+	static const struct out_col two[] = {
+		{ "ID", "id", OUT_STR, OUT_WHOLE },
+		{ "WHY", "why", OUT_STR, 0 },
+	};
+	static const char *const row[] = {
+		"i-0123456789abcdef0", "older than the max lifetime 1h0m"
+	};
+	struct out	*o = out_new(OUT_TABLE, two, 2, OUT_NO_HEADERS);
+	char		*s = NULL;
+	size_t		 len = 0;
+	FILE		*fp = open_memstream(&s, &len);
+
+	out_set_file(o, fp);
+	out_set_width(o, 30);
+	out_row(o, row);
+	T_OK(out_end(o));
+	out_free(o);
+	fclose(fp);
+	T_EQ_STR(s, "i-0123456789abcdef0  older th>\n");
+	free(s);
+}
+
 /* A list longer than any buffer: every separator still becomes ','. */
 T_REGISTER("out_long_list", t_out_long_list)
 static void
