@@ -51,7 +51,9 @@ _ghrctl()
 		COMPREPLY=($(compgen -d -- "$cur"))
 		return ;;
 	-o|--output)
-		COMPREPLY=($(compgen -W "table json csv" -- "$cur"))
+		f="table json csv"
+		[[ $cmd == jobs ]] && f+=" trace"
+		COMPREPLY=($(compgen -W "$f" -- "$cur"))
 		return ;;
 	--log-format)
 		COMPREPLY=($(compgen -W "auto text json logfmt" -- "$cur"))

@@ -34,6 +34,7 @@ function __ghrctl_complete
     switch $prev
         case -o --output
             printf '%s\n' table json csv
+            test "$args[1]" = jobs; and echo trace
             return
         case --source
             printf '%s\n' actions rest

@@ -151,6 +151,8 @@ test_completion_shells() {
 	test_eq "$(bash_complete ghrctl help "")" "$cmds" "bash: ghrctl help <TAB>"
 	test_eq "$(bash_complete ghrctl runners token "")" "register remove" "bash: ghrctl runners token <TAB>"
 	test_eq "$(bash_complete ghrctl poll --log-format "")" "auto json logfmt text" "bash: --log-format values"
+	test_eq "$(bash_complete ghrctl jobs -o "")" "csv json table trace" "bash: jobs -o offers trace"
+	test_eq "$(bash_complete ghrctl runners list -o "")" "csv json table" "bash: runners list -o has no trace"
 	bash_complete ghrctl --l | grep -q list-commands && not_ok "bash offers --list-commands" || ok "bash: --list-commands not offered"
 	if command -v fish >/dev/null 2>&1; then
 		test_eq "$(fish_complete 'ghrctl ')" "$cmds" "fish: ghrctl <TAB> (empty args are no argument)"
@@ -159,6 +161,7 @@ test_completion_shells() {
 		test_eq "$(fish_complete 'ghrctl runners list -o ')" "csv json table" "fish: -o values"
 		test_eq "$(fish_complete 'ghrctl scale --source ')" "actions rest" "fish: --source values"
 		test_eq "$(fish_complete 'ghrctl poll --log-format ')" "auto json logfmt text" "fish: --log-format values"
+		test_eq "$(fish_complete 'ghrctl jobs -o ')" "csv json table trace" "fish: jobs -o offers trace"
 		fish_complete 'ghrctl --l' | grep -q list-commands && not_ok "fish offers --list-commands" || ok "fish: --list-commands not offered"
 	else
 		ok "# SKIP fish not installed"
@@ -170,6 +173,7 @@ test_completion_shells() {
 		test_eq "$(zsh_complete ghrctl runners "")" "count delete jit list show token" "zsh: ghrctl runners <TAB> (described verbs)"
 		test_eq "$(zsh_complete ghrctl runners list -o "")" "csv json table" "zsh: -o values"
 		test_eq "$(zsh_complete ghrctl poll --log-format "")" "auto json logfmt text" "zsh: --log-format values"
+		test_eq "$(zsh_complete ghrctl jobs -o "")" "csv json table trace" "zsh: jobs -o offers trace"
 		test_eq "$(zsh_complete ghrctl poll --metrics-file "")" "FILES" "zsh: --metrics-file is a file"
 		test_eq "$(zsh_complete ghrctl scale --source "")" "actions rest" "zsh: --source values"
 		grep -q '_describe' "$TOP/completions/_ghrctl" && ok "zsh: commands described" || not_ok "zsh: no descriptions"
