@@ -446,7 +446,6 @@ scaler_print(const struct scaler *s, enum out_fmt fmt, const struct plan *p,
 		printf("pool: %u stopped (storage only), %u warming, warm %u\n",
 		    p->pool_stopped, p->pool_warming, p->warm);
 	return print_actions(p, o, ids, nids);
-	return NULL;
 }
 
 /* see scaler.h */
