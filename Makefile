@@ -248,7 +248,8 @@ bench: ghrctl dev-all
 	@sh bench/report
 
 # The lifecycle twin (bench/twin): the standard scenarios at time scale 1
-# (about 10 minutes), their table written into bench/RESULTS.md.
+# (about 12 minutes), then their REST-polling baselines side by side
+# (about 5), the table written into bench/RESULTS.md.
 twin: ghrctl
 	@TWIN_COMMAND="make twin" nice -n 10 sh bench/twin/twin --all --baselines \
 	    --results bench/RESULTS.md --json bench/twin/last.json

@@ -23,7 +23,10 @@ starts from stopped boots with the stopped model.  A trace is CSV lines
 queued_at,labels,duration (queued_at in seconds from the start or RFC 3339,
 duration in seconds), as `ghrctl jobs -o trace` writes them; the journal
 file itself (scaleset-NAME.json.jobs) is read through that command.  The
-twin has one scale set: labels are carried, not matched.
+twin has one scale set: labels are carried, not matched.  --baselines
+adds, after the scenarios of REST_RUNS, the same jobs under the seed
+Lambda design (poll REST every 60 s) run as a process: `ghrctl scale
+--source rest` every 60 s (RestTwin); --baseline rest runs only that.
 """
 
 import argparse
@@ -73,8 +76,8 @@ MODEL = {
     # $/GB-month and the volume size of a stopped instance (Amazon EC2 and
     # EBS pricing pages).
     "price_hour": 0.096, "ebs_gb_month": 0.08, "volume_gb": 8.0,
-    # The seed Lambda design: poll the REST API for queued jobs every 60 s
-    # and launch one instance per job then.
+    # The REST-polling baseline (RestTwin): the seed Lambda design, poll
+    # REST every 60 s: `ghrctl scale --source rest` every rest_poll s.
     "rest_poll": 60.0,
     "boot_interval": "",     # ghrctl boot --interval ("" : its default)
 }
@@ -315,7 +318,8 @@ class Twin:
         # A long poll held 20 s (the service holds ~50 s; shorter keeps a
         # stopped run short).
         self.aport = self.fake("actions", "--token", "ghp_twin", "--control",
-                               self.actl_path, "--hold", "20", "--bind", "online")
+                               self.actl_path, "--hold", "20", "--bind", "online",
+                               *self.actions_args())
         self.eport = self.fake("aws", "--ec2-control", self.ectl_path, "--console-dir",
                                self.console, "--ec2-limits")
         self.runner = os.path.join(self.d, "runner.sh")
@@ -344,7 +348,14 @@ class Twin:
         env.update(self.sc.get("env", {}))
         env.update(self.o.env)
         self.env = env
-        r = subprocess.run([self.o.bin, "register"], env=env, stdout=subprocess.DEVNULL,
+        self.register()
+
+    def actions_args(self):
+        """More options of the fake Actions Service (a baseline's)."""
+        return []
+
+    def register(self):
+        r = subprocess.run([self.o.bin, "register"], env=self.env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, timeout=60)
         if r.returncode != 0:
             raise SystemExit("twin: ghrctl register failed: %s" % r.stderr.decode()[-400:])
@@ -694,15 +705,7 @@ class Twin:
         live, runners = self.counts()
         self.left = (max(0, live - pool), max(0, runners - pool))
         # Stop the scaler, then retire the pool with the real tool.
-        try:
-            os.killpg(self.ghrctl.pid, signal.SIGTERM)
-        except OSError:
-            pass
-        try:
-            self.ghrctl.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.ghrctl.pid, signal.SIGKILL)
-            self.ghrctl.wait()
+        self.stop_ghrctl()
         # Instances still booting come up (scale delivers their configs)
         # and are retired once idle.
         env = dict(self.env, MIN_RUNNERS="0")
@@ -718,6 +721,19 @@ class Twin:
             if live == 0 and runners == 0:
                 break
         self.after = self.counts()
+
+    def stop_ghrctl(self):
+        if self.ghrctl is None:
+            return
+        try:
+            os.killpg(self.ghrctl.pid, signal.SIGTERM)
+        except OSError:
+            pass
+        try:
+            self.ghrctl.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.ghrctl.pid, signal.SIGKILL)
+            self.ghrctl.wait()
 
     # ------------------------------------------------------------- report
     def report(self):
@@ -815,45 +831,128 @@ class Twin:
             shutil.rmtree(self.d, ignore_errors=True)
 
 
-def rest_baseline(name, sc, opts):
-    """The seed Lambda design, modelled here (no ghrctl process): every
-    rest_poll s it lists the queued jobs through the REST API and launches
-    one instance per job queued since, RunInstances paced by EC2's bucket
-    (5, refilled 2 a second); each instance boots with the same model (its
-    registration token travels in user data: no delivery step) and its
-    runner gets a job `assign` s after it is up.  Its own share is the
-    time from a job queued to its RunInstances."""
-    m = dict(MODEL)
-    m.update(opts.model)
-    rng = random.Random(opts.seed)
-    jobs = plan_jobs(sc, rng)
-    phase = rng.uniform(0, m["rest_poll"])
-    tokens, tt = 5.0, 0.0
-    q, share = [], []
-    for off, _, dur in jobs:
-        tick = phase + math.ceil(max(0.0, off - phase) / m["rest_poll"]) * m["rest_poll"]
-        if tick > tt:
-            tokens = min(5.0, tokens + (tick - tt) * 2.0)
-            tt = tick
-        if tokens < 1:
-            tt += (1 - tokens) / 2.0
-            tokens = 1.0
-        tokens -= 1
-        boot = rng.uniform(m["cold_boot"] - m["cold_boot_spread"],
-                           m["cold_boot"] + m["cold_boot_spread"])
-        q.append(tt + boot + m["assign"] - off)
-        share.append(tt - off)
-    q.sort()
-    share.sort()
-    st = lambda v: [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
-    none = [None, None, None, 0]
-    return {"scenario": name + "-rest60", "modelled": True,
-            "title": sc["title"] + ": REST polling every 60 s (seed Lambda design, modelled)",
-            "time_scale": 1.0, "jobs": len(jobs), "started": len(jobs), "never_started": 0,
-            "queue": {"all": st(q), "cold": st(q), "hot": none, "stopped": none},
-            "share": {"all": st(share), "cold": st(share), "hot": none, "stopped": none},
-            "ec2_calls_per_job": 1.0, "throttled": 0, "leftover_instances": 0,
-            "leftover_runners": 0}
+# The REST-polling baseline (make twin --baselines; --baseline rest): the
+# seed Lambda design, poll REST every 60 s, run as a process: `ghrctl
+# scale --source rest` started every rest_poll s as cron or EventBridge
+# would, against the same fakes.  The fake GitHub lists the twin's jobs
+# as workflow runs of REST_REPO (tests/fake/actions.py --rest-repo: GitHub
+# REST "List workflow runs for a repository" and "List jobs for a
+# workflow run"), one run per batch of jobs queued together, with these
+# labels; the pool's RUNNER_LABELS match them.  Scenarios run, with what
+# they change (none: the same jobs as ghrctl's own row).
+# A pass of `ghrctl scale` delivers at most 8 configs (deliver.h
+# DELIVER_PASS_CALLS, its clears of opened configs counted in), so a big
+# burst would take minutes of passes: the burst and the day run with
+# fewer jobs (said in their titles), and each REST run may take `budget`
+# s after its last job queued.
+REST_RUNS = {"cold": {}, "burst80": {"n": 16}, "day": {"n": 12}}
+REST_BUDGET = 420
+REST_DELIVER = 8
+REST_REPO = "acme/app"
+REST_LABELS = ["self-hosted", "linux", "x64"]
+
+
+class RestTwin(Twin):
+    """The twin with `ghrctl scale --source rest` every rest_poll s (the
+    first at a random phase, as a cron's minute falls anywhere in the
+    jobs' arrivals) in place of `poll --follow --scale`.  A pass still
+    running when the next is due makes that one exit 75 (the state lock),
+    as overlapping cron runs do.  Instances boot as in the twin; a
+    launched instance's sealed config is delivered by a later pass
+    (ghrctl-scale(1): "a later pass of ghrctl ... reads it"), so a job
+    waits for the pass that sees it and the one after its boot."""
+
+    def __init__(self, name, sc, opts):
+        sc = dict(sc, **REST_RUNS.get(name, {}))
+        sc["title"] = "%s: REST polling every %.0f s (the seed Lambda design: poll REST " \
+            "every 60 s; `ghrctl scale --source rest` every %.0f s)%s" % (
+                sc["title"], opts.model.get("rest_poll", MODEL["rest_poll"]),
+                opts.model.get("rest_poll", MODEL["rest_poll"]),
+                "" if sc.get("n") == SCENARIOS.get(name, {}).get("n") else
+                " [%d jobs, not %d]" % (sc["n"], SCENARIOS[name]["n"]))
+        sc["env"] = dict(sc.get("env", {}), GHRCTL_SOURCE="rest",
+                         RUNNER_LABELS=", ".join(REST_LABELS[1:]))
+        sc["warm"] = sc["warm_stopped"] = 0
+        opts = argparse.Namespace(**vars(opts))
+        opts.budget = max(opts.budget, REST_BUDGET)
+        super().__init__(name + "-rest", sc, opts)
+        self.crons = []
+        self.cron_at = None
+        self.cron_rng = random.Random(opts.seed + 60)
+        self.passes = {"run": 0, "locked": 0, "failed": 0}
+
+    def actions_args(self):
+        # No scale set: the service assigns a job to any idle runner
+        # whose labels match, as GitHub does for plain self-hosted labels.
+        return ["--assign", "service", "--rest-repo", REST_REPO]
+
+    def register(self):
+        pass        # --source rest needs no scale set
+
+    def queue(self, ids):
+        now = time.time()
+        for i in ids:
+            self.jobs[i]["queued"] = now
+        self.actl({"op": "jobs", "ids": ids, "labels": REST_LABELS})
+
+    def start_ghrctl(self):
+        if self.cron_at is None:
+            self.cron_at = time.time() + self.cron_rng.uniform(0, self.m["rest_poll"])
+
+    def reap(self):
+        for p in self.crons:
+            if p.returncode is None and p.poll() is not None:
+                self.passes["run"] += 1
+                if p.returncode == 75:
+                    self.passes["locked"] += 1
+                elif p.returncode != 0:
+                    self.passes["failed"] += 1
+
+    def cron(self):
+        self.reap()
+        if time.time() < self.cron_at:
+            return
+        self.cron_at += self.m["rest_poll"]
+        self.say("cron: ghrctl scale --source rest")
+        self.ghrctl = subprocess.Popen(
+            [self.o.bin, "--log-level", "info", "scale", "--source", "rest"], env=self.env,
+            stdout=open(os.path.join(self.d, "scale.out"), "a"),
+            stderr=open(os.path.join(self.d, "scale.err"), "a"), start_new_session=True)
+        self.crons.append(self.ghrctl)
+
+    def tick(self, scaler=True):
+        if scaler:
+            self.cron()
+        super().tick(scaler=False)
+
+    def stop_ghrctl(self):
+        # The cron stops: no pass after this; one running may end.
+        self.cron_at = float("inf")
+        for p in self.crons:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.ghrctl = p
+                super().stop_ghrctl()
+        self.reap()
+
+    def report(self):
+        res = super().report()
+        res["baseline"] = "rest"
+        res["rest_poll"] = self.m["rest_poll"] / self.scale
+        res["passes"] = dict(self.passes)
+        return res
+
+    def close(self):
+        for p in self.crons:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                p.wait()
+        self.ghrctl = None
+        super().close()
 
 
 def cls(res, c):
@@ -864,12 +963,6 @@ def cls(res, c):
 
 
 def row(res):
-    sh = res["share"]["all"]
-    if res.get("modelled"):
-        return "| %s | %d | %s | %s | %s | %s | %s | - | - | - | - | - |" % (
-            res["title"], res["jobs"], cls(res, "all"), cls(res, "hot"),
-            cls(res, "stopped"), cls(res, "cold"),
-            "%s (queued to RunInstances)" % fmt_s(sh[1]))
     shares = ", ".join("%s %s" % (c, fmt_s(res["share"][c][1])) for c in
                        ("hot", "stopped", "cold") if res["share"][c][3])
     return ("| %s | %d | %s | %s | %s | %s | %s | %.0f s ($%.4f)%s | %.2f / %.2f | %d | %d + %d"
@@ -916,8 +1009,8 @@ def model_text():
 
 def targets(results):
     """Issue 15's targets (time scale 1) beside what the runs measured."""
-    by = {r["scenario"]: r for r in results if not r.get("modelled")}
-    real = [r for r in results if not r.get("modelled") and r.get("time_scale") == 1]
+    by = {r["scenario"]: r for r in results if not r.get("baseline")}
+    real = [r for r in results if not r.get("baseline") and r.get("time_scale") == 1]
 
     def q95(name, c):
         r = by.get(name)
@@ -971,6 +1064,32 @@ def parts_text(results):
     return out
 
 
+def baseline_text(results):
+    """What the REST-polling rows are (when there are any)."""
+    b = [r for r in results if r.get("baseline") == "rest"]
+    if not b:
+        return ""
+    return (
+        "Rows \"REST polling every 60 s\": the seed Lambda design: poll REST every 60 s, "
+        "run in the same twin as a process: `ghrctl scale --source rest` started every "
+        "%.0f s as cron or EventBridge would (the first at a seeded random phase; a pass still "
+        "running makes the next exit 75), no scale set, no message session.  The fake "
+        "GitHub lists the twin's jobs as workflow runs (one per batch queued together; "
+        "GitHub REST \"List workflow runs for a repository\", \"List jobs for a workflow "
+        "run\"): queued until a runner is bound, in_progress, then completed, read from the "
+        "same job model as the Actions Service's; labels %s, RUNNER_LABELS=%s.  Instances, "
+        "`ghrctl boot`, runners, prices and EC2 limits as above; a launched instance gets "
+        "its sealed config from a later pass, and a pass works on at most %d pending configs, "
+        "delivering or clearing opened ones (src/deliver.h DELIVER_PASS_CALLS), so a "
+        "burst waits for several passes: %s.  Its share column is queue time minus the "
+        "modelled boot and assignment, as for ghrctl's rows: the wait for a pass and for "
+        "delivery.  " % (b[0]["rest_poll"],
+                         ", ".join(REST_LABELS), ", ".join(REST_LABELS[1:]), REST_DELIVER,
+                         "; ".join("%s with %d jobs, not %d" % (k, v["n"], SCENARIOS[k]["n"])
+                                   for k, v in REST_RUNS.items() if "n" in v)
+                         or "every scenario with its own jobs"))
+
+
 def write_results(path, rows, cmd, results):
     begin, end = "<!-- twin: begin (make twin writes this part) -->", "<!-- twin: end -->"
     text = open(path).read() if os.path.exists(path) else ""
@@ -982,8 +1101,7 @@ def write_results(path, rows, cmd, results):
                                       capture_output=True, text=True).stdout.split("\n")[0],
         ""] + parts_text(results) + ["",
         model_text(), "", HEADER] + rows + [""] + targets(results) + [
-        "", "Rows marked \"modelled\" are computed by the driver from the same jobs "
-        "and boot model without a scaler process.  Queue time: job queued to job "
+        "", baseline_text(results), "Queue time: job queued to job "
         "started on a runner.  Hot: the runner was up before the job was queued; "
         "cold: its instance was launched; stopped: started from stopped.", end])
     if begin in text and end in text:
@@ -994,6 +1112,53 @@ def write_results(path, rows, cmd, results):
         text = text.rstrip("\n") + "\n\n" + part + "\n"
     with open(path, "w") as f:
         f.write(text)
+
+
+def run_one(kind, name, sc, o):
+    tw = kind(name, sc, o)
+    try:
+        tw.say("scenario %s: %s (time scale %g)" % (tw.name, tw.sc["title"], o.time_scale))
+        return tw.run()
+    finally:
+        tw.close()
+
+
+def rest_side_by_side(runs, o):
+    """The REST baselines of runs [(name, scenario)]: after ghrctl's own
+    rows, and side by side when there are several (each waits most of
+    its time for the next pass; ghrctl's rows are measured alone).  Each
+    is a `--baseline rest` run of this script with the same settings."""
+    if len(runs) <= 1:
+        return [run_one(RestTwin, n, sc, o) for n, sc in runs]
+    procs = []
+    d = tempfile.mkdtemp(prefix="ghrctl-twin-rest.")
+    try:
+        for n, _ in runs:
+            out = os.path.join(d, n + ".json")
+            args = [PY, os.path.abspath(__file__), "--baseline", "rest", "--scenario", n,
+                    "--json", out, "--time-scale", repr(o.time_scale), "--seed", str(o.seed),
+                    "--bin", o.bin, "--budget", repr(o.budget), "--settle", repr(o.settle)]
+            args += [x for k, v in o.model.items() for x in ("--set", "%s=%s" % (k, v))]
+            args += [x for k, v in o.env.items() for x in ("--env", "%s=%s" % (k, v))]
+            args += (["--ca", o.ca] if o.ca else []) + (["--keep"] if o.keep else [])
+            args += [] if o.narrate else ["--quiet"]
+            procs.append((n, out, subprocess.Popen(args, stdout=subprocess.DEVNULL)))
+        res = []
+        for n, out, p in procs:
+            p.wait()
+            try:
+                with open(out) as f:
+                    res.append(json.loads(f.readline()))
+            except (OSError, ValueError):
+                raise SystemExit("twin: the REST baseline of %s ended %d without results"
+                                 % (n, p.returncode))
+        return res
+    finally:
+        for _, _, p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def main():
@@ -1019,7 +1184,12 @@ def main():
     ap.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                     help="a ghrctl setting for every run (e.g. a pool's)")
     ap.add_argument("--baselines", action="store_true",
-                    help="add the REST polling every 60 s row per scenario")
+                    help="after each of %s, its REST polling every 60 s baseline "
+                    "(the seed Lambda design, `ghrctl scale --source rest` every 60 s)"
+                    % ", ".join(REST_RUNS))
+    ap.add_argument("--baseline", choices=("rest",), default="",
+                    help="run only that baseline for the scenarios named (rest: "
+                    "`ghrctl scale --source rest` every 60 s)")
     ap.add_argument("--results", default="", help="write the table into this RESULTS.md")
     ap.add_argument("--json", default="", help="write the results as JSON lines")
     ap.add_argument("--from-json", default="", help="no run: the table of these results")
@@ -1095,34 +1265,34 @@ def main():
         ap.error("name a --scenario, --all, --demo or --trace")
     if not os.access(o.bin, os.X_OK):
         raise SystemExit("twin: %s is missing: run make first" % o.bin)
-    results, rows = [], []
+    results, rest = [], []
     for name, sc in runs:
-        tw = Twin(name, sc, o)
-        try:
-            tw.say("scenario %s: %s (time scale %g)" % (name, sc["title"], o.time_scale))
-            res = tw.run()
-        finally:
-            tw.close()
-        results.append(res)
-        rows.append(row(res))
-        if o.baselines and name != "demo":
-            b = rest_baseline(name, sc, o)
-            results.append(b)
-            rows.append(row(b))
+        if not o.baseline:
+            results.append(run_one(Twin, name, sc, o))
+        if (o.baselines or o.baseline == "rest") and name in REST_RUNS:
+            rest.append((name, sc))
+    # Each REST baseline row goes after its scenario's own.
+    for b in rest_side_by_side(rest, o):
+        at = [k for k, r in enumerate(results) if r["scenario"] == b["scenario"][:-5]]
+        results.insert(at[0] + 1 if at else len(results), b)
+    if not results:
+        ap.error("--baseline rest: name one of %s" % ", ".join(REST_RUNS))
+    rows = [row(r) for r in results]
     print()
     print(HEADER)
     for r in rows:
         print(r)
     for res in results:
-        if res.get("modelled"):
-            continue
         print("%s: jobs %d, never started %d, left %d instances + %d runners, after "
               "teardown %d instances + %d runners, interrupted jobs %d, kill -9 %d, "
-              "runners without config %d, %.0f s" % (
+              "runners without config %d, %.0f s%s" % (
                   res["scenario"], res["jobs"], res["never_started"],
                   res["leftover_instances"], res["leftover_runners"],
                   res["after_teardown"][0], res["after_teardown"][1], res["interrupted"],
-                  res["kills"], res["noconfig"], res["seconds"]))
+                  res["kills"], res["noconfig"], res["seconds"],
+                  "" if "passes" not in res else
+                  ", scale passes %(run)d (%(locked)d exited 75, %(failed)d failed)"
+                  % res["passes"]))
     if o.json:
         with open(o.json, "w") as f:
             for res in results:

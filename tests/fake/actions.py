@@ -54,8 +54,9 @@ queue lives on another path tree (/broker/...) than the service
                                    GitHub REST lists it (B also makes the
                                    service refuse its removal)
      {"op":"runners","status":"online"}  every runner online and idle
-     {"op":"jobs","ids":[N...]}    jobs waiting for a runner (the job model,
-                                   below)
+     {"op":"jobs","ids":[N...],"labels":[...]}  jobs waiting for a runner
+                                   (the job model, below); labels: their
+                                   runs-on labels in the REST view
      {"op":"take","ids":[N...]}    another listener acquired these jobs
      {"op":"run","name":R}         runner R runs its job to the end: the job
                                    is done, R leaves, a JobCompleted is sent
@@ -98,6 +99,18 @@ wait for a request; "started" in the state dump has [runner, time] per
 job, "runner_job" the job each runner runs.
 Runners made by generatejitconfig are also listed by the REST API (offline
 until a control line says otherwise) and go from both when removed.
+--rest-repo OWNER/NAME (the lifecycle twin's REST-polling baseline): the
+job model is also GitHub REST's view of repository OWNER/NAME, read under
+the same lock, so the two never disagree: each "jobs" line is one
+workflow run whose jobs are "queued" until a runner is bound to them,
+"in_progress" (with runner_name) from then on and "completed" once run;
+the run is "queued" while all its jobs are, "completed" when all are,
+"in_progress" otherwise (GitHub REST "List workflow runs for a
+repository", GET /repos/{owner}/{repo}/actions/runs?status=, and "List
+jobs for a workflow run", GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs,
+docs.github.com/en/rest/actions/workflow-runs and .../workflow-jobs).
+Runners made through REST generatejitconfig take jobs as the service's
+own do (--bind online: any idle runner whose labels match gets one).
 Message ids belong to a session: a new one numbers from 100000001 again
 (see AState.renumber).  State is dumped to <log>.state (JSON) after every
 request: acked message ids, acquired request ids, sessions, scale sets,
@@ -209,6 +222,9 @@ class AState:
         self.idle = {}             # --bind online: name -> [up since, assign_s]
         self.acq_t = {}            # job -> when it became assigned
         self.started = {}          # job -> [runner, time it was bound]
+        self.rest_jobs = {}        # --rest-repo: job -> [run id, labels, queued at]
+        self.done_t = {}           # --rest-repo: job -> when it completed
+        self.next_run = 7000001    # --rest-repo: workflow run ids
 
     def control(self):
         path = self.args.control
@@ -288,6 +304,7 @@ class AState:
         if i is None:
             return                      # nothing to run: it stays idle
         self.jobs[i] = "done"
+        self.done_t[i] = time.time()
         self.done_by.setdefault(str(i), []).append(name)
         self.drop_runner(name)
         m = {"messageId": self.take_id(sid), "messageType": "RunnerScaleSetJobMessages",
@@ -363,8 +380,12 @@ class AState:
             sid = c.get("scaleSetId", self.default_set())
             mode = self.args.assign
             kind = "JobAssigned" if mode == "service" else "JobAvailable"
+            run = self.next_run
+            self.next_run += 1
             for i in c["ids"]:
                 self.jobs[i] = "assigned" if mode == "service" else "available"
+                self.rest_jobs[i] = [run, list(c.get("labels", ["self-hosted"])),
+                                     time.time()]
                 if mode == "service":
                     self.acq_t[i] = time.time()
             if sid in self.sessions or mode == "service":
@@ -408,7 +429,9 @@ class AState:
         if self.args.bind != "online" or not self.idle:
             return False
         now, done = time.time(), False
-        names = {r["name"] for r in self.runners.values()}
+        # The service's runners and those made through REST alike.
+        names = {r["name"] for r in self.runners.values()} | \
+            {r["name"] for r in self.rest.runners}
         bound = set(self.runner_job.values())
         waiting = sorted((self.acq_t.get(i, now), i) for i, v in self.jobs.items()
                          if v == "assigned" and i not in bound)
@@ -432,6 +455,35 @@ class AState:
                     done = True
                     break
         return done
+
+    def rest_view(self, repo):
+        """--rest-repo: the job model as GitHub REST's workflows of repo
+        (lock held), in the shape github.py serves."""
+        ts = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t)) \
+            if t else None
+        runs = {}
+        for i, (run, labels, queued) in sorted(self.rest_jobs.items()):
+            v = self.jobs.get(i)
+            st = self.started.get(str(i))
+            if v == "done":
+                status = "completed"
+            elif st is not None or v == "elsewhere":
+                status = "in_progress"
+            else:
+                status = "queued"
+            runs.setdefault(run, []).append({
+                "id": i, "status": status, "name": "build (%d)" % i,
+                "workflow_name": "ci", "head_branch": "main",
+                "conclusion": "success" if status == "completed" else None,
+                "created_at": ts(queued), "started_at": ts(st and st[1]),
+                "completed_at": ts(self.done_t.get(i)),
+                "runner_name": st[0] if st else None, "labels": labels})
+        out = []
+        for run, jobs in sorted(runs.items()):
+            ss = {j["status"] for j in jobs}
+            out.append({"id": run, "jobs": jobs,
+                        "status": ss.pop() if len(ss) == 1 else "in_progress"})
+        return {"repos": [{"full_name": repo, "runs": out}], "runners": {}}
 
     def dump(self, log):
         if not log:
@@ -471,6 +523,9 @@ class H(github.H):
         # Control lines apply to the REST runner list too.
         with self.server.ast.lock:
             self.server.ast.control()
+            if self.server.args.rest_repo:
+                self.server.st.wf = self.server.ast.rest_view(
+                    self.server.args.rest_repo)
         return super().route(method)
 
     def ajson(self, status, obj, headers=None):
@@ -839,6 +894,9 @@ def main():
     ap.add_argument("--bind", choices=("jit", "online"), default="jit",
                     help="a job goes to its runner when the runner is made, "
                     "or to any runner once it is up and idle")
+    ap.add_argument("--rest-repo", default="", metavar="OWNER/NAME",
+                    help="list the job model's jobs through GitHub REST as "
+                    "workflow runs of this repository")
     ap.add_argument("--no-scale-sets", action="store_true",
                     help="a GHES without the scale set APIs: 404 HTML")
     ap.add_argument("--no-state", action="store_true",

@@ -251,6 +251,49 @@ test_rest_group_name() {
 	test_done
 }
 
+# The lifecycle twin's REST-polling baseline (bench/twin --baseline rest):
+# the fake Actions Service with --rest-repo lists its own job model
+# through REST as workflow runs, so `scale --source rest` sees the jobs
+# the service holds: queued until a runner is bound (other labels not
+# counted), in_progress while it runs, completed after; a runner made
+# through REST takes a job once it is up.
+test_rest_twin_view() {
+	test_init rest_twin_view
+	test_ca || { test_done; return; }
+	: >"$T/actions.ctl"
+	: >"$T/ec2.ctl"
+	fake_start actions --token ghp_test --control "$T/actions.ctl" --assign service \
+	    --bind online --rest-repo acme/app || { test_done; return; }
+	fake_start aws --ec2-control "$T/ec2.ctl" || { test_done; return; }
+	GITHUB_PORT=$ACTIONS_PORT rest_env "linux, x64"
+	actl '{"op":"jobs","ids":[1,2],"labels":["self-hosted","linux"]}'
+	actl '{"op":"jobs","ids":[3],"labels":["self-hosted","gpu"]}'
+	ghrctl scale --source rest >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "scale --source rest exits 0 ($(tail -n 1 "$T/err"))"
+	test_match "$T/out" '^pool [0-9]+  demand 2 \(2 queued, 0 running\)' \
+	    "the service's two linux jobs are queued through REST, the gpu job not counted"
+	test_eq "$(instances running)" 2 "2 instances launched"
+	name=$(tag 0 ghrctl:runner)
+	actl "{\"op\":\"runner\",\"name\":\"$name\",\"status\":\"online\",\"busy\":false}"
+	actl "{\"op\":\"online\",\"name\":\"$name\",\"assign_s\":0}"
+	bound() { grep -q "\"$name\"" "$ACTIONS_LOG.state" 2>/dev/null &&
+	    "$PY" -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["runner_job"] else 1)' \
+	    "$ACTIONS_LOG.state"; }
+	wait_long bound && ok "the REST-made runner took a job once up" ||
+	    not_ok "no job bound: $(cat "$ACTIONS_LOG.state")"
+	ghrctl scale --source rest --dry-run >"$T/out" 2>"$T/err"
+	test_match "$T/out" 'demand 2 \(1 queued, 1 running\)' "its job is in_progress through REST"
+	actl "{\"op\":\"run\",\"name\":\"$name\"}"
+	ran() { ghrctl scale --source rest --dry-run >"$T/out" 2>"$T/err" &&
+	    grep -q 'demand 1 (1 queued, 0 running)' "$T/out"; }
+	wait_long ran && ok "then completed: no longer demand" || not_ok "after the run: $(cat "$T/out")"
+	fake_requests actions | grep '"method": "GET"' | grep -o '/repos/acme/app/actions/runs[^" ]*' |
+	    sort -u >"$T/gets"
+	test_match "$T/gets" 'runs\?status=queued' "runs listed by status queued"
+	test_match "$T/gets" 'runs/7000001/jobs' "the jobs of the linux run read"
+	test_done
+}
+
 run_test test_rest_demand
 run_test test_rest_max_runners
 run_test test_rest_conditional
@@ -258,3 +301,4 @@ run_test test_rest_dry_run
 run_test test_rest_busy_kept
 run_test test_rest_caps_repo_scope
 run_test test_rest_group_name
+run_test test_rest_twin_view

@@ -33,6 +33,34 @@ test_demo() {
 	test_done
 }
 
+# The REST-polling baseline of `make twin` (bench/twin --baseline rest):
+# `ghrctl scale --source rest` run every 60 s (6 s at time scale 0.1) as
+# cron would, against the fake GitHub's REST view of the twin's jobs, the
+# instances booting with the real `ghrctl boot`.  Asserted: every job
+# started, no pass failed, nothing left over, every runner got its
+# sealed config.
+test_rest_baseline() {
+	test_init rest_baseline
+	test_ca || { test_done; return; }
+	TMPDIR=$T timeout 170 "$PY" "$TOP/bench/twin/twin.py" --scenario cold --baseline rest \
+	    --time-scale 0.1 --settle 60 --quiet --bin "$BIN" --ca "$CA" \
+	    --json "$T/res.json" >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "the baseline run ends well ($(tail -n 3 "$T/err" | tr '\n' '|'))"
+	test_match "$T/out" '^\| single jobs, cold \(no pool\): REST polling every 60 s \(the seed Lambda design' \
+	    "its row is printed"
+	r() { "$PY" -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(eval(sys.argv[2]))' "$T/res.json" "$1"; }
+	test_eq "$(r 'r["baseline"], r["jobs"], r["never_started"]')" "('rest', 5, 0)" "all 5 jobs started"
+	# A slow (sanitizer) pass may still hold the lock at the next: 75.
+	test_eq "$(r 'r["passes"]["run"] >= 2, r["passes"]["failed"]')" "(True, 0)" \
+	    "the scale passes ran, none failed"
+	test_eq "$(r 'r["leftover_instances"] + r["leftover_runners"], r["after_teardown"]')" "(0, [0, 0])" \
+	    "nothing left over"
+	test_eq "$(r 'r["noconfig"]')" 0 "every runner got its sealed config"
+	left=$(find "$T" -maxdepth 1 -name 'ghrctl-twin*' | wc -l | tr -d ' ')
+	test_eq "$left" 0 "the twin removed its directory"
+	test_done
+}
+
 # A job history replays: the job journal itself, or `ghrctl jobs -o
 # trace` (queued_at, labels, duration), becomes the twin's jobs, queued
 # at their offsets from the first.
@@ -66,4 +94,5 @@ test_trace() {
 }
 
 run_test test_demo
+run_test test_rest_baseline
 run_test test_trace
