@@ -83,6 +83,12 @@ struct scaler {
 	int64_t			 pool_max_age;
 	char			 pool_config[POOL_CONFIG_KEY_LEN + 1];
 	struct ec2_instances	 pool_avail;	/* stopped, usable, oldest first */
+	int64_t			 pool_looked_ms; /* scaler_pool_refresh() */
+	struct {
+		char		 id[EC2_ID_MAX];
+		int64_t		 at;		/* unix seconds */
+	}			 pool_taken[64]; /* bound lately: never twice */
+	size_t			 pool_ntaken;
 	struct ec2_launch	 pool_launch;	/* on-demand, stop on shutdown */
 };
 

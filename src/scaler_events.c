@@ -133,6 +133,8 @@ flush_launches(struct scaler *s, int strict)
 
 	if (s->nbatch == 0)
 		return NULL;
+	/* A warming instance may have stopped since the last reconcile. */
+	scaler_pool_refresh(s, s->nbatch);
 	scaler_launch_all(s, s->batch, s->nbatch, &s->known);
 	for (i = 0; i < s->nbatch; i++) {
 		l = &s->batch[i];
@@ -280,7 +282,8 @@ scaler_reconcile(struct scaler *s, int launch_ok)
 		remember(s, &in);
 	}
 	s->have_known = 1;
-	s->reconcile = 0;
+	/* Warming goes a few a pass (scaler_pool.c): then one more pass. */
+	s->reconcile = pl.warm > 0;
 	s->reconciled_ms = now_ms();
 out:
 	scaler_ids_free(ids, nids);

@@ -75,14 +75,21 @@ const struct error	*scaler_plan_pass(struct scaler *,
  * stopped instances into s->pool_avail, o's warming and stopped ones
  * marked pool (not runner instances).  scaler_pool_assign(): give the
  * launches of v that no known instance serves the usable stopped
- * instances, in turn.  scaler_pool_bind(): bind one (JIT config, sealed
- * delivery recorded, tags runner, pool=bound), not started yet.
+ * instances, in turn (and asks poll --scale for a reconcile, which
+ * refills the pool).  scaler_pool_refresh(): when fewer than want are
+ * usable and the schedule wants a stopped pool, look at EC2 for stopped
+ * pool instances (one DescribeInstances, at most every POOL_LOOK_MS):
+ * poll --scale between its reconciles, so a warming instance that
+ * stopped serves the next job.  scaler_pool_bind(): bind one (JIT
+ * config, sealed delivery recorded, tags runner, pool=bound), not
+ * started yet.
  * scaler_pool_start(): StartInstances of the bound ones of v, in one
  * batch (one by one when the batch is refused).  scaler_pool_warm():
  * launch n warming instances (ids appended).  scaler_pool_warming(): the
  * live warming or pool instances of v.
  */
 void			 scaler_pool_now(struct scaler *);
+void			 scaler_pool_refresh(struct scaler *, size_t want);
 void			 scaler_pool_plan(struct scaler *, struct scaler_obs *,
 			    struct plan *pl);
 void			 scaler_pool_assign(struct scaler *,

@@ -31,6 +31,7 @@
 
 #define POOL_GRACE_S		60	/* bound, not started yet: Describe lag */
 #define POOL_WARM_PASS		5	/* RunInstances' bucket capacity */
+#define POOL_LOOK_MS		1000	/* scaler_pool_refresh() at most */
 
 /* see scaler_impl.h */
 int
@@ -64,6 +65,35 @@ scaler_pool_now(struct scaler *s)
 	    s->set.max_runners;
 }
 
+/* Bound by this process within POOL_GRACE_S (Describe may lag the tag). */
+static int
+taken(const struct scaler *s, const char *id, int64_t now)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->pool_ntaken; i++)
+		if (strcmp(s->pool_taken[i].id, id) == 0 &&
+		    now - s->pool_taken[i].at < POOL_GRACE_S)
+			return 1;
+	return 0;
+}
+
+static void
+take(struct scaler *s, const char *id)
+{
+	const size_t	 max = sizeof(s->pool_taken) / sizeof(s->pool_taken[0]);
+	size_t		 i, k;
+
+	if (s->pool_ntaken < max)
+		i = s->pool_ntaken++;
+	else		/* full: the oldest goes */
+		for (i = 0, k = 1; k < max; k++)
+			if (s->pool_taken[k].at < s->pool_taken[i].at)
+				i = k;
+	snprintf(s->pool_taken[i].id, sizeof(s->pool_taken[i].id), "%s", id);
+	s->pool_taken[i].at = time(NULL);
+}
+
 /* see scaler_impl.h */
 void
 scaler_pool_plan(struct scaler *s, struct scaler_obs *o, struct plan *pl)
@@ -85,24 +115,78 @@ scaler_pool_plan(struct scaler *s, struct scaler_obs *o, struct plan *pl)
 	ps.warm_max = POOL_WARM_PASS;
 	pool_plan(&ps, o->inst.v, o->inst.n, o->in.now, pl, &pp);
 	s->pool_avail.n = 0;
-	for (i = 0; i < pp.navail; i++) {
-		if (s->pool_avail.n == s->pool_avail.cap) {
-			s->pool_avail.cap = s->pool_avail.cap ?
-			    s->pool_avail.cap * 2 : 16;
-			s->pool_avail.v = xrealloc(s->pool_avail.v,
-			    s->pool_avail.cap * sizeof(*s->pool_avail.v));
-		}
-		s->pool_avail.v[s->pool_avail.n++] = o->inst.v[pp.avail[i]];
-	}
+	for (i = 0; i < pp.navail; i++)
+		if (!taken(s, o->inst.v[pp.avail[i]].id, o->in.now))
+			ec2_instances_add(&s->pool_avail,
+			    &o->inst.v[pp.avail[i]]);
 	pl->pools = s->pool.n > 0 || pp.stopped > 0 || pp.warming > 0;
 	pl->pool_stopped = pp.stopped;
 	pl->pool_warming = pp.warming;
-	/* Quiet time only: demand first; warming counts toward MAX_RUNNERS. */
+	/*
+	 * Refilled whenever there is room: the waiting jobs' launches of
+	 * this pass (pl->launch) first, then warming instances up to
+	 * MAX_RUNNERS (they count toward it; scaler_apply() launches them
+	 * after the jobs', at most POOL_WARM_PASS a pass).
+	 */
 	pl->warm = 0;
 	if (s->set.scale && !s->set.no_launch && pl->have_desired &&
-	    pl->launch == 0 && !pl->stale)
-		pl->warm = plan_room(&s->set, pl->live, pp.warm);
+	    !pl->stale)
+		pl->warm = plan_room(&s->set, pl->live + pl->launch, pp.warm);
 	pool_plan_release(&pp);
+}
+
+/* see scaler_impl.h */
+void
+scaler_pool_refresh(struct scaler *s, size_t want)
+{
+	const struct error	*e;
+	struct ec2_filter	 f[3];
+	struct ec2_instances	 got = EC2_INSTANCES_INIT;
+	unsigned int		 hot, stopped;
+	int64_t			 now = time(NULL), ms = now_ms();
+	size_t			 i, j;
+
+	if (s->dry_run || s->pool_avail.n >= want || s->pool.n == 0 ||
+	    ms - s->pool_looked_ms < POOL_LOOK_MS)
+		return;
+	pool_sizes(&s->pool, now, s->min_runners, &hot, &stopped);
+	if (stopped == 0 || s->pool_max_stopped == 0)
+		return;
+	s->pool_looked_ms = ms;
+	memset(f, 0, sizeof(f));
+	f[0].name = "tag:" EC2_TAG_SCALE_SET;
+	f[0].values[0] = s->set_id;
+	f[0].nvalues = 1;
+	f[1].name = "tag:" EC2_TAG_POOL;
+	f[1].values[0] = "warming";
+	f[1].values[1] = "stopped";
+	f[1].nvalues = 2;
+	f[2].name = "instance-state-name";
+	f[2].values[0] = "stopped";
+	f[2].nvalues = 1;
+	if ((e = ec2_describe(s->aws, f, 3, &got)) != NULL) {
+		log_warn("pool: %s", e->msg);
+		goto out;
+	}
+	for (i = 0; i < got.n; i++) {
+		const struct ec2_instance *in = &got.v[i];
+
+		if (!scaler_pool_flag(in) || strcmp(in->state, "stopped") != 0 ||
+		    strcmp(in->pool_config, s->pool_config) != 0 ||
+		    (s->pool_max_age > 0 && in->launch_time > 0 &&
+		    now - in->launch_time >= s->pool_max_age) ||
+		    taken(s, in->id, now))
+			continue;
+		for (j = 0; j < s->pool_avail.n; j++)
+			if (strcmp(s->pool_avail.v[j].id, in->id) == 0)
+				break;
+		if (j == s->pool_avail.n) {
+			log_debug("pool: instance %s stopped, usable", in->id);
+			ec2_instances_add(&s->pool_avail, in);
+		}
+	}
+out:
+	ec2_instances_release(&got);
 }
 
 static int
@@ -131,6 +215,7 @@ scaler_pool_assign(struct scaler *s, struct scaler_launch *v, size_t n,
 			continue;
 		snprintf(v[i].pool_id, sizeof(v[i].pool_id), "%s",
 		    s->pool_avail.v[used++].id);
+		take(s, v[i].pool_id);
 		if (i != k) {	/* to the front, the order kept */
 			t = v[i];
 			memmove(&v[k + 1], &v[k], (i - k) * sizeof(*v));
@@ -142,6 +227,9 @@ scaler_pool_assign(struct scaler *s, struct scaler_launch *v, size_t n,
 	memmove(s->pool_avail.v, s->pool_avail.v + used,
 	    (s->pool_avail.n - used) * sizeof(*s->pool_avail.v));
 	s->pool_avail.n -= used;
+	/* poll --scale: refill at once, after the jobs (scaler_events.c). */
+	if (used > 0)
+		s->reconcile = 1;
 }
 
 /* see scaler_impl.h */

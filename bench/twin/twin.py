@@ -102,8 +102,29 @@ SCENARIOS = {
     "day-hot": {"title": "working day, hot pool MIN_RUNNERS=3 (09:00-17:00 compressed to "
                 "100 s; boots, jobs at time scale 1)", "shape": "day", "n": 24, "span": 100,
                 "env": {"MAX_RUNNERS": "30", "MIN_RUNNERS": "3"}, "warm": 3},
+    # Warm pools (issue 15 section 2).  A stopped pool fills before the
+    # jobs (warm_stopped); "hot" is the schedule's hot size (the idle
+    # runners the run ends with).
+    "stopped": {"title": "single jobs, stopped pool (POOL_SCHEDULE=\"* stopped=3\")",
+                "shape": "trickle", "n": 6, "every": 12, "duration": 5,
+                "env": {"POOL_SCHEDULE": "* stopped=3"}, "warm_stopped": 3},
+    "burst80-pool": {"title": "PR burst of 80, stopped pool 20 (POOL_SCHEDULE=\"* "
+                     "stopped=20\"), the rest cold", "shape": "burst", "n": 80,
+                     "duration": 20, "warm_stopped": 20,
+                     "env": {"MAX_RUNNERS": "100", "POOL_SCHEDULE": "* stopped=20"}},
+    # The schedule's working-hours window is written around the time of
+    # the run (UTC, see pool_schedule()): the compressed day runs inside
+    # it, and outside it the pools are 0.
+    "day-pool": {"title": "working day with POOL_SCHEDULE=\"HH:MM-HH:MM hot=2 stopped=10; "
+                 "* stopped=0\" (the window: the run's UTC time -10 min to +50 min; "
+                 "09:00-17:00 compressed to 100 s; boots, jobs at time scale 1)",
+                 "shape": "day", "n": 24, "span": 100, "hot": 2, "warm": 2,
+                 "warm_stopped": 10,
+                 "env": {"MAX_RUNNERS": "30", "POOL_TZ": "UTC",
+                         "POOL_SCHEDULE": "{window} hot=2 stopped=10; * stopped=0"}},
 }
-STANDARD = ["cold", "hot", "burst80", "day"]     # make twin
+STANDARD = ["cold", "hot", "burst80", "day", "stopped", "burst80-pool",
+            "day-pool"]     # make twin
 
 # The scripted day of `make demo` (times in s at time scale 1; the demo
 # runs it at --time-scale 0.25): a trickle, a pull-request burst, a spot
@@ -217,6 +238,19 @@ def journal_trace(path, bin_):
     with os.fdopen(fd, "w") as f:
         f.write(r.stdout)
     return out
+
+
+def pool_schedule(text, now=None):
+    """A scenario's POOL_SCHEDULE with {window} as a range of the time of
+    day (UTC) from 10 minutes before now to 50 minutes after: the
+    working-hours window the compressed day runs in."""
+    if "{window}" not in text:
+        return text
+    t = time.gmtime(now if now is not None else time.time())
+    m = t.tm_hour * 60 + t.tm_min
+    a, b = (m - 10) % 1440, (m + 50) % 1440
+    return text.replace("{window}", "%02d:%02d-%02d:%02d" % (a // 60, a % 60, b // 60,
+                                                             b % 60))
 
 
 def plan_jobs(sc, rng):
@@ -347,6 +381,8 @@ class Twin:
                 env[k] = os.environ[k]
         env.update(self.sc.get("env", {}))
         env.update(self.o.env)
+        if "POOL_SCHEDULE" in env:
+            env["POOL_SCHEDULE"] = pool_schedule(env["POOL_SCHEDULE"])
         self.env = env
         self.register()
 
@@ -679,10 +715,17 @@ class Twin:
         time.sleep(0.1)
 
     def pool_size(self):
+        """The hot pool the run ends with: MIN_RUNNERS or the scenario's
+        schedule's hot=."""
         try:
-            return int(self.env.get("MIN_RUNNERS", "0"))
+            return max(int(self.env.get("MIN_RUNNERS", "0")), self.sc.get("hot", 0))
         except ValueError:
             return 0
+
+    def stopped_count(self):
+        """Instances stopped (the stopped pool, or on their way out)."""
+        return sum(1 for r in self.inst.values() if "down" not in r
+                   and r["state"] in ("stopping", "stopped"))
 
     def counts(self):
         live = sum(1 for r in self.inst.values() if "down" not in r
@@ -708,7 +751,9 @@ class Twin:
         self.stop_ghrctl()
         # Instances still booting come up (scale delivers their configs)
         # and are retired once idle.
-        env = dict(self.env, MIN_RUNNERS="0")
+        # No schedule: the hot and stopped pools go too (scale
+        # terminates the stopped pool above a size of 0).
+        env = dict(self.env, MIN_RUNNERS="0", POOL_SCHEDULE="")
         end = time.time() + self.o.settle
         while time.time() < end:
             subprocess.run([self.o.bin, "scale", "--min-age", "0s"], env=env,
@@ -718,9 +763,10 @@ class Twin:
             while time.time() < t:
                 self.tick(scaler=False)
             live, runners = self.counts()
-            if live == 0 and runners == 0:
+            if live == 0 and runners == 0 and self.stopped_count() == 0:
                 break
         self.after = self.counts()
+        self.after_stopped = self.stopped_count()
 
     def stop_ghrctl(self):
         if self.ghrctl is None:
@@ -804,6 +850,8 @@ class Twin:
                "throttled": throttled, "throttled_per_job": throttled / n,
                "leftover_instances": self.left[0], "leftover_runners": self.left[1],
                "after_teardown": list(self.after), "interrupted": len(self.interrupted),
+               "after_teardown_stopped": self.after_stopped,
+               "pool_served": len(q["hot"]) + len(q["stopped"]),
                "kills": self.kills, "seconds": self.finish - self.t0,
                "noconfig": sum(1 for r in self.inst.values() if r.get("noconfig")),
                "env": {k: v for k, v in self.sc.get("env", {}).items()},
@@ -1022,12 +1070,17 @@ def targets(results):
         v = [r["share"][c][1] for r in real if r["share"][c][3]]
         if v:
             shares.append("%s %s s" % (c, fmt_s(max(v))))
-    day = by.get("day")
-    served = "not run"
-    if day and day["started"]:
-        warm = day["queue"]["hot"][3] + day["queue"]["stopped"][3]
-        served = "%.0f %% hot or stopped (no pool; %d of %d)" % (
-            100.0 * warm / day["started"], warm, day["started"])
+    served = []
+    for name, what in (("day-pool", "with the schedule"), ("day", "no pool")):
+        day = by.get(name)
+        if day and day["started"]:
+            warm = day["queue"]["hot"][3] + day["queue"]["stopped"][3]
+            served.append("%s: %.0f %% hot or stopped (%d of %d), idle %.0f instance-s "
+                          "($%.4f), stopped %.0f instance-s ($%.6f)" % (
+                              what, 100.0 * warm / day["started"], warm, day["started"],
+                              day["idle_instance_s"], day["idle_usd"],
+                              day.get("stopped_instance_s", 0), day.get("stopped_usd", 0)))
+    served = "; ".join(served) or "not run"
     zero = "never started %d, leftovers %d, throttled %d" % (
         sum(r["never_started"] for r in real),
         sum(r["leftover_instances"] + r["leftover_runners"] for r in real),
@@ -1036,12 +1089,14 @@ def targets(results):
             "| ghrctl's own share of queue time, every class, bursts up to 100 | <= 1 s | - "
             "| worst p95 over the runs: %s |" % (", ".join(shares) or "not run"),
             "| single jobs, hot pool | <= 3 s | RunsOn < 6 s | %s |" % q95("hot", "hot"),
-            "| single jobs, stopped pool | <= 12 s | RunsOn < 15 s | %s |" % (
-                q95("stopped", "stopped") if "stopped" in by else
-                "not run (no stopped pool in this build)"),
+            "| single jobs, stopped pool | <= 12 s | RunsOn < 15 s | %s |" % q95(
+                "stopped", "stopped"),
             "| single jobs, cold | <= 22 s | RunsOn < 25 s | %s |" % q95("cold", "cold"),
             "| burst of 80 with stopped pool 20, rest cold | the 20 <= 12 s, the rest <= 23 s "
-            "| - | no pool: all 80 cold, %s |" % q95("burst80", "cold"),
+            "| - | %s; no pool: all 80 cold, %s |" % (
+                "stopped %s, cold %s" % (q95("burst80-pool", "stopped"),
+                                         q95("burst80-pool", "cold"))
+                if "burst80-pool" in by else "not run", q95("burst80", "cold")),
             "| working day with schedule | >= 90 %% of jobs hot or stopped | - | %s |" % served,
             "| zero jobs never started, leftovers, throttled calls | 0 | - | %s |" % zero]
 
@@ -1293,6 +1348,14 @@ def main():
                   "" if "passes" not in res else
                   ", scale passes %(run)d (%(locked)d exited 75, %(failed)d failed)"
                   % res["passes"]))
+        if "pool_served" in res:
+            print("%s: served from pools %d of %d (%.0f %%), stopped instances after "
+                  "teardown %d, idle %.0f instance-s ($%.4f), stopped %.0f instance-s "
+                  "($%.6f storage)" % (
+                      res["scenario"], res["pool_served"], res["started"],
+                      100.0 * res["pool_served"] / max(1, res["started"]),
+                      res["after_teardown_stopped"], res["idle_instance_s"], res["idle_usd"],
+                      res["stopped_instance_s"], res["stopped_usd"]))
     if o.json:
         with open(o.json, "w") as f:
             for res in results:
@@ -1301,7 +1364,8 @@ def main():
         write_results(o.results, rows, os.environ.get("TWIN_COMMAND") or
                       "bench/twin/twin " + " ".join(sys.argv[1:]), results)
     bad = any(r["never_started"] or r.get("leftover_instances") or r.get("leftover_runners")
-              or r.get("after_teardown", [0, 0]) != [0, 0] for r in results)
+              or r.get("after_teardown", [0, 0]) != [0, 0] or r.get("after_teardown_stopped")
+              for r in results)
     return 1 if bad else 0
 
 

@@ -169,11 +169,13 @@ test_max_runners() {
 	stats 0
 	ghrctl scale -o json >"$T/out" 2>"$T/err"
 	test_match "$T/out" '"desired":1,"live":0,"launch":1' "hot=1: one runner launched"
-	test_eq "$(pooled warming)" 0 "no warming while demand is served"
+	test_match "$T/out" '"pool":\{"stopped":0,"warming":0,"warm":2\}' \
+	    "the pool refills in the same pass, in the room the demand leaves"
+	test_eq "$(pooled warming)" 2 "warming up to MAX_RUNNERS beside the demand"
+	test_eq "$(params RunInstances | head -n 1 | grep -c '"InstanceInitiatedShutdownBehavior": "stop"')" 0 \
+	    "the demand's launch first"
 	ghrctl scale -o json >"$T/out" 2>"$T/err"
-	test_eq "$(pooled warming)" 2 "then warming up to MAX_RUNNERS"
-	ghrctl scale -o json >"$T/out" 2>"$T/err"
-	test_eq "$(instances running)" 3 "no more"
+	test_eq "$(instances)" 3 "no more"
 	stats 2
 	ghrctl scale -o json >"$T/out" 2>"$T/err"
 	test_match "$T/out" '"desired":3,"live":3,"launch":0' "warming instances count toward MAX_RUNNERS"
@@ -346,8 +348,56 @@ test_poll_bind() {
 	test_done
 }
 
+warming_is() { test "$(pooled warming)" = "$1"; }
+running_is() { test "$(istate_of "$1")" = running; }
+
+# poll --follow --scale: a warming instance that stopped after the last
+# reconcile serves the next job (the scaler looks at EC2 before it
+# launches), and the pool is refilled right after that job's binding.
+test_poll_refill() {
+	test_init poll_refill
+	pool_setup || { test_done; return; }
+	export POOL_SCHEDULE="* stopped=1"
+	stats 0
+	scaler_start
+	wait_long warming_is 1 && ok "the scaler warms one" ||
+	    not_ok "no warming instance: $(tail -n 3 "$T/err")"
+	i1=$(inst 1)
+	wait_long running_is "$i1"
+	boot_fg "$i1"
+	shut "$i1"
+	stopped "$i1"
+	msg 1 201
+	wait_long acked 100000001 && ok "message handled" || not_ok "not acked: $(tail -n 3 "$T/err")"
+	wait_long warming_is 1
+	scaler_stop
+	test_eq "$(calls StartInstances)" 1 "the instance that stopped is started for the job"
+	test_eq "$(tag 1 ghrctl:runner)" ghrctl-1-r201 "bound to the job's runner"
+	test_eq "$(cold ghrctl-1-r201)" 0 "no cold launch for the job"
+	test_eq "$(pooled warming)" 1 "refilled at once: one warming again"
+	test_eq "$(calls RunInstances)" 2 "one warming launch for the refill"
+	test_done
+}
+
+# poll --follow --scale fills a pool larger than one pass's warming at
+# each long poll's end, not at the minute's reconcile.
+test_poll_fill() {
+	test_init poll_fill
+	pool_setup || { test_done; return; }
+	export POOL_SCHEDULE="* stopped=7"
+	stats 0
+	scaler_start
+	wait_long warming_is 7 && ok "seven warming within a few long polls" ||
+	    not_ok "warming $(pooled warming): $(tail -n 3 "$T/err")"
+	scaler_stop
+	test_eq "$(calls RunInstances)" 7 "no more"
+	test_done
+}
+
 test_warm_bind_job
 test_poll_bind
+test_poll_refill
+test_poll_fill
 test_max_runners
 test_schedule_errors
 test_replace
