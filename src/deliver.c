@@ -882,7 +882,7 @@ due_cmp(const void *a, const void *b)
 static int64_t
 first_look(int64_t key_ms)
 {
-	int64_t	 hold = key_ms - DELIVER_EARLY_MS;
+	int64_t	 hold = key_ms / DELIVER_EARLY_DIV;
 
 	if (hold > DELIVER_HOLD_MAX_MS)
 		hold = DELIVER_HOLD_MAX_MS;

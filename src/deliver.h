@@ -139,10 +139,12 @@ const struct error	*deliver_run(struct aws *, const struct config *,
  * deliver_bg_stop()) looks at the pending records on a schedule
  * (deliver_due()).  An instance owed a config gets its first look
  * DELIVER_FIRST_MS after its launch was recorded or, once keys were
- * found, DELIVER_EARLY_MS before the quickest launch-to-key time seen so
- * far (at most DELIVER_HOLD_MAX_MS after its launch: a boot is never
- * faster than the quickest one seen, so earlier looks would only spend
- * GetConsoleOutput's bucket), then one every DELIVER_RECHECK_MS, the
+ * found, at 1/DELIVER_EARLY_DIV of the quickest launch-to-key time seen
+ * so far (at most DELIVER_HOLD_MAX_MS after its launch: boots take
+ * about as long as each other, and earlier looks would only spend
+ * GetConsoleOutput's bucket; the quickest seen may be one slow boot, so
+ * the margin is wide: the twin's cold boots publish their keys between
+ * 14 and 20 s), then one every DELIVER_RECHECK_MS, the
  * least recently looked at first; a delivered one is looked at every
  * DELIVER_OPENED_MS for its opened line, every DELIVER_OPENED_BUSY_MS
  * while keys are being found (deleting the sealed tags can wait, a key
@@ -161,7 +163,7 @@ const struct error	*deliver_run(struct aws *, const struct config *,
  * deliver_run() in the same process does nothing.
  */
 #define DELIVER_FIRST_MS	3000
-#define DELIVER_EARLY_MS	2000
+#define DELIVER_EARLY_DIV	2
 #define DELIVER_HOLD_MAX_MS	30000
 #define DELIVER_RECHECK_MS	250
 #define DELIVER_OPENED_MS	5000
