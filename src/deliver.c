@@ -911,13 +911,9 @@ deliver_due(const struct deliver_slot *s, int64_t now, int64_t key_ms,
 	}
 	*rank = 1;
 	at = s->born + first_look(key_ms);
-	/*
-	 * Well before the quickest key seen (3/4 of it: key_ms counts from
-	 * the whole second of the launch record to the key found), a key
-	 * is unlikely: every second.
-	 */
-	every = key_ms > 0 && (now - s->born) * 4 < key_ms * 3 ?
-	    DELIVER_EARLY_RECHECK_MS : DELIVER_RECHECK_MS;
+	/* Before the quickest key seen, a key is unlikely: every second. */
+	every = key_ms > 0 && now - s->born < key_ms ? DELIVER_EARLY_RECHECK_MS :
+	    DELIVER_RECHECK_MS;
 	if (s->last != 0 && s->last + every > at)
 		at = s->last + every;
 	return at;

@@ -243,14 +243,14 @@ t_due(void)
 	T_EQ_INT(deliver_due(&s, now, 600000, 0, &rank),
 	    b + DELIVER_HOLD_MAX_MS);
 	/*
-	 * Looked at: again a second later before 3/4 of the quickest key
-	 * time, DELIVER_RECHECK_MS (250 ms) later from then on, or when no
-	 * key was seen yet.
+	 * Looked at: again a second later before the quickest key time,
+	 * DELIVER_RECHECK_MS (250 ms) later from then on, or when no key
+	 * was seen yet.
 	 */
 	s.last = b + 10000;
 	T_EQ_INT(deliver_due(&s, b + 10000, 20000, 1, &rank), b + 11000);
-	s.last = b + 15000;
-	T_EQ_INT(deliver_due(&s, b + 15000, 20000, 1, &rank), b + 15250);
+	s.last = b + 21000;
+	T_EQ_INT(deliver_due(&s, b + 21000, 20000, 1, &rank), b + 21250);
 	s.last = b + 10000;
 	T_EQ_INT(deliver_due(&s, b + 10000, 0, 1, &rank), b + 10250);
 	T_EQ_INT(DELIVER_RECHECK_MS, 250);
