@@ -894,7 +894,7 @@ int64_t
 deliver_due(const struct deliver_slot *s, int64_t now, int64_t key_ms,
     int busy, int *rank)
 {
-	int64_t	 at, every;
+	int64_t	 at;
 
 	if (s->expired) {
 		*rank = 0;
@@ -911,11 +911,8 @@ deliver_due(const struct deliver_slot *s, int64_t now, int64_t key_ms,
 	}
 	*rank = 1;
 	at = s->born + first_look(key_ms);
-	/* Before the quickest key seen, a key is unlikely: every second. */
-	every = key_ms > 0 && now - s->born < key_ms ? DELIVER_EARLY_RECHECK_MS :
-	    DELIVER_RECHECK_MS;
-	if (s->last != 0 && s->last + every > at)
-		at = s->last + every;
+	if (s->last != 0 && s->last + DELIVER_RECHECK_MS > at)
+		at = s->last + DELIVER_RECHECK_MS;
 	return at;
 }
 

@@ -144,8 +144,7 @@ const struct error	*deliver_run(struct aws *, const struct config *,
  * about as long as each other, and earlier looks would only spend
  * GetConsoleOutput's bucket; the quickest seen may be one slow boot, so
  * the margin is wide: the twin's cold boots publish their keys between
- * 14 and 20 s), then one every DELIVER_EARLY_RECHECK_MS until the
- * quickest launch-to-key time, then every DELIVER_RECHECK_MS, the
+ * 14 and 20 s), then one every DELIVER_RECHECK_MS, the
  * least recently looked at first; a delivered one is looked at every
  * DELIVER_OPENED_MS for its opened line, every DELIVER_OPENED_BUSY_MS
  * while keys are being found (deleting the sealed tags can wait, a key
@@ -167,7 +166,6 @@ const struct error	*deliver_run(struct aws *, const struct config *,
 #define DELIVER_EARLY_DIV	2
 #define DELIVER_HOLD_MAX_MS	30000
 #define DELIVER_RECHECK_MS	250
-#define DELIVER_EARLY_RECHECK_MS 1000
 #define DELIVER_OPENED_MS	5000
 #define DELIVER_OPENED_BUSY_MS	30000
 #define DELIVER_LOOKUP_MS	10000
