@@ -43,7 +43,7 @@ extern char **environ;
 #define BOOT_RUNNER		"/opt/actions-runner/run.sh"
 #define BOOT_CONSOLE		"/dev/console"
 #define BOOT_WAIT_MS		(15LL * 60 * 1000)
-#define BOOT_INTERVAL_MS	500LL	/* IMDS is local: 2 looks a second cost nothing */
+#define BOOT_INTERVAL_MS	200LL	/* IMDS is local: 5 looks a second cost nothing */
 #define BOOT_REPUBLISH_MS	30000LL
 #define BOOT_SCRUB_MS		(120LL * 1000)
 #define BOOT_KEY_LINE		"ghrctl-boot-key v1"
@@ -82,7 +82,7 @@ static const struct opt boot_opts[] = {
 	{ "wait", KEY_WAIT, OPT_REQ, "DURATION",
 	    "give up when no config came within DURATION (default 15m)" },
 	{ "interval", KEY_INTERVAL, OPT_REQ, "DURATION",
-	    "time between looks at the tags (default 500ms)" },
+	    "time between looks at the tags (default 200ms)" },
 	{ "runner", KEY_RUNNER, OPT_REQ, "PATH",
 	    "the runner program (default /opt/actions-runner/run.sh)" },
 	{ "user", KEY_USER, OPT_REQ, "NAME",

@@ -819,6 +819,9 @@ struct deliver_bg {
 	size_t			 ns, caps;
 	struct deliver_stats	 total;		/* the thread's own */
 	int64_t			 hot_until;	/* wall ms; see bg_pass() */
+	int64_t			 key_ms;	/* quickest launch to key seen */
+	double			 credit;	/* cold looks in hand */
+	int64_t			 credit_t;	/* wall ms credit was counted */
 };
 
 /* The running one (one per process), for deliver_launched()'s kick. */
@@ -856,7 +859,9 @@ sched_get(struct deliver_bg *b, const char *name)
 struct due {
 	struct sched	*sc;
 	int		 rank;		/* lower first */
-	int64_t		 created;	/* older first within a rank */
+	int64_t		 last;		/* least recently looked at first */
+	int64_t		 created;	/* then older first */
+	int64_t		 born;		/* wall ms of its launch record */
 };
 
 static int
@@ -866,51 +871,56 @@ due_cmp(const void *a, const void *b)
 
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
+	if (x->last != y->last)
+		return x->last < y->last ? -1 : 1;
 	if (x->created != y->created)
 		return x->created < y->created ? -1 : 1;
 	return strcmp(x->sc->name, y->sc->name);
 }
 
-/*
- * When record p (its schedule sc; looks every ms apart while it is owed a
- * config) is next due at (ms), and its rank:
- * 0 expired (no call), 1 owed a config and not looked at for
- * DELIVER_STARVE_MS, 2 owed a config (oldest launch first: instances
- * boot in about the order they were launched), 3 instance id to look up,
- * 4 delivered, waiting for the opened line.
- */
+/* When an instance owed a config gets its first look (see deliver.h). */
 static int64_t
-due_at(const struct pending *p, const struct sched *sc, int64_t nowms,
-    int64_t every, int *rank)
+first_look(int64_t key_ms)
 {
-	int64_t	 born = p->created * 1000;
+	int64_t	 hold = key_ms / DELIVER_EARLY_DIV;
 
-	if (!p->sent && p->created > 0 && nowms / 1000 - p->created >
-	    DELIVER_TTL_S) {
+	if (hold > DELIVER_HOLD_MAX_MS)
+		hold = DELIVER_HOLD_MAX_MS;
+	return hold > DELIVER_FIRST_MS ? hold : DELIVER_FIRST_MS;
+}
+
+/* see deliver.h */
+int64_t
+deliver_due(const struct deliver_slot *s, int64_t now, int64_t key_ms,
+    int busy, int *rank)
+{
+	int64_t	 at;
+
+	if (s->expired) {
 		*rank = 0;
-		return nowms;
+		return now;
 	}
-	if (p->sent) {
-		*rank = 4;
-		return sc->last + DELIVER_OPENED_MS;
-	}
-	if (p->id[0] == '\0') {
+	if (s->sent) {
 		*rank = 3;
-		return sc->last == 0 ? born + DELIVER_LOOKUP_MS :
-		    sc->last + DELIVER_LOOKUP_MS;
+		return s->last + (busy ? DELIVER_OPENED_BUSY_MS :
+		    DELIVER_OPENED_MS);
 	}
-	if (sc->last == 0) {
+	if (!s->has_id) {
 		*rank = 2;
-		return born + DELIVER_FIRST_MS;
+		return (s->last == 0 ? s->born : s->last) + DELIVER_LOOKUP_MS;
 	}
-	*rank = nowms - sc->last >= DELIVER_STARVE_MS ? 1 : 2;
-	return sc->last + every;
+	*rank = 1;
+	at = s->born + first_look(key_ms);
+	if (s->last != 0 && s->last + DELIVER_RECHECK_MS > at)
+		at = s->last + DELIVER_RECHECK_MS;
+	return at;
 }
 
 /*
  * One scheduled pass: look at the records due, most urgent first, for at
- * most DELIVER_SLICE_MS (EC2 pacing makes each call wait its turn).
- * Returns the ms to wait before the next pass.
+ * most DELIVER_SLICE_MS (EC2 pacing makes each call wait its turn);
+ * cold, at most the looks b->credit allows.  Returns the ms to wait
+ * before the next pass.
  */
 static int64_t
 bg_pass(struct deliver_bg *b)
@@ -918,11 +928,12 @@ bg_pass(struct deliver_bg *b)
 	const struct error	*e;
 	struct pending		*p;
 	struct due		*due;
+	struct deliver_slot	 slot;
 	char			**names;
-	size_t			 n, i, nd = 0, k, owed = 0;
-	int64_t			 t0 = wall_ms(), next = t0 + 1000, at, every;
+	size_t			 n, i, nd = 0, k;
+	int64_t			 t0 = wall_ms(), next = t0 + 1000, at;
 	unsigned int		 budget, got;
-	int			 found, rank;
+	int			 found, rank, hot, owed = 0;
 
 	if ((e = pending_names(b->dir, &names, &n)) != NULL) {
 		log_warn("%s", e->msg);
@@ -949,25 +960,34 @@ bg_pass(struct deliver_bg *b)
 		owed += !p[i].sent && p[i].id[0] != '\0';
 	}
 	/*
-	 * Cold (no key found for DELIVER_HOT_MS): look at the instances owed
-	 * a config at DELIVER_COLD_RATE in all, so that GetConsoleOutput's
-	 * bucket is full when the boots come; hot: every second each.
+	 * Cold (no key found for DELIVER_HOT_MS): the looks at instances
+	 * owed a config go at DELIVER_COLD_RATE in all, spread, so that
+	 * GetConsoleOutput's bucket is full when the boots come.
 	 */
-	every = DELIVER_RECHECK_MS;
-	if (t0 >= b->hot_until && owed * 1000 / DELIVER_COLD_RATE >
-	    (size_t)every)
-		every = (int64_t)(owed * 1000 / DELIVER_COLD_RATE);
+	hot = t0 < b->hot_until;
+	b->credit += (double)(t0 - b->credit_t) * DELIVER_COLD_RATE / 1000.0;
+	if (b->credit > DELIVER_COLD_BURST || b->credit_t == 0)
+		b->credit = DELIVER_COLD_BURST;
+	b->credit_t = t0;
 	due = xcalloc(n + 1, sizeof(*due));
 	for (i = 0; i < n; i++) {
 		struct sched	*sc = sched_get(b, names[i]);
 
 		if (p[i].runner[0] == '\0')
 			continue;
-		at = due_at(&p[i], sc, t0, every, &rank);
+		slot.sent = p[i].sent;
+		slot.has_id = p[i].id[0] != '\0';
+		slot.expired = !p[i].sent && p[i].created > 0 &&
+		    t0 / 1000 - p[i].created > DELIVER_TTL_S;
+		slot.born = p[i].created * 1000;
+		slot.last = sc->last;
+		at = deliver_due(&slot, t0, b->key_ms, hot && owed > 0, &rank);
 		if (at <= t0) {
 			due[nd].sc = sc;
 			due[nd].rank = rank;
+			due[nd].last = sc->last;
 			due[nd].created = p[i].created;
+			due[nd].born = slot.born;
 			nd++;
 		} else if (at < next)
 			next = at;
@@ -979,6 +999,16 @@ bg_pass(struct deliver_bg *b)
 			next = t0;	/* more due: go on at once */
 			break;
 		}
+		if (due[i].rank == 1 && !hot) {
+			if (b->credit < 1) {
+				at = t0 + (int64_t)((1 - b->credit) * 1000 /
+				    DELIVER_COLD_RATE) + 1;
+				if (at < next)
+					next = at;
+				continue;
+			}
+			b->credit -= 1;
+		}
 		budget = 1;
 		got = b->total.delivered;
 		if ((e = pending_one(b->aws, b->dir, due[i].sc->name, &b->key,
@@ -986,9 +1016,14 @@ bg_pass(struct deliver_bg *b)
 			log_warn("delivery to %s: %s", due[i].sc->name, e->msg);
 		due[i].sc->last = wall_ms();
 		if (b->total.delivered != got) {
-			/* Boots are coming: look at the others every second. */
-			if (t0 >= b->hot_until)
+			/* The quickest boot so far: none is quicker. */
+			at = due[i].sc->last - due[i].born;
+			if (at > 0 && (b->key_ms == 0 || at < b->key_ms))
+				b->key_ms = at;
+			/* Boots are coming: look at the others at once. */
+			if (!hot)
 				next = t0;
+			hot = 1;
 			b->hot_until = due[i].sc->last + DELIVER_HOT_MS;
 		}
 	}

@@ -136,33 +136,63 @@ const struct error	*deliver_run(struct aws *, const struct config *,
  * Delivery without waiting for the scaler's passes (poll --follow
  * --scale, whose long poll holds its thread for up to 50 s): a thread
  * with its own EC2 client (own, freed by the caller after
- * deliver_bg_stop()) looks at the pending records on a schedule.  An
- * instance owed a config gets its first look DELIVER_FIRST_MS after its
- * launch was recorded, then one every DELIVER_RECHECK_MS, oldest launch
- * first (instances boot in about the order they were launched), but
- * none waits longer than DELIVER_STARVE_MS; a delivered one is looked at
- * every DELIVER_OPENED_MS for its opened line; a record without an
- * instance id (kill -9 before it was recorded) is looked up every
- * DELIVER_LOOKUP_MS.  A pass takes the due records in that order for at
- * most DELIVER_SLICE_MS, then sorts again; each call waits its turn in
- * the shared EC2 buckets (pace.h), so the looks never go faster than
- * GetConsoleOutput's bucket refills.  While no key was found for
- * DELIVER_HOT_MS ("cold"), the instances owed a config share
- * DELIVER_COLD_RATE looks a second (at most one each a second), half of
+ * deliver_bg_stop()) looks at the pending records on a schedule
+ * (deliver_due()).  An instance owed a config gets its first look
+ * DELIVER_FIRST_MS after its launch was recorded or, once keys were
+ * found, at 1/DELIVER_EARLY_DIV of the quickest launch-to-key time seen
+ * so far (at most DELIVER_HOLD_MAX_MS after its launch: boots take
+ * about as long as each other, and earlier looks would only spend
+ * GetConsoleOutput's bucket; the quickest seen may be one slow boot, so
+ * the margin is wide: the twin's cold boots publish their keys between
+ * 14 and 20 s), then one every DELIVER_RECHECK_MS, the
+ * least recently looked at first; a delivered one is looked at every
+ * DELIVER_OPENED_MS for its opened line, every DELIVER_OPENED_BUSY_MS
+ * while keys are being found (deleting the sealed tags can wait, a key
+ * cannot); a record without an instance id (kill -9 before it was
+ * recorded) is looked up every DELIVER_LOOKUP_MS.  A pass takes the due
+ * records in that order for at most DELIVER_SLICE_MS, then sorts again;
+ * each call waits its turn in the shared EC2 buckets (pace.h), so the
+ * looks never go faster than GetConsoleOutput's bucket refills.  While
+ * no key was found for DELIVER_HOT_MS ("cold"), the looks at instances
+ * owed a config are spread at DELIVER_COLD_RATE a second in all (at
+ * most DELIVER_COLD_BURST at once; instances launched together would
+ * otherwise be looked at together, in lumps), half of
  * the bucket's refill, so that the bucket is full when a wave of boots
- * comes; the first key found makes it "hot": every instance owed a
- * config is looked at again at once, then every second.  A recorded
- * launch wakes it at once.  While it runs, deliver_run() in the same
- * process does nothing.
+ * comes; the first key found makes it "hot": the looks go as fast as the
+ * bucket allows.  A recorded launch wakes it at once.  While it runs,
+ * deliver_run() in the same process does nothing.
  */
 #define DELIVER_FIRST_MS	3000
-#define DELIVER_RECHECK_MS	1000
-#define DELIVER_STARVE_MS	8000
+#define DELIVER_EARLY_DIV	2
+#define DELIVER_HOLD_MAX_MS	30000
+#define DELIVER_RECHECK_MS	250
 #define DELIVER_OPENED_MS	5000
+#define DELIVER_OPENED_BUSY_MS	30000
 #define DELIVER_LOOKUP_MS	10000
 #define DELIVER_SLICE_MS	500
 #define DELIVER_HOT_MS		5000
 #define DELIVER_COLD_RATE	10	/* looks a second in all, cold */
+#define DELIVER_COLD_BURST	3	/* of them at once at most */
+
+/* One pending record as the delivery thread schedules it. */
+struct deliver_slot {
+	int	 sent;		/* delivered: waiting for the opened line */
+	int	 has_id;	/* its instance id is known */
+	int	 expired;	/* not delivered within DELIVER_TTL_S */
+	int64_t	 born;		/* wall ms its launch was recorded */
+	int64_t	 last;		/* wall ms of its last look; 0: none yet */
+};
+
+/*
+ * When slot is next due (wall ms) at now, and its rank (lower first): 0
+ * expired (no call), 1 owed a config, 2 instance id to look up, 3
+ * delivered.  key_ms: the quickest launch-to-key time seen (0: none
+ * yet); busy: keys are being found while others are owed (opened looks
+ * wait).  Pure.
+ */
+int64_t			 deliver_due(const struct deliver_slot *,
+			    int64_t now, int64_t key_ms, int busy,
+			    int *rank);
 
 struct deliver_bg;
 

@@ -430,6 +430,8 @@ class Twin:
                                       "stopped_s": 0.0, "busy": 0.0, "seen": now,
                                       "state": None, "gen": 0}
             if st != r["state"]:
+                if st == "running" and "running_at" not in r:
+                    r["running_at"] = now
                 self.transition(r, i, st, now)
             # The tag as it is now: a batch tags after the launch, and a
             # pool instance is tagged again with the runner it is bound to.
@@ -504,13 +506,20 @@ class Twin:
                 continue
             if os.path.exists(f):
                 got = open(f).read().strip()
+                try:
+                    r["up_at"] = os.stat(f).st_mtime     # the runner started
+                except OSError:
+                    pass
                 os.unlink(f)
                 r["up"] = now
                 if got != "config":
                     self.say("instance %s: its runner got no config" % iid)
                     r["noconfig"] = True
                     continue
-                self.at(now + self.m["runner_start"], self.runner_up, iid, r["gen"])
+                # From when the runner started (the file's time), not from
+                # this look at it: the twin's own lag is not ghrctl's.
+                self.at(min(now, r.get("up_at", now)) + self.m["runner_start"],
+                        self.runner_up, iid, r["gen"])
 
     def runner_up(self, iid, gen):
         r = self.inst[iid]
@@ -712,7 +721,10 @@ class Twin:
                     r["alive"] += dt
                 elif r["state"] == "stopped":
                     r["stopped_s"] += dt
-        time.sleep(0.1)
+        # Until the next thing due, 0.1 s at most: a step of the model
+        # starts on time, not up to a tick late.
+        nxt = min((x[0] for x in self.scheduled), default=now + 0.1)
+        time.sleep(min(0.1, max(0.005, nxt - time.time())))
 
     def pool_size(self):
         """The hot pool the run ends with: MIN_RUNNERS or the scenario's
@@ -808,6 +820,7 @@ class Twin:
         v = sorted(r["up"] - r["boot_at"] for r in self.inst.values()
                    if r.get("up") and r.get("boot_at"))
         parts["delivery"] = [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
+        steps, per_job = self.share_steps(started, own)
         alive = sum(r["alive"] for r in self.inst.values())
         busy = sum(r["busy"] for r in self.inst.values())
         idle = max(0.0, alive - busy)
@@ -842,7 +855,7 @@ class Twin:
                "queue": {k: [pct(v, 50), pct(v, 95), pct(v, 99), len(v)] for k, v in q.items()},
                "share": {k: [pct(v, 50), pct(v, 95), pct(v, 99), len(v)]
                          for k, v in share.items()},
-               "share_parts": parts,
+               "share_parts": parts, "share_steps": steps, "share_jobs": per_job,
                "idle_instance_s": idle / self.scale, "idle_usd": usd,
                "stopped_instance_s": stopped / self.scale, "stopped_usd": usd_stopped,
                "instances": len(self.inst), "ec2_calls": ec2_calls, "actions_calls": acalls,
@@ -857,6 +870,118 @@ class Twin:
                "env": {k: v for k, v in self.sc.get("env", {}).items()},
                "model": {k: MODEL[k] for k in MODEL}, "dir": self.d}
         return res
+
+    # Where ghrctl's share of a launched job's queue time goes, step by
+    # step: (name, what it holds).
+    STEPS = (("react", "job queued to the scaler's acquire of it"),
+             ("launch", "acquired to RunInstances (the instance named for it)"),
+             ("boot", "RunInstances to `ghrctl boot` started, its key on the console, "
+              "beyond the modelled boot"),
+             ("key_seen", "key on the console to the sealed config tagged (delivery)"),
+             ("opened", "sealed config tagged to `ghrctl boot` opened it (tag polling)"),
+             ("ready", "opened to runner ready, beyond the modelled runner start"),
+             ("assign", "runner ready to job started, beyond the modelled assignment"))
+
+    def log_entries(self, name):
+        """The JSON lines of a fake's log in the run directory."""
+        try:
+            with open(os.path.join(self.d, name)) as f:
+                lines = f.readlines()
+        except OSError:
+            return
+        for line in lines:
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue
+
+    def share_matched(self, started):
+        """ghrctl's share with the service's matching taken out: the
+        service hands the oldest waiting job to the first runner up, so a
+        job may run on a runner launched for a later job (it booted
+        quicker) and the share above counts the time between the two
+        launches as ghrctl's.  Here each launched runner is ready, in the
+        ideal world, its modelled boot after the job it was launched for
+        was queued; runners in that order take the oldest waiting job;
+        a job's share is its start minus its start in that world.
+        [p50, p95, max, n] over the cold jobs."""
+        ready, jobs = [], {}
+        for r in self.inst.values():
+            mm = re.search(r"-r(\d+)$", r["runner"])
+            j = self.jobs.get(int(mm.group(1))) if mm else None
+            if j is None or "queued" not in j or r.get("kind") != "cold" or \
+                    r.get("origin", 0) < j["queued"]:
+                continue
+            ready.append(j["queued"] + r["boot"])
+        for j in started:
+            if j["class"] == "cold":
+                jobs[j["id"]] = j
+        ready.sort()
+        waiting = sorted(jobs.values(), key=lambda j: (j["queued"], j["id"]))
+        v = []
+        for t, j in zip(ready, waiting):
+            v.append(j["started"] - max(t, j["queued"]) - self.m["assign"])
+        v.sort()
+        return [pct(v, 50), pct(v, 95), v[-1] if v else None, len(v)]
+
+    def share_steps(self, started, own):
+        """Per launched job (the instance that ran it, cold): the times of each
+        step from the logs of the fakes, and p50/p95/max of each step's
+        part of ghrctl's share.  Times are s from the job queued."""
+        acquired, sealed_t = {}, {}
+        for x in self.log_entries("actions.log"):
+            if "/acquirejobs" not in x.get("path", ""):
+                continue
+            try:
+                ids = json.loads(x.get("body") or "[]")
+            except ValueError:
+                continue
+            for j in ids if isinstance(ids, list) else []:
+                acquired.setdefault(j, x["t"])
+        for x in self.log_entries("aws.log"):
+            p = x.get("params", {})
+            if x.get("action") == "CreateTags" and any(
+                    k.startswith("Tag.") and v.startswith("ghrctl:seal:") for k, v in p.items()):
+                for k, v in p.items():
+                    if k.startswith("ResourceId."):
+                        sealed_t.setdefault(v, x["t"])
+        e = self.load(self.ec2_dump) or {}
+        launch = {i["id"]: i["launch"] for i in e.get("instances", [])}
+        per_job, parts = [], {k: [] for k, _ in self.STEPS}
+        for j in started:
+            # The instance whose runner took the job (its boot is the one
+            # modelled in the share), else the one named for it.
+            r = self.inst.get(j.get("inst")) or own.get(j["id"])
+            if r is None or j["class"] == "hot" or r.get("kind") != "cold":
+                continue
+            q = j["queued"]
+            t = {"acquired": acquired.get(j["id"]), "run_sent": launch.get(r["id"]),
+                 "running": r.get("running_at"), "key": r.get("boot_at"),
+                 "sealed": sealed_t.get(r["id"]), "opened": r.get("up_at"),
+                 "ready": r.get("ready"), "started": j["started"]}
+            if any(v is None for v in t.values()):
+                continue
+            # The boot modelled ahead of the job's queuing (a launch before
+            # it was queued was for another job: counted from the queuing).
+            boot_due = r["origin"] + r["boot"] - self.m["runner_start"]
+            d = {"react": t["acquired"] - q,
+                 "launch": t["run_sent"] - t["acquired"],
+                 "boot": t["key"] - max(boot_due, q),
+                 "key_seen": t["sealed"] - t["key"],
+                 "opened": t["opened"] - t["sealed"],
+                 "ready": t["ready"] - t["opened"] - self.m["runner_start"],
+                 "assign": t["started"] - t["ready"] - self.m["assign"]}
+            for k in d:
+                parts[k].append(d[k])
+            per_job.append({"job": j["id"], "instance": r["id"],
+                            "t": {k: round(v - q, 3) for k, v in t.items()},
+                            "share": round(j["started"] - q - j["modelled"], 3),
+                            "steps": {k: round(v, 3) for k, v in d.items()}})
+        steps = {"matched": self.share_matched(started)}
+        for k, _ in self.STEPS:
+            v = sorted(parts[k])
+            steps[k] = [pct(v, 50), pct(v, 95), v[-1] if v else None, len(v)]
+        return steps, per_job
 
     def close(self):
         if self.ghrctl is not None and self.ghrctl.poll() is None:
@@ -1145,6 +1270,20 @@ def baseline_text(results):
                          or "every scenario with its own jobs"))
 
 
+def steps_text(res):
+    """The share breakdown of a run on stderr (its JSON has it per job)."""
+    st = res.get("share_steps")
+    if not st or not any(v[3] for v in st.values()):
+        return
+    sys.stderr.write("%s: ghrctl's share of launched jobs, step by step, s p50 / p95 / max "
+                     "(%d jobs):\n" % (res["scenario"], max(v[3] for v in st.values())))
+    for k, what in Twin.STEPS + (("matched", "the share with the service's matching of "
+                                  "jobs to runners taken out (Twin.share_matched)"),):
+        v = st[k]
+        sys.stderr.write("  %-9s %6s / %6s / %6s  %s\n" % (
+            k, fmt_s(v[0]), fmt_s(v[1]), fmt_s(v[2]), what))
+
+
 def write_results(path, rows, cmd, results):
     begin, end = "<!-- twin: begin (make twin writes this part) -->", "<!-- twin: end -->"
     text = open(path).read() if os.path.exists(path) else ""
@@ -1356,6 +1495,7 @@ def main():
                       100.0 * res["pool_served"] / max(1, res["started"]),
                       res["after_teardown_stopped"], res["idle_instance_s"], res["idle_usd"],
                       res["stopped_instance_s"], res["stopped_usd"]))
+        steps_text(res)
     if o.json:
         with open(o.json, "w") as f:
             for res in results:

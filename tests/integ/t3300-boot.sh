@@ -274,7 +274,34 @@ test_step_environ() {
 	test_done
 }
 
+# Without --interval, boot looks at its tags every 200 ms (a config is
+# opened within a fifth of a second of its CreateTags; IMDS is local):
+# some looks come less than 450 ms apart (every one of them was at least
+# 500 ms apart with the old default).
+test_default_interval() {
+	test_init default_interval
+	boot_setup || { test_done; return; }
+	launch i-0000000000000d001
+	OUT="$T/i-0000000000000d001" "$BIN" boot \
+	    --imds-endpoint "https://localhost:$AWS_PORT/imds/i-0000000000000d001" \
+	    --console "$T/console/i-0000000000000d001.console" --runner "$T/runner.sh" \
+	    --wait 60s >"$T/d.out" 2>"$T/d.err" &
+	bpid=$!
+	looks() { grep -c 'tags/instance/ghrctl[:%3A]*seal[:%3A]*0"' "$AWS_LOG"; }
+	enough() { test "$(looks)" -ge 10; }
+	WAIT_TICKS=600 wait_for enough
+	kill "$bpid" 2>/dev/null
+	wait "$bpid"
+	gap=$("$PY" -c 'import json,re,sys
+t = [r["t"] for r in map(json.loads, open(sys.argv[1]))
+     if re.search(r"tags/instance/ghrctl(:|%3A)seal(:|%3A)0$", r.get("path", ""))]
+print(int(1000 * min(b - a for a, b in zip(t, t[1:]))))' "$AWS_LOG")
+	test_eq "$([ "$gap" -lt 450 ] && echo yes)" yes "the tags are looked at about every 200 ms (shortest gap $gap ms)"
+	test_done
+}
+
 run_test test_delivers
+run_test test_default_interval
 run_test test_step_environ
 run_test test_refuses
 run_test test_dry_run

@@ -6,7 +6,9 @@
 # held (50 s here) and no reconcile is due (every 60 s), and the message
 # handling goes on meanwhile.  After a kill -9 between RunInstances and
 # delivery, the restarted poll delivers before the instance's boot gives
-# up.
+# up.  Before any key appears, the looks at the consoles of a burst of
+# instances are spread (at most 10 a second and 3 at once), not made in
+# lumps of all of them at once.
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -134,6 +136,38 @@ test_killed_in_launch() {
 	test_done
 }
 
+# A burst of 20 instances, none booted: while no key is found (cold), the
+# GetConsoleOutput looks go at most 10 a second and 3 at once, spread
+# over the instances (the least recently looked at first), not in lumps
+# of 20 every few seconds that leave the keys of a wave unseen between.
+test_cold_spread() {
+	test_init cold_spread
+	mkdir -p "$T/console"
+	ACTIONS_ARGS="--hold 50" ec2_setup --console-dir "$T/console" || { test_done; return; }
+	export MAX_RUNNERS=20
+	# shellcheck disable=SC2046
+	msg 20 $(seq 1 20)
+	scaler_start
+	wait_long running 20
+	looked() { test "$(calls GetConsoleOutput)" -ge 40; }
+	WAIT_TICKS=600 wait_for looked
+	scaler_stop
+	# The most looks within any 1 s, and the instances looked at twice
+	# before each was looked at once.
+	"$PY" -c 'import json,sys
+t = sorted(r["t"] for r in map(json.loads, open(sys.argv[1]))
+           if r.get("action") == "GetConsoleOutput")
+most = max(sum(1 for y in t[i:] if y - x < 1.0) for i, x in enumerate(t))
+ids = [r["params"]["InstanceId"] for r in map(json.loads, open(sys.argv[1]))
+       if r.get("action") == "GetConsoleOutput"]
+print(most, len(set(ids[:20])))' "$AWS_LOG" >"$T/spread"
+	read -r most first <"$T/spread"
+	test_eq "$([ "$most" -le 14 ] && echo yes)" yes "cold looks spread: at most $most within a second (<= 14)"
+	test_eq "$first" 20 "the first 20 looks are at 20 instances (least recently looked at first)"
+	test_done
+}
+
 run_test test_prompt
+run_test test_cold_spread
 run_test test_killed
 run_test test_killed_in_launch

@@ -5,7 +5,10 @@
  * line is found in noisy console output (the last valid one wins, a
  * garbled or another instance's line is skipped); the opened line; the
  * signing key is made 0600 on first use, read back the same, and refused
- * when others may read it.
+ * when others may read it; the delivery thread's schedule (deliver_due):
+ * an instance owed a config is first looked at DELIVER_FIRST_MS after its
+ * launch or, once keys were found, just before the quickest key seen,
+ * then every DELIVER_RECHECK_MS; opened looks wait while keys are found.
  */
 
 #include <sys/stat.h>
@@ -29,6 +32,7 @@ T_REGISTER("deliver-signing-key", t_signing_key)
 T_REGISTER("deliver-expired", t_expired)
 T_REGISTER("deliver-bounded", t_bounded)
 T_REGISTER("deliver-stale-temp", t_stale_temp)
+T_REGISTER("deliver-due", t_due)
 
 static void
 line_for(const char *id, const struct seal_key *k, char *dst, size_t size)
@@ -214,4 +218,52 @@ t_stale_temp(void)
 	rmdir(path);
 	rmdir(dir);
 	seal_key_wipe(&k);
+}
+
+static void
+t_due(void)
+{
+	struct deliver_slot	 s;
+	int64_t			 b = 1000000, now = b + 100;
+	int			 rank;
+
+	/* Owed a config, never looked at: DELIVER_FIRST_MS after launch. */
+	memset(&s, 0, sizeof(s));
+	s.has_id = 1;
+	s.born = b;
+	T_EQ_INT(deliver_due(&s, now, 0, 0, &rank), b + DELIVER_FIRST_MS);
+	T_EQ_INT(rank, 1);
+	/*
+	 * Keys seen 20 s after launch at the quickest: from 10 s (a boot
+	 * 6 s quicker than the only one seen gets its look in time).
+	 */
+	T_EQ_INT(deliver_due(&s, now, 20000, 0, &rank), b + 10000);
+	/* Never before DELIVER_FIRST_MS, never after DELIVER_HOLD_MAX_MS. */
+	T_EQ_INT(deliver_due(&s, now, 4000, 0, &rank), b + DELIVER_FIRST_MS);
+	T_EQ_INT(deliver_due(&s, now, 600000, 0, &rank),
+	    b + DELIVER_HOLD_MAX_MS);
+	/* Looked at: again DELIVER_RECHECK_MS later (250 ms). */
+	s.last = b + 10000;
+	T_EQ_INT(deliver_due(&s, now, 20000, 1, &rank), b + 10250);
+	T_EQ_INT(DELIVER_RECHECK_MS, 250);
+	/* A look before the hold (a restart's) does not bring it forward. */
+	s.last = b + 3000;
+	T_EQ_INT(deliver_due(&s, now, 20000, 0, &rank), b + 10000);
+	/* Delivered: the opened look, later while keys are being found. */
+	s.sent = 1;
+	s.last = b + 20000;
+	T_EQ_INT(deliver_due(&s, now, 17000, 0, &rank),
+	    b + 20000 + DELIVER_OPENED_MS);
+	T_EQ_INT(rank, 3);
+	T_EQ_INT(deliver_due(&s, now, 17000, 1, &rank),
+	    b + 20000 + DELIVER_OPENED_BUSY_MS);
+	/* No instance id: looked up every DELIVER_LOOKUP_MS. */
+	memset(&s, 0, sizeof(s));
+	s.born = b;
+	T_EQ_INT(deliver_due(&s, now, 0, 0, &rank), b + DELIVER_LOOKUP_MS);
+	T_EQ_INT(rank, 2);
+	/* Expired: due now, no call. */
+	s.expired = 1;
+	T_EQ_INT(deliver_due(&s, now, 0, 0, &rank), now);
+	T_EQ_INT(rank, 0);
 }
