@@ -84,12 +84,15 @@ struct deliver_stats {
 
 /*
  * A pass makes EC2 calls for at most DELIVER_PASS_CALLS records (about
- * two calls each), the next pass going on where this one stopped, so a
- * backlog of instances that have not booted never holds the poll loop
- * for long nor empties EC2's request buckets (EC2 API reference,
- * "Request throttling for the Amazon EC2 API").
+ * two calls each), the next pass going on where this one stopped.  A
+ * cron `scale` must deliver a burst in one pass: its instances wait for
+ * their configs and JIT configs expire (8 a pass took a burst of 80 some
+ * 20 cron minutes).  The calls are paced (pace.h), so even a full pass
+ * stays within EC2's request buckets (EC2 API reference, "Request
+ * throttling for the Amazon EC2 API"), and the bound keeps a backlog of
+ * instances that never boot from holding one pass for long.
  */
-#define DELIVER_PASS_CALLS	8
+#define DELIVER_PASS_CALLS	200
 
 /*
  * One pass over the pending deliveries: seal and tag the instances whose

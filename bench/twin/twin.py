@@ -1013,14 +1013,13 @@ class Twin:
 # workflow run"), one run per batch of jobs queued together, with these
 # labels; the pool's RUNNER_LABELS match them.  Scenarios run, with what
 # they change (none: the same jobs as ghrctl's own row).
-# A pass of `ghrctl scale` delivers at most 8 configs (deliver.h
-# DELIVER_PASS_CALLS, its clears of opened configs counted in), so a big
-# burst would take minutes of passes: the burst and the day run with
-# fewer jobs (said in their titles), and each REST run may take `budget`
-# s after its last job queued.
-REST_RUNS = {"cold": {}, "burst80": {"n": 16}, "day": {"n": 12}}
+# A pass of `ghrctl scale` delivers up to 200 configs (deliver.h
+# DELIVER_PASS_CALLS, its clears of opened configs counted in), so each
+# scenario runs with its own jobs; each REST run may take `budget` s
+# after its last job queued.
+REST_RUNS = {"cold": {}, "burst80": {}, "day": {}}
 REST_BUDGET = 420
-REST_DELIVER = 8
+REST_DELIVER = 200
 REST_REPO = "acme/app"
 REST_LABELS = ["self-hosted", "linux", "x64"]
 
@@ -1260,8 +1259,7 @@ def baseline_text(results):
         "same job model as the Actions Service's; labels %s, RUNNER_LABELS=%s.  Instances, "
         "`ghrctl boot`, runners, prices and EC2 limits as above; a launched instance gets "
         "its sealed config from a later pass, and a pass works on at most %d pending configs, "
-        "delivering or clearing opened ones (src/deliver.h DELIVER_PASS_CALLS), so a "
-        "burst waits for several passes: %s.  Its share column is queue time minus the "
+        "delivering or clearing opened ones (src/deliver.h DELIVER_PASS_CALLS): %s.  Its share column is queue time minus the "
         "modelled boot and assignment, as for ghrctl's rows: the wait for a pass and for "
         "delivery.  " % (b[0]["rest_poll"],
                          ", ".join(REST_LABELS), ", ".join(REST_LABELS[1:]), REST_DELIVER,

@@ -159,6 +159,38 @@ test_killed_before_record() {
 	test_done
 }
 
+# A cron `scale` delivers a burst's configs in one pass: its instances wait
+# for them (ghrctl boot --wait) and JIT configs expire, so a pass that
+# took a few (8 before) left a burst of 80 to 20 minutes of cron passes.
+# Its EC2 calls stay paced (tests: t3120).
+test_cron_burst() {
+	test_init cron_burst
+	mkdir -p "$T/console"
+	ec2_setup --console-dir "$T/console" || { test_done; return; }
+	cat >"$T/runner.sh" <<-'EOF'
+	#!/bin/sh
+	[ -n "$ACTIONS_RUNNER_INPUT_JITCONFIG" ] && echo ran >"$OUT.ran"
+	EOF
+	chmod +x "$T/runner.sh"
+	stats 20
+	MAX_RUNNERS=20 ghrctl scale >"$T/out1" 2>"$T/err1"
+	test_eq "$?" 0 "scale launches 20 ($(tail -n 1 "$T/err1"))"
+	test_eq "$(ls "$T/state/deliver" | wc -l | tr -d ' ')" 20 "20 deliveries pending"
+	BOOTS=
+	for n in $(seq 1 20); do boot "$(inst $n)"; done
+	keys() { [ "$(grep -l '^ghrctl-boot-key v1' "$T"/console/*.console 2>/dev/null | wc -l)" -eq 20 ]; }
+	WAIT_TICKS=600 wait_for keys
+	MAX_RUNNERS=20 ghrctl scale -v >"$T/out2" 2>"$T/err2"
+	test_eq "$?" 0 "scale delivers ($(tail -n 1 "$T/err2"))"
+	test_match "$T/err2" 'deliveries: 20 sealed and tagged' "one cron pass delivers all 20"
+	ran() { [ "$(ls "$T"/i-*.ran 2>/dev/null | wc -l)" -eq 20 ]; }
+	WAIT_TICKS=600 wait_for ran && ok "20 runners started with their configs" ||
+	    not_ok "runners started: $(ls "$T"/i-*.ran 2>/dev/null | wc -l)"
+	for p in $BOOTS; do wait "$p"; done
+	test_done
+}
+
 run_test test_e2e
+run_test test_cron_burst
 run_test test_killed_before_record
 run_test test_other_instance
