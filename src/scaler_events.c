@@ -81,7 +81,9 @@ static void
 queue_launch(struct scaler *s, const char *name)
 {
 	size_t	 i;
-	unsigned int live = live_known(s) + (unsigned int)s->nbatch;
+	/* A recorded launch not yet resolved may have made its instances. */
+	unsigned int live = live_known(s) + (unsigned int)s->nbatch +
+	    scaler_held_runners(s);
 	char	 nlive[16], nmax[16];
 
 	for (i = 0; i < s->nbatch; i++)
@@ -207,18 +209,27 @@ scaler_plan_pass(struct scaler *s, const int64_t *assigned,
 	struct ec2_instances	 recent = EC2_INSTANCES_INIT;
 	int64_t			 now = time(NULL);
 	size_t			 i;
+	unsigned int		 held, max = s->set.max_runners;
 
 	*ids = NULL;
 	*nids = 0;
 	/* A crashed run's launches first: their instances count. */
 	if ((e = scaler_replay(s, &s->unseen)) != NULL)
 		log_warn("%s", e->msg);
+	/*
+	 * A launch the replay could not resolve may have made its instances
+	 * or may make them when replayed: they count toward MAX_RUNNERS
+	 * until then (once more if they are also seen: fewer launches for a
+	 * while, never one too many).
+	 */
+	held = scaler_held_runners(s);
 	if ((e = scaler_observe(s, assigned, now, o)) != NULL)
 		return e;
 	unseen_merge(s, o, now, &recent);
 	scaler_obs_merge(o, &recent);
 	ec2_instances_release(&recent);
 	scaler_pool_now(s);
+	s->set.max_runners = held < max ? max - held : 0;
 	plan_compute(&s->set, &o->in, pl);
 	scaler_pool_plan(s, o, pl);
 	s->stale = pl->stale;
@@ -230,6 +241,7 @@ scaler_plan_pass(struct scaler *s, const int64_t *assigned,
 		    (long long)o->in.assigned, pl->live);
 	s->stale_logged = pl->stale;
 	e = scaler_apply(s, o, pl, ids, nids);
+	s->set.max_runners = max;
 	for (i = 0; i < *nids; i++) {
 		struct ec2_instance in;
 

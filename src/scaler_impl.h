@@ -112,4 +112,11 @@ const struct error	*scaler_jit_for(struct scaler *, const char *name,
 /* Free the launch workers and their clients. */
 void			 scaler_workers_free(struct scaler *);
 
+/*
+ * The runners of the launch records the replay has not resolved yet
+ * (their instances may exist or come with the replay): they count
+ * toward MAX_RUNNERS, and no other call launches them meanwhile.
+ */
+unsigned int		 scaler_held_runners(const struct scaler *);
+
 #endif

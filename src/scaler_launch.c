@@ -62,7 +62,35 @@ struct launch_run {
 	size_t				 next;	/* atomic */
 	const struct ec2_instances	*known;
 	const struct ec2_instances	*replayed;
+	const struct state		*held;	/* records still unresolved */
 };
+
+/* Is runner name in a launch record the replay could not resolve? */
+static int
+held_name(const struct state *st, const char *name)
+{
+	size_t	 i, j;
+
+	for (i = 0; st != NULL && i < st->nlaunches; i++)
+		for (j = 0; j < st->launches[i].nrunners; j++)
+			if (strcmp(st->launches[i].runners[j], name) == 0)
+				return 1;
+	return 0;
+}
+
+/* see scaler_impl.h */
+unsigned int
+scaler_held_runners(const struct scaler *s)
+{
+	unsigned int	 n = 0;
+	size_t		 i;
+
+	if (s->dry_run || !s->c->have_state)
+		return 0;
+	for (i = 0; i < s->c->st.nlaunches; i++)
+		n += (unsigned int)s->c->st.launches[i].nrunners;
+	return n;
+}
 
 /* Is name taken by an instance in v (any state) or a runner of o? */
 static int
@@ -244,6 +272,15 @@ launch_prepare(struct scaler *s, struct scaler_launch *l,
 		l->skipped = 1;
 		return NULL;
 	}
+	/*
+	 * Its recorded launch is still unknown (the replay failed): another
+	 * call, in another batch under another token, could make a second
+	 * instance for it once the first turns out to have launched.
+	 */
+	if (held_name(run->held, l->name))
+		return error_fmt(ERR_TEMP, "runner %s: not launched again: "
+		    "its earlier launch is not resolved yet (replayed first "
+		    "at the next pass)", l->name);
 	if (s->dry_run) {
 		l->jit = xstrdup("DRY-RUN");
 		return NULL;
@@ -748,6 +785,8 @@ run_all(struct scaler *s, struct scaler_launch *v, size_t n,
 	run.replayed = &replayed;
 	if ((e = scaler_replay(s, &replayed)) != NULL)
 		log_warn("%s", e->msg);
+	/* Read by the workers; changed only after they are joined. */
+	run.held = !s->dry_run && s->c->have_state ? &s->c->st : NULL;
 	nw = s->concurrency < n ? s->concurrency : n;
 	if (nw > 1 && s->workers == NULL) {
 		s->workers = xcalloc(nw, sizeof(*s->workers));

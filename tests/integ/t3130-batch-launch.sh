@@ -92,6 +92,44 @@ print(l["clientToken"][:7], l["market"], l["instanceType"], l["subnetId"], len(l
 	test_done
 }
 
+# A recorded launch whose replay is throttled stays unknown: it may still
+# make its instances.  Until it is resolved its runners count toward
+# MAX_RUNNERS and are launched by no other call: a bigger batch under
+# another token would make a second instance for each of them (found by
+# the t3900 fault matrix: max live 28 of 15).
+test_unresolved_replay() {
+	test_init unresolved_replay
+	ec2_setup || { test_done; return; }
+	export MAX_RUNNERS=6
+	stats 1
+	GHRCTL_EC2_LIMIT_RUN=1/0.125,1000/2 ghrctl scale >"$T/out" 2>"$T/err"
+	stats 4
+	GHRCTL_EC2_LIMIT_RUN=1/0.125,1000/2 ghrctl scale >"$T/out" 2>"$T/err" &
+	pid=$!
+	recorded() { [ "$(pending)" = 1 ]; }
+	WAIT_TICKS=400 wait_for recorded && ok "3 runners recorded, then killed before the call" ||
+	    not_ok "no pending launch"
+	kill -KILL "$(leaf "$pid")"
+	wait "$pid" 2>/dev/null
+	# More demand, and the replays throttled (before the plan and before
+	# the launches): the record stays unknown.
+	stats 6
+	ectl '{"op":"throttle","action":"RunInstances","count":2}'
+	AWS_MAX_ATTEMPTS=1 ghrctl scale --log-level info >"$T/out" 2>"$T/err"
+	test_eq "$(pending)" 1 "the throttled replay keeps the record"
+	test_eq "$(instances)" 3 "1 + the 2 the record leaves room for, of MAX_RUNNERS 6"
+	test_eq "$(distinct)" 3 "none of them for a recorded runner"
+	ghrctl scale --log-level info >"$T/out" 2>"$T/err"
+	test_eq "$?" 0 "the next run exits 0 ($(tail -n 1 "$T/err"))"
+	test_eq "$(pending)" 0 "the replay resolved it"
+	test_eq "$(instances)" 6 "6 instances for 6 jobs"
+	test_eq "$(distinct)" 6 "6 distinct runners"
+	test_eq "$(ec2 max_live)" 6 "never more than MAX_RUNNERS 6 live"
+	ghrctl scale >"$T/out" 2>"$T/err"
+	test_eq "$(instances)" 6 "a further run launches nothing"
+	test_done
+}
+
 # kill -9 while EC2 answers (it made the instances); the next run sends
 # the same request (EC2 returns them); with another template the bytes
 # differ: IdempotentParameterMismatch, and the client-token lookup finds
@@ -217,6 +255,7 @@ test_burst_under_limits() {
 
 run_test test_batch_one_call
 run_test test_killed_before_call
+run_test test_unresolved_replay
 run_test test_killed_in_call
 run_test test_killed_in_call_mismatch
 run_test test_killed_in_call_throttled
