@@ -59,10 +59,9 @@ test_batch_one_call() {
 # kill -9 after the batch is recorded, before RunInstances is sent (the
 # call waits for a RunInstances token: a bucket of 1 refilled every 8 s);
 # the next run replays it first: one instance per runner, never two.
-test_killed_before_call() {
-	test_init killed_before_call
-	ec2_setup || { test_done; return; }
-	export MAX_RUNNERS=10
+# One instance (the bucket's only token), then a run for 3 more that is
+# killed while the pacer holds the batch it recorded.
+recorded_then_killed() {
 	stats 1
 	GHRCTL_EC2_LIMIT_RUN=1/0.125,1000/2 ghrctl scale >"$T/out" 2>"$T/err"
 	test_eq "$(instances running)" 1 "one instance (the bucket's token)"
@@ -74,6 +73,13 @@ test_killed_before_call() {
 	    not_ok "no pending launch: $(cat "$T/state/scaleset-ghrctl-test.json")"
 	kill -KILL "$(leaf "$pid")"
 	wait "$pid" 2>/dev/null
+}
+
+test_killed_before_call() {
+	test_init killed_before_call
+	ec2_setup || { test_done; return; }
+	export MAX_RUNNERS=10
+	recorded_then_killed
 	test_eq "$(calls RunInstances)" 1 "killed before RunInstances was sent"
 	"$PY" -c 'import json,sys
 l = json.load(open(sys.argv[1]))["launches"][0]
@@ -101,16 +107,7 @@ test_unresolved_replay() {
 	test_init unresolved_replay
 	ec2_setup || { test_done; return; }
 	export MAX_RUNNERS=6
-	stats 1
-	GHRCTL_EC2_LIMIT_RUN=1/0.125,1000/2 ghrctl scale >"$T/out" 2>"$T/err"
-	stats 4
-	GHRCTL_EC2_LIMIT_RUN=1/0.125,1000/2 ghrctl scale >"$T/out" 2>"$T/err" &
-	pid=$!
-	recorded() { [ "$(pending)" = 1 ]; }
-	WAIT_TICKS=400 wait_for recorded && ok "3 runners recorded, then killed before the call" ||
-	    not_ok "no pending launch"
-	kill -KILL "$(leaf "$pid")"
-	wait "$pid" 2>/dev/null
+	recorded_then_killed
 	# More demand, and the replays throttled (before the plan and before
 	# the launches): the record stays unknown.
 	stats 6
