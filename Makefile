@@ -247,9 +247,9 @@ lint: dev-all
 bench: ghrctl dev-all
 	@sh bench/report
 
-# The lifecycle twin (bench/twin): the standard scenarios at time scale 1
-# (about 12 minutes), then their REST-polling baselines side by side
-# (about 5), the table written into bench/RESULTS.md.
+# The lifecycle twin (bench/twin): the standard scenarios at time scale 1,
+# then their REST-polling baselines side by side, the table written into
+# bench/RESULTS.md (19 minutes on two cores).
 twin: ghrctl
 	@TWIN_COMMAND="make twin" nice -n 10 sh bench/twin/twin --all --baselines \
 	    --results bench/RESULTS.md --json bench/twin/last.json
