@@ -264,6 +264,7 @@ struct pending {
 	char	 set[SEAL_SET_MAX];
 	char	 runner[SEAL_NAME_MAX];
 	int	 sent;
+	int	 how;		/* DELIVER_LAUNCHED or DELIVER_STARTED */
 	int64_t	 expiry;
 	int64_t	 created;	/* when the launch was recorded */
 	size_t	 parts;
@@ -334,6 +335,8 @@ pending_save(const char *dir, const struct pending *p)
 	    "runner %s\nsent %d\nexpiry %lld\ncreated %lld\nparts %zu\n", p->id,
 	    p->set, p->runner, p->sent, (long long)p->expiry,
 	    (long long)p->created, p->parts)) != NULL ||
+	    (p->how == DELIVER_STARTED && (e = buf_adds(&b, "started 1\n")) !=
+	    NULL) ||
 	    (p->jit != NULL && (e = buf_addf(&b, "jit %s\n", p->jit)) != NULL))
 		goto out;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
@@ -395,6 +398,9 @@ pending_parse(char *text, const char *name, struct pending *p)
 		else if (strcmp(line, "created") == 0 &&
 		    (ll = strtoll(v, NULL, 10)) > 0)
 			p->created = ll;
+		else if (strcmp(line, "started") == 0)
+			p->how = strcmp(v, "1") == 0 ? DELIVER_STARTED :
+			    DELIVER_LAUNCHED;
 		else if (strcmp(line, "parts") == 0)
 			p->parts = (size_t)strtoul(v, NULL, 10);
 		else if (strcmp(line, "jit") == 0 && p->jit == NULL)
@@ -413,7 +419,7 @@ pending_parse(char *text, const char *name, struct pending *p)
 /* see deliver.h */
 const struct error *
 deliver_add(const char *state_dir, const char *id, const char *scale_set_id,
-    const char *runner, const char *jit)
+    const char *runner, const char *jit, int how)
 {
 	struct pending		 p;
 	const struct error	*e;
@@ -430,6 +436,7 @@ deliver_add(const char *state_dir, const char *id, const char *scale_set_id,
 	    (e = str_fmt(p.runner, sizeof(p.runner), "%s", runner)) != NULL)
 		return e;
 	p.jit = (char *)(uintptr_t)jit;
+	p.how = how == DELIVER_STARTED ? DELIVER_STARTED : DELIVER_LAUNCHED;
 	p.created = (int64_t)time(NULL);
 	return pending_save(dir, &p);
 }
@@ -761,14 +768,14 @@ deliver_user_key(const struct config *cfg, char out[SEAL_PUB_B64_LEN + 1])
 /* see deliver.h */
 const struct error *
 deliver_launched(const struct config *cfg, const char *id,
-    const char *scale_set_id, const char *runner, const char *jit)
+    const char *scale_set_id, const char *runner, const char *jit, int how)
 {
 	const struct error	*e;
 	char			 dir[512];
 
 	if ((e = state_dir(cfg, dir, sizeof(dir))) != NULL ||
 	    (e = state_make_dir(dir)) != NULL ||
-	    (e = deliver_add(dir, id, scale_set_id, runner, jit)) != NULL)
+	    (e = deliver_add(dir, id, scale_set_id, runner, jit, how)) != NULL)
 		return e;
 	if (id != NULL)
 		bg_kick();
@@ -818,8 +825,9 @@ struct deliver_bg {
 	struct sched		*s;		/* the thread's own */
 	size_t			 ns, caps;
 	struct deliver_stats	 total;		/* the thread's own */
-	int64_t			 hot_until;	/* wall ms; see bg_pass() */
-	int64_t			 key_ms;	/* quickest launch to key seen */
+	/* Per kind (DELIVER_LAUNCHED, DELIVER_STARTED): */
+	int64_t			 hot_until[2];	/* wall ms; see bg_pass() */
+	int64_t			 key_ms[2];	/* quickest launch to key seen */
 	double			 credit;	/* cold looks in hand */
 	int64_t			 credit_t;	/* wall ms credit was counted */
 };
@@ -859,6 +867,9 @@ sched_get(struct deliver_bg *b, const char *name)
 struct due {
 	struct sched	*sc;
 	int		 rank;		/* lower first */
+	int		 behind;	/* 0: first (deliver_ahead()) */
+	int		 how;		/* its kind */
+	struct deliver_slot slot;	/* as scheduled */
 	int64_t		 last;		/* least recently looked at first */
 	int64_t		 created;	/* then older first */
 	int64_t		 born;		/* wall ms of its launch record */
@@ -871,6 +882,8 @@ due_cmp(const void *a, const void *b)
 
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
+	if (x->behind != y->behind)
+		return x->behind < y->behind ? -1 : 1;
 	if (x->last != y->last)
 		return x->last < y->last ? -1 : 1;
 	if (x->created != y->created)
@@ -916,6 +929,17 @@ deliver_due(const struct deliver_slot *s, int64_t now, int64_t key_ms,
 	return at;
 }
 
+/* see deliver.h */
+int
+deliver_ahead(int how, int64_t age_ms, const int hot[2])
+{
+	int	 only_launched = hot[DELIVER_LAUNCHED] && !hot[DELIVER_STARTED];
+
+	if (how == DELIVER_STARTED)
+		return age_ms < DELIVER_START_FIRST_MS && !only_launched;
+	return only_launched;
+}
+
 /*
  * One scheduled pass: look at the records due, most urgent first, for at
  * most DELIVER_SLICE_MS (EC2 pacing makes each call wait its turn);
@@ -933,7 +957,7 @@ bg_pass(struct deliver_bg *b)
 	size_t			 n, i, nd = 0, k;
 	int64_t			 t0 = wall_ms(), next = t0 + 1000, at;
 	unsigned int		 budget, got;
-	int			 found, rank, hot, owed = 0;
+	int			 found, rank, hot, owed = 0, hk[2], k2;
 
 	if ((e = pending_names(b->dir, &names, &n)) != NULL) {
 		log_warn("%s", e->msg);
@@ -964,7 +988,9 @@ bg_pass(struct deliver_bg *b)
 	 * owed a config go at DELIVER_COLD_RATE in all, spread, so that
 	 * GetConsoleOutput's bucket is full when the boots come.
 	 */
-	hot = t0 < b->hot_until;
+	hk[0] = t0 < b->hot_until[0];
+	hk[1] = t0 < b->hot_until[1];
+	hot = hk[0] || hk[1];
 	b->credit += (double)(t0 - b->credit_t) * DELIVER_COLD_RATE / 1000.0;
 	if (b->credit > DELIVER_COLD_BURST || b->credit_t == 0)
 		b->credit = DELIVER_COLD_BURST;
@@ -975,16 +1001,22 @@ bg_pass(struct deliver_bg *b)
 
 		if (p[i].runner[0] == '\0')
 			continue;
+		slot.how = p[i].how;
 		slot.sent = p[i].sent;
 		slot.has_id = p[i].id[0] != '\0';
 		slot.expired = !p[i].sent && p[i].created > 0 &&
 		    t0 / 1000 - p[i].created > DELIVER_TTL_S;
 		slot.born = p[i].created * 1000;
 		slot.last = sc->last;
-		at = deliver_due(&slot, t0, b->key_ms, hot && owed > 0, &rank);
+		at = deliver_due(&slot, t0, b->key_ms[slot.how], hot &&
+		    owed > 0, &rank);
 		if (at <= t0) {
 			due[nd].sc = sc;
+			due[nd].slot = slot;
 			due[nd].rank = rank;
+			due[nd].how = slot.how;
+			due[nd].behind = rank == 1 &&
+			    !deliver_ahead(slot.how, t0 - slot.born, hk);
 			due[nd].last = sc->last;
 			due[nd].created = p[i].created;
 			due[nd].born = slot.born;
@@ -1015,16 +1047,32 @@ bg_pass(struct deliver_bg *b)
 		    (int64_t)time(NULL), &budget, &b->total)) != NULL)
 			log_warn("delivery to %s: %s", due[i].sc->name, e->msg);
 		due[i].sc->last = wall_ms();
+		/*
+		 * Its next look, unless delivered (then a pass finds it due
+		 * later): a pass wakes for it, not after the default second.
+		 */
+		if (b->total.delivered == got && due[i].rank == 1) {
+			due[i].slot.last = due[i].sc->last;
+			at = deliver_due(&due[i].slot, t0,
+			    b->key_ms[due[i].how], 0, &rank);
+			if (at < next)
+				next = at;
+		}
 		if (b->total.delivered != got) {
-			/* The quickest boot so far: none is quicker. */
+			/* The quickest boot of its kind: none is quicker. */
+			k2 = due[i].how;
 			at = due[i].sc->last - due[i].born;
-			if (at > 0 && (b->key_ms == 0 || at < b->key_ms))
-				b->key_ms = at;
-			/* Boots are coming: look at the others at once. */
-			if (!hot)
+			if (at > 0 && (b->key_ms[k2] == 0 || at < b->key_ms[k2]))
+				b->key_ms[k2] = at;
+			b->hot_until[k2] = due[i].sc->last + DELIVER_HOT_MS;
+			/*
+			 * Boots are coming: look at the others at once, in
+			 * the order of a new pass (this kind first).
+			 */
+			if (!hk[k2]) {
 				next = t0;
-			hot = 1;
-			b->hot_until = due[i].sc->last + DELIVER_HOT_MS;
+				break;
+			}
 		}
 	}
 	free(due);

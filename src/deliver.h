@@ -64,13 +64,22 @@ const struct error	*deliver_clear(struct aws *, const char *id,
 #define DELIVER_DIR		"deliver"
 
 /*
+ * How the instance owed a config comes up: launched (a cold boot), or
+ * started from the stopped pool (a quicker boot: its key is looked for
+ * on a schedule of its own, see deliver_bg_start()).
+ */
+#define DELIVER_LAUNCHED	0
+#define DELIVER_STARTED		1
+
+/*
  * Record that runner's instance (id, or NULL when not known yet: it is
  * then looked up by its ghrctl:runner tag) of scale set is owed jit; one
- * file per runner name, replaced when called again.
+ * file per runner name, replaced when called again.  how:
+ * DELIVER_LAUNCHED or DELIVER_STARTED.
  */
 const struct error	*deliver_add(const char *state_dir, const char *id,
 			    const char *scale_set_id, const char *runner,
-			    const char *jit);
+			    const char *jit, int how);
 
 /* What one deliver_pending() pass did. */
 struct deliver_stats {
@@ -131,7 +140,7 @@ const struct error	*deliver_user_key(const struct config *,
 			    char out[SEAL_PUB_B64_LEN + 1]);
 const struct error	*deliver_launched(const struct config *,
 			    const char *id, const char *scale_set_id,
-			    const char *runner, const char *jit);
+			    const char *runner, const char *jit, int how);
 const struct error	*deliver_run(struct aws *, const struct config *,
 			    int64_t now);
 
@@ -162,7 +171,15 @@ const struct error	*deliver_run(struct aws *, const struct config *,
  * otherwise be looked at together, in lumps), half of
  * the bucket's refill, so that the bucket is full when a wave of boots
  * comes; the first key found makes it "hot": the looks go as fast as the
- * bucket allows.  A recorded launch wakes it at once.  While it runs,
+ * bucket allows.  Launched and started instances (DELIVER_STARTED) are
+ * two kinds with a quickest key time and a "hot" of their own: a started
+ * instance boots in about half the time of a launched one, so its first
+ * look comes from the started ones' quickest, and the records of the
+ * kind whose keys come first are looked at first (deliver_ahead(): a
+ * burst served by the stopped pool and by launches: the started
+ * instances' keys come while the launched ones are still booting; looked
+ * at in turn with them, at the cold rate, each started one waited for a
+ * round of all, 8 s for 80).  A recorded launch wakes it at once.  While it runs,
  * deliver_run() in the same process does nothing.
  */
 #define DELIVER_FIRST_MS	3000
@@ -176,9 +193,11 @@ const struct error	*deliver_run(struct aws *, const struct config *,
 #define DELIVER_HOT_MS		5000
 #define DELIVER_COLD_RATE	10	/* looks a second in all, cold */
 #define DELIVER_COLD_BURST	3	/* of them at once at most */
+#define DELIVER_START_FIRST_MS	30000
 
 /* One pending record as the delivery thread schedules it. */
 struct deliver_slot {
+	int	 how;		/* DELIVER_LAUNCHED or DELIVER_STARTED */
 	int	 sent;		/* delivered: waiting for the opened line */
 	int	 has_id;	/* its instance id is known */
 	int	 expired;	/* not delivered within DELIVER_TTL_S */
@@ -189,13 +208,24 @@ struct deliver_slot {
 /*
  * When slot is next due (wall ms) at now, and its rank (lower first): 0
  * expired (no call), 1 owed a config, 2 instance id to look up, 3
- * delivered.  key_ms: the quickest launch-to-key time seen (0: none
- * yet); busy: keys are being found while others are owed (opened looks
+ * delivered.  key_ms: the quickest launch-to-key time seen for instances
+ * of slot's kind (0: none yet); busy: keys are being found while others are owed (opened looks
  * wait).  Pure.
  */
 int64_t			 deliver_due(const struct deliver_slot *,
 			    int64_t now, int64_t key_ms, int busy,
 			    int *rank);
+
+/*
+ * 1 when a record owed a config of kind how (DELIVER_LAUNCHED or
+ * DELIVER_STARTED), recorded age_ms ago, is looked at before the other
+ * records owed one; hot[kind]: that kind's keys are being found.  A
+ * started one goes first for DELIVER_START_FIRST_MS (its boot is the
+ * quicker: when no key is found yet, or its kind's are) unless only the
+ * launched ones' keys are being found; a launched one goes first only
+ * then.  Pure.
+ */
+int			 deliver_ahead(int how, int64_t age_ms, const int hot[2]);
 
 struct deliver_bg;
 

@@ -292,7 +292,7 @@ launch_prepare(struct scaler *s, struct scaler_launch *l,
 	}
 	/* Issue 14: the config is delivered sealed (deliver.c), not here. */
 	return deliver_launched(&s->ctx->cfg, NULL, s->set_id, l->name,
-	    l->jit);
+	    l->jit, DELIVER_LAUNCHED);
 }
 
 /* The user data of a batch: the template with the batch's token. */
@@ -580,7 +580,7 @@ launch_finish(struct scaler *s, struct scaler_launch *l)
 	if (l->e == NULL && l->out.id[0] != '\0') {
 		s->launched++;
 		if ((re = deliver_launched(&s->ctx->cfg, l->out.id, s->set_id,
-		    l->name, l->jit)) != NULL)
+		    l->name, l->jit, DELIVER_LAUNCHED)) != NULL)
 			log_warn("runner %s: %s", l->name, re->msg);
 		metrics_launch(l->reused);
 		log_info("runner %s: instance %s (%s%s%s)", l->name,

@@ -258,7 +258,7 @@ scaler_pool_bind(struct scaler *s, const char *name, const char *id,
 	ids[0] = id;
 	/* Recorded first: a crash after the tags still delivers. */
 	if ((e = deliver_launched(&s->ctx->cfg, id, s->set_id, name,
-	    jit)) == NULL)
+	    jit, DELIVER_STARTED)) == NULL)
 		e = ec2_create_tags(s->aws, ids, 1, tags,
 		    sizeof(tags) / sizeof(tags[0]), 0);
 	if (e != NULL) {

@@ -33,6 +33,13 @@ import time
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # A real front end's accept queue, not socketserver's 5: with 5, a
+    # client opening several connections at once (ghrctl's launch
+    # workers) overflowed it, and Linux dropped the SYN, retried after
+    # the initial 1 s retransmission timeout (RFC 6298 section 2): a
+    # second of delay no real service adds (Linux's default somaxconn
+    # is 4096; nginx listens with a backlog of 511).
+    request_queue_size = 512
 
     def __init__(self, addr, handler, args):
         self.args = args
@@ -42,6 +49,17 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.issued = []        # secrets handed out, for --echo-secrets
         self.issued_lock = threading.Lock()
         super().__init__(addr, handler)
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake in the connection's own thread, as a real
+        # server does them in parallel: done by accept() (the socket's
+        # default), one slow handshake held up every other connection.
+        if isinstance(request, ssl.SSLSocket):
+            try:
+                request.do_handshake()
+            except (ssl.SSLError, OSError):
+                return
+        super().finish_request(request, client_address)
 
     def get_request(self):
         sock, addr = super().get_request()
@@ -151,7 +169,8 @@ def serve(handler, args):
         # default level would refuse to load them.
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
         ctx.load_cert_chain(args.cert, args.key)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % srv.server_address[1])

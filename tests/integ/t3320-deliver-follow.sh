@@ -8,7 +8,8 @@
 # delivery, the restarted poll delivers before the instance's boot gives
 # up.  Before any key appears, the looks at the consoles of a burst of
 # instances are spread (at most 10 a second and 3 at once), not made in
-# lumps of all of them at once.
+# lumps of all of them at once; one instance's late key is looked for
+# every 250 ms.
 . ./lib.sh
 . ./ec2lib.sh
 
@@ -167,7 +168,32 @@ print(most, len(set(ids[:20])))' "$AWS_LOG" >"$T/spread"
 	test_done
 }
 
+# One instance whose key is late: looked at every DELIVER_RECHECK_MS
+# (250 ms) from its first look, not once a second (a pass that had looked
+# at it slept the default second: a key up to a second unseen).
+test_recheck() {
+	test_init recheck
+	mkdir -p "$T/console"
+	ACTIONS_ARGS="--hold 50" ec2_setup --console-dir "$T/console" || { test_done; return; }
+	msg 1 1
+	scaler_start
+	wait_long running 1
+	looked() { test "$(calls GetConsoleOutput)" -ge 1; }
+	WAIT_TICKS=600 wait_for looked
+	sleep 3
+	scaler_stop
+	# Looks within 3 s of the first: 12 at 250 ms (3 before the fix).
+	"$PY" -c 'import json,sys
+t = sorted(r["t"] for r in map(json.loads, open(sys.argv[1]))
+           if r.get("action") == "GetConsoleOutput")
+print(sum(1 for x in t if x - t[0] < 3.0))' "$AWS_LOG" >"$T/looks"
+	read -r looks <"$T/looks"
+	test_eq "$([ "$looks" -ge 7 ] && echo yes)" yes "a late key is looked for every 250 ms: $looks looks in 3 s (>= 7)"
+	test_done
+}
+
 run_test test_prompt
+run_test test_recheck
 run_test test_cold_spread
 run_test test_killed
 run_test test_killed_in_launch

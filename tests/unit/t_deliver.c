@@ -33,6 +33,7 @@ T_REGISTER("deliver-expired", t_expired)
 T_REGISTER("deliver-bounded", t_bounded)
 T_REGISTER("deliver-stale-temp", t_stale_temp)
 T_REGISTER("deliver-due", t_due)
+T_REGISTER("deliver-kinds", t_kinds)
 
 static void
 line_for(const char *id, const struct seal_key *k, char *dst, size_t size)
@@ -128,10 +129,12 @@ t_expired(void)
 		return;
 	}
 	T_OK(seal_keygen(&k));
-	T_OK(deliver_add(dir, "i-0abc", "42", "ghrctl-42-r1", "eyJ4IjoxfQ=="));
+	T_OK(deliver_add(dir, "i-0abc", "42", "ghrctl-42-r1", "eyJ4IjoxfQ==",
+	    DELIVER_LAUNCHED));
 	snprintf(path, sizeof(path), "%s/deliver/ghrctl-42-r1", dir);
 	T_TRUE(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
-	T_ERR(deliver_add(dir, "i-0abc", "42", "../x", "j"), ERR_SOFTWARE);
+	T_ERR(deliver_add(dir, "i-0abc", "42", "../x", "j", DELIVER_LAUNCHED),
+	    ERR_SOFTWARE);
 	T_OK(deliver_pending(NULL, dir, &k, (int64_t)time(NULL) +
 	    DELIVER_TTL_S + 10, DELIVER_PASS_CALLS, &st));
 	T_EQ_INT(st.expired, 1);
@@ -163,7 +166,8 @@ t_bounded(void)
 	for (i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "ghrctl-42-r%d", i);
 		snprintf(id, sizeof(id), "i-0%04d", i);
-		T_OK(deliver_add(dir, id, "42", name, "eyJ4IjoxfQ=="));
+		T_OK(deliver_add(dir, id, "42", name, "eyJ4IjoxfQ==",
+		    DELIVER_LAUNCHED));
 	}
 	T_OK(deliver_pending(NULL, dir, &k, now + 60, 0, &st));
 	T_EQ_INT(st.deferred, 20);	/* no call allowed: all left */
@@ -266,4 +270,71 @@ t_due(void)
 	s.expired = 1;
 	T_EQ_INT(deliver_due(&s, now, 0, 0, &rank), now);
 	T_EQ_INT(rank, 0);
+}
+
+/* The size of file path, and whether it holds line want; -1: none. */
+static int
+file_has(const char *path, const char *want)
+{
+	char	 text[4096];
+	FILE	*f;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	return strstr(text, want) != NULL;
+}
+
+/*
+ * Launched and started instances (DELIVER_STARTED): the record keeps
+ * the kind, and the kind whose keys come first is looked at first
+ * (deliver_ahead()).
+ */
+static void
+t_kinds(void)
+{
+	char	 dir[] = "/tmp/ghrctl-t-deliver.XXXXXX", path[160];
+	int	 hot[2];
+
+	if (mkdtemp(dir) == NULL) {
+		T_TRUE(0);
+		return;
+	}
+	T_OK(deliver_add(dir, "i-0abc", "42", "ghrctl-42-r1", "eyJ4IjoxfQ==",
+	    DELIVER_STARTED));
+	T_OK(deliver_add(dir, "i-0abd", "42", "ghrctl-42-r2", "eyJ4IjoxfQ==",
+	    DELIVER_LAUNCHED));
+	snprintf(path, sizeof(path), "%s/deliver/ghrctl-42-r1", dir);
+	T_EQ_INT(file_has(path, "\nstarted 1\n"), 1);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/deliver/ghrctl-42-r2", dir);
+	T_EQ_INT(file_has(path, "\nstarted"), 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/deliver", dir);
+	rmdir(path);
+	rmdir(dir);
+	/* hot[kind]: that kind's keys are being found. */
+	hot[DELIVER_LAUNCHED] = hot[DELIVER_STARTED] = 0;
+	/* No key yet: the started ones (quicker boots) first. */
+	T_EQ_INT(deliver_ahead(DELIVER_STARTED, 0, hot), 1);
+	T_EQ_INT(deliver_ahead(DELIVER_LAUNCHED, 0, hot), 0);
+	/* Not for ever: one that never shows a key ends in the round. */
+	T_EQ_INT(deliver_ahead(DELIVER_STARTED, DELIVER_START_FIRST_MS - 1,
+	    hot), 1);
+	T_EQ_INT(deliver_ahead(DELIVER_STARTED, DELIVER_START_FIRST_MS, hot),
+	    0);
+	T_EQ_INT(DELIVER_START_FIRST_MS, 30000);
+	hot[DELIVER_STARTED] = 1;
+	T_EQ_INT(deliver_ahead(DELIVER_STARTED, 5000, hot), 1);
+	T_EQ_INT(deliver_ahead(DELIVER_LAUNCHED, 5000, hot), 0);
+	hot[DELIVER_LAUNCHED] = 1;
+	T_EQ_INT(deliver_ahead(DELIVER_STARTED, 5000, hot), 1);
+	T_EQ_INT(deliver_ahead(DELIVER_LAUNCHED, 5000, hot), 0);
+	/* Only the launched ones' keys come: they go first. */
+	hot[DELIVER_STARTED] = 0;
+	T_EQ_INT(deliver_ahead(DELIVER_STARTED, 5000, hot), 0);
+	T_EQ_INT(deliver_ahead(DELIVER_LAUNCHED, 5000, hot), 1);
 }
