@@ -830,6 +830,9 @@ struct deliver_bg {
 	int64_t			 key_ms[2];	/* quickest launch to key seen */
 	double			 credit;	/* cold looks in hand */
 	int64_t			 credit_t;	/* wall ms credit was counted */
+	double			 level;		/* tokens in the bucket, est. */
+	int64_t			 level_t;	/* wall ms level was counted */
+	int64_t			 look_t;	/* wall ms of the last look */
 };
 
 /* The running one (one per process), for deliver_launched()'s kick. */
@@ -941,6 +944,39 @@ deliver_ahead(int how, int64_t age_ms, const int hot[2])
 }
 
 /*
+ * Before a look: the thread's estimate of GetConsoleOutput's bucket
+ * (its own looks only; the shared pace.h buckets hold every call), and
+ * while hot, the wait that spends the bucket at the refill plus its
+ * level over DELIVER_HOT_TAU_MS (see deliver.h).
+ */
+/* see deliver.h */
+int64_t
+deliver_hot_gap(double level)
+{
+	if (level < 0)
+		level = 0;
+	return (int64_t)(1000.0 / (DELIVER_LOOK_REFILL + level * 1000.0 /
+	    DELIVER_HOT_TAU_MS));
+}
+
+static void
+look_paced(struct deliver_bg *b, int hot)
+{
+	int64_t	 now = wall_ms(), wait;
+
+	b->level += (double)(now - b->level_t) * DELIVER_LOOK_REFILL / 1000.0;
+	if (b->level > DELIVER_LOOK_CAP || b->level_t == 0)
+		b->level = DELIVER_LOOK_CAP;
+	if (b->level < 0)
+		b->level = 0;
+	b->level_t = now;
+	if (hot && (wait = b->look_t + deliver_hot_gap(b->level) - now) > 0)
+		sig_nap(wait);
+	b->level -= 1;
+	b->look_t = wall_ms();
+}
+
+/*
  * One scheduled pass: look at the records due, most urgent first, for at
  * most DELIVER_SLICE_MS (EC2 pacing makes each call wait its turn);
  * cold, at most the looks b->credit allows.  Returns the ms to wait
@@ -1041,6 +1077,7 @@ bg_pass(struct deliver_bg *b)
 			}
 			b->credit -= 1;
 		}
+		look_paced(b, hot && due[i].rank == 1);
 		budget = 1;
 		got = b->total.delivered;
 		if ((e = pending_one(b->aws, b->dir, due[i].sc->name, &b->key,

@@ -333,6 +333,14 @@ t_kinds(void)
 	hot[DELIVER_LAUNCHED] = 1;
 	T_EQ_INT(deliver_ahead(DELIVER_STARTED, 5000, hot), 1);
 	T_EQ_INT(deliver_ahead(DELIVER_LAUNCHED, 5000, hot), 0);
+	/*
+	 * Hot looks: 87 a second with the bucket full (100 tokens: 20 +
+	 * 100 / 1.5 s), 40 with 30 left, the refill's 20 with it empty.
+	 */
+	T_EQ_INT(deliver_hot_gap(100), 11);
+	T_EQ_INT(deliver_hot_gap(30), 25);
+	T_EQ_INT(deliver_hot_gap(0), 50);
+	T_EQ_INT(deliver_hot_gap(-5), 50);
 	/* Only the launched ones' keys come: they go first. */
 	hot[DELIVER_STARTED] = 0;
 	T_EQ_INT(deliver_ahead(DELIVER_STARTED, 5000, hot), 0);
