@@ -1067,7 +1067,14 @@ bg_pass(struct deliver_bg *b)
 			next = t0;	/* more due: go on at once */
 			break;
 		}
-		if (due[i].rank == 1 && !hot) {
+		/*
+		 * The pace of its kind: a kind whose keys are not coming
+		 * yet looks at the cold rate while the other's are found
+		 * (the stopped pool's keys come while the launched
+		 * instances boot: spending the bucket on those would leave
+		 * it empty for their wave).
+		 */
+		if (due[i].rank == 1 && !hk[due[i].how]) {
 			if (b->credit < 1) {
 				at = t0 + (int64_t)((1 - b->credit) * 1000 /
 				    DELIVER_COLD_RATE) + 1;
@@ -1077,7 +1084,7 @@ bg_pass(struct deliver_bg *b)
 			}
 			b->credit -= 1;
 		}
-		look_paced(b, hot && due[i].rank == 1);
+		look_paced(b, due[i].rank == 1 && hk[due[i].how]);
 		budget = 1;
 		got = b->total.delivered;
 		if ((e = pending_one(b->aws, b->dir, due[i].sc->name, &b->key,

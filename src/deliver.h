@@ -165,8 +165,8 @@ const struct error	*deliver_run(struct aws *, const struct config *,
  * records in that order for at most DELIVER_SLICE_MS, then sorts again;
  * each call waits its turn in the shared EC2 buckets (pace.h), so the
  * looks never go faster than GetConsoleOutput's bucket refills.  While
- * no key was found for DELIVER_HOT_MS ("cold"), the looks at instances
- * owed a config are spread at DELIVER_COLD_RATE a second in all (at
+ * no key of their kind was found for DELIVER_HOT_MS ("cold"), the looks
+ * at instances owed a config are spread at DELIVER_COLD_RATE a second in all (at
  * most DELIVER_COLD_BURST at once; instances launched together would
  * otherwise be looked at together, in lumps), half of
  * the bucket's refill, so that the bucket is full when a wave of boots

@@ -127,6 +127,50 @@ test_unresolved_replay() {
 	test_done
 }
 
+# The message path (poll --follow --scale): job 2's launch is recorded
+# and killed while the pacer holds it; after the restart the replay is
+# throttled (unresolved) when jobs 2 and 3 come again in one message.
+# Runner ghrctl-1-r2 is held for the replay, not put in a batch with r3
+# under another ClientToken, which would make a second instance for it
+# once the replay makes the first.
+test_unresolved_held_name() {
+	test_init unresolved_held_name
+	ACTIONS_ARGS="--hold 5" ec2_setup || { test_done; return; }
+	export MAX_RUNNERS=10
+	GHRCTL_EC2_LIMIT_RUN=1/0.125,1000/2 scaler_start --log-level info
+	msg 1 1
+	one() { [ "$(instances running)" = 1 ]; }
+	wait_long one
+	msg 2 2
+	recorded() { [ "$(pending)" = 1 ]; }
+	WAIT_TICKS=400 wait_for recorded && ok "job 2's batch is recorded before the call" ||
+	    not_ok "no pending launch"
+	kill -KILL "$(leaf "$job")"
+	wait "$job" 2>/dev/null
+	test_eq "$(calls RunInstances)" 1 "killed before job 2's RunInstances was sent"
+	# Two throttled replies: the replay at the start and the one before
+	# the next batch.
+	ectl '{"op":"throttle","action":"RunInstances","count":2}'
+	AWS_MAX_ATTEMPTS=1 scaler_start --log-level info
+	throttled() { [ "$(calls RunInstances)" -ge 2 ]; }
+	wait_long throttled
+	msg 3 2 3
+	three() { [ "$(calls RunInstances)" -ge 4 ]; }
+	wait_long three
+	# Another pass replays the record (the throttling is over).
+	msg 3
+	resolved() { [ "$(pending)" = 0 ]; }
+	wait_long resolved && ok "the replay resolved the record" || not_ok "still pending: $(pending)"
+	all3() { [ "$(instances)" -ge 3 ]; }
+	wait_long all3
+	scaler_stop
+	test_match "$T/err" 'runner ghrctl-1-r2: not launched again: its earlier launch is not resolved yet' \
+	    "r2 waits for its recorded launch"
+	test_eq "$(instances)" 3 "3 instances for jobs 1, 2 and 3"
+	test_eq "$(distinct)" 3 "3 distinct runners: none twice ($(names))"
+	test_done
+}
+
 # kill -9 while EC2 answers (it made the instances); the next run sends
 # the same request (EC2 returns them); with another template the bytes
 # differ: IdempotentParameterMismatch, and the client-token lookup finds
@@ -253,6 +297,7 @@ test_burst_under_limits() {
 run_test test_batch_one_call
 run_test test_killed_before_call
 run_test test_unresolved_replay
+run_test test_unresolved_held_name
 run_test test_killed_in_call
 run_test test_killed_in_call_mismatch
 run_test test_killed_in_call_throttled
