@@ -871,8 +871,7 @@ struct due {
 	struct sched	*sc;
 	int		 rank;		/* lower first */
 	int		 behind;	/* 0: first (deliver_ahead()) */
-	int		 how;		/* its kind */
-	struct deliver_slot slot;	/* as scheduled */
+	struct deliver_slot slot;	/* as scheduled (its kind: slot.how) */
 	int64_t		 last;		/* least recently looked at first */
 	int64_t		 created;	/* then older first */
 	int64_t		 born;		/* wall ms of its launch record */
@@ -943,12 +942,6 @@ deliver_ahead(int how, int64_t age_ms, const int hot[2])
 	return only_launched;
 }
 
-/*
- * Before a look: the thread's estimate of GetConsoleOutput's bucket
- * (its own looks only; the shared pace.h buckets hold every call), and
- * while hot, the wait that spends the bucket at the refill plus its
- * level over DELIVER_HOT_TAU_MS (see deliver.h).
- */
 /* see deliver.h */
 int64_t
 deliver_hot_gap(double level)
@@ -959,6 +952,12 @@ deliver_hot_gap(double level)
 	    DELIVER_HOT_TAU_MS));
 }
 
+/*
+ * Before a look: the thread's estimate of GetConsoleOutput's bucket
+ * (its own looks only; the shared pace.h buckets hold every call), and
+ * while hot, the wait that spends the bucket at the refill plus its
+ * level over DELIVER_HOT_TAU_MS (see deliver.h).
+ */
 static void
 look_paced(struct deliver_bg *b, int hot)
 {
@@ -1050,7 +1049,6 @@ bg_pass(struct deliver_bg *b)
 			due[nd].sc = sc;
 			due[nd].slot = slot;
 			due[nd].rank = rank;
-			due[nd].how = slot.how;
 			due[nd].behind = rank == 1 &&
 			    !deliver_ahead(slot.how, t0 - slot.born, hk);
 			due[nd].last = sc->last;
@@ -1074,7 +1072,7 @@ bg_pass(struct deliver_bg *b)
 		 * instances boot: spending the bucket on those would leave
 		 * it empty for their wave).
 		 */
-		if (due[i].rank == 1 && !hk[due[i].how]) {
+		if (due[i].rank == 1 && !hk[due[i].slot.how]) {
 			if (b->credit < 1) {
 				at = t0 + (int64_t)((1 - b->credit) * 1000 /
 				    DELIVER_COLD_RATE) + 1;
@@ -1084,7 +1082,7 @@ bg_pass(struct deliver_bg *b)
 			}
 			b->credit -= 1;
 		}
-		look_paced(b, due[i].rank == 1 && hk[due[i].how]);
+		look_paced(b, due[i].rank == 1 && hk[due[i].slot.how]);
 		budget = 1;
 		got = b->total.delivered;
 		if ((e = pending_one(b->aws, b->dir, due[i].sc->name, &b->key,
@@ -1098,13 +1096,13 @@ bg_pass(struct deliver_bg *b)
 		if (b->total.delivered == got && due[i].rank == 1) {
 			due[i].slot.last = due[i].sc->last;
 			at = deliver_due(&due[i].slot, t0,
-			    b->key_ms[due[i].how], 0, &rank);
+			    b->key_ms[due[i].slot.how], 0, &rank);
 			if (at < next)
 				next = at;
 		}
 		if (b->total.delivered != got) {
 			/* The quickest boot of its kind: none is quicker. */
-			k2 = due[i].how;
+			k2 = due[i].slot.how;
 			at = due[i].sc->last - due[i].born;
 			if (at > 0 && (b->key_ms[k2] == 0 || at < b->key_ms[k2]))
 				b->key_ms[k2] = at;

@@ -103,14 +103,40 @@ test_aws() {
 	test_done
 }
 
+# The same keys from the shared credentials file: no setting of ghrctl's
+# own holds them, so only the AWS client's mask can hide their echo.
+test_aws_file() {
+	test_init aws_file
+	test_ca && fake_start github --token "$TOK" --runners 3 &&
+	    fake_start aws --session-token "$STOK" --echo-secrets || { test_done; return; }
+	export GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme"
+	export GITHUB_TOKEN="$TOK" GHRCTL_CA_FILE="$CA/ca.pem"
+	export AWS_ENDPOINT_URL_CLOUDWATCH="https://localhost:$AWS_PORT"
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+	printf '[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = %s\naws_session_token = %s\n' \
+	    "$SECRET" "$STOK" >"$T/credentials"
+	chmod 600 "$T/credentials"
+	export AWS_SHARED_CREDENTIALS_FILE="$T/credentials" AWS_CONFIG_FILE="$T/none"
+	export AWS_REGION=us-east-1
+	ghrctl -vvv metric --label linux --asg-name a >/dev/null 2>"$T/err"
+	test_eq "$?" 0 "metric (keys from the credentials file)"
+	echoed "$T/err" "AWS (credentials file)"
+	clear_of "$T/err" "$SECRET" "AWS secret key from the file"
+	clear_of "$T/err" "$STOK" "AWS session token from the file"
+	test_done
+}
+
 test_jit_launch() {
 	test_init jit_launch
 	# Both fakes reflect the JIT configs they issued in later replies.
-	# Two runners: the second JIT reply echoes the first config.
+	# Two runners: the second JIT reply echoes the first config.  One
+	# launch worker: two would ask at once, and the reply to one could
+	# echo the config the other thread has not read yet (a fake's echo
+	# across connections; no client can mask what it has not seen).
 	ACTIONS_ARGS=--echo-secrets ec2_setup --echo-secrets ||
 	    { test_done; return; }
 	stats 2
-	ghrctl -vvv scale >/dev/null 2>"$T/err"
+	GHRCTL_LAUNCH_CONCURRENCY=1 ghrctl -vvv scale >/dev/null 2>"$T/err"
 	test_eq "$?" 0 "scale launches"
 	test_eq "$(instances)" 2 "two instances"
 	echoed "$T/err" "RunInstances"
@@ -130,7 +156,8 @@ test_rest_jit() {
 	    --echo-secrets && fake_start aws --echo-secrets ||
 	    { test_done; return; }
 	rest_env linux
-	ghrctl -vvv scale --source rest >/dev/null 2>"$T/err"
+	# One launch worker, as in test_jit_launch.
+	GHRCTL_LAUNCH_CONCURRENCY=1 ghrctl -vvv scale --source rest >/dev/null 2>"$T/err"
 	test_eq "$?" 0 "scale --source rest launches"
 	test_eq "$(instances)" 2 "two instances"
 	echoed "$T/err" "RunInstances (REST)"
@@ -157,6 +184,7 @@ run_test test_github_pat
 run_test test_github_app
 run_test test_actions
 run_test test_aws
+run_test test_aws_file
 run_test test_jit_launch
 run_test test_rest_jit
 run_test test_proxy_password
