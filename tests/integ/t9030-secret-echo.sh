@@ -85,13 +85,19 @@ test_actions() {
 	test_done
 }
 
-test_aws() {
-	test_init aws
+# metric_fakes: the fake GitHub and the fake CloudWatch (echoing) for
+# `ghrctl metric`, and the settings that reach them.
+metric_fakes() {
 	test_ca && fake_start github --token "$TOK" --runners 3 &&
-	    fake_start aws --session-token "$STOK" --echo-secrets || { test_done; return; }
+	    fake_start aws --session-token "$STOK" --echo-secrets || return 1
 	export GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme"
 	export GITHUB_TOKEN="$TOK" GHRCTL_CA_FILE="$CA/ca.pem"
 	export AWS_ENDPOINT_URL_CLOUDWATCH="https://localhost:$AWS_PORT"
+}
+
+test_aws() {
+	test_init aws
+	metric_fakes || { test_done; return; }
 	export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=$SECRET
 	export AWS_SESSION_TOKEN=$STOK AWS_REGION=us-east-1
 	export AWS_SHARED_CREDENTIALS_FILE="$T/none" AWS_CONFIG_FILE="$T/none"
@@ -107,11 +113,7 @@ test_aws() {
 # own holds them, so only the AWS client's mask can hide their echo.
 test_aws_file() {
 	test_init aws_file
-	test_ca && fake_start github --token "$TOK" --runners 3 &&
-	    fake_start aws --session-token "$STOK" --echo-secrets || { test_done; return; }
-	export GITHUB_CONFIG_URL="https://localhost:$GITHUB_PORT/acme"
-	export GITHUB_TOKEN="$TOK" GHRCTL_CA_FILE="$CA/ca.pem"
-	export AWS_ENDPOINT_URL_CLOUDWATCH="https://localhost:$AWS_PORT"
+	metric_fakes || { test_done; return; }
 	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
 	printf '[default]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = %s\naws_session_token = %s\n' \
 	    "$SECRET" "$STOK" >"$T/credentials"
